@@ -1,0 +1,28 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+HOST ?= 127.0.0.1
+
+.PHONY: run test test-fast clean
+
+$(BIN)/keyshop: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "keyshop needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+run: $(BIN)/keyshop
+	$(BIN)/keyshop serve --demo --host $(HOST) --port $(PORT)
+
+test: $(BIN)/keyshop
+	$(BIN)/pytest
+
+# Everything but the slow load and fault tests, for quick iterations.
+test-fast: $(BIN)/keyshop
+	$(BIN)/pytest -m 'not slow' -q
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

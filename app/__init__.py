@@ -1,0 +1,48 @@
+"""keyshop: the Flask application factory. Kept light so domain packages can import app.models."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from app.embedded_redis import connect_redis
+    from app.extensions import db, migrate
+    from app.db import engine_options, tune_sqlite
+    from keystore.keyring import Keyring
+    from payments.registry import build_providers
+
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, instance_path=str(settings.instance), instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        KEYSHOP=settings,
+    )
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    with app.app_context():
+        tune_sqlite(db.engine)
+    app.extensions["keyshop.keyring"] = Keyring.load_or_create(settings.keyring_path)
+    app.extensions["keyshop.providers"] = build_providers(settings)
+    app.extensions["keyshop.redis"] = connect_redis(settings)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.web import api, health, sandbox, storefront, webhooks
+    from app.web.errors import register_error_pages
+
+    for module in (storefront, api, webhooks, sandbox, health):
+        app.register_blueprint(module.bp)
+    register_error_pages(app)
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

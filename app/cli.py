@@ -1,0 +1,86 @@
+"""The `keyshop` console script. Commands call services; they hold no business rules themselves."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from app.settings import SettingsError
+
+
+class _CleanErrors(click.Group):
+    """A bad setting or keyring ends the command with one clear line, not a traceback."""
+
+    def invoke(self, ctx):
+        from keystore.keyring import KeyringError
+
+        try:
+            return super().invoke(ctx)
+        except (SettingsError, KeyringError) as exc:
+            click.echo(f"keyshop: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_CleanErrors)
+def main():
+    """keyshop: a digital-goods shop that delivers codes the moment a payment lands."""
+
+
+def make_app():
+    from app import create_app
+
+    return create_app()
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Apply every migration."""
+    from app.setup import upgrade_database
+
+    app = make_app()
+    with app.app_context():
+        upgrade_database()
+    click.echo("database is up to date")
+
+
+@main.group()
+def product():
+    """Products."""
+
+
+@product.command("create")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--price", required=True, help="in major units, e.g. 9.99")
+@click.option("--currency", required=True, help="ISO 4217 code, e.g. USD")
+@click.option("--description", default="")
+def product_create(slug, name, price, currency, description):
+    """Create a product; its price is stored in minor units."""
+    from app.extensions import db as database
+    from app.products import ProductError, create_product
+
+    app = make_app()
+    with app.app_context():
+        try:
+            created = create_product(database.session, slug=slug, name=name, price=price, currency=currency,
+                                     description=description)
+        except ProductError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"created product {created.slug}: {created.name} at {created.price}")
+
+
+from app.cli_codes import codes  # noqa: E402  (registered after the group exists)
+from app.cli_run import serve, sweep, web, worker  # noqa: E402
+
+main.add_command(codes)
+for command in (serve, web, worker, sweep):
+    main.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

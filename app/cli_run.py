@@ -1,0 +1,65 @@
+"""Running keyshop: `serve` (everything, for one machine), or `web`, `worker`, `sweep` on their own."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import click
+
+from app.settings import Settings
+
+SWEEP_EVERY_SECONDS = 10
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn processes")
+def web(host, port, workers):
+    """The web server (gunicorn)."""
+    os.execv(sys.executable, _gunicorn_argv(host, port, workers))
+
+
+@click.command()
+@click.option("--queues", default="delivery,notify,aftersale", show_default=True)
+@click.option("--burst", is_flag=True, help="stop when the queues are empty")
+def worker(queues, burst):
+    """An RQ worker (non-forking) on the keyshop queues."""
+    from app.cli import make_app
+    from delivery.worker import run_worker
+
+    run_worker(make_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst)
+
+
+@click.command()
+def sweep():
+    """Re-enqueue paid orders stuck before delivery, and waiting orders that have stock again."""
+    from app.cli import make_app
+    from app.extensions import db
+    from delivery.sweeper import sweep as run_sweep
+
+    app = make_app()
+    with app.app_context():
+        count = run_sweep(db.session, app.config["KEYSHOP"].sweep_after_seconds)
+    click.echo(f"re-enqueued {count} order(s)")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="seed a demo shop once and turn on the sandbox payment provider")
+def serve(host, port, demo):
+    """Web, one worker and (when no Redis is configured) an embedded Redis. Ctrl-C stops them all."""
+    from app.serve import Stack
+
+    if demo:
+        os.environ.setdefault("KEYSHOP_SANDBOX", "1")
+        os.environ.setdefault("KEYSHOP_BASE_URL", f"http://{host}:{port}")
+    Stack(Settings.from_env(), host, port, demo).run()
+
+
+def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--access-logfile", "-", "--log-level", "warning", "app:create_app()"]

@@ -1,0 +1,70 @@
+"""Database engine tuning and the write-transaction helper shared by every service."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def engine_options(database_url: str) -> dict:
+    if database_url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+
+
+def tune_sqlite(engine: Engine) -> None:
+    """SQLAlchemy's pysqlite recipe: we emit BEGIN ourselves, so a writer can ask for IMMEDIATE.
+
+    Python's sqlite3 delays BEGIN until the first write, which turns read-then-write transactions
+    into "database is locked" under concurrency; BEGIN IMMEDIATE takes the write lock up front.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction(session: Session):
+    """One committed unit of work that takes SQLite's write lock at its start.
+
+    It must open the transaction itself: a transaction that began with a read cannot be upgraded
+    safely under concurrency.
+    """
+    if _plain(session).in_transaction():
+        raise RuntimeError("write_transaction() must start its own transaction; commit or roll back first")
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def _plain(session) -> Session:
+    """Flask-SQLAlchemy hands out a scoped_session; the transaction state lives on the real one."""
+    return session() if isinstance(session, scoped_session) else session
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"

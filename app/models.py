@@ -1,0 +1,102 @@
+"""The shop core: products, orders and the order's action log."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, update
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import utcnow
+from app.extensions import db
+
+ORDER_STATUSES = (
+    "pending",  # created, waiting for the payment
+    "paid",  # payment recorded, delivery job on its way
+    "awaiting_stock",  # paid, but not enough codes: fulfilled first come, first served on import
+    "delivered",
+    "failed",  # the payment failed or expired
+    "review",  # flagged: a payment event did not match the order; staff decide
+)
+OPEN_FOR_DELIVERY = ("paid", "awaiting_stock")
+NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud on the phone
+
+
+class Product(db.Model):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    active: Mapped[bool] = mapped_column(default=True)
+    low_stock_threshold: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("price_minor >= 0", name="price_not_negative"),)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(16), unique=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    email: Mapped[str] = mapped_column(String(254))
+    amount_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column()
+    delivered_at: Mapped[datetime | None] = mapped_column()
+
+    product: Mapped[Product] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("amount_minor >= 0", name="amount_not_negative"),
+        Index("ix_orders_status_paid_at", "status", "paid_at"),
+    )
+
+
+class OrderEvent(db.Model):
+    """Every state change of an order, with a dotted action name such as ``shop.order.paid``."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def new_token() -> str:
+    """The buyer's secret: 192 random bits, shown once in the order link and stored only hashed."""
+    return secrets.token_urlsafe(24)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_order_number() -> str:
+    return "KS-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+
+
+def log_order(session, order_id: int, action: str, detail: str = "") -> None:
+    session.add(OrderEvent(order_id=order_id, action=action, detail=detail))
+
+
+def move_order(session, order_id: int, expected: tuple[str, ...], **values) -> bool:
+    """A conditional state change: it happens only from an expected state, and says whether it did."""
+    statement = update(Order).where(Order.id == order_id, Order.status.in_(expected)).values(**values)
+    return session.execute(statement, execution_options={"synchronize_session": False}).rowcount == 1

@@ -1,0 +1,35 @@
+"""Money is integer minor units plus an ISO 4217 currency; these turn it into text and back."""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+ZERO_DECIMAL = {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
+                "XAF", "XOF", "XPF"}
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
+
+
+def exponent(currency: str) -> int:
+    return 0 if currency.upper() in ZERO_DECIMAL else 2
+
+
+def to_minor(major: str, currency: str) -> int:
+    """'9.99' USD -> 999. Refuses more decimals than the currency has, and negatives."""
+    currency = currency.upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValueError(f"currency: expected a three-letter ISO code, got {currency!r}")
+    try:
+        amount = Decimal(str(major).strip())
+    except InvalidOperation:
+        raise ValueError(f"price: {major!r} is not a number") from None
+    scaled = amount.scaleb(exponent(currency))
+    if amount < 0 or scaled != scaled.to_integral_value():
+        raise ValueError(f"price: {major!r} is not a valid non-negative amount in {currency}")
+    return int(scaled)
+
+
+def format_money(minor: int, currency: str) -> str:
+    digits = exponent(currency)
+    major = Decimal(minor).scaleb(-digits)
+    text = f"{major:,.{digits}f}"
+    symbol = SYMBOLS.get(currency.upper())
+    return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"

@@ -1,0 +1,82 @@
+"""`keyshop serve`: the whole shop on one machine, started and stopped as one."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from app.settings import Settings
+
+SWEEP_EVERY_SECONDS = 10
+
+
+class Stack:
+    def __init__(self, settings: Settings, host: str, port: int, demo: bool):
+        self.settings, self.host, self.port, self.demo = settings, host, port, demo
+        self.children: list[subprocess.Popen] = []
+
+    def run(self) -> None:
+        env = dict(os.environ)
+        if not self.settings.redis_url:
+            from app.embedded_redis import start_embedded_redis
+
+            env["KEYSHOP_REDIS_URL"] = "unix://" + start_embedded_redis(self.settings.instance)
+            os.environ["KEYSHOP_REDIS_URL"] = env["KEYSHOP_REDIS_URL"]
+        app = self._prepare()
+        from app.cli_run import _gunicorn_argv
+
+        self.children.append(subprocess.Popen(_gunicorn_argv(self.host, self.port, 2), env=env))
+        self.children.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env))
+        self._announce(app)
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        try:
+            self._watch(app)
+        except KeyboardInterrupt:
+            click.echo("\nstopping…")
+        finally:
+            self._stop()
+
+    def _prepare(self):
+        from app import create_app
+        from app.setup import seed_demo, upgrade_database
+
+        app = create_app(Settings.from_env())
+        with app.app_context():
+            upgrade_database()
+            if self.demo and seed_demo():
+                click.echo("seeded the demo shop")
+        return app
+
+    def _announce(self, app) -> None:
+        from app.setup import demo_admin_hint
+
+        click.echo(f"\n  keyshop is running: http://{self.host}:{self.port}/")
+        with app.app_context():
+            click.echo(f"  {demo_admin_hint()}")
+        click.echo("  Ctrl-C stops everything.\n")
+
+    def _watch(self, app) -> None:
+        from app.extensions import db
+        from delivery.sweeper import sweep
+
+        while True:
+            time.sleep(SWEEP_EVERY_SECONDS)
+            for child in self.children:
+                if child.poll() is not None:
+                    raise SystemExit(f"keyshop: a child process exited with status {child.returncode}")
+            with app.app_context():
+                sweep(db.session, self.settings.sweep_after_seconds)
+
+    def _stop(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                child.terminate()
+        for child in self.children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()

@@ -1,0 +1,119 @@
+"""Typed settings read from the environment; a bad value fails at start with one clear line."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance: Path
+    database_url: str
+    redis_url: str | None
+    keyring_path: Path
+    secret_key: str
+    smtp_url: str | None
+    base_url: str
+    sandbox_enabled: bool
+    sweep_after_seconds: int
+    providers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("KEYSHOP_INSTANCE") or "instance").resolve()
+        instance.mkdir(parents=True, exist_ok=True)
+        return cls(
+            instance=instance,
+            database_url=_database_url(env, instance),
+            redis_url=_url(env, "KEYSHOP_REDIS_URL", ("redis", "rediss", "unix")),
+            keyring_path=Path(env.get("KEYSHOP_KEYRING") or instance / "keyring.json"),
+            secret_key=env.get("KEYSHOP_SECRET_KEY") or _instance_secret(instance),
+            smtp_url=_url(env, "KEYSHOP_SMTP_URL", ("smtp", "smtps")),
+            base_url=(_url(env, "KEYSHOP_BASE_URL", ("http", "https")) or "http://127.0.0.1:5000").rstrip("/"),
+            sandbox_enabled=_flag(env, "KEYSHOP_SANDBOX"),
+            sweep_after_seconds=_int(env, "KEYSHOP_SWEEP_AFTER", 30),
+            providers=_providers(env),
+        )
+
+
+def _database_url(env, instance: Path) -> str:
+    url = env.get("KEYSHOP_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance / 'keyshop.db'}"
+    scheme = urlsplit(url).scheme.split("+")[0]
+    if scheme not in ("sqlite", "postgresql", "postgres"):
+        raise SettingsError(f"KEYSHOP_DATABASE_URL: expected a sqlite:// or postgresql:// URL, got {scheme or url!r}")
+    if scheme == "postgres" or url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _url(env, name: str, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name)
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not (parts.netloc or parts.path):
+        raise SettingsError(f"{name}: expected a {' or '.join(s + '://' for s in schemes)} URL, got {value!r}")
+    return value
+
+
+def _flag(env, name: str) -> bool:
+    value = (env.get(name) or "0").strip().lower()
+    if value not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
+        raise SettingsError(f"{name}: expected 1 or 0, got {value!r}")
+    return value in ("1", "true", "yes", "on")
+
+
+def _int(env, name: str, default: int) -> int:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name}: expected a whole number, got {value!r}") from None
+    if number <= 0:
+        raise SettingsError(f"{name}: must be positive, got {number}")
+    return number
+
+
+def _instance_secret(instance: Path) -> str:
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+# Each provider is offered only when every one of its required variables is set.
+PROVIDER_SETTINGS = {
+    "stripe": ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"),
+}
+PROVIDER_OPTIONAL = {
+    "stripe": ("STRIPE_API_BASE",),
+}
+
+
+def _providers(env) -> dict[str, dict[str, str]]:
+    configured = {}
+    for name, required in PROVIDER_SETTINGS.items():
+        present = [var for var in required if env.get(var)]
+        if not present:
+            continue
+        missing = [var for var in required if not env.get(var)]
+        if missing:
+            raise SettingsError(f"{missing[0]}: required when {present[0]} is set")
+        wanted = required + PROVIDER_OPTIONAL.get(name, ())
+        configured[name] = {var: env[var] for var in wanted if env.get(var)}
+    return configured

@@ -1,0 +1,49 @@
+"""Bringing a shop up: migrations, and the demo shop seeded once."""
+from __future__ import annotations
+
+import secrets
+
+from flask import current_app
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Product
+
+DEMO_PRODUCTS = (
+    ("steam-wallet-20", "Steam Wallet Card $20", "20.00", "USD", "Redeem in Steam: Games > Redeem a Steam Wallet Code."),
+    ("netflix-gift-25", "Netflix Gift Card €25", "25.00", "EUR", "Redeem at netflix.com/redeem."),
+    ("windows-11-pro", "Windows 11 Pro licence", "9.99", "USD", "Settings > System > Activation > Change product key."),
+)
+DEMO_CODES_PER_PRODUCT = 25
+
+
+def upgrade_database() -> None:
+    upgrade(directory=current_app.extensions["migrate"].directory)
+
+
+def seed_demo() -> bool:
+    """Seed the demo shop unless the shop already has products. Returns whether it seeded."""
+    from app.products import create_product
+    from keystore.importer import import_codes
+
+    if db.session.scalar(select(Product.id).limit(1)) is not None:
+        db.session.rollback()
+        return False
+    db.session.rollback()
+    keyring = current_app.extensions["keyshop.keyring"]
+    for slug, name, price, currency, description in DEMO_PRODUCTS:
+        created = create_product(db.session, slug=slug, name=name, price=price, currency=currency,
+                                 description=description)
+        lines = [(n, _demo_code()) for n in range(1, DEMO_CODES_PER_PRODUCT + 1)]
+        import_codes(db.session, keyring, created.id, lines, name="demo stock", source="demo")
+    return True
+
+
+def _demo_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(3))
+
+
+def demo_admin_hint() -> str:
+    return "admin: create a staff account with `keyshop admin create EMAIL`"

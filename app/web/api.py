@@ -1,0 +1,52 @@
+"""The JSON API for headless shops and bots."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from app.extensions import db
+from app.web.catalog import product_cards
+from app.web.shared import order_for_token, settings
+from payments.checkout import CheckoutChoice, CheckoutError, place_order
+from payments.registry import providers
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/products")
+def list_products():
+    return jsonify(products=[card.as_json() for card in product_cards(db.session)])
+
+
+@bp.post("/orders")
+def create_order():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _error(400, "body", "expected a JSON object")
+    try:
+        choice = CheckoutChoice(str(data.get("product", "")), data.get("quantity", 1), data.get("email", ""),
+                                str(data.get("method", "")))
+        placed = place_order(db.session, choice, providers(), settings().base_url)
+    except CheckoutError as exc:
+        return _error(422, exc.field, str(exc))
+    body = {"token": placed.token, "number": placed.number, "status": placed.status,
+            "url": f"{settings().base_url}/o/{placed.token}",
+            "payment": {"provider": placed.provider, "url": placed.payment.redirect_url}}
+    return jsonify(body), 201
+
+
+@bp.get("/orders/<token>")
+def get_order(token: str):
+    order = order_for_token(token)
+    if order is None:
+        return _error(404, "token", "no such order")
+    body = {"number": order.number, "status": order.status, "product": order.product_slug,
+            "quantity": order.quantity, "amount_minor": order.amount_minor, "currency": order.currency}
+    if order.status == "delivered":
+        body["codes"] = order.codes
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(status: int, field: str, message: str):
+    return jsonify(error={"field": field, "message": message}), status

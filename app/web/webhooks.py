@@ -1,0 +1,20 @@
+"""POST (and GET, for query-string protocols) /webhooks/<provider>: verify, record, enqueue, answer."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request
+
+from app.extensions import db
+from delivery.intake import accept_webhook
+from payments.registry import provider as find_provider
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+@bp.route("/<name>", methods=["POST", "GET"])
+def receive(name: str):
+    adapter = find_provider(name)
+    if adapter is None:
+        abort(404)
+    answer = accept_webhook(db.session, adapter, request.headers, request.get_data(cache=False),
+                            request.args.to_dict())
+    return Response(answer.body, status=answer.status, content_type=answer.content_type)

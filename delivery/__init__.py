@@ -1,0 +1,1 @@
+"""RQ jobs: fulfil a paid order (verify, claim, deliver, notify), the sweeper, notifications."""

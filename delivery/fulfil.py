@@ -1,0 +1,45 @@
+"""Fulfil a paid order: claim its codes and mark it delivered in one transaction. Safe to run twice."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from app.db import utcnow, write_transaction
+from app.models import OPEN_FOR_DELIVERY, Order, log_order, move_order
+from keystore.claim import claim_codes
+
+log = logging.getLogger(__name__)
+
+
+class _OutOfStock(Exception):
+    pass
+
+
+def fulfil(session: Session, order_id: int) -> str:
+    """Return what happened: delivered, awaiting_stock, or skipped (not payable-and-undelivered)."""
+    try:
+        with write_transaction(session):
+            order = session.get(Order, order_id)
+            if order is None or order.status not in OPEN_FOR_DELIVERY:
+                return "skipped"
+            # The conditional update comes first: on PostgreSQL it locks the order row, so a second
+            # job for the same order waits here and then finds nothing to do.
+            if not move_order(session, order_id, OPEN_FOR_DELIVERY, status="delivered", delivered_at=utcnow()):
+                return "skipped"
+            claimed = claim_codes(session, product_id=order.product_id, order_id=order_id, quantity=order.quantity)
+            if len(claimed) < order.quantity:
+                raise _OutOfStock
+            log_order(session, order_id, "shop.order.delivered", f"{len(claimed)} code(s)")
+    except _OutOfStock:
+        return _wait_for_stock(session, order_id)
+    log.info("order %s delivered", order_id)
+    return "delivered"
+
+
+def _wait_for_stock(session: Session, order_id: int) -> str:
+    with write_transaction(session):
+        if move_order(session, order_id, ("paid",), status="awaiting_stock"):
+            log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
+    log.info("order %s awaits stock", order_id)
+    return "awaiting_stock"

@@ -1,0 +1,40 @@
+"""The front door of the paid-order path: verify, record, enqueue after commit, answer."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Mapping
+
+from sqlalchemy.orm import Session
+
+from delivery.queues import enqueue_fulfilment
+from payments.base import InvalidPayload, InvalidSignature, PaymentProvider
+from payments.inbox import UnknownOrder, record_events
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+    content_type: str = "text/plain"
+
+
+def accept_webhook(session: Session, provider: PaymentProvider, headers: Mapping[str, str], body: bytes,
+                   query: Mapping[str, str]) -> Answer:
+    try:
+        events = provider.parse_webhook(headers, body, query)
+        result = record_events(session, provider.name, events)
+    except InvalidSignature as exc:
+        log.warning("%s webhook rejected: %s", provider.name, exc)
+        return Answer(400, f"invalid signature: {exc}")
+    except InvalidPayload as exc:
+        return Answer(400, f"invalid payload: {exc}")
+    except UnknownOrder as exc:
+        return Answer(422, f"unknown order: {exc}")
+    enqueue_fulfilment(result.paid_order_ids)
+    if result.problems:
+        return Answer(422, "; ".join(result.problems))
+    accepted = provider.accepted_answer()
+    return Answer(200, accepted.body, accepted.content_type)

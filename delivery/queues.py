@@ -1,0 +1,38 @@
+"""Enqueueing jobs by id, only after the transaction that made them necessary has committed.
+
+Redis being down never fails the caller: the database already holds the truth, and the sweeper
+enqueues whatever was missed.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+
+log = logging.getLogger(__name__)
+QUEUES = ("delivery", "notify", "aftersale")
+
+
+def redis_connection() -> Redis:
+    return current_app.extensions["keyshop.redis"]
+
+
+def queue(name: str) -> Queue:
+    return Queue(name, connection=redis_connection())
+
+
+def enqueue(queue_name: str, function: str, *args) -> bool:
+    """Enqueue `function` (a dotted path) with plain arguments; False when Redis is unreachable."""
+    try:
+        queue(queue_name).enqueue(function, *args, job_timeout=120, result_ttl=60, failure_ttl=7 * 86400)
+        return True
+    except RedisError as exc:
+        log.warning("could not enqueue %s%r on %s (%s); the sweeper will retry", function, args, queue_name, exc)
+        return False
+
+
+def enqueue_fulfilment(order_ids) -> int:
+    return sum(enqueue("delivery", "delivery.jobs.fulfil_order", order_id) for order_id in order_ids)

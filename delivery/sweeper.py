@@ -1,0 +1,30 @@
+"""The sweeper: the database is the source of truth, so whatever a lost job missed is found again."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.models import Order
+from delivery.queues import enqueue_fulfilment
+from keystore.stock import available_counts
+
+
+def stuck_orders(session: Session, older_than_seconds: int) -> list[int]:
+    """Paid orders not delivered in time, and waiting orders whose product has stock again."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    paid = session.scalars(select(Order.id).where(Order.status == "paid", Order.paid_at <= cutoff)
+                           .order_by(Order.paid_at))
+    stocked = [product_id for product_id, count in available_counts(session).items() if count > 0]
+    waiting = session.scalars(select(Order.id).where(Order.status == "awaiting_stock",
+                                                     Order.product_id.in_(stocked)).order_by(Order.paid_at))
+    return list(paid) + list(waiting)
+
+
+def sweep(session: Session, older_than_seconds: int) -> int:
+    order_ids = stuck_orders(session, older_than_seconds)
+    session.rollback()  # end the read before anything else runs on this session
+    return enqueue_fulfilment(order_ids)
+

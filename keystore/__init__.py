@@ -1,0 +1,1 @@
+"""Encrypted codes: keyring and cipher, batch import, blind-index dedupe, atomic claim, stock."""

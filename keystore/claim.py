@@ -1,0 +1,45 @@
+"""The atomic claim: N unsold codes for one order, never one code for two orders.
+
+PostgreSQL locks candidate rows with FOR UPDATE SKIP LOCKED so concurrent claims take different
+rows without waiting; SQLite runs inside BEGIN IMMEDIATE (see app.db.write_transaction), which
+serialises writers, and the guarded UPDATE … RETURNING does the rest.
+"""
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+
+_POSTGRES = text(
+    """
+    UPDATE codes SET status = 'delivered', order_id = :order_id, delivered_at = :now
+    WHERE id IN (
+        SELECT id FROM codes WHERE product_id = :product_id AND status = 'available'
+        ORDER BY id LIMIT :quantity FOR UPDATE SKIP LOCKED
+    ) AND status = 'available'
+    RETURNING id
+    """
+)
+_SQLITE = text(
+    """
+    UPDATE codes SET status = 'delivered', order_id = :order_id, delivered_at = :now
+    WHERE id IN (
+        SELECT id FROM codes INDEXED BY ix_codes_available
+        WHERE product_id = :product_id AND status = 'available'
+        ORDER BY id LIMIT :quantity
+    ) AND status = 'available'
+    RETURNING id
+    """
+)
+
+
+def claim_codes(session: Session, *, product_id: int, order_id: int, quantity: int) -> list[int]:
+    """Mark up to `quantity` available codes delivered to the order; return their ids.
+
+    Call it inside the caller's write transaction; when fewer than `quantity` come back the caller
+    rolls back, so a partial claim is never kept.
+    """
+    statement = _POSTGRES if session.get_bind().dialect.name == "postgresql" else _SQLITE
+    params = dict(order_id=order_id, product_id=product_id, quantity=quantity, now=utcnow())
+    return [row[0] for row in session.execute(statement, params)]

@@ -1,0 +1,59 @@
+"""Stored codes and the batches they came in."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import utcnow
+from app.extensions import db
+
+CODE_STATUSES = ("available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined", "revoked")
+
+
+class Batch(db.Model):
+    __tablename__ = "batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(32))  # cli, admin, api, demo
+    uploaded_by: Mapped[str] = mapped_column(String(254), default="")
+    imported: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Code(db.Model):
+    __tablename__ = "codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    blind_index: Mapped[bytes] = mapped_column(LargeBinary(32))
+    key_id: Mapped[str] = mapped_column(String(16))
+    nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        # The blind index finds duplicates against everything ever stocked, in any state.
+        UniqueConstraint("product_id", "blind_index", name="uq_codes_product_blind_index"),
+        # The claim walks only unsold rows, in id order (first in, first out).
+        Index(
+            "ix_codes_available",
+            "product_id",
+            "id",
+            sqlite_where=text("status = 'available'"),
+            postgresql_where=text("status = 'available'"),
+        ),
+    )
+
+
+def binding(product_id: int, blind_index: bytes) -> bytes:
+    """Associated data tying a ciphertext to its row: product and blind index are unique together."""
+    return str(product_id).encode() + b"|" + blind_index

@@ -1,0 +1,1 @@
+"""Payment adapters behind one interface, the webhook inbox, payments and refunds."""

@@ -1,0 +1,92 @@
+"""Checkout: validate the buyer's choice, create the order, and ask the provider where to pay."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import write_transaction
+from app.models import Order, Product, log_order, new_order_number, new_token, token_digest
+from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider
+
+MAX_QUANTITY = 10
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+class CheckoutError(ValueError):
+    """The buyer's input cannot become an order; the message says which field and why."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class CheckoutChoice:
+    product_slug: str
+    quantity: int
+    email: str
+    method: str
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order_id: int
+    number: str
+    token: str
+    status: str
+    payment: CheckoutStart
+    provider: str
+
+
+def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, PaymentProvider],
+                base_url: str) -> PlacedOrder:
+    provider = _validate(choice, providers)
+    with write_transaction(session):
+        product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
+        if product is None:
+            raise CheckoutError("product", f"no product {choice.product_slug!r} for sale")
+        order, token = _new_order(session, product, choice)
+        log_order(session, order.id, "shop.order.created", f"{choice.quantity} x {product.slug} via {provider.name}")
+        request = CheckoutRequest(
+            order_number=order.number, amount_minor=order.amount_minor, currency=order.currency,
+            description=product.name, quantity=order.quantity, email=order.email,
+            return_url=f"{base_url}/o/{token}", notify_url=f"{base_url}/webhooks/{provider.name}",
+        )
+        placed = (order.id, order.number, order.status)
+    # The provider is called after commit: a slow provider never holds the write lock.
+    start = provider.start_checkout(request)
+    return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
+
+
+def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> PaymentProvider:
+    if not isinstance(choice.quantity, int) or not 1 <= choice.quantity <= MAX_QUANTITY:
+        raise CheckoutError("quantity", f"must be a whole number from 1 to {MAX_QUANTITY}")
+    if not isinstance(choice.email, str) or len(choice.email) > 254 or not EMAIL.match(choice.email):
+        raise CheckoutError("email", "is not an email address")
+    provider = providers.get(choice.method)
+    if provider is None:
+        offered = ", ".join(sorted(providers)) or "none configured"
+        raise CheckoutError("method", f"{choice.method!r} is not offered (offered: {offered})")
+    return provider
+
+
+def _new_order(session: Session, product: Product, choice: CheckoutChoice) -> tuple[Order, str]:
+    token = new_token()
+    for _attempt in range(5):
+        order = Order(
+            number=new_order_number(), token_digest=token_digest(token), product_id=product.id,
+            quantity=choice.quantity, email=choice.email.strip(), amount_minor=product.price_minor * choice.quantity,
+            currency=product.currency, method=choice.method, locale=choice.locale,
+        )
+        try:
+            with session.begin_nested():
+                session.add(order)
+            return order, token
+        except IntegrityError:  # an order number collided; draw another
+            continue
+    raise RuntimeError("could not draw a free order number in 5 attempts")

@@ -1,0 +1,88 @@
+"""The webhook inbox: record each verified event once and move its order, in one transaction."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import utcnow, write_transaction
+from app.models import Order, log_order, move_order
+from payments.base import PaymentEvent
+from payments.models import Payment, WebhookEvent
+
+PAYABLE = ("pending", "failed")  # a late success after a failure still took the buyer's money
+
+
+class UnknownOrder(Exception):
+    """The event names an order we do not have; nothing is stored."""
+
+
+@dataclass
+class InboxResult:
+    paid_order_ids: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def record_events(session: Session, provider: str, events: list[PaymentEvent]) -> InboxResult:
+    result = InboxResult()
+    for event in events:
+        try:
+            with write_transaction(session):
+                _record(session, provider, event, result)
+        except _Duplicate:
+            result.duplicates += 1
+    return result
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _record(session: Session, provider: str, event: PaymentEvent, result: InboxResult) -> None:
+    order = session.scalar(select(Order).where(Order.number == event.order_number))
+    if order is None:
+        raise UnknownOrder(f"no order {event.order_number!r}")
+    inbox_row = WebhookEvent(provider=provider, event_id=event.event_id, kind=event.kind, order_id=order.id,
+                             payload=json.dumps(asdict(event)))
+    session.add(inbox_row)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _Duplicate from None
+    inbox_row.outcome = _apply(session, provider, order, event, result)
+
+
+def _apply(session: Session, provider: str, order: Order, event: PaymentEvent, result: InboxResult) -> str:
+    if event.kind == "failed":
+        moved = move_order(session, order.id, ("pending",), status="failed")
+        if moved:
+            log_order(session, order.id, "shop.order.failed", f"{provider} {event.event_id}")
+        return "failed" if moved else "ignored"
+    if event.kind != "paid":
+        return "ignored"
+    mismatch = _mismatch(order, event)
+    if mismatch:
+        move_order(session, order.id, PAYABLE, status="review", review_reason=mismatch)
+        log_order(session, order.id, "shop.order.flagged", mismatch)
+        result.problems.append(f"order {order.number} flagged for review: {mismatch}")
+        return "flagged"
+    session.add(Payment(order_id=order.id, provider=provider, amount_minor=event.amount_minor,
+                        currency=event.currency, reference=event.provider_reference or event.event_id))
+    if not move_order(session, order.id, PAYABLE, status="paid", paid_at=utcnow()):
+        log_order(session, order.id, "shop.order.paid_again", f"{provider} {event.event_id} while {order.status}")
+        return "already_settled"
+    log_order(session, order.id, "shop.order.paid", f"{provider} {event.event_id}")
+    result.paid_order_ids.append(order.id)
+    return "paid"
+
+
+def _mismatch(order: Order, event: PaymentEvent) -> str:
+    if (event.amount_minor, event.currency) == (order.amount_minor, order.currency):
+        return ""
+    return (f"payment of {event.amount_minor} {event.currency} does not match "
+            f"the order's {order.amount_minor} {order.currency}")
+
