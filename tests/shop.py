@@ -1,0 +1,63 @@
+"""Helpers that set up a shop through the same services the product uses."""
+from __future__ import annotations
+
+import json
+import secrets
+import time
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order
+from app.products import create_product
+from keystore.importer import import_codes
+from payments.checkout import CheckoutChoice, place_order
+from payments.registry import providers
+from payments.sandbox import SIGNATURE_HEADER
+
+
+def make_product(app, slug="card", price="9.99", currency="USD") -> int:
+    with app.app_context():
+        return create_product(db.session, slug=slug, name=slug.title(), price=price, currency=currency).id
+
+
+def stock(app, product_id: int, codes: list[str], name="batch"):
+    with app.app_context():
+        lines = list(enumerate(codes, start=1))
+        return import_codes(db.session, app.extensions["keyshop.keyring"], product_id, lines, name=name, source="test")
+
+
+def unique_codes(count: int, prefix="CODE") -> list[str]:
+    return [f"{prefix}-{n:06d}-{secrets.token_hex(4).upper()}" for n in range(count)]
+
+
+def place(app, slug="card", quantity=1, email="buyer@example.com", method="sandbox"):
+    with app.app_context():
+        return place_order(db.session, CheckoutChoice(slug, quantity, email, method), providers(), "http://shop.test")
+
+
+def sandbox_webhook(app, number: str, amount: int, currency: str = "USD", kind="payment.succeeded",
+                    event_id: str | None = None, timestamp: float | None = None) -> tuple[dict, bytes]:
+    body = json.dumps({"id": event_id or "evt_" + secrets.token_hex(8), "type": kind, "order": number,
+                       "amount": amount, "currency": currency}).encode()
+    with app.app_context():
+        header = providers()["sandbox"].sign(body, timestamp)
+    return {SIGNATURE_HEADER: header, "Content-Type": "application/json"}, body
+
+
+def order_status(app, order_id: int) -> str:
+    with app.app_context():
+        status = db.session.scalar(select(Order.status).where(Order.id == order_id))
+        db.session.remove()
+        return status
+
+
+def wait_for_status(app, order_id: int, wanted: str, seconds: float = 15) -> str:
+    deadline = time.monotonic() + seconds
+    status = None
+    while time.monotonic() < deadline:
+        status = order_status(app, order_id)
+        if status == wanted:
+            return status
+        time.sleep(0.05)
+    return status
