@@ -1,10 +1,13 @@
 """The shop core: products, orders and the order's action log."""
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -79,9 +82,14 @@ class OrderEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def new_token() -> str:
-    """The buyer's secret: 192 random bits, shown once in the order link and stored only hashed."""
-    return secrets.token_urlsafe(24)
+def order_token(number: str) -> str:
+    """The buyer's secret link token: 192 bits, an HMAC of the order number under the shop's secret.
+
+    Derived rather than stored, so mail can rebuild the link, while the table holds only its digest.
+    """
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"keyshop.order-token", hashlib.sha256).digest()
+    mac = hmac.new(key, number.encode(), hashlib.sha256).digest()[:24]
+    return base64.urlsafe_b64encode(mac).decode()
 
 
 def token_digest(token: str) -> str:

@@ -1,9 +1,21 @@
 """RQ entry points. They take ids, run inside an app context (see delivery.worker), and are idempotent."""
 from __future__ import annotations
 
+from flask import current_app
+
 from app.extensions import db
 from delivery.fulfil import fulfil
+from delivery.mail import send_order_mail as send_mail
+from delivery.queues import enqueue_mail
 
 
 def fulfil_order(order_id: int) -> str:
-    return fulfil(db.session, order_id)
+    outcome = fulfil(db.session, order_id)
+    if outcome in ("delivered", "awaiting_stock"):
+        enqueue_mail(order_id, outcome)
+    return outcome
+
+
+def send_order_mail(order_id: int, kind: str) -> str:
+    app = current_app
+    return send_mail(db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"], order_id, kind)

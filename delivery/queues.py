@@ -10,7 +10,7 @@ import logging
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
 QUEUES = ("delivery", "notify", "aftersale")
@@ -24,10 +24,11 @@ def queue(name: str) -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def enqueue(queue_name: str, function: str, *args) -> bool:
+def enqueue(queue_name: str, function: str, *args, retry: Retry | None = None) -> bool:
     """Enqueue `function` (a dotted path) with plain arguments; False when Redis is unreachable."""
     try:
-        queue(queue_name).enqueue(function, *args, job_timeout=120, result_ttl=60, failure_ttl=7 * 86400)
+        queue(queue_name).enqueue(function, *args, job_timeout=120, result_ttl=60, failure_ttl=7 * 86400,
+                                  retry=retry)
         return True
     except RedisError as exc:
         log.warning("could not enqueue %s%r on %s (%s); the sweeper will retry", function, args, queue_name, exc)
@@ -36,3 +37,9 @@ def enqueue(queue_name: str, function: str, *args) -> bool:
 
 def enqueue_fulfilment(order_ids) -> int:
     return sum(enqueue("delivery", "delivery.jobs.fulfil_order", order_id) for order_id in order_ids)
+
+
+def enqueue_mail(order_id: int, kind: str) -> bool:
+    # Temporary SMTP trouble is retried with backoff; the mail log keeps a retry from sending twice.
+    return enqueue("notify", "delivery.jobs.send_order_mail", order_id, kind,
+                   retry=Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600]))

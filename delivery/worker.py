@@ -23,4 +23,5 @@ class AppWorker(SimpleWorker):
 def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False) -> bool:
     worker = AppWorker(list(queues), connection=app.extensions["keyshop.redis"])
     worker.flask_app = app
-    return worker.work(burst=burst, logging_level="INFO")
+    # The scheduler moves delayed retries (mail backoff) back onto their queues.
+    return worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
-from app.models import Order, Product, log_order, new_order_number, new_token, token_digest
+from app.models import Order, Product, log_order, new_order_number, order_token, token_digest
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider
 
 MAX_QUANTITY = 10
@@ -76,10 +76,11 @@ def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> 
 
 
 def _new_order(session: Session, product: Product, choice: CheckoutChoice) -> tuple[Order, str]:
-    token = new_token()
     for _attempt in range(5):
+        number = new_order_number()
+        token = order_token(number)
         order = Order(
-            number=new_order_number(), token_digest=token_digest(token), product_id=product.id,
+            number=number, token_digest=token_digest(token), product_id=product.id,
             quantity=choice.quantity, email=choice.email.strip(), amount_minor=product.price_minor * choice.quantity,
             currency=product.currency, method=choice.method, locale=choice.locale,
         )

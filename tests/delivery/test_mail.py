@@ -1,0 +1,93 @@
+"""Delivery mail through a real SMTP server on loopback, sent once per order and kind."""
+from __future__ import annotations
+
+import smtplib
+import time
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from delivery.fulfil import fulfil
+from delivery.mail import send_order_mail
+from delivery.models import MailLog
+from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes, wait_for_status
+from tests.smtp import SmtpServer
+
+
+@pytest.fixture
+def smtp(shop_env):
+    """Requested before `app`/`worker`, so both see KEYSHOP_SMTP_URL."""
+    server = SmtpServer()
+    shop_env["KEYSHOP_SMTP_URL"] = server.url
+    yield server
+    server.stop()
+
+
+def _pay(app, client, placed, amount):
+    headers, body = sandbox_webhook(app, placed.number, amount)
+    assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+
+
+def _body(message) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_paid_order_mails_its_code_once(smtp, app, client, worker):
+    product_id = make_product(app, "card", price="3.00")
+    codes = unique_codes(1)
+    stock(app, product_id, codes)
+    placed = place(app, "card", email="mia@example.com")
+    _pay(app, client, placed, 300)
+    assert wait_for_status(app, placed.order_id, "delivered") == "delivered"
+
+    [message] = smtp.wait_for(1)
+    assert message["To"] == "mia@example.com"
+    assert placed.number in message["Subject"]
+    assert codes[0] in _body(message)
+    assert f"/o/{placed.token}" in _body(message)
+    assert message.get_body(preferencelist=("html",)) is not None
+
+    with app.app_context():  # the job run again (a retry, a duplicate) sends nothing more
+        assert send_order_mail(db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"],
+                               placed.order_id, "delivered") == "skipped"
+        db.session.remove()
+    assert len(smtp.messages) == 1
+
+
+def test_temporary_smtp_refusal_is_recorded_and_the_retry_sends(smtp, app, client):
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(1))
+    placed = place(app, "card")
+    _pay(app, client, placed, 999)
+    with app.app_context():
+        assert fulfil(db.session, placed.order_id) == "delivered"
+    smtp.inbox.refuse = True
+    settings, keyring = app.config["KEYSHOP"], app.extensions["keyshop.keyring"]
+    with app.app_context():
+        with pytest.raises(smtplib.SMTPDataError):
+            send_order_mail(db.session, settings, keyring, placed.order_id, "delivered")
+        log = db.session.scalar(select(MailLog).where(MailLog.order_id == placed.order_id))
+        assert log.status == "failed" and "451" in log.last_error
+        db.session.remove()
+    smtp.inbox.refuse = False
+    with app.app_context():
+        assert send_order_mail(db.session, settings, keyring, placed.order_id, "delivered") == "sent"
+        assert db.session.scalar(select(MailLog.attempts).where(MailLog.order_id == placed.order_id)) == 2
+        db.session.remove()
+    assert len(smtp.messages) == 1
+
+
+def test_without_smtp_mail_lands_in_the_outbox(app, client, worker, shop_env):
+    product_id = make_product(app, "card")
+    codes = unique_codes(1)
+    stock(app, product_id, codes)
+    placed = place(app, "card")
+    _pay(app, client, placed, 999)
+    assert wait_for_status(app, placed.order_id, "delivered") == "delivered"
+    outbox = app.config["KEYSHOP"].instance / "outbox"
+    deadline = time.monotonic() + 10
+    while not list(outbox.glob("*.eml")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [mail] = list(outbox.glob("*.eml"))
+    assert codes[0] in mail.read_text()
