@@ -34,10 +34,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import api, health, sandbox, storefront, webhooks
+    from app.web import admin, api, health, sandbox, storefront, webhooks
     from app.web.errors import register_error_pages
 
-    for module in (storefront, api, webhooks, sandbox, health):
+    for module in (storefront, api, webhooks, sandbox, health, admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)
 

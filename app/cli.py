@@ -74,11 +74,11 @@ def product_create(slug, name, price, currency, description):
     click.echo(f"created product {created.slug}: {created.name} at {created.price}")
 
 
-from app.cli_codes import codes  # noqa: E402  (registered after the group exists)
+from app.cli_admin import admin  # noqa: E402  (registered after the group exists)
+from app.cli_codes import codes  # noqa: E402
 from app.cli_run import serve, sweep, web, worker  # noqa: E402
 
-main.add_command(codes)
-for command in (serve, web, worker, sweep):
+for command in (admin, codes, serve, web, worker, sweep):
     main.add_command(command)
 
 

@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import time
 
 import click
 
 from app.settings import Settings
-
-SWEEP_EVERY_SECONDS = 10
 
 
 @click.command()

@@ -32,7 +32,7 @@ class Stack:
         self.children.append(subprocess.Popen(_gunicorn_argv(self.host, self.port, 2), env=env))
         self.children.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env))
         self._announce(app)
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             self._watch(app)
         except KeyboardInterrupt:
@@ -52,11 +52,13 @@ class Stack:
         return app
 
     def _announce(self, app) -> None:
-        from app.setup import demo_admin_hint
+        from app.setup import admin_hint
 
-        click.echo(f"\n  keyshop is running: http://{self.host}:{self.port}/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        base_url = f"http://{host}:{self.port}"
+        click.echo(f"\n  keyshop is running: {base_url}/")
         with app.app_context():
-            click.echo(f"  {demo_admin_hint()}")
+            click.echo(f"  {admin_hint(base_url)}")
         click.echo("  Ctrl-C stops everything.\n")
 
     def _watch(self, app) -> None:
@@ -80,3 +82,7 @@ class Stack:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt

@@ -1,7 +1,9 @@
 """Bringing a shop up: migrations, and the demo shop seeded once."""
 from __future__ import annotations
 
+import os
 import secrets
+from pathlib import Path
 
 from flask import current_app
 from flask_migrate import upgrade
@@ -16,6 +18,8 @@ DEMO_PRODUCTS = (
     ("windows-11-pro", "Windows 11 Pro licence", "9.99", "USD", "Settings > System > Activation > Change product key."),
 )
 DEMO_CODES_PER_PRODUCT = 25
+DEMO_OWNER = "owner@demo.keyshop.test"
+DEMO_OWNER_FILE = "demo-owner-password"
 
 
 def upgrade_database() -> None:
@@ -37,7 +41,21 @@ def seed_demo() -> bool:
                                  description=description)
         lines = [(n, _demo_code()) for n in range(1, DEMO_CODES_PER_PRODUCT + 1)]
         import_codes(db.session, keyring, created.id, lines, name="demo stock", source="demo")
+    _create_demo_owner()
     return True
+
+
+def _create_demo_owner() -> None:
+    """The demo's owner account; its password sits in the instance folder (mode 0600) for `serve` to print."""
+    from app.staff import create_staff
+
+    password = secrets.token_urlsafe(12)
+    create_staff(db.session, DEMO_OWNER, password, "owner")
+    path = Path(current_app.instance_path) / DEMO_OWNER_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(password)
+
 
 
 def _demo_code() -> str:
@@ -45,5 +63,12 @@ def _demo_code() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(3))
 
 
-def demo_admin_hint() -> str:
-    return "admin: create a staff account with `keyshop admin create EMAIL`"
+def admin_hint(base_url: str) -> str:
+    from app.staff import Staff
+
+    path = Path(current_app.instance_path) / DEMO_OWNER_FILE
+    if path.exists():
+        return f"admin: {base_url}/admin/  email {DEMO_OWNER}  password {path.read_text().strip()}"
+    if db.session.scalar(select(Staff.id).limit(1)) is None:
+        return "admin: no staff account yet; create one with `keyshop admin create EMAIL`"
+    return f"admin: {base_url}/admin/ (sign in with your staff account)"

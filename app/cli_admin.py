@@ -1,0 +1,36 @@
+"""`keyshop admin create EMAIL`: a staff account; the password is asked for, or read from stdin."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.group()
+def admin():
+    """Staff accounts."""
+
+
+@admin.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["owner", "agent"]), default="owner", show_default=True)
+def create(email, role):
+    """Create a staff account."""
+    from app.cli import make_app
+    from app.extensions import db
+    from app.staff import StaffError, create_staff
+
+    password = _read_password()
+    app = make_app()
+    with app.app_context():
+        try:
+            create_staff(db.session, email, password, role)
+        except StaffError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"created {role} {email.strip().lower()}; sign in at {app.config['KEYSHOP'].base_url}/admin/")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")

@@ -1,0 +1,62 @@
+"""Staff accounts: owners and support agents, with argon2id password hashes."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.db import utcnow, write_transaction
+from app.extensions import db
+
+ROLES = ("owner", "agent")
+MIN_PASSWORD = 12
+# OWASP's argon2id floor: 19 MiB of memory, 2 iterations, 1 lane.
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_DUMMY_HASH = HASHER.hash("keyshop: equalises the time of a login for an unknown email")
+
+
+class StaffError(ValueError):
+    pass
+
+
+class Staff(db.Model):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def create_staff(session: Session, email: str, password: str, role: str = "owner") -> int:
+    email = email.strip().lower()
+    if not re.match(r"^[^@\s]+@[^@\s]+$", email):
+        raise StaffError(f"email: {email!r} is not an email address")
+    if role not in ROLES:
+        raise StaffError(f"role: must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"password: at least {MIN_PASSWORD} characters")
+    try:
+        with write_transaction(session):
+            staff = Staff(email=email, password_hash=HASHER.hash(password), role=role)
+            session.add(staff)
+            session.flush()
+            return staff.id
+    except IntegrityError:
+        raise StaffError(f"email: {email} already has an account") from None
+
+
+def authenticate(session: Session, email: str, password: str) -> Staff | None:
+    staff = session.scalar(select(Staff).where(Staff.email == email.strip().lower(), Staff.active))
+    try:
+        HASHER.verify(staff.password_hash if staff else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return staff
