@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
@@ -31,7 +32,7 @@ def import_command(slug, file, name, dry_run):
         except ProductError as exc:
             raise click.ClickException(str(exc)) from None
         size = _size(file)
-        with click.progressbar(length=size or None, label="importing", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=size or None, label="importing", file=sys.stderr) as bar:
             counter = _ByteCounter(file, bar)
             result = import_codes(db.session, app.extensions["keyshop.keyring"], product_id, read_txt(counter),
                                   name=name or os.path.basename(file.name), source="cli", dry_run=dry_run)

@@ -71,7 +71,10 @@ class Stack:
                 if child.poll() is not None:
                     raise SystemExit(f"keyshop: a child process exited with status {child.returncode}")
             with app.app_context():
-                sweep(db.session, self.settings.sweep_after_seconds)
+                try:
+                    sweep(db.session, self.settings.sweep_after_seconds)
+                except Exception as exc:  # a failed sweep is retried on the next tick; serve keeps running
+                    click.echo(f"keyshop: sweep failed ({type(exc).__name__}: {exc})", err=True)
 
     def _stop(self) -> None:
         for child in self.children:

@@ -13,7 +13,7 @@ from app.models import Order, Product, log_order, new_order_number, order_token,
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider
 
 MAX_QUANTITY = 10
-EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 
 
 class CheckoutError(ValueError):
@@ -64,9 +64,9 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
 
 
 def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> PaymentProvider:
-    if not isinstance(choice.quantity, int) or not 1 <= choice.quantity <= MAX_QUANTITY:
+    if type(choice.quantity) is not int or not 1 <= choice.quantity <= MAX_QUANTITY:  # bool is an int too
         raise CheckoutError("quantity", f"must be a whole number from 1 to {MAX_QUANTITY}")
-    if not isinstance(choice.email, str) or len(choice.email) > 254 or not EMAIL.match(choice.email):
+    if not isinstance(choice.email, str) or len(choice.email) > 254 or not EMAIL.fullmatch(choice.email):
         raise CheckoutError("email", "is not an email address")
     provider = providers.get(choice.method)
     if provider is None:
