@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 13:48:58.415547
+
 
 """
 from alembic import op
@@ -31,6 +31,16 @@ def upgrade():
     sa.CheckConstraint('price_minor >= 0', name=op.f('ck_products_price_not_negative')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_products')),
     sa.UniqueConstraint('slug', name=op.f('uq_products_slug'))
+    )
+    op.create_table('staff',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('password_hash', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
+    sa.UniqueConstraint('email', name=op.f('uq_staff_email'))
     )
     op.create_table('batches',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -96,6 +106,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_codes_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_codes_order_id'), ['order_id'], unique=False)
 
+    op.create_table('mail_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_mail_log_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_log')),
+    sa.UniqueConstraint('order_id', 'kind', name='uq_mail_log_order_kind')
+    )
     op.create_table('order_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -156,6 +179,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_order_events_order_id'))
 
     op.drop_table('order_events')
+    op.drop_table('mail_log')
     with op.batch_alter_table('codes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_codes_order_id'))
         batch_op.drop_index(batch_op.f('ix_codes_batch_id'))
@@ -170,5 +194,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_batches_product_id'))
 
     op.drop_table('batches')
+    op.drop_table('staff')
     op.drop_table('products')
     # ### end Alembic commands ###
