@@ -32,6 +32,18 @@ def make_app():
     return create_app()
 
 
+def make_checked_app():
+    """The app, after checking that the keyring opens the stored codes (for long-running commands)."""
+    from app.extensions import db
+    from keystore.check import verify_keyring
+
+    app = make_app()
+    with app.app_context():
+        verify_keyring(db.session, app.extensions["keyshop.keyring"])
+        db.session.remove()
+    return app
+
+
 @main.group()
 def db():
     """Database schema."""
@@ -59,16 +71,25 @@ def product():
 @click.option("--price", required=True, help="in major units, e.g. 9.99")
 @click.option("--currency", required=True, help="ISO 4217 code, e.g. USD")
 @click.option("--description", default="")
-def product_create(slug, name, price, currency, description):
+@click.option("--format", "code_format", type=click.Choice(["text", "csv"]), default="text", show_default=True)
+@click.option("--columns", default="", help="CSV columns, e.g. account,password,note (the first identifies a code)")
+@click.option("--normalise", type=click.Choice(["none", "case", "case_dashes"]), default="none", show_default=True,
+              help="what duplicate detection ignores")
+@click.option("--reusable", is_flag=True, help="one shared code delivered to every buyer")
+@click.option("--stock-display", type=click.Choice(["state", "count"]), default="state", show_default=True)
+@click.option("--low-stock", type=int, default=5, show_default=True, help="tell the owner at or below this")
+def product_create(slug, name, price, currency, description, code_format, columns, normalise, reusable,
+                   stock_display, low_stock):
     """Create a product; its price is stored in minor units."""
     from app.extensions import db as database
-    from app.products import ProductError, create_product
+    from app.products import CodeOptions, ProductError, create_product
 
+    options = CodeOptions(code_format, columns, normalise, reusable, stock_display, low_stock)
     app = make_app()
     with app.app_context():
         try:
             created = create_product(database.session, slug=slug, name=name, price=price, currency=currency,
-                                     description=description)
+                                     description=description, options=options)
         except ProductError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"created product {created.slug}: {created.name} at {created.price}")
@@ -76,9 +97,10 @@ def product_create(slug, name, price, currency, description):
 
 from app.cli_admin import admin  # noqa: E402  (registered after the group exists)
 from app.cli_codes import codes  # noqa: E402
+from app.cli_keys import keys  # noqa: E402
 from app.cli_run import serve, sweep, web, worker  # noqa: E402
 
-for command in (admin, codes, serve, web, worker, sweep):
+for command in (admin, codes, keys, serve, web, worker, sweep):
     main.add_command(command)
 
 

@@ -15,6 +15,9 @@ from app.settings import Settings
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn processes")
 def web(host, port, workers):
     """The web server (gunicorn)."""
+    from app.cli import make_checked_app
+
+    make_checked_app()
     os.execv(sys.executable, _gunicorn_argv(host, port, workers))
 
 
@@ -23,10 +26,10 @@ def web(host, port, workers):
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 def worker(queues, burst):
     """An RQ worker (non-forking) on the keyshop queues."""
-    from app.cli import make_app
+    from app.cli import make_checked_app
     from delivery.worker import run_worker
 
-    run_worker(make_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst)
+    run_worker(make_checked_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst)
 
 
 @click.command()

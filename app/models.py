@@ -36,7 +36,19 @@ class Product(db.Model):
     price_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     active: Mapped[bool] = mapped_column(default=True)
+    # How codes arrive and are compared: "text" (one a line) or "csv" with these columns.
+    code_format: Mapped[str] = mapped_column(String(8), default="text")
+    csv_columns: Mapped[str] = mapped_column(String(500), default="")
+    # What the blind index ignores: "none", "case", or "case_dashes" (case, dashes and spaces).
+    normalise: Mapped[str] = mapped_column(String(16), default="none")
+    # A reusable ("loop") product delivers its one shared code to every buyer.
+    reusable: Mapped[bool] = mapped_column(default=False)
+    # The storefront shows a stock "state" (in stock / low / sold out) or the exact "count".
+    stock_display: Mapped[str] = mapped_column(String(8), default="state")
     low_stock_threshold: Mapped[int] = mapped_column(default=5)
+    # Counts the crossings below the threshold; the owner is told once per crossing.
+    low_stock_alerts: Mapped[int] = mapped_column(default=0)
+    low_stock_alerted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (CheckConstraint("price_minor >= 0", name="price_not_negative"),)
@@ -56,6 +68,9 @@ class Order(db.Model):
     method: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     review_reason: Mapped[str | None] = mapped_column(Text)
+    # For reusable products: the shared code (codes.id) this order was given. No foreign key: codes
+    # already point at orders, and a cycle would complicate every migration for little gain.
+    shared_code_id: Mapped[int | None] = mapped_column(Integer)
     locale: Mapped[str] = mapped_column(String(10), default="en")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.db import write_transaction
 from app.models import Product
 from app.money import format_money, to_minor
+from keystore.formats import NORMALISERS
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -26,8 +27,33 @@ class CreatedProduct:
     price: str
 
 
+@dataclass(frozen=True)
+class CodeOptions:
+    """How a product's codes are imported, compared and delivered."""
+
+    code_format: str = "text"  # text | csv
+    csv_columns: str = ""  # "account,password,note" for csv
+    normalise: str = "none"  # none | case | case_dashes
+    reusable: bool = False
+    stock_display: str = "state"  # state | count
+    low_stock_threshold: int = 5
+
+    def check(self) -> None:
+        if self.code_format not in ("text", "csv"):
+            raise ProductError("format: must be text or csv")
+        if self.code_format == "csv" and not [c for c in self.csv_columns.split(",") if c.strip()]:
+            raise ProductError("columns: a csv product needs its column names, e.g. account,password")
+        if self.normalise not in NORMALISERS:
+            raise ProductError(f"normalise: must be one of {', '.join(NORMALISERS)}")
+        if self.stock_display not in ("state", "count"):
+            raise ProductError("stock display: must be state or count")
+        if self.low_stock_threshold < 0:
+            raise ProductError("low stock threshold: must not be negative")
+
+
 def create_product(session: Session, *, slug: str, name: str, price: str, currency: str,
-                   description: str = "") -> CreatedProduct:
+                   description: str = "", options: CodeOptions = CodeOptions()) -> CreatedProduct:
+    options.check()
     if not SLUG.match(slug):
         raise ProductError(f"slug: {slug!r} must be lowercase letters, digits and dashes (at most 64)")
     if not name.strip():
@@ -40,16 +66,19 @@ def create_product(session: Session, *, slug: str, name: str, price: str, curren
         if session.scalar(select(Product.id).where(Product.slug == slug)):
             raise ProductError(f"slug: a product {slug!r} already exists")
         product = Product(slug=slug, name=name.strip(), description=description, price_minor=price_minor,
-                          currency=currency.upper())
+                          currency=currency.upper(), **asdict(options))
         session.add(product)
         session.flush()
         created = CreatedProduct(product.id, slug, product.name, format_money(price_minor, product.currency))
     return created
 
 
-def product_id_for(session: Session, slug: str) -> int:
-    product_id = session.scalar(select(Product.id).where(Product.slug == slug))
-    session.rollback()
-    if product_id is None:
+def product_for(session: Session, slug: str) -> Product:
+    """The product, detached from the session's transaction (which is ended)."""
+    product = session.scalar(select(Product).where(Product.slug == slug))
+    if product is None:
+        session.rollback()
         raise ProductError(f"no product {slug!r}")
-    return product_id
+    session.expunge(product)
+    session.rollback()
+    return product

@@ -42,11 +42,14 @@ class Stack:
 
     def _prepare(self):
         from app import create_app
+        from app.extensions import db
         from app.setup import seed_demo, upgrade_database
+        from keystore.check import verify_keyring
 
         app = create_app(Settings.from_env())
         with app.app_context():
             upgrade_database()
+            verify_keyring(db.session, app.extensions["keyshop.keyring"])
             if self.demo and seed_demo():
                 click.echo("seeded the demo shop")
         return app

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow, write_transaction
-from app.models import OPEN_FOR_DELIVERY, Order, log_order, move_order
-from keystore.claim import claim_codes
+from app.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
+from keystore.claim import claim_codes, shared_code
 
 log = logging.getLogger(__name__)
 
@@ -23,18 +24,33 @@ def fulfil(session: Session, order_id: int) -> str:
             order = session.get(Order, order_id)
             if order is None or order.status not in OPEN_FOR_DELIVERY:
                 return "skipped"
+            reusable = session.scalar(select(Product.reusable).where(Product.id == order.product_id))
             # The conditional update comes first: on PostgreSQL it locks the order row, so a second
             # job for the same order waits here and then finds nothing to do.
             if not move_order(session, order_id, OPEN_FOR_DELIVERY, status="delivered", delivered_at=utcnow()):
                 return "skipped"
-            claimed = claim_codes(session, product_id=order.product_id, order_id=order_id, quantity=order.quantity)
-            if len(claimed) < order.quantity:
-                raise _OutOfStock
-            log_order(session, order_id, "shop.order.delivered", f"{len(claimed)} code(s)")
+            given = _give_shared(session, order) if reusable else _claim(session, order)
+            log_order(session, order_id, "shop.order.delivered", given)
     except _OutOfStock:
         return _wait_for_stock(session, order_id)
     log.info("order %s delivered", order_id)
     return "delivered"
+
+
+def _claim(session: Session, order: Order) -> str:
+    claimed = claim_codes(session, product_id=order.product_id, order_id=order.id, quantity=order.quantity)
+    if len(claimed) < order.quantity:
+        raise _OutOfStock  # rolls the whole transaction back: a partial claim is never kept
+    return f"{len(claimed)} code(s)"
+
+
+def _give_shared(session: Session, order: Order) -> str:
+    code_id = shared_code(session, order.product_id)
+    if code_id is None:
+        raise _OutOfStock
+    if not move_order(session, order.id, ("delivered",), shared_code_id=code_id):
+        raise RuntimeError("the order left 'delivered' inside its own transaction")
+    return "the shared code"
 
 
 def _wait_for_stock(session: Session, order_id: int) -> str:

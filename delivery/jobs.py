@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from app.extensions import db
+from delivery import low_stock
 from delivery.fulfil import fulfil
 from delivery.mail import send_order_mail as send_mail
 from delivery.queues import enqueue_mail
@@ -13,9 +14,15 @@ def fulfil_order(order_id: int) -> str:
     outcome = fulfil(db.session, order_id)
     if outcome in ("delivered", "awaiting_stock"):
         enqueue_mail(order_id, outcome)
+    if outcome == "delivered":
+        low_stock.check_after_delivery(db.session, order_id)
     return outcome
 
 
 def send_order_mail(order_id: int, kind: str) -> str:
     app = current_app
     return send_mail(db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"], order_id, kind)
+
+
+def send_low_stock_mail(product_id: int, alert: int) -> str:
+    return low_stock.send_low_stock_mail(db.session, current_app.config["KEYSHOP"], product_id, alert)

@@ -43,3 +43,10 @@ def claim_codes(session: Session, *, product_id: int, order_id: int, quantity: i
     statement = _POSTGRES if session.get_bind().dialect.name == "postgresql" else _SQLITE
     params = dict(order_id=order_id, product_id=product_id, quantity=quantity, now=utcnow())
     return [row[0] for row in session.execute(statement, params)]
+
+
+def shared_code(session: Session, product_id: int) -> int | None:
+    """A reusable product's code: the newest available one, never consumed."""
+    return session.scalar(text(
+        "SELECT id FROM codes WHERE product_id = :product_id AND status = 'available' ORDER BY id DESC LIMIT 1"
+    ), {"product_id": product_id})

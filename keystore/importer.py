@@ -1,25 +1,27 @@
-"""Batch import: parse a file line by line, dedupe through the blind index, store all or nothing."""
+"""Batch import: stream a file, dedupe through the blind index, never leave a batch half-written.
+
+Codes are stored in short transactions as `staged` (never sold) and made `available` together when
+the batch completes, so sales go on during a large import. A batch interrupted half-way stays
+`importing` and is finished by importing the same file again with `resume_batch_id` (it skips the
+lines already stored), or removed with `discard_batch`.
+"""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
+from app.models import Product
+from keystore.formats import LineProblem, plaintext_and_key, read_txt  # noqa: F401  (re-exported)
 from keystore.keyring import Keyring
 from keystore.models import Batch, Code, binding
+from keystore.stock import rearm_low_stock
 
-MAX_CODE_LENGTH = 512
-CHUNK = 1000
-
-
-@dataclass(frozen=True)
-class LineProblem:
-    line: int
-    reason: str
+CHUNK = 2000
+MAX_LISTED = 10_000  # problems listed line by line; past that they are only counted
 
 
 @dataclass
@@ -28,101 +30,159 @@ class ImportResult:
     imported: int = 0
     duplicates: list[LineProblem] = field(default_factory=list)
     rejected: list[LineProblem] = field(default_factory=list)
+    duplicate_count: int = 0
+    rejected_count: int = 0
 
     @property
     def problems(self) -> list[LineProblem]:
         return sorted(self.duplicates + self.rejected, key=lambda problem: problem.line)
 
-
-def read_txt(stream: BinaryIO) -> Iterator[tuple[int, str | LineProblem]]:
-    """Yield (line number, code or problem); blank lines are skipped, spaces and CR/LF trimmed."""
-    for number, raw in enumerate(stream, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
-        try:
-            code = raw.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            yield number, LineProblem(number, "not valid UTF-8")
-            continue
-        if not code:
-            continue
-        if len(code) > MAX_CODE_LENGTH:
-            yield number, LineProblem(number, f"longer than {MAX_CODE_LENGTH} characters")
-            continue
-        yield number, code
+    def note(self, problem: LineProblem, duplicate: bool) -> None:
+        if duplicate:
+            self.duplicate_count += 1
+        else:
+            self.rejected_count += 1
+        if len(self.duplicates) + len(self.rejected) < MAX_LISTED:
+            (self.duplicates if duplicate else self.rejected).append(problem)
 
 
-def import_codes(
-    session: Session,
-    keyring: Keyring,
-    product_id: int,
-    lines: Iterable[tuple[int, str | LineProblem]],
-    *,
-    name: str,
-    source: str,
-    uploaded_by: str = "",
-    dry_run: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> ImportResult:
-    """Store every good line of one batch in one transaction; report every other line by number."""
+@dataclass(frozen=True)
+class _Target:
+    product_id: int
+    normalise: str
+    batch_id: int | None
+
+
+def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Iterable, *, name: str, source: str,
+                 uploaded_by: str = "", supplier: str = "", dry_run: bool = False,
+                 progress: Callable[[int], None] | None = None, resume_batch_id: int | None = None) -> ImportResult:
     result = ImportResult()
-    try:
+    mode = session.scalar(select(Product.normalise).where(Product.id == product_id))
+    session.rollback()
+    if dry_run:
+        return _dry_run(session, keyring, _Target(product_id, mode, None), lines, result, progress)
+    batch_id, skip_to = (_resume(session, resume_batch_id, result) if resume_batch_id
+                         else (_open_batch(session, product_id, name, source, uploaded_by, supplier), 0))
+    target = _Target(product_id, mode, batch_id)
+    for chunk in _chunks(((n, item) for n, item in lines if n > skip_to), CHUNK):
         with write_transaction(session):
-            batch = Batch(product_id=product_id, name=name, source=source, uploaded_by=uploaded_by)
-            session.add(batch)
-            session.flush()
-            seen: set[bytes] = set()
-            for chunk in _chunks(lines, CHUNK):
-                _store_chunk(session, keyring, product_id, batch.id, chunk, seen, result)
-                if progress:
-                    progress(len(chunk))
-            batch.imported, batch.duplicates, batch.rejected = (
-                result.imported, len(result.duplicates), len(result.rejected))
-            if dry_run or result.imported == 0:
-                raise _NothingToKeep
-            result.batch_id = batch.id
-    except _NothingToKeep:
-        pass
+            _store_chunk(session, keyring, target, chunk, result)
+            _save_progress(session, batch_id, chunk[-1][0], result)
+        if progress:
+            progress(len(chunk))
+    result.batch_id = _close_batch(session, batch_id, result)
     return result
 
 
-class _NothingToKeep(Exception):
-    """Rolls back a dry run, or a batch in which no line was good."""
+def _dry_run(session, keyring, target, lines, result, progress) -> ImportResult:
+    seen: set[bytes] = set()
+    for chunk in _chunks(lines, CHUNK):
+        fresh = _classify(keyring, target, chunk, result, seen)
+        stocked = _stocked(session, target.product_id, [row[2] for row in fresh])
+        session.rollback()
+        for number, _, index in fresh:
+            if index in stocked:
+                result.note(LineProblem(number, "duplicate of a code already in stock"), duplicate=True)
+            else:
+                result.imported += 1
+        if progress:
+            progress(len(chunk))
+    return result
 
 
-def _store_chunk(session, keyring, product_id, batch_id, chunk, seen, result) -> None:
-    candidates = []
-    for number, item in chunk:
-        if isinstance(item, LineProblem):
-            result.rejected.append(item)
-            continue
-        index = keyring.blind_index(item)
-        if index in seen:
-            result.duplicates.append(LineProblem(number, "duplicate of an earlier line in this file"))
-            continue
-        seen.add(index)
-        candidates.append((number, item, index))
-    stocked = _already_stocked(session, product_id, [index for _, _, index in candidates])
+def _store_chunk(session, keyring: Keyring, target: _Target, chunk, result: ImportResult) -> None:
+    fresh = _classify(keyring, target, chunk, result, set())
+    stocked = _stocked(session, target.product_id, [row[2] for row in fresh])
     rows = []
-    for number, code, index in candidates:
+    for number, plaintext, index in fresh:
         if index in stocked:
-            result.duplicates.append(LineProblem(number, "duplicate of a code already in stock"))
+            reason = ("duplicate of an earlier line in this file" if stocked[index] == target.batch_id
+                      else "duplicate of a code already in stock")
+            result.note(LineProblem(number, reason), duplicate=True)
             continue
-        sealed = keyring.seal(code, binding(product_id, index))
-        rows.append(
-            dict(product_id=product_id, batch_id=batch_id, status="available", blind_index=index,
-                 key_id=sealed.key_id, nonce=sealed.nonce, ciphertext=sealed.ciphertext)
-        )
+        sealed = keyring.seal(plaintext, binding(target.product_id, index))
+        rows.append(dict(product_id=target.product_id, batch_id=target.batch_id, status="staged",
+                         blind_index=index, key_id=sealed.key_id, nonce=sealed.nonce, ciphertext=sealed.ciphertext))
     if rows:
         session.execute(insert(Code), rows)
         result.imported += len(rows)
 
 
-def _already_stocked(session, product_id: int, indexes: list[bytes]) -> set[bytes]:
+def _classify(keyring, target, chunk, result, seen) -> list[tuple[int, str, bytes]]:
+    """Problems noted; duplicates within the chunk (or the dry run) dropped; the rest returned."""
+    fresh = []
+    for number, item in chunk:
+        if isinstance(item, LineProblem):
+            result.note(item, duplicate=False)
+            continue
+        plaintext, key = plaintext_and_key(item, target.normalise)
+        index = keyring.blind_index(key)
+        if index in seen:
+            result.note(LineProblem(number, "duplicate of an earlier line in this file"), duplicate=True)
+            continue
+        seen.add(index)
+        fresh.append((number, plaintext, index))
+    return fresh
+
+
+def _stocked(session, product_id: int, indexes: list[bytes]) -> dict[bytes, int]:
+    """Blind indexes already stored for the product, in any state, with the batch that holds each."""
     if not indexes:
-        return set()
-    query = select(Code.blind_index).where(Code.product_id == product_id, Code.blind_index.in_(indexes))
-    return set(session.scalars(query))
+        return {}
+    query = select(Code.blind_index, Code.batch_id).where(Code.product_id == product_id,
+                                                          Code.blind_index.in_(indexes))
+    return dict(session.execute(query).all())
+
+
+def _open_batch(session, product_id, name, source, uploaded_by, supplier) -> int:
+    with write_transaction(session):
+        batch = Batch(product_id=product_id, name=name, source=source, uploaded_by=uploaded_by, supplier=supplier)
+        session.add(batch)
+        session.flush()
+        return batch.id
+
+
+def _resume(session, batch_id: int, result: ImportResult) -> tuple[int, int]:
+    batch = session.get(Batch, batch_id)
+    if batch is None or batch.status != "importing":
+        session.rollback()
+        raise ValueError(f"batch {batch_id} is not an interrupted import")
+    result.imported, result.duplicate_count, result.rejected_count = batch.imported, batch.duplicates, batch.rejected
+    skip_to = batch.lines_done
+    session.rollback()
+    return batch_id, skip_to
+
+
+def _save_progress(session, batch_id: int, last_line: int, result: ImportResult) -> None:
+    session.execute(update(Batch).where(Batch.id == batch_id).values(
+        lines_done=last_line, imported=result.imported, duplicates=result.duplicate_count,
+        rejected=result.rejected_count))
+
+
+def _close_batch(session, batch_id: int, result: ImportResult) -> int | None:
+    """Make the staged codes sellable in one step; a batch with no good line leaves nothing behind."""
+    with write_transaction(session):
+        if result.imported == 0:
+            session.execute(delete(Batch).where(Batch.id == batch_id))
+            return None
+        session.execute(update(Code).where(Code.batch_id == batch_id, Code.status == "staged")
+                        .values(status="available"))
+        session.execute(update(Batch).where(Batch.id == batch_id).values(
+            status="complete", imported=result.imported, duplicates=result.duplicate_count,
+            rejected=result.rejected_count))
+        rearm_low_stock(session, session.scalar(select(Batch.product_id).where(Batch.id == batch_id)))
+        return batch_id
+
+
+def discard_batch(session: Session, batch_id: int) -> int:
+    """Remove an interrupted import and its staged codes; returns how many codes went."""
+    with write_transaction(session):
+        batch = session.get(Batch, batch_id)
+        if batch is None or batch.status != "importing":
+            raise ValueError(f"batch {batch_id} is not an interrupted import")
+        removed = session.execute(delete(Code).where(Code.batch_id == batch_id)).rowcount
+        session.execute(delete(Batch).where(Batch.id == batch_id))
+        return removed
 
 
 def _chunks(items, size):

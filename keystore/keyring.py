@@ -1,7 +1,9 @@
 """The keyring: AES-256-GCM keys with ids, and the HMAC key of the blind index.
 
-The file is JSON, written once with mode 0600:
-``{"active": "k1", "keys": {"k1": "<base64 32 bytes>"}, "index_key": "<base64 32 bytes>"}``.
+The file is JSON, written with mode 0600:
+``{"active": "k2", "keys": {"k1": "<base64 32 bytes>", "k2": "…"}, "index_key": "<base64 32 bytes>"}``.
+A keyring loaded from a file follows it: after `keyshop keys rotate` writes a new active key, running
+processes pick it up on their next seal, or as soon as they meet a code sealed under a key they lack.
 """
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+RECHECK_SECONDS = 1.0
 
 
 class KeyringError(Exception):
@@ -30,15 +34,22 @@ class Sealed:
 
 
 class Keyring:
-    def __init__(self, active: str, keys: dict[str, bytes], index_key: bytes):
+    def __init__(self, active: str, keys: dict[str, bytes], index_key: bytes, path: Path | None = None):
+        self._path = path
+        self._set(active, keys, index_key)
+        self._stamp = _stamp(path) if path else None
+        self._checked = time.monotonic()
+
+    def _set(self, active: str, keys: dict[str, bytes], index_key: bytes) -> None:
         if active not in keys:
             raise KeyringError(f"keyring: active key {active!r} is not among its keys")
         for key_id, key in keys.items():
             if len(key) != 32:
                 raise KeyringError(f"keyring: key {key_id!r} is not 256 bits")
-        self.active = active
+        if getattr(self, "_index_key", index_key) != index_key:
+            raise KeyringError("keyring: the blind-index key changed; restore the original index_key")
+        self.active, self._keys, self._index_key = active, dict(keys), index_key
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
-        self._index_key = index_key
 
     @property
     def key_ids(self) -> tuple[str, ...]:
@@ -48,11 +59,14 @@ class Keyring:
         return hmac.new(self._index_key, normalised_code.encode(), hashlib.sha256).digest()
 
     def seal(self, plaintext: str, binding: bytes) -> Sealed:
+        self.refresh()
         nonce = os.urandom(12)
         cipher = self._ciphers[self.active]
         return Sealed(self.active, nonce, cipher.encrypt(nonce, plaintext.encode(), self._aad(self.active, binding)))
 
     def open(self, sealed: Sealed, binding: bytes) -> str:
+        if sealed.key_id not in self._ciphers:
+            self.refresh(force=True)
         cipher = self._ciphers.get(sealed.key_id)
         if cipher is None:
             raise KeyringError(f"keyring has no key {sealed.key_id!r}; restore the keyring that sealed these codes")
@@ -61,20 +75,28 @@ class Keyring:
         except InvalidTag:
             raise KeyringError("a code failed authentication: wrong key, tampered or moved ciphertext") from None
 
+    def refresh(self, force: bool = False) -> None:
+        """Reload from the file when it changed (looked at no more than once a second unless forced)."""
+        if self._path is None or (not force and time.monotonic() - self._checked < RECHECK_SECONDS):
+            return
+        self._checked = time.monotonic()
+        stamp = _stamp(self._path)
+        if stamp != self._stamp:
+            self._set(*_read(self._path))
+            self._stamp = stamp
+
+    def as_json(self) -> dict:
+        return {"active": self.active, "keys": {k: base64.b64encode(v).decode() for k, v in self._keys.items()},
+                "index_key": base64.b64encode(self._index_key).decode()}
+
     @staticmethod
     def _aad(key_id: str, binding: bytes) -> bytes:
         return b"keyshop.code.v1|" + key_id.encode() + b"|" + binding
 
     @classmethod
     def load(cls, path: Path) -> "Keyring":
-        try:
-            data = json.loads(Path(path).read_text())
-            keys = {key_id: base64.b64decode(value) for key_id, value in data["keys"].items()}
-            return cls(data["active"], keys, base64.b64decode(data["index_key"]))
-        except FileNotFoundError:
-            raise KeyringError(f"KEYSHOP_KEYRING: no keyring at {path}") from None
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise KeyringError(f"KEYSHOP_KEYRING: {path} is not a keyring file ({type(exc).__name__})") from None
+        path = Path(path)
+        return cls(*_read(path), path=path)
 
     @classmethod
     def load_or_create(cls, path: Path) -> "Keyring":
@@ -84,13 +106,53 @@ class Keyring:
         return cls.load(path)
 
 
-def write_new_keyring(path: Path) -> None:
-    data = {
-        "active": "k1",
-        "keys": {"k1": base64.b64encode(secrets.token_bytes(32)).decode()},
-        "index_key": base64.b64encode(secrets.token_bytes(32)).decode(),
-    }
+def _read(path: Path) -> tuple[str, dict[str, bytes], bytes]:
+    try:
+        data = json.loads(Path(path).read_text())
+        keys = {key_id: base64.b64decode(value, validate=True) for key_id, value in data["keys"].items()}
+        return data["active"], keys, base64.b64decode(data["index_key"], validate=True)
+    except FileNotFoundError:
+        raise KeyringError(f"KEYSHOP_KEYRING: no keyring at {path}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise KeyringError(f"KEYSHOP_KEYRING: {path} is not a keyring file ({type(exc).__name__})") from None
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def write_keyring(path: Path, data: dict, replace: bool = True) -> None:
+    """Write the file atomically, never readable by others, never half-written.
+
+    With replace=False an existing keyring wins: two processes starting on a fresh instance end up
+    sharing one keyring instead of each sealing codes under a key the other lacks.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(data, handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    if replace:
+        os.replace(temporary, path)
+        return
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)
+
+
+def write_new_keyring(path: Path) -> None:
+    write_keyring(path, {
+        "active": "k1",
+        "keys": {"k1": base64.b64encode(os.urandom(32)).decode()},
+        "index_key": base64.b64encode(os.urandom(32)).decode(),
+    }, replace=False)

@@ -9,7 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import utcnow
 from app.extensions import db
 
-CODE_STATUSES = ("available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined", "revoked")
+# "staged": imported by a batch that has not finished; never sold until the batch completes.
+CODE_STATUSES = ("staged", "available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined",
+                 "revoked")
+SOLD_STATUSES = ("delivered", "reported", "invalid", "confirmed_ok")
+BATCH_STATUSES = ("importing", "complete")
 
 
 class Batch(db.Model):
@@ -19,7 +23,10 @@ class Batch(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     source: Mapped[str] = mapped_column(String(32))  # cli, admin, api, demo
+    supplier: Mapped[str] = mapped_column(String(200), default="")
     uploaded_by: Mapped[str] = mapped_column(String(254), default="")
+    status: Mapped[str] = mapped_column(String(16), default="importing")
+    lines_done: Mapped[int] = mapped_column(default=0)  # the last line stored: where a resume starts
     imported: Mapped[int] = mapped_column(default=0)
     duplicates: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)

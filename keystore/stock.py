@@ -1,10 +1,27 @@
 """Stock counts and the storefront's stock state, read without decrypting anything."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from keystore.models import Code
+from app.models import Product
+from keystore.models import Batch, Code
+
+SHOWN_STATUSES = ("available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined", "revoked")
+
+
+@dataclass
+class StockRow:
+    """Counts per status for a product or a batch."""
+
+    id: int
+    name: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, status: str) -> int:
+        return self.counts.get(status, 0)
 
 
 def available_counts(session: Session) -> dict[int, int]:
@@ -17,7 +34,54 @@ def available_count(session: Session, product_id: int) -> int:
     return session.scalar(query)
 
 
-def stock_state(available: int, low_threshold: int) -> str:
+def stock_by_product(session: Session) -> list[StockRow]:
+    rows = {p.id: StockRow(p.id, p.name) for p in session.scalars(select(Product).order_by(Product.name))}
+    for product_id, status, count in session.execute(
+            select(Code.product_id, Code.status, func.count()).group_by(Code.product_id, Code.status)):
+        rows[product_id].counts[status] = count
+    return list(rows.values())
+
+
+def stock_by_batch(session: Session, product_id: int | None = None) -> list[StockRow]:
+    query = select(Batch).order_by(Batch.id.desc())
+    if product_id is not None:
+        query = query.where(Batch.product_id == product_id)
+    rows = {b.id: StockRow(b.id, b.name) for b in session.scalars(query)}
+    counted = select(Code.batch_id, Code.status, func.count()).group_by(Code.batch_id, Code.status)
+    for batch_id, status, count in session.execute(counted.where(Code.batch_id.in_(list(rows)))):
+        rows[batch_id].counts[status] = count
+    return list(rows.values())
+
+
+def stock_state(available: int, low_threshold: int, reusable: bool = False) -> str:
     if available <= 0:
         return "sold_out"
+    if reusable:
+        return "in_stock"  # a shared code never runs out
     return "low" if available <= low_threshold else "in_stock"
+
+
+def crossed_low_stock(session: Session, product_id: int) -> int | None:
+    """Inside a write transaction: the alert number when stock has just fallen to the threshold.
+
+    Once per crossing: the flag is set by a conditional update and cleared when a batch lifts the
+    stock above the threshold again.
+    """
+    product = session.get(Product, product_id)
+    if product.reusable or product.low_stock_alerted:
+        return None
+    if available_count(session, product_id) > product.low_stock_threshold:
+        return None
+    alert = product.low_stock_alerts + 1
+    moved = session.execute(
+        update(Product).where(Product.id == product_id, Product.low_stock_alerted.is_(False))
+        .values(low_stock_alerted=True, low_stock_alerts=alert),
+        execution_options={"synchronize_session": False})
+    return alert if moved.rowcount == 1 else None
+
+
+def rearm_low_stock(session: Session, product_id: int) -> None:
+    """Inside a write transaction, after stock arrived: the next fall below the threshold alerts again."""
+    threshold = session.scalar(select(Product.low_stock_threshold).where(Product.id == product_id))
+    if available_count(session, product_id) > threshold:
+        session.execute(update(Product).where(Product.id == product_id).values(low_stock_alerted=False))

@@ -11,6 +11,7 @@ import keystore.models  # noqa: F401,E402
 import payments.models  # noqa: F401,E402
 import delivery.models  # noqa: F401,E402
 import app.staff  # noqa: F401,E402
+import app.audit  # noqa: F401,E402
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

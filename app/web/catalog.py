@@ -20,10 +20,14 @@ class ProductCard:
     currency: str
     price: str
     stock: str  # in_stock | low | sold_out
+    count: int | None  # shown only when the product is set to show its exact count
 
     def as_json(self) -> dict:
-        return {"slug": self.slug, "name": self.name, "price_minor": self.price_minor,
+        body = {"slug": self.slug, "name": self.name, "price_minor": self.price_minor,
                 "currency": self.currency, "price": self.price, "stock": self.stock}
+        if self.count is not None:
+            body["stock_count"] = self.count
+        return body
 
 
 def product_cards(session: Session, slug: str | None = None) -> list[ProductCard]:
@@ -31,8 +35,12 @@ def product_cards(session: Session, slug: str | None = None) -> list[ProductCard
     if slug is not None:
         query = query.where(Product.slug == slug)
     counts = available_counts(session)
-    return [
-        ProductCard(p.slug, p.name, p.description, p.price_minor, p.currency, format_money(p.price_minor, p.currency),
-                    stock_state(counts.get(p.id, 0), p.low_stock_threshold))
-        for p in session.scalars(query)
-    ]
+    return [_card(p, counts.get(p.id, 0)) for p in session.scalars(query)]
+
+
+def _card(product: Product, available: int) -> ProductCard:
+    shows_count = product.stock_display == "count" and not product.reusable
+    return ProductCard(product.slug, product.name, product.description, product.price_minor, product.currency,
+                       format_money(product.price_minor, product.currency),
+                       stock_state(available, product.low_stock_threshold, product.reusable),
+                       available if shows_count else None)

@@ -1,0 +1,32 @@
+"""The owner is told once per crossing of the low-stock threshold."""
+from __future__ import annotations
+
+from app.extensions import db
+from app.staff import create_staff
+from delivery.fulfil import fulfil
+from delivery.low_stock import check_after_delivery
+from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
+
+
+def _deliver(app, client):
+    placed = place(app, "card")
+    headers, body = sandbox_webhook(app, placed.number, 999)
+    assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    with app.app_context():
+        assert fulfil(db.session, placed.order_id) == "delivered"
+        alert = check_after_delivery(db.session, placed.order_id)
+        db.session.remove()
+    return alert
+
+
+def test_one_alert_per_crossing(app, client):
+    with app.app_context():
+        create_staff(db.session, "owner@example.com", "a long owner password")
+    product_id = make_product(app, "card")  # threshold 5
+    stock(app, product_id, unique_codes(7))
+    assert _deliver(app, client) is None  # 6 left
+    assert _deliver(app, client) == 1  # 5 left: crossed
+    assert _deliver(app, client) is None  # 4 left: already told
+    stock(app, product_id, unique_codes(3), name="refill")  # 7 left: re-armed
+    assert _deliver(app, client) is None  # 6
+    assert _deliver(app, client) == 2  # 5: the second crossing
