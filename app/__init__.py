@@ -34,12 +34,15 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import admin, api, health, sandbox, storefront, webhooks
+    from app.web import admin, api, api_stock, health, sandbox, storefront, webhooks
     from app.web.errors import register_error_pages
 
-    for module in (storefront, api, webhooks, sandbox, health, admin):
+    from app.web.csrf import csrf_token
+
+    for module in (storefront, api, api_stock, webhooks, sandbox, health, admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)
+    app.jinja_env.globals["csrf_token"] = csrf_token
 
 
 def _migrations_dir():

@@ -5,6 +5,7 @@ in this code can rewrite history.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, Text
@@ -29,3 +30,27 @@ class AuditEntry(db.Model):
 def audit(session: Session, actor: str, action: str, target: str = "", reason: str = "", detail: str = "") -> None:
     """Add an entry to the caller's transaction: it commits, or rolls back, with the action itself."""
     session.add(AuditEntry(actor=actor, action=action, target=target, reason=reason, detail=detail))
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff member (email and role), or "cli" with the owner's powers."""
+
+    email: str
+    role: str
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == "owner"
+
+
+CLI = Actor("cli", "owner")
+
+
+class NotAllowed(PermissionError):
+    """The actor's role does not allow this action."""
+
+
+def require_owner(actor: Actor, what: str) -> None:
+    if not actor.is_owner:
+        raise NotAllowed(f"only an owner may {what}")

@@ -34,3 +34,23 @@ def _read_password() -> str:
     if sys.stdin.isatty():
         return click.prompt("password", hide_input=True, confirmation_prompt=True)
     return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.group("api-token")
+def api_token():
+    """Tokens for scripts that upload batches and read stock."""
+
+
+@api_token.command("create")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["upload", "stock", "orders"]))
+def create_api_token(name, scopes):
+    """Create a token; it is printed once and stored only as a digest."""
+    from app.api_tokens import create_token
+    from app.cli import make_app
+    from app.extensions import db
+
+    app = make_app()
+    with app.app_context():
+        secret = create_token(db.session, name, list(scopes), "cli")
+    click.echo(secret)

@@ -22,7 +22,7 @@ def web(host, port, workers):
 
 
 @click.command()
-@click.option("--queues", default="delivery,notify,aftersale", show_default=True)
+@click.option("--queues", default="delivery,notify,aftersale,imports", show_default=True)
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 def worker(queues, burst):
     """An RQ worker (non-forking) on the keyshop queues."""

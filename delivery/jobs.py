@@ -26,3 +26,11 @@ def send_order_mail(order_id: int, kind: str) -> str:
 
 def send_low_stock_mail(product_id: int, alert: int) -> str:
     return low_stock.send_low_stock_mail(db.session, current_app.config["KEYSHOP"], product_id, alert)
+
+
+def import_batch(upload_path: str, product_id: int, name: str, supplier: str, uploaded_by: str, source: str) -> dict:
+    """A large upload, imported by a worker; progress and the result go into the job's meta."""
+    from delivery.imports import run_import
+
+    return run_import(db.session, current_app.extensions["keyshop.keyring"], upload_path, product_id,
+                      name=name, supplier=supplier, uploaded_by=uploaded_by, source=source)

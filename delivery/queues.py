@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
-QUEUES = ("delivery", "notify", "aftersale")
+QUEUES = ("delivery", "notify", "aftersale", "imports")
 
 
 def redis_connection() -> Redis:

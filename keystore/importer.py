@@ -37,6 +37,11 @@ class ImportResult:
     def problems(self) -> list[LineProblem]:
         return sorted(self.duplicates + self.rejected, key=lambda problem: problem.line)
 
+    def as_json(self, listed: int = 1000) -> dict:
+        return {"batch_id": self.batch_id, "imported": self.imported, "duplicates": self.duplicate_count,
+                "rejected": self.rejected_count,
+                "problems": [{"line": p.line, "reason": p.reason} for p in self.problems[:listed]]}
+
     def note(self, problem: LineProblem, duplicate: bool) -> None:
         if duplicate:
             self.duplicate_count += 1
@@ -55,7 +60,10 @@ class _Target:
 
 def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Iterable, *, name: str, source: str,
                  uploaded_by: str = "", supplier: str = "", dry_run: bool = False,
-                 progress: Callable[[int], None] | None = None, resume_batch_id: int | None = None) -> ImportResult:
+                 progress: Callable[[int], None] | None = None, resume_batch_id: int | None = None,
+                 keep_partial: bool = True) -> ImportResult:
+    """Import one batch. If it stops half-way, the batch stays `importing` for a resume, or with
+    keep_partial=False (uploads whose file is gone afterwards) is discarded before the error rises."""
     result = ImportResult()
     mode = session.scalar(select(Product.normalise).where(Product.id == product_id))
     session.rollback()
@@ -64,12 +72,17 @@ def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Ite
     batch_id, skip_to = (_resume(session, resume_batch_id, result) if resume_batch_id
                          else (_open_batch(session, product_id, name, source, uploaded_by, supplier), 0))
     target = _Target(product_id, mode, batch_id)
-    for chunk in _chunks(((n, item) for n, item in lines if n > skip_to), CHUNK):
-        with write_transaction(session):
-            _store_chunk(session, keyring, target, chunk, result)
-            _save_progress(session, batch_id, chunk[-1][0], result)
-        if progress:
-            progress(len(chunk))
+    try:
+        for chunk in _chunks(((n, item) for n, item in lines if n > skip_to), CHUNK):
+            with write_transaction(session):
+                _store_chunk(session, keyring, target, chunk, result)
+                _save_progress(session, batch_id, chunk[-1][0], result)
+            if progress:
+                progress(len(chunk))
+    except BaseException:
+        if not keep_partial:
+            discard_batch(session, batch_id)
+        raise
     result.batch_id = _close_batch(session, batch_id, result)
     return result
 

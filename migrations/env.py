@@ -12,6 +12,7 @@ import payments.models  # noqa: F401,E402
 import delivery.models  # noqa: F401,E402
 import app.staff  # noqa: F401,E402
 import app.audit  # noqa: F401,E402
+import app.api_tokens  # noqa: F401,E402
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

@@ -46,7 +46,7 @@ class _Process:
 
 
 class WorkerProcess(_Process):
-    def __init__(self, env: dict[str, str], queues: str = "delivery,notify,aftersale"):
+    def __init__(self, env: dict[str, str], queues: str = "delivery,notify,aftersale,imports"):
         super().__init__([sys.executable, "-m", "app.cli", "worker", "--queues", queues], env, f"worker-{id(self)}.log")
 
 

@@ -61,3 +61,16 @@ def wait_for_status(app, order_id: int, wanted: str, seconds: float = 15) -> str
             return status
         time.sleep(0.05)
     return status
+
+
+def csrf_from(client, path: str) -> str:
+    """The CSRF token of the form on a page, as a browser would submit it."""
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, email: str, password: str):
+    token = csrf_from(client, "/admin/login")
+    return client.post("/admin/login", data={"email": email, "password": password, "csrf_token": token})

@@ -1,0 +1,45 @@
+"""Staff sign-in, and the shop at a glance (stock and recent orders). No code is ever shown here."""
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order
+from app.money import format_money
+from app.staff import authenticate
+from app.web.admin import bp, staff_required
+from keystore.stock import stock_by_product
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = ""
+    if request.method == "POST":
+        staff = authenticate(db.session, request.form.get("email", ""), request.form.get("password", ""))
+        if staff is not None:
+            session.clear()  # a fresh session at sign-in: nothing from before carries over
+            session["staff_id"] = staff.id
+            return redirect(_safe_next(request.args.get("next")))
+        error = "Wrong email or password."
+    return render_template("admin/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+@staff_required
+def dashboard():
+    orders = db.session.scalars(select(Order).order_by(Order.id.desc()).limit(50)).all()
+    return render_template("admin/dashboard.html", stock=stock_by_product(db.session), orders=orders,
+                           money=format_money)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/admin") and not target.startswith("//"):
+        return target
+    return url_for("admin.dashboard")

@@ -1,0 +1,98 @@
+"""Admin stock: products and batches with their counts, uploads, and the staff actions on codes."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order, Product
+from app.web.admin import bp, owner_required, staff_required
+from app.web.admin.uploads import upload_codes
+from delivery.imports import import_status
+from keystore import staff_actions
+from keystore.models import Batch, Code
+from keystore.stock import stock_by_batch, stock_by_product
+
+
+@bp.get("/products")
+@staff_required
+def products():
+    return render_template("admin/products.html", stock=stock_by_product(db.session),
+                           row_link=lambda row: url_for("admin.product", product_id=row.id))
+
+
+@bp.get("/products/<int:product_id>")
+@staff_required
+def product(product_id: int):
+    item = db.session.get(Product, product_id) or abort(404)
+    batches = {b.id: b for b in db.session.scalars(select(Batch).where(Batch.product_id == product_id))}
+    codes = db.session.execute(
+        select(Code.id, Code.batch_id, Code.status, Order.number).outerjoin(Order, Order.id == Code.order_id)
+        .where(Code.product_id == product_id).order_by(Code.id.desc()).limit(100)).all()
+    return render_template("admin/product.html", product=item, batches=batches, codes=codes,
+                           batch_stock=stock_by_batch(db.session, product_id))
+
+
+@bp.post("/products/<int:product_id>/upload")
+@staff_required
+def upload(product_id: int):
+    item = db.session.get(Product, product_id) or abort(404)
+    db.session.expunge(item)
+    db.session.rollback()
+    return upload_codes(item)
+
+
+@bp.get("/imports/<job_id>")
+@staff_required
+def import_progress(job_id: str):
+    status = import_status(job_id) or abort(404)
+    return render_template("admin/import_progress.html", job=status)
+
+
+@bp.post("/batches/<int:batch_id>/<any(quarantine, revoke, release):move>")
+@staff_required
+def batch_move(batch_id: int, move: str):
+    moved = staff_actions.move_batch(db.session, g.actor, batch_id, move, request.form.get("reason", ""))
+    flash(f"batch {batch_id}: {moved} code(s) {staff_actions.MOVES[move][0]}")
+    return redirect(request.referrer or url_for("admin.products"))
+
+
+@bp.post("/codes/<int:code_id>/<any(quarantine, revoke, release):move>")
+@staff_required
+def code_move(code_id: int, move: str):
+    moved = staff_actions.move_code(db.session, g.actor, code_id, move, request.form.get("reason", ""))
+    flash(f"code {code_id}: {staff_actions.MOVES[move][0]}" if moved else f"code {code_id} cannot {move} now")
+    return redirect(request.referrer or url_for("admin.products"))
+
+
+@bp.post("/codes/<int:code_id>/reveal")
+@owner_required
+def reveal(code_id: int):
+    try:
+        plaintext = staff_actions.reveal_code(db.session, _keyring(), g.actor, code_id, request.form.get("reason", ""))
+    except staff_actions.ActionError as exc:
+        abort(400, str(exc))
+    return _no_store(render_template("admin/revealed.html", code_id=code_id, plaintext=plaintext))
+
+
+@bp.post("/batches/<int:batch_id>/export")
+@owner_required
+def export(batch_id: int):
+    try:
+        codes = staff_actions.export_unsold(db.session, _keyring(), g.actor, batch_id, request.form.get("reason", ""))
+    except staff_actions.ActionError as exc:
+        abort(404, str(exc))
+    response = _no_store(make_response("".join(f"{code}\n" for code in codes)))
+    response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename=batch-{batch_id}-unsold.txt"
+    return response
+
+
+def _keyring():
+    return current_app.extensions["keyshop.keyring"]
+
+
+def _no_store(response):
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,24 @@
+"""CSRF protection for HTML forms: a per-session token in every form, checked on every POST."""
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from flask import abort, request, session
+
+FIELD = "csrf_token"
+
+
+def csrf_token() -> str:
+    if FIELD not in session:
+        session[FIELD] = secrets.token_urlsafe(32)
+    return session[FIELD]
+
+
+def check_csrf() -> None:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.form.get(FIELD) or request.headers.get("X-CSRF-Token", "")
+    expected = session.get(FIELD, "")
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(400, "the form expired or did not come from this site; reload the page and try again")

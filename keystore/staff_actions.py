@@ -1,0 +1,85 @@
+"""What staff do to stored codes. Each action is a conditional update, audited in the same transaction."""
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.audit import Actor, audit, require_owner
+from app.db import write_transaction
+from app.models import Product
+from keystore.formats import display
+from keystore.keyring import Keyring
+from keystore.models import Batch, Code
+from keystore.reveal import open_code
+
+# The moves staff can make, and the states each may start from.
+MOVES = {
+    "quarantine": ("quarantined", ("available",)),
+    "revoke": ("revoked", ("available", "quarantined")),
+    "release": ("available", ("quarantined",)),
+}
+
+
+class ActionError(ValueError):
+    pass
+
+
+def reveal_code(session: Session, keyring: Keyring, actor: Actor, code_id: int, reason: str) -> str:
+    """Decrypt one code for an owner, who must say why; the reveal is recorded before it is shown."""
+    require_owner(actor, "reveal a code")
+    if not reason.strip():
+        raise ActionError("reason: say why this code is revealed")
+    with write_transaction(session):
+        code = session.get(Code, code_id)
+        if code is None:
+            raise ActionError(f"no code {code_id}")
+        code_format = session.scalar(select(Product.code_format).where(Product.id == code.product_id))
+        plaintext = display(open_code(keyring, code), code_format)
+        audit(session, actor.email, "keystore.code.revealed", f"code:{code_id}", reason=reason.strip())
+    return plaintext
+
+
+def move_code(session: Session, actor: Actor, code_id: int, move: str, reason: str = "") -> bool:
+    status, expected = _move(move)
+    with write_transaction(session):
+        moved = session.execute(update(Code).where(Code.id == code_id, Code.status.in_(expected))
+                                .values(status=status)).rowcount
+        if moved:
+            audit(session, actor.email, f"keystore.code.{status}", f"code:{code_id}", reason=reason)
+    return moved == 1
+
+
+def move_batch(session: Session, actor: Actor, batch_id: int, move: str, reason: str = "") -> int:
+    """Quarantine, revoke or release every code of a batch that can make the move; they stop (or
+    resume) selling at once. Returns how many codes moved."""
+    status, expected = _move(move)
+    with write_transaction(session):
+        if session.get(Batch, batch_id) is None:
+            raise ActionError(f"no batch {batch_id}")
+        moved = session.execute(update(Code).where(Code.batch_id == batch_id, Code.status.in_(expected))
+                                .values(status=status)).rowcount
+        audit(session, actor.email, f"keystore.batch.{status}", f"batch:{batch_id}", reason=reason,
+              detail=f"{moved} code(s)")
+    return moved
+
+
+def export_unsold(session: Session, keyring: Keyring, actor: Actor, batch_id: int, reason: str) -> list[str]:
+    """The plaintext of a batch's unsold codes (available or quarantined), for an owner; audited."""
+    require_owner(actor, "export codes")
+    with write_transaction(session):
+        batch = session.get(Batch, batch_id)
+        if batch is None:
+            raise ActionError(f"no batch {batch_id}")
+        code_format = session.scalar(select(Product.code_format).where(Product.id == batch.product_id))
+        rows = session.scalars(select(Code).where(Code.batch_id == batch_id,
+                                                  Code.status.in_(("available", "quarantined"))).order_by(Code.id))
+        codes = [display(open_code(keyring, row), code_format) for row in rows]
+        audit(session, actor.email, "keystore.batch.exported", f"batch:{batch_id}", reason=reason,
+              detail=f"{len(codes)} code(s)")
+    return codes
+
+
+def _move(move: str) -> tuple[str, tuple[str, ...]]:
+    if move not in MOVES:
+        raise ActionError(f"action: must be one of {', '.join(MOVES)}")
+    return MOVES[move]
