@@ -11,7 +11,8 @@ def keys():
 
 @keys.command("rotate")
 @click.option("--resume", is_flag=True, help="finish an interrupted rotation without adding another key")
-def rotate(resume):
+@click.option("--batch", default=1000, show_default=True, help="codes re-sealed per transaction")
+def rotate(resume, batch):
     """Add a new active key and re-seal every code under it, in batches; safe to run again."""
     from app.audit import audit
     from app.cli import make_app
@@ -29,7 +30,7 @@ def rotate(resume):
             click.echo(f"new active key {key_id}")
         pending = sum(n for k, n in codes_per_key(db.session).items() if k != keyring.active)
         with click.progressbar(length=pending, label="re-sealing") as bar:
-            done = reseal_all(db.session, keyring, progress=bar.update)
+            done = reseal_all(db.session, keyring, progress=bar.update, batch=batch)
         with write_transaction(db.session):
             audit(db.session, "cli", "keystore.keys.rotated", f"key:{keyring.active}", detail=f"{done} re-sealed")
         click.echo(f"re-sealed {done} code(s); every code is now under {keyring.active}")

@@ -93,9 +93,10 @@ def _dry_run(session, keyring, target, lines, result, progress) -> ImportResult:
         fresh = _classify(keyring, target, chunk, result, seen)
         stocked = _stocked(session, target.product_id, [row[2] for row in fresh])
         session.rollback()
-        for number, _, index in fresh:
-            if index in stocked:
-                result.note(LineProblem(number, "duplicate of a code already in stock"), duplicate=True)
+        for number, _, index, repeat in fresh:
+            problem = _duplicate(number, index, repeat, stocked, None)
+            if problem:
+                result.note(problem, duplicate=True)
             else:
                 result.imported += 1
         if progress:
@@ -107,11 +108,10 @@ def _store_chunk(session, keyring: Keyring, target: _Target, chunk, result: Impo
     fresh = _classify(keyring, target, chunk, result, set())
     stocked = _stocked(session, target.product_id, [row[2] for row in fresh])
     rows = []
-    for number, plaintext, index in fresh:
-        if index in stocked:
-            reason = ("duplicate of an earlier line in this file" if stocked[index] == target.batch_id
-                      else "duplicate of a code already in stock")
-            result.note(LineProblem(number, reason), duplicate=True)
+    for number, plaintext, index, repeat in fresh:
+        problem = _duplicate(number, index, repeat, stocked, target.batch_id)
+        if problem:
+            result.note(problem, duplicate=True)
             continue
         sealed = keyring.seal(plaintext, binding(target.product_id, index))
         rows.append(dict(product_id=target.product_id, batch_id=target.batch_id, status="staged",
@@ -121,8 +121,8 @@ def _store_chunk(session, keyring: Keyring, target: _Target, chunk, result: Impo
         result.imported += len(rows)
 
 
-def _classify(keyring, target, chunk, result, seen) -> list[tuple[int, str, bytes]]:
-    """Problems noted; duplicates within the chunk (or the dry run) dropped; the rest returned."""
+def _classify(keyring, target, chunk, result, seen) -> list[tuple[int, str, bytes, bool]]:
+    """Line problems noted; the rest returned with their blind index and whether it repeats."""
     fresh = []
     for number, item in chunk:
         if isinstance(item, LineProblem):
@@ -130,12 +130,18 @@ def _classify(keyring, target, chunk, result, seen) -> list[tuple[int, str, byte
             continue
         plaintext, key = plaintext_and_key(item, target.normalise)
         index = keyring.blind_index(key)
-        if index in seen:
-            result.note(LineProblem(number, "duplicate of an earlier line in this file"), duplicate=True)
-            continue
+        fresh.append((number, plaintext, index, index in seen))
         seen.add(index)
-        fresh.append((number, plaintext, index))
     return fresh
+
+
+def _duplicate(number, index, repeat, stocked, batch_id) -> LineProblem | None:
+    """Stock first: "already in stock" tells the owner more than "repeats an earlier line"."""
+    if index in stocked and stocked[index] != batch_id:
+        return LineProblem(number, "duplicate of a code already in stock")
+    if repeat or index in stocked:
+        return LineProblem(number, "duplicate of an earlier line in this file")
+    return None
 
 
 def _stocked(session, product_id: int, indexes: list[bytes]) -> dict[bytes, int]:
