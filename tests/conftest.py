@@ -10,8 +10,23 @@ import os
 import pytest
 from click.testing import CliRunner
 
+from tests import secrets_in_logs
 from tests.backends import PostgresServer, RedisServer
 from tests.processes import LiveServer, WorkerProcess
+
+
+def pytest_configure(config):
+    secrets_in_logs.start()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """No code a test planted may appear in any log of the run: a leak fails the whole run."""
+    found = secrets_in_logs.leaks()
+    if found:
+        print("\nCODES FOUND IN LOGS:\n  " + "\n  ".join(found[:20]))
+        session.exitstatus = 1
+    else:
+        print(f"\nlog check: none of {len(secrets_in_logs.PLANTED)} planted codes appears in any log")
 
 
 def pytest_report_header(config):

@@ -7,8 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import requests
+
+from tests.secrets_in_logs import PROCESS_LOGS
 
 
 def free_port() -> int:
@@ -22,6 +25,7 @@ class _Process:
         folder = env["KEYSHOP_INSTANCE"]
         os.makedirs(folder, exist_ok=True)
         self.log_path = os.path.join(folder, log_name)
+        PROCESS_LOGS.append(Path(self.log_path))
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT)
 

@@ -14,6 +14,7 @@ from keystore.importer import import_codes
 from payments.checkout import CheckoutChoice, place_order
 from payments.registry import providers
 from payments.sandbox import SIGNATURE_HEADER
+from tests.secrets_in_logs import PLANTED
 
 
 def make_product(app, slug="card", price="9.99", currency="USD") -> int:
@@ -28,7 +29,10 @@ def stock(app, product_id: int, codes: list[str], name="batch"):
 
 
 def unique_codes(count: int, prefix="CODE") -> list[str]:
-    return [f"{prefix}-{n:06d}-{secrets.token_hex(4).upper()}" for n in range(count)]
+    """Fresh codes, remembered so the end of the run can check that no log line holds one."""
+    codes = [f"{prefix}-{n:06d}-{secrets.token_hex(4).upper()}" for n in range(count)]
+    PLANTED.update(codes)
+    return codes
 
 
 def place(app, slug="card", quantity=1, email="buyer@example.com", method="sandbox"):
