@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.models import Product
 from keystore.formats import LineProblem, plaintext_and_key, read_txt  # noqa: F401  (re-exported)
+from keystore.bulk import insert_codes
 from keystore.keyring import Keyring
 from keystore.models import Batch, Code, binding
 from keystore.stock import rearm_low_stock
@@ -114,10 +115,10 @@ def _store_chunk(session, keyring: Keyring, target: _Target, chunk, result: Impo
             result.note(problem, duplicate=True)
             continue
         sealed = keyring.seal(plaintext, binding(target.product_id, index))
-        rows.append(dict(product_id=target.product_id, batch_id=target.batch_id, status="staged",
-                         blind_index=index, key_id=sealed.key_id, nonce=sealed.nonce, ciphertext=sealed.ciphertext))
+        rows.append((target.product_id, target.batch_id, "staged", index, sealed.key_id, sealed.nonce,
+                     sealed.ciphertext))
     if rows:
-        session.execute(insert(Code), rows)
+        insert_codes(session, rows)
         result.imported += len(rows)
 
 

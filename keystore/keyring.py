@@ -81,7 +81,7 @@ class Keyring:
             return
         self._checked = time.monotonic()
         stamp = _stamp(self._path)
-        if stamp != self._stamp:
+        if stamp is not None and stamp != self._stamp:  # a vanished file leaves the keys in memory
             self._set(*_read(self._path))
             self._stamp = stamp
 
