@@ -18,7 +18,7 @@ def web(host, port, workers):
     from app.cli import make_checked_app
 
     make_checked_app()
-    os.execv(sys.executable, _gunicorn_argv(host, port, workers))
+    os.execv(sys.executable, gunicorn_argv(host, port, workers))
 
 
 @click.command()
@@ -59,6 +59,6 @@ def serve(host, port, demo):
     Stack(Settings.from_env(), host, port, demo).run()
 
 
-def _gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+def gunicorn_argv(host: str, port: int, workers: int, threads: int = 4) -> list[str]:
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--log-level", "warning", "app:create_app()"]  # no access log: order URLs carry tokens
+            "--threads", str(threads), "--log-level", "warning", "app:create_app()"]  # no access log: order URLs carry tokens

@@ -27,9 +27,9 @@ class Stack:
             env["KEYSHOP_REDIS_URL"] = "unix://" + start_embedded_redis(self.settings.instance)
             os.environ["KEYSHOP_REDIS_URL"] = env["KEYSHOP_REDIS_URL"]
         app = self._prepare()
-        from app.cli_run import _gunicorn_argv
+        from app.cli_run import gunicorn_argv
 
-        self.children.append(subprocess.Popen(_gunicorn_argv(self.host, self.port, 2), env=env))
+        self.children.append(subprocess.Popen(gunicorn_argv(self.host, self.port, 2), env=env))
         self.children.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env))
         self._announce(app)
         signal.signal(signal.SIGTERM, _interrupt)

@@ -11,14 +11,18 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 
+# The pick is a MATERIALIZED CTE, not `id IN (subquery)`: with stale statistics PostgreSQL may plan
+# the subquery as the inner side of a nested loop and rescan it per outer row, and a rescanned
+# LIMIT … FOR UPDATE SKIP LOCKED can pick other rows each time (too many, or none at all).
 _POSTGRES = text(
     """
-    UPDATE codes SET status = 'delivered', order_id = :order_id, delivered_at = :now
-    WHERE id IN (
+    WITH picked AS MATERIALIZED (
         SELECT id FROM codes WHERE product_id = :product_id AND status = 'available'
         ORDER BY id LIMIT :quantity FOR UPDATE SKIP LOCKED
-    ) AND status = 'available'
-    RETURNING id
+    )
+    UPDATE codes SET status = 'delivered', order_id = :order_id, delivered_at = :now
+    FROM picked WHERE codes.id = picked.id AND codes.status = 'available'
+    RETURNING codes.id
     """
 )
 _SQLITE = text(

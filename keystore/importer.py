@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.models import Product
-from keystore.formats import LineProblem, plaintext_and_key, read_txt  # noqa: F401  (re-exported)
-from keystore.bulk import insert_codes
+from keystore.formats import LineProblem
+from keystore.bulk import PlannerStatistics, insert_codes
 from keystore.keyring import Keyring
-from keystore.models import Batch, Code, binding
+from keystore.models import Batch, Code
+from keystore.prepare import PreparedChunk, PreparedCode, prepare_chunks
+from keystore.read_ahead import ReadAhead
 from keystore.stock import rearm_low_stock
 
-CHUNK = 2000
+CHUNK = 5000  # lines per write transaction: a short hold on SQLite's write lock
 MAX_LISTED = 10_000  # problems listed line by line; past that they are only counted
 
 
@@ -55,8 +57,7 @@ class ImportResult:
 @dataclass(frozen=True)
 class _Target:
     product_id: int
-    normalise: str
-    batch_id: int | None
+    batch_id: int
 
 
 def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Iterable, *, name: str, source: str,
@@ -69,18 +70,16 @@ def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Ite
     mode = session.scalar(select(Product.normalise).where(Product.id == product_id))
     session.rollback()
     if dry_run:
-        return _dry_run(session, keyring, _Target(product_id, mode, None), lines, result, progress)
+        chunks = prepare_chunks(keyring, product_id, mode, lines, CHUNK, seal=False, seen=set())
+        return _dry_run(session, product_id, chunks, result, progress)
     batch_id, skip_to = (_resume(session, resume_batch_id, result) if resume_batch_id
                          else (_open_batch(session, product_id, name, source, uploaded_by, supplier), 0))
-    target = _Target(product_id, mode, batch_id)
+    remaining = ((n, item) for n, item in lines if n > skip_to)
+    chunks = ReadAhead(prepare_chunks(keyring, product_id, mode, remaining, CHUNK))
     try:
-        for chunk in _chunks(((n, item) for n, item in lines if n > skip_to), CHUNK):
-            with write_transaction(session):
-                _store_chunk(session, keyring, target, chunk, result)
-                _save_progress(session, batch_id, chunk[-1][0], result)
-            if progress:
-                progress(len(chunk))
+        _store_all(session, _Target(product_id, batch_id), chunks, result, progress)
     except BaseException:
+        chunks.close()
         if not keep_partial:
             discard_batch(session, batch_id)
         raise
@@ -88,60 +87,60 @@ def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Ite
     return result
 
 
-def _dry_run(session, keyring, target, lines, result, progress) -> ImportResult:
-    seen: set[bytes] = set()
-    for chunk in _chunks(lines, CHUNK):
-        fresh = _classify(keyring, target, chunk, result, seen)
-        stocked = _stocked(session, target.product_id, [row[2] for row in fresh])
+def _store_all(session, target: _Target, chunks, result: ImportResult, progress) -> None:
+    statistics = PlannerStatistics()
+    for chunk in chunks:
+        with write_transaction(session):
+            _store_chunk(session, target, chunk, result)
+            _save_progress(session, target.batch_id, chunk.last_line, result)
+        statistics.after(session, result.imported)
+        if progress:
+            progress(chunk.lines)
+
+
+def _dry_run(session, product_id: int, chunks, result: ImportResult, progress) -> ImportResult:
+    for chunk in chunks:
+        _note_problems(chunk, result)
+        stocked = _stocked(session, product_id, [code.index for code in chunk.codes])
         session.rollback()
-        for number, _, index, repeat in fresh:
-            problem = _duplicate(number, index, repeat, stocked, None)
+        for code in chunk.codes:
+            problem = _duplicate(code, stocked, None)
             if problem:
                 result.note(problem, duplicate=True)
             else:
                 result.imported += 1
         if progress:
-            progress(len(chunk))
+            progress(chunk.lines)
     return result
 
 
-def _store_chunk(session, keyring: Keyring, target: _Target, chunk, result: ImportResult) -> None:
-    fresh = _classify(keyring, target, chunk, result, set())
-    stocked = _stocked(session, target.product_id, [row[2] for row in fresh])
+def _store_chunk(session, target: _Target, chunk: PreparedChunk, result: ImportResult) -> None:
+    _note_problems(chunk, result)
+    stocked = _stocked(session, target.product_id, [code.index for code in chunk.codes])
     rows = []
-    for number, plaintext, index, repeat in fresh:
-        problem = _duplicate(number, index, repeat, stocked, target.batch_id)
+    for code in chunk.codes:
+        problem = _duplicate(code, stocked, target.batch_id)
         if problem:
             result.note(problem, duplicate=True)
             continue
-        sealed = keyring.seal(plaintext, binding(target.product_id, index))
-        rows.append((target.product_id, target.batch_id, "staged", index, sealed.key_id, sealed.nonce,
-                     sealed.ciphertext))
+        rows.append((target.product_id, target.batch_id, "staged", code.index, code.sealed.key_id,
+                     code.sealed.nonce, code.sealed.ciphertext))
     if rows:
         insert_codes(session, rows)
         result.imported += len(rows)
 
 
-def _classify(keyring, target, chunk, result, seen) -> list[tuple[int, str, bytes, bool]]:
-    """Line problems noted; the rest returned with their blind index and whether it repeats."""
-    fresh = []
-    for number, item in chunk:
-        if isinstance(item, LineProblem):
-            result.note(item, duplicate=False)
-            continue
-        plaintext, key = plaintext_and_key(item, target.normalise)
-        index = keyring.blind_index(key)
-        fresh.append((number, plaintext, index, index in seen))
-        seen.add(index)
-    return fresh
+def _note_problems(chunk: PreparedChunk, result: ImportResult) -> None:
+    for problem in chunk.problems:
+        result.note(problem, duplicate=False)
 
 
-def _duplicate(number, index, repeat, stocked, batch_id) -> LineProblem | None:
+def _duplicate(code: PreparedCode, stocked: dict[bytes, int], batch_id) -> LineProblem | None:
     """Stock first: "already in stock" tells the owner more than "repeats an earlier line"."""
-    if index in stocked and stocked[index] != batch_id:
-        return LineProblem(number, "duplicate of a code already in stock")
-    if repeat or index in stocked:
-        return LineProblem(number, "duplicate of an earlier line in this file")
+    if code.index in stocked and stocked[code.index] != batch_id:
+        return LineProblem(code.line, "duplicate of a code already in stock")
+    if code.repeat or code.index in stocked:
+        return LineProblem(code.line, "duplicate of an earlier line in this file")
     return None
 
 
@@ -204,13 +203,3 @@ def discard_batch(session: Session, batch_id: int) -> int:
         session.execute(delete(Batch).where(Batch.id == batch_id))
         return removed
 
-
-def _chunks(items, size):
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -59,9 +59,9 @@ class LiveServer(_Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**env, "KEYSHOP_BASE_URL": self.url}
-        argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
-                "app:create_app()"]
-        super().__init__(argv, env, "gunicorn.log")
+        from app.cli_run import gunicorn_argv
+
+        super().__init__(gunicorn_argv("127.0.0.1", self.port, workers), env, "gunicorn.log")
         wait_until_up(self.url + "/healthz", self)
 
 

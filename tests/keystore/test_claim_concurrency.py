@@ -4,7 +4,7 @@ from __future__ import annotations
 import queue
 import threading
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from app.extensions import db
 from app.models import Order
@@ -111,4 +111,24 @@ def test_only_available_codes_are_ever_claimed(app, client):
         placed = place(app, "card")
         assert claim_codes(db.session, product_id=product_id, order_id=placed.order_id, quantity=6) == [ids[5]]
         db.session.rollback()
+        db.session.remove()
+
+
+def test_a_claim_takes_exactly_its_quantity_when_statistics_are_stale(app, backend):
+    """PostgreSQL planned `id IN (… LIMIT … FOR UPDATE SKIP LOCKED)` as a rescanned nested loop when
+    its statistics said no code was available (as after a large import's ANALYZE), and claimed none."""
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(3000))
+    with app.app_context():
+        db.session.execute(update(Code).values(status="staged"))
+        db.session.commit()
+        if backend == "postgresql":
+            db.session.execute(text("ANALYZE codes"))
+        db.session.execute(update(Code).values(status="available"))
+        db.session.commit()
+        for quantity in (1, 3):
+            placed = place(app, "card", quantity=quantity)
+            claimed = claim_codes(db.session, product_id=product_id, order_id=placed.order_id, quantity=quantity)
+            db.session.commit()
+            assert len(claimed) == quantity
         db.session.remove()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.products import CodeOptions, create_product
 from keystore.formats import read_txt
-from keystore.importer import discard_batch, import_codes
+from keystore.importer import CHUNK, discard_batch, import_codes
 from keystore.models import Batch, Code
 from keystore.readers import reader_for
 from keystore.reveal import codes_of_order
@@ -91,26 +91,26 @@ def _codes(count: int) -> bytes:
 
 def test_an_interrupted_import_sells_nothing_until_it_is_resumed(app):
     product_id = _product(app)
-    data = _codes(5000)
+    data = _codes(2 * CHUNK + 1000)
     with app.app_context(), pytest.raises(_Crash):
-        import_codes(db.session, app.extensions["keyshop.keyring"], product_id, _lines_then_crash(data, 4500),
+        import_codes(db.session, app.extensions["keyshop.keyring"], product_id, _lines_then_crash(data, 2 * CHUNK + 500),
                      name="big", source="test")
-    assert _statuses(app, product_id) == {"staged": 4000}  # two chunks committed, none for sale
+    assert _statuses(app, product_id) == {"staged": 2 * CHUNK}  # two chunks committed, none for sale
     with app.app_context():
         batch = db.session.scalar(select(Batch))
-        assert (batch.status, batch.lines_done) == ("importing", 4000)
+        assert (batch.status, batch.lines_done) == ("importing", 2 * CHUNK)
         db.session.remove()
 
     result = _import(app, product_id, data, resume_batch_id=batch.id)
-    assert (result.batch_id, result.imported, result.duplicate_count) == (batch.id, 5000, 0)
-    assert _statuses(app, product_id) == {"available": 5000}
+    assert (result.batch_id, result.imported, result.duplicate_count) == (batch.id, 2 * CHUNK + 1000, 0)
+    assert _statuses(app, product_id) == {"available": 2 * CHUNK + 1000}
 
 
 def test_an_interrupted_upload_is_discarded_whole(app):
     product_id = _product(app)
     with app.app_context(), pytest.raises(_Crash):
         import_codes(db.session, app.extensions["keyshop.keyring"], product_id,
-                     _lines_then_crash(_codes(3000), 2500), name="upload", source="admin", keep_partial=False)
+                     _lines_then_crash(_codes(CHUNK + 1000), CHUNK + 500), name="upload", source="admin", keep_partial=False)
     assert _statuses(app, product_id) == {}
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Batch)) == 0
@@ -121,10 +121,10 @@ def test_discard_removes_an_interrupted_batch(app):
     product_id = _product(app)
     with app.app_context(), pytest.raises(_Crash):
         import_codes(db.session, app.extensions["keyshop.keyring"], product_id,
-                     _lines_then_crash(_codes(3000), 2500), name="big", source="test")
+                     _lines_then_crash(_codes(CHUNK + 1000), CHUNK + 500), name="big", source="test")
     with app.app_context():
         batch_id = db.session.scalar(select(Batch.id))
         db.session.rollback()
-        assert discard_batch(db.session, batch_id) == 2000
+        assert discard_batch(db.session, batch_id) == CHUNK
         db.session.remove()
     assert _statuses(app, product_id) == {}
