@@ -65,7 +65,8 @@ def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Ite
                  progress: Callable[[int], None] | None = None, resume_batch_id: int | None = None,
                  keep_partial: bool = True) -> ImportResult:
     """Import one batch. If it stops half-way, the batch stays `importing` for a resume, or with
-    keep_partial=False (uploads whose file is gone afterwards) is discarded before the error rises."""
+    keep_partial=False (uploads whose file is gone afterwards) is discarded before the error rises;
+    a batch that stored nothing (a bad CSV header) is always discarded."""
     result = ImportResult()
     mode = session.scalar(select(Product.normalise).where(Product.id == product_id))
     session.rollback()
@@ -80,7 +81,7 @@ def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Ite
         _store_all(session, _Target(product_id, batch_id), chunks, result, progress)
     except BaseException:
         chunks.close()
-        if not keep_partial:
+        if not keep_partial or not _stored_anything(session, batch_id):  # nothing to resume
             discard_batch(session, batch_id)
         raise
     result.batch_id = _close_batch(session, batch_id, result)
@@ -151,6 +152,12 @@ def _stocked(session, product_id: int, indexes: list[bytes]) -> dict[bytes, int]
     query = select(Code.blind_index, Code.batch_id).where(Code.product_id == product_id,
                                                           Code.blind_index.in_(indexes))
     return dict(session.execute(query).all())
+
+
+def _stored_anything(session, batch_id: int) -> bool:
+    stored = session.scalar(select(Code.id).where(Code.batch_id == batch_id).limit(1)) is not None
+    session.rollback()
+    return stored
 
 
 def _open_batch(session, product_id, name, source, uploaded_by, supplier) -> int:
