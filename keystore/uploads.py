@@ -20,6 +20,11 @@ from keystore.readers import reader_for
 INLINE_LIMIT = 2 * 1024 * 1024  # bytes; past this an upload becomes a job
 
 
+def runs_as_job(size: int, dry_run: bool, limit: int | None = None) -> bool:
+    """A dry run is always answered at once; `limit` lets tests send small files down the job path."""
+    return not dry_run and size > (INLINE_LIMIT if limit is None else limit)
+
+
 def import_upload(session: Session, keyring: Keyring, product: Product, lines: BinaryIO, *, name: str, source: str,
                   uploaded_by: str, supplier: str = "", dry_run: bool = False,
                   progress: Callable[[int], None] | None = None) -> ImportResult:

@@ -13,7 +13,7 @@ from delivery.backorders import release_waiting_orders
 from delivery.imports import enqueue_import, import_status
 from keystore.formats import ImportFileError
 from keystore.stock import stock_by_batch, stock_by_product
-from keystore.uploads import INLINE_LIMIT, import_upload, park_upload
+from keystore.uploads import import_upload, park_upload, runs_as_job
 
 bp = Blueprint("api_stock", __name__, url_prefix="/api/v1")
 
@@ -45,7 +45,7 @@ def upload_batch(slug: str):
     except ProductError as exc:
         abort(404, str(exc))
     body, options = request.get_data(cache=False), _options()
-    if len(body) > INLINE_LIMIT and not options["dry_run"]:
+    if runs_as_job(len(body), options["dry_run"], current_app.config.get("UPLOAD_INLINE_LIMIT")):
         path = park_upload(current_app.config["KEYSHOP"].instance, io.BytesIO(body))
         job_id = enqueue_import(path, product.id, name=options["name"], supplier=options["supplier"],
                                 uploaded_by=g.api_actor, source="api")

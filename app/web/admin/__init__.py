@@ -17,14 +17,20 @@ bp.before_request(check_csrf)
 def staff_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        staff_id = session.get("staff_id")
-        g.staff = db.session.get(Staff, staff_id) if staff_id else None
-        if g.staff is None or not g.staff.active:
+        g.actor = _signed_in_actor(session.get("staff_id"))
+        if g.actor is None:
             return redirect(url_for("admin.login", next=request.path))
-        g.actor = Actor(g.staff.email, g.staff.role)
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _signed_in_actor(staff_id) -> Actor | None:
+    """Who is signed in, as a plain value; the read is closed so the view may start a write."""
+    staff = db.session.get(Staff, staff_id) if staff_id else None
+    actor = Actor(staff.email, staff.role) if staff is not None and staff.active else None
+    db.session.rollback()
+    return actor
 
 
 def owner_required(view):

@@ -10,7 +10,7 @@ from app.models import Product
 from delivery.backorders import release_waiting_orders
 from delivery.imports import enqueue_import
 from keystore.formats import ImportFileError
-from keystore.uploads import INLINE_LIMIT, import_upload, park_upload
+from keystore.uploads import import_upload, park_upload, runs_as_job
 
 
 def upload_codes(product: Product):
@@ -19,7 +19,7 @@ def upload_codes(product: Product):
         return render_template("admin/import_result.html", product=product, error="choose a file or paste codes"), 400
     supplier = request.form.get("supplier", "").strip()
     dry_run = bool(request.form.get("dry_run"))
-    if _size(data) > INLINE_LIMIT and not dry_run:
+    if runs_as_job(_size(data), dry_run, current_app.config.get("UPLOAD_INLINE_LIMIT")):
         path = park_upload(current_app.config["KEYSHOP"].instance, data)
         job_id = enqueue_import(path, product.id, name=name, supplier=supplier, uploaded_by=g.actor.email,
                                 source="admin")
