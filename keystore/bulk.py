@@ -23,6 +23,26 @@ def insert_codes(session: Session, rows: list[tuple]) -> None:
     connection.exec_driver_sql(f"INSERT INTO codes ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
 
 
+def one_transaction_per_batch(session: Session) -> bool:
+    """PostgreSQL holds a whole batch in one transaction without blocking sales; SQLite cannot."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def stocked_indexes(session: Session, product_id: int, indexes: list[bytes]) -> dict[bytes, int]:
+    """Which of these blind indexes the product already holds, in any state, and in which batch."""
+    if not indexes:
+        return {}
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # one array parameter, not thousands of bound values
+        query, params = "SELECT blind_index, batch_id FROM codes WHERE product_id = %s AND blind_index = ANY(%s)", \
+            (product_id, indexes)
+    else:
+        query = (f"SELECT blind_index, batch_id FROM codes WHERE product_id = ? "
+                 f"AND blind_index IN ({', '.join('?' for _ in indexes)})")
+        params = (product_id, *indexes)
+    return {bytes(index): batch_id for index, batch_id in connection.exec_driver_sql(query, params)}
+
+
 class PlannerStatistics:
     """Keeps PostgreSQL's row estimates for `codes` honest while a large import grows it.
 
@@ -40,5 +60,4 @@ class PlannerStatistics:
             return
         self._next_at = stored * 2
         if session.connection().dialect.name == "postgresql":
-            session.execute(text("ANALYZE codes"))
-        session.commit()
+            session.execute(text("ANALYZE codes"))  # counts the rows this transaction inserted

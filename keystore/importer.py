@@ -1,9 +1,11 @@
 """Batch import: stream a file, dedupe through the blind index, never leave a batch half-written.
 
-Codes are stored in short transactions as `staged` (never sold) and made `available` together when
-the batch completes, so sales go on during a large import. A batch interrupted half-way stays
-`importing` and is finished by importing the same file again with `resume_batch_id` (it skips the
-lines already stored), or removed with `discard_batch`.
+On PostgreSQL a batch is one transaction: its codes become sellable together at commit, or not at
+all, and sales go on meanwhile. SQLite has a single write lock that sales need within a second, so
+there codes are stored in short transactions as `staged` (never sold) and made `available`
+together when the batch completes. A batch interrupted half-way there stays `importing` and is
+finished by importing the same file again with `resume_batch_id` (it skips the lines already
+stored), or removed with `discard_batch`.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.db import write_transaction
 from app.models import Product
 from keystore.formats import LineProblem
-from keystore.bulk import PlannerStatistics, insert_codes
+from keystore.bulk import PlannerStatistics, insert_codes, one_transaction_per_batch, stocked_indexes
 from keystore.keyring import Keyring
 from keystore.models import Batch, Code
 from keystore.prepare import PreparedChunk, PreparedCode, prepare_chunks
@@ -84,25 +86,40 @@ def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Ite
         if not keep_partial or not _stored_anything(session, batch_id):  # nothing to resume
             discard_batch(session, batch_id)
         raise
-    result.batch_id = _close_batch(session, batch_id, result)
+    result.batch_id = batch_id if result.imported else None
     return result
 
 
 def _store_all(session, target: _Target, chunks, result: ImportResult, progress) -> None:
-    statistics = PlannerStatistics()
+    if one_transaction_per_batch(session):
+        return _store_in_one_transaction(session, target, chunks, result, progress)
     for chunk in chunks:
         with write_transaction(session):
-            _store_chunk(session, target, chunk, result)
+            _store_chunk(session, target, chunk, result, "staged")
             _save_progress(session, target.batch_id, chunk.last_line, result)
-        statistics.after(session, result.imported)
         if progress:
             progress(chunk.lines)
+    with write_transaction(session):
+        session.execute(update(Code).where(Code.batch_id == target.batch_id, Code.status == "staged")
+                        .values(status="available"))
+        _finish_batch(session, target.batch_id, result)
+
+
+def _store_in_one_transaction(session, target: _Target, chunks, result: ImportResult, progress) -> None:
+    statistics = PlannerStatistics()
+    with write_transaction(session):
+        for chunk in chunks:
+            _store_chunk(session, target, chunk, result, "available")
+            statistics.after(session, result.imported)
+            if progress:
+                progress(chunk.lines)
+        _finish_batch(session, target.batch_id, result)
 
 
 def _dry_run(session, product_id: int, chunks, result: ImportResult, progress) -> ImportResult:
     for chunk in chunks:
         _note_problems(chunk, result)
-        stocked = _stocked(session, product_id, [code.index for code in chunk.codes])
+        stocked = stocked_indexes(session, product_id, [code.index for code in chunk.codes])
         session.rollback()
         for code in chunk.codes:
             problem = _duplicate(code, stocked, None)
@@ -115,16 +132,16 @@ def _dry_run(session, product_id: int, chunks, result: ImportResult, progress) -
     return result
 
 
-def _store_chunk(session, target: _Target, chunk: PreparedChunk, result: ImportResult) -> None:
+def _store_chunk(session, target: _Target, chunk: PreparedChunk, result: ImportResult, status: str) -> None:
     _note_problems(chunk, result)
-    stocked = _stocked(session, target.product_id, [code.index for code in chunk.codes])
+    stocked = stocked_indexes(session, target.product_id, [code.index for code in chunk.codes])
     rows = []
     for code in chunk.codes:
         problem = _duplicate(code, stocked, target.batch_id)
         if problem:
             result.note(problem, duplicate=True)
             continue
-        rows.append((target.product_id, target.batch_id, "staged", code.index, code.sealed.key_id,
+        rows.append((target.product_id, target.batch_id, status, code.index, code.sealed.key_id,
                      code.sealed.nonce, code.sealed.ciphertext))
     if rows:
         insert_codes(session, rows)
@@ -143,15 +160,6 @@ def _duplicate(code: PreparedCode, stocked: dict[bytes, int], batch_id) -> LineP
     if code.repeat or code.index in stocked:
         return LineProblem(code.line, "duplicate of an earlier line in this file")
     return None
-
-
-def _stocked(session, product_id: int, indexes: list[bytes]) -> dict[bytes, int]:
-    """Blind indexes already stored for the product, in any state, with the batch that holds each."""
-    if not indexes:
-        return {}
-    query = select(Code.blind_index, Code.batch_id).where(Code.product_id == product_id,
-                                                          Code.blind_index.in_(indexes))
-    return dict(session.execute(query).all())
 
 
 def _stored_anything(session, batch_id: int) -> bool:
@@ -185,19 +193,15 @@ def _save_progress(session, batch_id: int, last_line: int, result: ImportResult)
         rejected=result.rejected_count))
 
 
-def _close_batch(session, batch_id: int, result: ImportResult) -> int | None:
-    """Make the staged codes sellable in one step; a batch with no good line leaves nothing behind."""
-    with write_transaction(session):
-        if result.imported == 0:
-            session.execute(delete(Batch).where(Batch.id == batch_id))
-            return None
-        session.execute(update(Code).where(Code.batch_id == batch_id, Code.status == "staged")
-                        .values(status="available"))
-        session.execute(update(Batch).where(Batch.id == batch_id).values(
-            status="complete", imported=result.imported, duplicates=result.duplicate_count,
-            rejected=result.rejected_count))
-        rearm_low_stock(session, session.scalar(select(Batch.product_id).where(Batch.id == batch_id)))
-        return batch_id
+def _finish_batch(session, batch_id: int, result: ImportResult) -> None:
+    """Inside the transaction that makes the codes sellable; a batch with no good line is removed."""
+    if result.imported == 0:
+        session.execute(delete(Batch).where(Batch.id == batch_id))
+        return
+    session.execute(update(Batch).where(Batch.id == batch_id).values(
+        status="complete", imported=result.imported, duplicates=result.duplicate_count,
+        rejected=result.rejected_count))
+    rearm_low_stock(session, session.scalar(select(Batch.product_id).where(Batch.id == batch_id)))
 
 
 def discard_batch(session: Session, batch_id: int) -> int:
