@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.files import write_secret_file
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
@@ -91,16 +93,7 @@ def _instance_secret(instance: Path) -> str:
     """Made once; linked into place so concurrent first starts agree on one secret."""
     path = instance / "secret_key"
     if not path.exists():
-        temporary = instance / f".secret_key.{os.getpid()}.tmp"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(temporary)
+        write_secret_file(path, secrets.token_urlsafe(48), replace=False)
     return path.read_text().strip()
 
 

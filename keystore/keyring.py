@@ -18,6 +18,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from app.files import write_secret_file
+
 RECHECK_SECONDS = 1.0
 
 
@@ -125,28 +127,9 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 def write_keyring(path: Path, data: dict, replace: bool = True) -> None:
-    """Write the file atomically, never readable by others, never half-written.
-
-    With replace=False an existing keyring wins: two processes starting on a fresh instance end up
-    sharing one keyring instead of each sealing codes under a key the other lacks.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=2)
-        handle.flush()
-        os.fsync(handle.fileno())
-    if replace:
-        os.replace(temporary, path)
-        return
-    try:
-        os.link(temporary, path)
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(temporary)
+    """With replace=False an existing keyring wins: two processes starting on a fresh instance end
+    up sharing one keyring instead of each sealing codes under a key the other lacks."""
+    write_secret_file(path, json.dumps(data, indent=2), replace=replace)
 
 
 def write_new_keyring(path: Path) -> None:
