@@ -25,7 +25,7 @@ def accept_webhook(session: Session, provider: PaymentProvider, headers: Mapping
                    query: Mapping[str, str]) -> Answer:
     try:
         events = provider.parse_webhook(headers, body, query)
-        result = record_events(session, provider.name, events)
+        result = record_events(session, provider.name, events, provider.livemode)
     except InvalidSignature as exc:
         log.warning("%s webhook rejected: %s", provider.name, exc)
         return Answer(400, f"invalid signature: {exc}")

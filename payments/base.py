@@ -18,6 +18,16 @@ class InvalidPayload(Exception):
     """The webhook verified (or has no signature to check) but its content is not understood."""
 
 
+class ProviderUnavailable(Exception):
+    """The provider could not be reached, timed out or failed on its side: the call may be retried
+    (with the same idempotency key)."""
+
+
+class ProviderRefused(Exception):
+    """The provider understood the call and said no (unknown payment, amount too large, not
+    supported): retrying the same call changes nothing, a person has to look."""
+
+
 @dataclass(frozen=True)
 class CheckoutRequest:
     order_number: str
@@ -39,12 +49,38 @@ class CheckoutStart:
 @dataclass(frozen=True)
 class PaymentEvent:
     event_id: str  # unique per provider: the inbox key
-    kind: Literal["paid", "failed", "other"]
+    kind: Literal["paid", "failed", "refunded", "disputed", "other"]
+    order_number: str
+    amount_minor: int  # for "refunded": the amount refunded so far, as the provider counts it
+    currency: str
+    provider_reference: str = ""  # what refunds and status lookups name: a payment intent, a capture…
+    livemode: bool = False
+
+
+@dataclass(frozen=True)
+class PaymentStatus:
+    """A payment as the provider sees it now (for a sweeper that cannot wait for a webhook)."""
+
+    provider_reference: str
+    state: Literal["paid", "pending", "failed"]
     order_number: str
     amount_minor: int
     currency: str
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    provider_reference: str  # the payment's reference, as recorded when it was paid
+    amount_minor: int
+    currency: str
+    idempotency_key: str  # ours, stored before the call: a retry can never refund twice
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    state: Literal["succeeded", "pending", "manual"]  # manual: staff pay it back outside the provider
     provider_reference: str = ""
-    livemode: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,15 +95,25 @@ class WebhookAnswer:
 class Capabilities:
     refunds: bool = False
     partial_refunds: bool = False
-    methods: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()  # what the buyer can pay with: card, alipay, wechat_pay, …
+    currencies: tuple[str, ...] = ()  # ISO codes accepted; empty means any
+
+    def accepts(self, currency: str) -> bool:
+        return not self.currencies or currency in self.currencies
 
 
 class PaymentProvider:
-    """Base class of the adapters. Subclasses set ``name`` and ``label`` and implement the two calls."""
+    """Base class of the adapters.
+
+    Subclasses set ``name``, ``label`` and ``capabilities``, implement ``start_checkout`` and
+    ``parse_webhook``, and where the provider allows, ``fetch_status`` and ``refund``. Network
+    failures raise ProviderUnavailable; refusals raise ProviderRefused.
+    """
 
     name: str = ""
     label: str = ""
     capabilities = Capabilities()
+    livemode: bool = False  # events from the other mode (test vs live) are flagged, never paid
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
         """Create the provider-side payment and return where to send the buyer."""
@@ -81,5 +127,27 @@ class PaymentProvider:
         """
         raise NotImplementedError
 
+    def fetch_status(self, provider_reference: str) -> PaymentStatus | None:
+        """Ask the provider about one payment; None when this provider cannot be asked."""
+        return None
+
+    def refund(self, request: RefundRequest) -> RefundResult:
+        """Refund all or part of a payment, passing ``request.idempotency_key`` to the provider."""
+        raise ProviderRefused(f"{self.name} does not refund through keyshop")
+
     def accepted_answer(self) -> WebhookAnswer:
         return WebhookAnswer()
+
+
+def required_text(value) -> str:
+    """A field of a provider's payload that must be a short non-empty string."""
+    if not isinstance(value, str) or not value or len(value) > 200:
+        raise ValueError("expected a non-empty string")
+    return value
+
+
+def minor_units(value) -> int:
+    """An amount in a provider's payload: an integer of minor units, never a float or a string."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("amount must be an integer in minor units")
+    return value

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.models import Order, Product, log_order, new_order_number, order_token, token_digest
-from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider
+from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
 
 MAX_QUANTITY = 10
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
@@ -19,9 +19,10 @@ EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 class CheckoutError(ValueError):
     """The buyer's input cannot become an order; the message says which field and why."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, status: int = 422):
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.status = status  # 503 when the provider, not the buyer, is the problem
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,11 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
         )
         placed = (order.id, order.number, order.status)
     # The provider is called after commit: a slow provider never holds the write lock.
-    start = provider.start_checkout(request)
+    try:
+        start = provider.start_checkout(request)
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        raise CheckoutError("method", f"{provider.label} cannot take payments right now ({exc}); "
+                                      "try again or choose another way to pay", status=503) from None
     return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
 
 

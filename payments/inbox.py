@@ -14,6 +14,7 @@ from payments.base import PaymentEvent
 from payments.models import Payment, WebhookEvent
 
 PAYABLE = ("pending", "failed")  # a late success after a failure still took the buyer's money
+AFTER_PAYMENT = {"refunded": "shop.order.refunded_at_provider", "disputed": "shop.order.disputed"}
 
 
 class UnknownOrder(Exception):
@@ -27,12 +28,13 @@ class InboxResult:
     duplicates: int = 0
 
 
-def record_events(session: Session, provider: str, events: list[PaymentEvent]) -> InboxResult:
+def record_events(session: Session, provider: str, events: list[PaymentEvent], livemode: bool = False) -> InboxResult:
+    """`livemode` is the adapter's mode: an event from the other mode never pays an order."""
     result = InboxResult()
     for event in events:
         try:
             with write_transaction(session):
-                _record(session, provider, event, result)
+                _record(session, provider, event, result, livemode)
         except _Duplicate:
             result.duplicates += 1
     return result
@@ -42,10 +44,10 @@ class _Duplicate(Exception):
     pass
 
 
-def _record(session: Session, provider: str, event: PaymentEvent, result: InboxResult) -> None:
-    order = session.scalar(select(Order).where(Order.number == event.order_number))
+def _record(session: Session, provider: str, event: PaymentEvent, result: InboxResult, livemode: bool) -> None:
+    order = _order_of(session, provider, event)
     if order is None:
-        raise UnknownOrder(f"no order {event.order_number!r}")
+        raise UnknownOrder(f"no order {event.order_number or 'paid with ' + event.provider_reference!r}")
     inbox_row = WebhookEvent(provider=provider, event_id=event.event_id, kind=event.kind, order_id=order.id,
                              payload=json.dumps(asdict(event)))
     session.add(inbox_row)
@@ -53,7 +55,39 @@ def _record(session: Session, provider: str, event: PaymentEvent, result: InboxR
         session.flush()
     except IntegrityError:
         raise _Duplicate from None
-    inbox_row.outcome = _apply(session, provider, order, event, result)
+    if event.livemode != livemode:
+        inbox_row.outcome = _wrong_mode(session, order, event, result)
+    elif event.kind in AFTER_PAYMENT:
+        inbox_row.outcome = _note_after_payment(session, provider, order, event)
+    else:
+        inbox_row.outcome = _apply(session, provider, order, event, result)
+
+
+def _order_of(session: Session, provider: str, event: PaymentEvent) -> Order | None:
+    """By number; refunds and disputes may name only the payment, found through its reference."""
+    if event.order_number:
+        return session.scalar(select(Order).where(Order.number == event.order_number))
+    if not event.provider_reference:
+        return None
+    return session.scalar(select(Order).join(Payment, Payment.order_id == Order.id).where(
+        Payment.provider == provider, Payment.reference == event.provider_reference))
+
+
+def _wrong_mode(session: Session, order: Order, event: PaymentEvent, result: InboxResult) -> str:
+    if event.kind != "paid":
+        return "ignored"
+    reason = f"a {'live' if event.livemode else 'test'}-mode payment for a shop in the other mode"
+    move_order(session, order.id, PAYABLE, status="review", review_reason=reason)
+    log_order(session, order.id, "shop.order.flagged", reason)
+    result.problems.append(f"order {order.number} flagged for review: {reason}")
+    return "flagged"
+
+
+def _note_after_payment(session: Session, provider: str, order: Order, event: PaymentEvent) -> str:
+    """A refund made at the provider, or a chargeback: staff must see it on the order."""
+    log_order(session, order.id, AFTER_PAYMENT[event.kind],
+              f"{provider} {event.event_id}: {event.amount_minor} {event.currency}")
+    return event.kind
 
 
 def _apply(session: Session, provider: str, order: Order, event: PaymentEvent, result: InboxResult) -> str:

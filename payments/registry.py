@@ -16,6 +16,12 @@ def build_providers(settings: Settings) -> dict[str, PaymentProvider]:
     if settings.sandbox_enabled:
         secret = hmac.new(settings.secret_key.encode(), b"keyshop.sandbox.webhook", hashlib.sha256).hexdigest()
         providers["sandbox"] = SandboxProvider(secret, settings.base_url)
+    if "stripe" in settings.providers:
+        from payments.stripe_provider import StripeProvider
+
+        stripe = settings.providers["stripe"]
+        providers["stripe"] = StripeProvider(stripe["STRIPE_SECRET_KEY"], stripe["STRIPE_WEBHOOK_SECRET"],
+                                             stripe.get("STRIPE_API_BASE"))
     return providers
 
 

@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from payments.base import (
-    CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
+    CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider, minor_units,
+    required_text,
 )
 
 SIGNATURE_HEADER = "Keyshop-Signature"
@@ -66,9 +67,9 @@ class SandboxProvider(PaymentProvider):
             data = json.loads(body)
             kind = EVENT_KINDS.get(data["type"], "other")
             return [PaymentEvent(
-                event_id=_text(data["id"]), kind=kind, order_number=_text(data["order"]),
-                amount_minor=_whole(data["amount"]), currency=_text(data["currency"]).upper(),
-                provider_reference=_text(data["id"]),
+                event_id=required_text(data["id"]), kind=kind, order_number=required_text(data["order"]),
+                amount_minor=minor_units(data["amount"]), currency=required_text(data["currency"]).upper(),
+                provider_reference=required_text(data["id"]),
             )]
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidPayload(f"sandbox event is not readable: {exc}") from None
@@ -87,14 +88,3 @@ class SandboxProvider(PaymentProvider):
     def _mac(self, timestamp: int, body: bytes) -> str:
         return hmac.new(self._secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
 
-
-def _text(value) -> str:
-    if not isinstance(value, str) or not value or len(value) > 200:
-        raise ValueError("expected a non-empty string")
-    return value
-
-
-def _whole(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError("amount must be an integer in minor units")
-    return value

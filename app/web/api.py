@@ -27,7 +27,7 @@ def create_order():
                                 str(data.get("method", "")))
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
-        return _error(422, exc.field, str(exc))
+        return _error(exc.status, exc.field, str(exc))
     body = {"token": placed.token, "number": placed.number, "status": placed.status,
             "url": f"{settings().base_url}/o/{placed.token}",
             "payment": {"provider": placed.provider, "url": placed.payment.redirect_url}}
