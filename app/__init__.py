@@ -37,12 +37,14 @@ def _register_blueprints(app: Flask) -> None:
     from app.web import admin, api, api_stock, health, sandbox, storefront, webhooks
     from app.web.errors import register_error_pages
 
+    from app.money import format_money
     from app.web.csrf import csrf_token
 
     for module in (storefront, api, api_stock, webhooks, sandbox, health, admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["format_money"] = format_money
 
 
 def _migrations_dir():

@@ -22,6 +22,7 @@ ORDER_STATUSES = (
     "failed",  # the payment failed or expired
     "review",  # flagged: a payment event did not match the order; staff decide
 )
+ORDER_STATES = ("pending", "paid", "awaiting_stock", "delivered", "failed", "review", "refunded")
 OPEN_FOR_DELIVERY = ("paid", "awaiting_stock")
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud on the phone
 

@@ -34,3 +34,20 @@ def import_batch(upload_path: str, product_id: int, name: str, supplier: str, up
 
     return run_import(db.session, current_app.extensions["keyshop.keyring"], upload_path, product_id,
                       name=name, supplier=supplier, uploaded_by=uploaded_by, source=source)
+
+
+def refund_payment(refund_id: int) -> str:
+    """Carry out a recorded refund. The provider unreachable: RQ retries; after the last try the
+    refund is failed, visible to staff, who retry it or settle it by hand."""
+    from rq import get_current_job
+
+    from payments.base import ProviderUnavailable
+    from payments.refunds import carry_out, settle
+
+    try:
+        return carry_out(db.session, current_app.extensions["keyshop.providers"], refund_id)
+    except ProviderUnavailable as exc:
+        job = get_current_job()
+        if job is not None and job.retries_left:
+            raise
+        return settle(db.session, refund_id, "failed", error=f"{exc} (gave up after every retry)")

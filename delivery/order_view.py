@@ -1,7 +1,7 @@
 """What a token holder may see of an order: found only through its secret token."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Order, token_digest
 from keystore.keyring import Keyring
 from keystore.reveal import codes_of_order
+from payments.refunds import refunds_of
 
 TOKEN_MAX_LENGTH = 64
 
@@ -26,6 +27,17 @@ class OrderView:
     email: str
     created_at: datetime
     codes: list[str]
+    refunds: list[RefundLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    amount_minor: int
+    currency: str
+    status: str  # requested | pending | succeeded | manual | failed
+
+    def as_json(self) -> dict:
+        return {"amount_minor": self.amount_minor, "currency": self.currency, "status": self.status}
 
 
 def find_order(session: Session, token: str) -> Order | None:
@@ -44,4 +56,5 @@ def view_order(session: Session, keyring: Keyring, token: str) -> OrderView | No
         number=order.number, status=order.status, product_name=order.product.name,
         product_slug=order.product.slug, quantity=order.quantity, amount_minor=order.amount_minor,
         currency=order.currency, email=order.email, created_at=order.created_at, codes=codes,
+        refunds=[RefundLine(r.amount_minor, r.currency, r.status) for r in refunds_of(session, order.id)],
     )

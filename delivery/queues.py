@@ -43,3 +43,11 @@ def enqueue_mail(order_id: int, kind: str) -> bool:
     # Temporary SMTP trouble is retried with backoff; the mail log keeps a retry from sending twice.
     return enqueue("notify", "delivery.jobs.send_order_mail", order_id, kind,
                    retry=Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600]))
+
+
+REFUND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+
+
+def enqueue_refund(refund_id: int) -> bool:
+    # An unreachable provider is retried with the refund's own key; the sweeper re-enqueues if Redis was down.
+    return enqueue("aftersale", "delivery.jobs.refund_payment", refund_id, retry=REFUND_RETRY)

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from payments.base import (
-    CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider, minor_units,
-    required_text,
+    Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
+    RefundRequest, RefundResult, minor_units, required_text,
 )
 
 SIGNATURE_HEADER = "Keyshop-Signature"
@@ -29,6 +29,7 @@ EVENT_KINDS = {"payment.succeeded": "paid", "payment.failed": "failed"}
 class SandboxProvider(PaymentProvider):
     name = "sandbox"
     label = "Sandbox (test payment)"
+    capabilities = Capabilities(refunds=True, partial_refunds=True, methods=("test",))
 
     def __init__(self, secret: str, base_url: str):
         self._secret = secret.encode()
@@ -73,6 +74,11 @@ class SandboxProvider(PaymentProvider):
             )]
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidPayload(f"sandbox event is not readable: {exc}") from None
+
+    def refund(self, request: RefundRequest) -> RefundResult:
+        """Always succeeds; the same key gives the same refund reference, as a real provider's would."""
+        reference = "sandbox_re_" + hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:16]
+        return RefundResult("succeeded", reference)
 
     def _verify(self, header: str, body: bytes) -> None:
         fields = dict(part.split("=", 1) for part in header.split(",") if "=" in part)

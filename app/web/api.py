@@ -43,6 +43,8 @@ def get_order(token: str):
             "quantity": order.quantity, "amount_minor": order.amount_minor, "currency": order.currency}
     if order.status == "delivered":
         body["codes"] = order.codes
+    if order.refunds:
+        body["refunds"] = [refund.as_json() for refund in order.refunds]
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,0 +1,70 @@
+"""Staff order pages: the payment timeline, refunds (asked for once, whatever the clicks), providers."""
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order
+from app.money import to_minor
+from app.web.admin import bp, staff_required
+from delivery.queues import enqueue_refund
+from payments import refunds
+from payments.models import Payment
+from payments.timeline import payment_timeline
+
+
+@bp.get("/orders/<number>")
+@staff_required
+def order(number: str):
+    item = db.session.scalar(select(Order).where(Order.number == number)) or abort(404)
+    payments = db.session.scalars(select(Payment).where(Payment.order_id == item.id)).all()
+    return render_template("admin/order.html", order=item, payments=payments,
+                           refunds=refunds.refunds_of(db.session, item.id),
+                           timeline=payment_timeline(db.session, item.id), refund_key=secrets.token_hex(16))
+
+
+@bp.post("/orders/<number>/refunds")
+@staff_required
+def refund(number: str):
+    order_id, currency = db.session.execute(
+        select(Order.id, Order.currency).where(Order.number == number)).first() or abort(404)
+    db.session.rollback()
+    try:
+        amount = to_minor(request.form.get("amount", ""), currency)
+        refund_id, created = refunds.request_refund(db.session, g.actor, order_id, amount,
+                                                    key=_refund_key(), reason=request.form.get("reason", "").strip())
+    except (ValueError, refunds.RefundError) as exc:
+        flash(f"Refund not made: {exc}")
+        return redirect(url_for("admin.order", number=number))
+    if created:
+        enqueue_refund(refund_id)
+    flash(f"Refund {refund_id} {'on its way' if created else 'was already asked for'}")
+    return redirect(url_for("admin.order", number=number))
+
+
+@bp.post("/refunds/<int:refund_id>/<any(retry, settle):action>")
+@staff_required
+def refund_action(refund_id: int, action: str):
+    if action == "retry" and refunds.retry(db.session, g.actor, refund_id):
+        enqueue_refund(refund_id)
+    elif action == "settle":
+        refunds.settle_manually(db.session, g.actor, refund_id, request.form.get("note", "").strip() or "settled")
+    return redirect(request.referrer or url_for("admin.dashboard"))
+
+
+@bp.get("/payments")
+@staff_required
+def payment_providers():
+    adapters = current_app.extensions["keyshop.providers"].values()
+    return render_template("admin/providers.html", adapters=adapters)
+
+
+def _refund_key() -> str:
+    """The form's own key: a double click or a resent form asks for the same refund."""
+    key = request.form.get("key", "")
+    if not (16 <= len(key) <= 64 and key.isalnum()):
+        abort(400, "the refund form has no valid key; reload the page")
+    return f"admin-{key}"
