@@ -100,9 +100,11 @@ def _instance_secret(instance: Path) -> str:
 # Each provider is offered only when every one of its required variables is set.
 PROVIDER_SETTINGS = {
     "stripe": ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"),
+    "epay": ("EPAY_URL", "EPAY_PID", "EPAY_KEY"),
 }
 PROVIDER_OPTIONAL = {
     "stripe": ("STRIPE_API_BASE",),
+    "epay": ("EPAY_TYPE",),
 }
 
 

@@ -51,6 +51,8 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
         product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
         if product is None:
             raise CheckoutError("product", f"no product {choice.product_slug!r} for sale")
+        if not provider.capabilities.accepts(product.currency):
+            raise CheckoutError("method", f"{provider.label} takes only {', '.join(provider.capabilities.currencies)}")
         order, token = _new_order(session, product, choice)
         log_order(session, order.id, "shop.order.created", f"{choice.quantity} x {product.slug} via {provider.name}")
         request = CheckoutRequest(

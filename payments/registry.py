@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from flask import current_app
 
@@ -11,17 +12,29 @@ from payments.base import PaymentProvider
 from payments.sandbox import SandboxProvider
 
 
+def _stripe(config: dict[str, str]) -> PaymentProvider:
+    from payments.stripe_provider import StripeProvider
+
+    return StripeProvider(config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"], config.get("STRIPE_API_BASE"))
+
+
+def _epay(config: dict[str, str]) -> PaymentProvider:
+    from payments.epay import EpayProvider
+
+    return EpayProvider(config["EPAY_URL"], config["EPAY_PID"], config["EPAY_KEY"], config.get("EPAY_TYPE", "alipay"))
+
+
+# One builder per provider of app.settings.PROVIDER_SETTINGS, given that provider's variables.
+BUILDERS: dict[str, Callable[[dict[str, str]], PaymentProvider]] = {"stripe": _stripe, "epay": _epay}
+
+
 def build_providers(settings: Settings) -> dict[str, PaymentProvider]:
     providers: dict[str, PaymentProvider] = {}
     if settings.sandbox_enabled:
         secret = hmac.new(settings.secret_key.encode(), b"keyshop.sandbox.webhook", hashlib.sha256).hexdigest()
         providers["sandbox"] = SandboxProvider(secret, settings.base_url)
-    if "stripe" in settings.providers:
-        from payments.stripe_provider import StripeProvider
-
-        stripe = settings.providers["stripe"]
-        providers["stripe"] = StripeProvider(stripe["STRIPE_SECRET_KEY"], stripe["STRIPE_WEBHOOK_SECRET"],
-                                             stripe.get("STRIPE_API_BASE"))
+    for name, config in settings.providers.items():
+        providers[name] = BUILDERS[name](config)
     return providers
 
 
