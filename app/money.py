@@ -27,6 +27,12 @@ def to_minor(major: str, currency: str) -> int:
     return int(scaled)
 
 
+def to_major(minor: int, currency: str) -> str:
+    """999 USD -> '9.99', 500 JPY -> '500': the decimal string providers' APIs take."""
+    digits = exponent(currency)
+    return f"{Decimal(minor).scaleb(-digits):.{digits}f}"
+
+
 def format_money(minor: int, currency: str) -> str:
     digits = exponent(currency)
     major = Decimal(minor).scaleb(-digits)

@@ -101,6 +101,7 @@ def _instance_secret(instance: Path) -> str:
 PROVIDER_SETTINGS = {
     "stripe": ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"),
     "epay": ("EPAY_URL", "EPAY_PID", "EPAY_KEY"),
+    "btcpay": ("BTCPAY_URL", "BTCPAY_STORE_ID", "BTCPAY_API_KEY", "BTCPAY_WEBHOOK_SECRET"),
 }
 PROVIDER_OPTIONAL = {
     "stripe": ("STRIPE_API_BASE",),

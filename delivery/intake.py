@@ -8,7 +8,7 @@ from typing import Mapping
 from sqlalchemy.orm import Session
 
 from delivery.queues import enqueue_fulfilment
-from payments.base import InvalidPayload, InvalidSignature, PaymentProvider
+from payments.base import InvalidPayload, InvalidSignature, PaymentProvider, ProviderUnavailable
 from payments.inbox import UnknownOrder, record_events
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,8 @@ def accept_webhook(session: Session, provider: PaymentProvider, headers: Mapping
         return Answer(400, f"invalid payload: {exc}")
     except UnknownOrder as exc:
         return Answer(422, f"unknown order: {exc}")
+    except ProviderUnavailable as exc:  # the adapter had to ask the provider; it will deliver again
+        return Answer(503, f"provider unavailable: {exc}")
     enqueue_fulfilment(result.paid_order_ids)
     if result.problems:
         return Answer(422, "; ".join(result.problems))

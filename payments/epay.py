@@ -14,7 +14,7 @@ import re
 from typing import Mapping
 from urllib.parse import parse_qsl, urlencode
 
-from app.money import to_minor
+from app.money import to_major, to_minor
 from payments.base import (
     Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
     WebhookAnswer, required_text,
@@ -39,7 +39,7 @@ class EpayProvider(PaymentProvider):
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
         params = {"pid": self._pid, "type": self._method, "out_trade_no": request.order_number,
                   "notify_url": request.notify_url, "return_url": request.return_url,
-                  "name": request.description[:120], "money": _yuan(request.amount_minor)}
+                  "name": request.description[:120], "money": to_major(request.amount_minor, "CNY")}
         params.update(sign=sign(params, self._key), sign_type="MD5")
         return CheckoutStart(f"{self._gateway}/submit.php?{urlencode(params)}", request.order_number)
 
@@ -72,7 +72,3 @@ class EpayProvider(PaymentProvider):
 def sign(params: Mapping[str, str], key: str) -> str:
     signed = sorted((k, str(v)) for k, v in params.items() if k not in ("sign", "sign_type") and str(v) != "")
     return hashlib.md5(("&".join(f"{k}={v}" for k, v in signed) + key).encode()).hexdigest()
-
-
-def _yuan(minor: int) -> str:
-    return f"{minor // 100}.{minor % 100:02d}"

@@ -24,8 +24,15 @@ def _epay(config: dict[str, str]) -> PaymentProvider:
     return EpayProvider(config["EPAY_URL"], config["EPAY_PID"], config["EPAY_KEY"], config.get("EPAY_TYPE", "alipay"))
 
 
+def _btcpay(config: dict[str, str]) -> PaymentProvider:
+    from payments.btcpay import BTCPayProvider
+
+    return BTCPayProvider(config["BTCPAY_URL"], config["BTCPAY_STORE_ID"], config["BTCPAY_API_KEY"],
+                          config["BTCPAY_WEBHOOK_SECRET"])
+
+
 # One builder per provider of app.settings.PROVIDER_SETTINGS, given that provider's variables.
-BUILDERS: dict[str, Callable[[dict[str, str]], PaymentProvider]] = {"stripe": _stripe, "epay": _epay}
+BUILDERS: dict[str, Callable[[dict[str, str]], PaymentProvider]] = {"stripe": _stripe, "epay": _epay, "btcpay": _btcpay}
 
 
 def build_providers(settings: Settings) -> dict[str, PaymentProvider]:

@@ -1,0 +1,86 @@
+"""BTCPay Server (Greenfield API): invoices for Bitcoin, webhooks signed with `BTCPay-Sig`.
+
+A webhook names only its invoice, so the adapter reads the invoice back (amount, currency, our
+order number in its metadata) before it reports an event; if BTCPay cannot be reached the webhook
+is answered 503 and BTCPay delivers it again. Refunds go out as BTCPay pull payments that staff
+create in BTCPay itself, so keyshop records them for settlement by hand.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Mapping
+
+import requests
+
+from app.money import to_major, to_minor
+from payments.base import (
+    Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
+    PaymentStatus, ProviderRefused, ProviderUnavailable, RefundRequest, RefundResult, required_text,
+)
+
+EVENTS = {"InvoiceSettled": "paid", "InvoiceExpired": "failed", "InvoiceInvalid": "failed"}
+TIMEOUT = (3.05, 10)  # connect, read
+
+
+class BTCPayProvider(PaymentProvider):
+    name = "btcpay"
+    label = "Bitcoin (BTCPay)"
+    capabilities = Capabilities(refunds=False, methods=("bitcoin",))
+    livemode = True  # BTCPay has no test mode of its own; a testnet store is a separate server
+
+    def __init__(self, server_url: str, store_id: str, api_key: str, webhook_secret: str):
+        self._store = f"{server_url.rstrip('/')}/api/v1/stores/{store_id}"
+        self._headers = {"Authorization": f"token {api_key}"}
+        self._webhook_secret = webhook_secret.encode()
+
+    def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
+        invoice = self._call("POST", "/invoices", json={
+            "amount": to_major(request.amount_minor, request.currency), "currency": request.currency,
+            "metadata": {"orderId": request.order_number, "buyerEmail": request.email,
+                         "itemDesc": request.description},
+            "checkout": {"redirectURL": request.return_url, "redirectAutomatically": True}})
+        return CheckoutStart(invoice["checkoutLink"], invoice["id"])
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]) -> list[PaymentEvent]:
+        expected = "sha256=" + hmac.new(self._webhook_secret, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, headers.get("BTCPay-Sig", "")):
+            raise InvalidSignature("BTCPay-Sig does not match the body")
+        try:
+            delivery = json.loads(body)
+            kind = EVENTS.get(delivery["type"], "other")
+            invoice_id = required_text(delivery["invoiceId"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidPayload(f"btcpay webhook is not readable: {exc}") from None
+        if kind == "other":
+            return []
+        status = self.fetch_status(invoice_id)
+        return [PaymentEvent(event_id=f"{invoice_id}:{delivery['type']}", kind=kind, order_number=status.order_number,
+                             amount_minor=status.amount_minor, currency=status.currency,
+                             provider_reference=invoice_id, livemode=True)]
+
+    def fetch_status(self, provider_reference: str) -> PaymentStatus:
+        invoice = self._call("GET", f"/invoices/{provider_reference}")
+        try:
+            currency = required_text(invoice["currency"]).upper()
+            state = {"Settled": "paid", "Expired": "failed", "Invalid": "failed"}.get(invoice["status"], "pending")
+            return PaymentStatus(invoice["id"], state, required_text(invoice["metadata"]["orderId"]),
+                                 to_minor(invoice["amount"], currency), currency)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidPayload(f"btcpay invoice is not readable: {exc}") from None
+
+    def refund(self, request: RefundRequest) -> RefundResult:
+        raise ProviderRefused("BTCPay refunds are sent by staff as a pull payment in BTCPay; "
+                              "settle this refund by hand once it is sent")
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            answer = requests.request(method, self._store + path, headers=self._headers, timeout=TIMEOUT, **kwargs)
+        except requests.RequestException as exc:
+            raise ProviderUnavailable(f"btcpay: {exc.__class__.__name__}") from None
+        if answer.status_code >= 500:
+            raise ProviderUnavailable(f"btcpay answered {answer.status_code}")
+        if answer.status_code >= 400:
+            raise ProviderRefused(f"btcpay answered {answer.status_code}: {answer.text[:200]}")
+        return answer.json()
