@@ -31,8 +31,16 @@ def _btcpay(config: dict[str, str]) -> PaymentProvider:
                           config["BTCPAY_WEBHOOK_SECRET"])
 
 
+def _manual(config: dict[str, str]) -> PaymentProvider:
+    from payments.manual import ManualProvider
+
+    return ManualProvider(config["MANUAL_PAYMENT_INSTRUCTIONS"])
+
+
 # One builder per provider of app.settings.PROVIDER_SETTINGS, given that provider's variables.
-BUILDERS: dict[str, Callable[[dict[str, str]], PaymentProvider]] = {"stripe": _stripe, "epay": _epay, "btcpay": _btcpay}
+BUILDERS: dict[str, Callable[[dict[str, str]], PaymentProvider]] = {
+    "stripe": _stripe, "epay": _epay, "btcpay": _btcpay, "manual": _manual,
+}
 
 
 def build_providers(settings: Settings) -> dict[str, PaymentProvider]:

@@ -50,7 +50,9 @@ def order_page(token: str):
     order = order_for_token(token)
     if order is None:
         abort(404)
-    response = make_response(render_template("order.html", order=order, token=token,
+    adapter = providers().get(order.method)
+    instructions = getattr(adapter, "instructions", "") if order.status == "pending" else ""
+    response = make_response(render_template("order.html", order=order, token=token, instructions=instructions,
                                              amount=format_money(order.amount_minor, order.currency)))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

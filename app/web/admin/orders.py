@@ -10,8 +10,8 @@ from app.extensions import db
 from app.models import Order
 from app.money import to_minor
 from app.web.admin import bp, staff_required
-from delivery.queues import enqueue_refund
-from payments import refunds
+from delivery.queues import enqueue_fulfilment, enqueue_refund
+from payments import manual, refunds
 from payments.models import Payment
 from payments.timeline import payment_timeline
 
@@ -42,6 +42,19 @@ def refund(number: str):
     if created:
         enqueue_refund(refund_id)
     flash(f"Refund {refund_id} {'on its way' if created else 'was already asked for'}")
+    return redirect(url_for("admin.order", number=number))
+
+
+@bp.post("/orders/<number>/confirm-payment")
+@staff_required
+def confirm_payment(number: str):
+    try:
+        result = manual.confirm_payment(db.session, g.actor, number, request.form.get("reference", "").strip())
+    except ValueError as exc:
+        abort(404, str(exc))
+    enqueue_fulfilment(result.paid_order_ids)
+    flash("; ".join(result.problems) or ("Payment confirmed; delivering" if result.paid_order_ids
+                                         else "This payment was already confirmed"))
     return redirect(url_for("admin.order", number=number))
 
 
