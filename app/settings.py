@@ -103,10 +103,12 @@ PROVIDER_SETTINGS = {
     "epay": ("EPAY_URL", "EPAY_PID", "EPAY_KEY"),
     "btcpay": ("BTCPAY_URL", "BTCPAY_STORE_ID", "BTCPAY_API_KEY", "BTCPAY_WEBHOOK_SECRET"),
     "manual": ("MANUAL_PAYMENT_INSTRUCTIONS",),
+    "paypal": ("PAYPAL_CLIENT_ID", "PAYPAL_SECRET", "PAYPAL_WEBHOOK_ID"),
 }
 PROVIDER_OPTIONAL = {
     "stripe": ("STRIPE_API_BASE",),
     "epay": ("EPAY_TYPE",),
+    "paypal": ("PAYPAL_MODE", "PAYPAL_API_BASE"),
 }
 
 
@@ -120,5 +122,14 @@ def _providers(env) -> dict[str, dict[str, str]]:
         if missing:
             raise SettingsError(f"{missing[0]}: required when {present[0]} is set")
         wanted = required + PROVIDER_OPTIONAL.get(name, ())
-        configured[name] = {var: env[var] for var in wanted if env.get(var)}
+        configured[name] = {var: _choice(var, env[var]) for var in wanted if env.get(var)}
     return configured
+
+
+CHOICES = {"PAYPAL_MODE": ("test", "live"), "EPAY_TYPE": ("alipay", "wxpay", "qqpay")}
+
+
+def _choice(var: str, value: str) -> str:
+    if var in CHOICES and value not in CHOICES[var]:
+        raise SettingsError(f"{var}: must be one of {', '.join(CHOICES[var])}, got {value!r}")
+    return value

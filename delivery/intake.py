@@ -35,8 +35,20 @@ def accept_webhook(session: Session, provider: PaymentProvider, headers: Mapping
         return Answer(422, f"unknown order: {exc}")
     except ProviderUnavailable as exc:  # the adapter had to ask the provider; it will deliver again
         return Answer(503, f"provider unavailable: {exc}")
-    enqueue_fulfilment(result.paid_order_ids)
+    enqueue_fulfilment(result.paid_order_ids)  # after the inbox's commit
     if result.problems:
         return Answer(422, "; ".join(result.problems))
     accepted = provider.accepted_answer()
     return Answer(200, accepted.body, accepted.content_type)
+
+
+def accept_return(session: Session, provider: PaymentProvider, query: Mapping[str, str]) -> None:
+    """The buyer is back from the provider. Whatever goes wrong here, the buyer still goes on to the
+    order page: the provider's webhook (or the sweeper) completes the payment."""
+    try:
+        result = record_events(session, provider.name, provider.complete_return(query), provider.livemode)
+    except Exception as exc:  # noqa: BLE001 - logged, and the order page tells the buyer where things stand
+        session.rollback()
+        log.warning("%s return not completed: %s", provider.name, exc.__class__.__name__)
+        return
+    enqueue_fulfilment(result.paid_order_ids)

@@ -38,6 +38,7 @@ class CheckoutRequest:
     email: str
     return_url: str  # the buyer's order page
     notify_url: str  # our webhook endpoint for this provider
+    complete_url: str = ""  # where a provider that captures on the buyer's return sends them back
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ class PaymentProvider:
         that verified but cannot be read.
         """
         raise NotImplementedError
+
+    def complete_return(self, query: Mapping[str, str]) -> list[PaymentEvent]:
+        """The buyer came back to ``complete_url``; providers that capture then (PayPal) do it here."""
+        return []
 
     def fetch_status(self, provider_reference: str) -> PaymentStatus | None:
         """Ask the provider about one payment; None when this provider cannot be asked."""

@@ -12,16 +12,14 @@ import hmac
 import json
 from typing import Mapping
 
-import requests
-
 from app.money import to_major, to_minor
 from payments.base import (
     Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
-    PaymentStatus, ProviderRefused, ProviderUnavailable, RefundRequest, RefundResult, required_text,
+    PaymentStatus, ProviderRefused, RefundRequest, RefundResult, required_text,
 )
+from payments.http import call
 
 EVENTS = {"InvoiceSettled": "paid", "InvoiceExpired": "failed", "InvoiceInvalid": "failed"}
-TIMEOUT = (3.05, 10)  # connect, read
 
 
 class BTCPayProvider(PaymentProvider):
@@ -75,12 +73,4 @@ class BTCPayProvider(PaymentProvider):
                               "settle this refund by hand once it is sent")
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
-        try:
-            answer = requests.request(method, self._store + path, headers=self._headers, timeout=TIMEOUT, **kwargs)
-        except requests.RequestException as exc:
-            raise ProviderUnavailable(f"btcpay: {exc.__class__.__name__}") from None
-        if answer.status_code >= 500:
-            raise ProviderUnavailable(f"btcpay answered {answer.status_code}")
-        if answer.status_code >= 400:
-            raise ProviderRefused(f"btcpay answered {answer.status_code}: {answer.text[:200]}")
-        return answer.json()
+        return call("btcpay", method, self._store + path, headers=self._headers, **kwargs)

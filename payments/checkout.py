@@ -59,6 +59,7 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
             order_number=order.number, amount_minor=order.amount_minor, currency=order.currency,
             description=product.name, quantity=order.quantity, email=order.email,
             return_url=f"{base_url}/o/{token}", notify_url=f"{base_url}/webhooks/{provider.name}",
+            complete_url=f"{base_url}/return/{provider.name}?next=/o/{token}",
         )
         placed = (order.id, order.number, order.status)
     # The provider is called after commit: a slow provider never holds the write lock.

@@ -37,9 +37,16 @@ def _manual(config: dict[str, str]) -> PaymentProvider:
     return ManualProvider(config["MANUAL_PAYMENT_INSTRUCTIONS"])
 
 
+def _paypal(config: dict[str, str]) -> PaymentProvider:
+    from payments.paypal import PayPalProvider
+
+    return PayPalProvider(config["PAYPAL_CLIENT_ID"], config["PAYPAL_SECRET"], config["PAYPAL_WEBHOOK_ID"],
+                          config.get("PAYPAL_MODE", "test"), config.get("PAYPAL_API_BASE"))
+
+
 # One builder per provider of app.settings.PROVIDER_SETTINGS, given that provider's variables.
 BUILDERS: dict[str, Callable[[dict[str, str]], PaymentProvider]] = {
-    "stripe": _stripe, "epay": _epay, "btcpay": _btcpay, "manual": _manual,
+    "stripe": _stripe, "paypal": _paypal, "epay": _epay, "btcpay": _btcpay, "manual": _manual,
 }
 
 
