@@ -58,7 +58,11 @@ class StripeProvider(PaymentProvider):
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]) -> list[PaymentEvent]:
         header = headers.get("Stripe-Signature", "")
         try:
-            stripe.WebhookSignature.verify_header(body, header, self._webhook_secret, TOLERANCE_SECONDS)
+            text = body.decode("utf-8")  # the library would raise UnicodeDecodeError itself, found by fuzzing
+        except UnicodeDecodeError:
+            raise InvalidPayload("stripe event is not UTF-8") from None
+        try:
+            stripe.WebhookSignature.verify_header(text, header, self._webhook_secret, TOLERANCE_SECONDS)
         except stripe.SignatureVerificationError as exc:
             raise InvalidSignature(str(exc).splitlines()[0]) from None
         _refuse_future(header)

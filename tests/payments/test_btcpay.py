@@ -10,23 +10,14 @@ from app.models import Order
 from payments import refunds
 from payments.models import Payment
 from payments.registry import providers
-from tests.fakes.btcpay_api import FakeBTCPay
+from tests.payments.conftest import btcpay_env
 from tests.shop import make_product, order_status
 
-STORE, API_KEY, SECRET = "store1", "btcpay-api-key", "btcpay-webhook-secret"
-
-
-@pytest.fixture
-def fake_btcpay():
-    fake = FakeBTCPay(STORE, API_KEY, SECRET)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
 def shop_env(shop_env, fake_btcpay):
-    return {**shop_env, "BTCPAY_URL": fake_btcpay.url, "BTCPAY_STORE_ID": STORE, "BTCPAY_API_KEY": API_KEY,
-            "BTCPAY_WEBHOOK_SECRET": SECRET}
+    return {**shop_env, **btcpay_env(fake_btcpay)}
 
 
 def _checkout(app, client, fake_btcpay) -> tuple[int, str]:

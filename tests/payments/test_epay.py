@@ -7,22 +7,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from payments.models import Payment
-from tests.fakes.epay_api import FakeEpay
+from tests.payments.conftest import epay_env
 from tests.shop import make_product, order_status
 
-PID, KEY = "1001", "epay-merchant-key-0123456789"
-
-
-@pytest.fixture
-def fake_epay():
-    fake = FakeEpay(PID, KEY)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
 def shop_env(shop_env, fake_epay):
-    return {**shop_env, "EPAY_URL": fake_epay.url, "EPAY_PID": PID, "EPAY_KEY": KEY}
+    return {**shop_env, **epay_env(fake_epay)}
 
 
 def _checkout(app, client, fake_epay, price="68.00") -> tuple[int, dict]:

@@ -8,9 +8,9 @@ import pytest
 
 from app.extensions import db
 from app.staff import create_staff
+from tests.payments.conftest import MANUAL_INSTRUCTIONS as INSTRUCTIONS
 from tests.shop import csrf_from, make_product, sign_in, stock, unique_codes
 
-INSTRUCTIONS = "IBAN DE00 1234 5678 9012, Keyshop GmbH"
 
 
 @pytest.fixture

@@ -10,23 +10,14 @@ from app.models import Order
 from payments.base import RefundRequest
 from payments.models import Payment
 from payments.registry import providers
-from tests.fakes.paypal_api import FakePayPal
+from tests.payments.conftest import paypal_env
 from tests.shop import make_product, order_status
 
-CLIENT, SECRET, WEBHOOK = "paypal-client", "paypal-secret", "WH-ID-1"
-
-
-@pytest.fixture
-def fake_paypal():
-    fake = FakePayPal(CLIENT, SECRET, WEBHOOK)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
 def shop_env(shop_env, fake_paypal):
-    return {**shop_env, "PAYPAL_CLIENT_ID": CLIENT, "PAYPAL_SECRET": SECRET, "PAYPAL_WEBHOOK_ID": WEBHOOK,
-            "PAYPAL_API_BASE": fake_paypal.url}
+    return {**shop_env, **paypal_env(fake_paypal)}
 
 
 def _checkout(app, client, fake_paypal) -> tuple[int, dict, str]:

@@ -14,24 +14,16 @@ from payments import refunds
 from payments.base import ProviderUnavailable
 from payments.models import Refund
 from payments.registry import providers
-from tests.fakes.stripe_api import FakeStripe, event, signed
+from tests.fakes.stripe_api import event, signed
+from tests.payments.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET, stripe_env
 from tests.shop import csrf_from, make_product, order_status, place, sandbox_webhook, sign_in
 
 AGENT = Actor("agent@shop.test", "agent")
-WEBHOOK_SECRET = "whsec_refunds_" + "k" * 20
-
-
-@pytest.fixture
-def fake_stripe():
-    fake = FakeStripe()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
 def shop_env(shop_env, fake_stripe):
-    return {**shop_env, "STRIPE_SECRET_KEY": "sk_test_keyshop", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": fake_stripe.url}
+    return {**shop_env, **stripe_env(fake_stripe)}
 
 
 def _paid_sandbox_order(app, client, price="10.00") -> int:

@@ -12,23 +12,15 @@ from app.models import Order, OrderEvent
 from payments.base import ProviderRefused, ProviderUnavailable, RefundRequest
 from payments.models import Payment
 from payments.registry import providers
-from tests.fakes.stripe_api import FakeStripe, event, signed
+from tests.fakes.stripe_api import event, signed
+from tests.payments.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET, stripe_env
 from tests.shop import make_product, order_status
 
-WEBHOOK_SECRET = "whsec_test_" + "k" * 24
-
-
-@pytest.fixture
-def fake_stripe():
-    fake = FakeStripe()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
 def shop_env(shop_env, fake_stripe):
-    return {**shop_env, "STRIPE_SECRET_KEY": "sk_test_keyshop", "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "STRIPE_API_BASE": fake_stripe.url}
+    return {**shop_env, **stripe_env(fake_stripe)}
 
 
 def _checkout(client, quantity=2) -> dict:
