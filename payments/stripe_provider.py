@@ -33,10 +33,13 @@ class StripeProvider(PaymentProvider):
     label = "Card, Alipay or WeChat Pay (Stripe)"
     capabilities = Capabilities(refunds=True, partial_refunds=True, methods=("card", "alipay", "wechat_pay"))
 
-    def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None = None):
+    def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None = None,
+                 timeout: float | tuple[float, float] = (3.05, 15)):
         addresses = {"api": api_base.rstrip("/")} if api_base else None
-        # Retries are ours (the job queue, with our idempotency key): the library would retry with keys of its own.
-        self._client = stripe.StripeClient(secret_key, base_addresses=addresses, max_network_retries=0)
+        # Retries are ours (the job queue, with our idempotency key): the library would retry with keys of its
+        # own. Its default timeout is 80 s, far too long for a buyer waiting on checkout.
+        self._client = stripe.StripeClient(secret_key, base_addresses=addresses, max_network_retries=0,
+                                           http_client=stripe.RequestsClient(timeout=timeout))
         self._webhook_secret = webhook_secret
         self.livemode = secret_key.startswith(("sk_live_", "rk_live_"))
 

@@ -27,9 +27,14 @@ class FakeStripe:
         self.requests: list[tuple[str, str, dict]] = []
         self._answers: dict[str, tuple[dict, int]] = {}
         self._fail_next_after_work = 0
+        self._stall = 0.0
         self._lock = threading.Lock()
         self.server = LoopbackServer(self._app())
         self.url = self.server.url
+
+    def stall_next_after_work(self, seconds: float) -> None:
+        """The next call does its work, then answers only after `seconds` (the client times out)."""
+        self._stall = seconds
 
     def fail_next_after_work(self, times: int = 1) -> None:
         """The next call(s) do their work, then answer 500 (a lost answer, from the client's side)."""
@@ -79,6 +84,10 @@ class FakeStripe:
             body, status = work(params)
             if key:
                 self._answers[key] = (body, status)
+            stall, self._stall = self._stall, 0.0
+        if stall:
+            time.sleep(stall)
+        with self._lock:
             if self._fail_next_after_work:
                 self._fail_next_after_work -= 1
                 return _error(500, "api_error", "Something went wrong on Stripe's end.")

@@ -16,7 +16,7 @@ from payments.models import Refund
 from payments.registry import providers
 from tests.fakes.stripe_api import event, signed
 from tests.payments.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET, stripe_env
-from tests.shop import csrf_from, make_product, order_status, place, sandbox_webhook, sign_in
+from tests.shop import csrf_from, make_product, order_status, place, sandbox_webhook, sign_in, stock, unique_codes
 
 AGENT = Actor("agent@shop.test", "agent")
 
@@ -34,8 +34,10 @@ def _paid_sandbox_order(app, client, price="10.00") -> int:
     return placed.order_id
 
 
-def _paid_stripe_order(app, client, fake_stripe) -> tuple[int, str]:
-    make_product(app, price="10.00")
+def _paid_stripe_order(app, client, fake_stripe, stocked=False) -> tuple[int, str]:
+    product_id = make_product(app, price="10.00")
+    if stocked:
+        stock(app, product_id, unique_codes(1))
     placed = place(app, "card", method="stripe")
     session = fake_stripe.pay(placed.payment.provider_reference)
     headers, body = signed(event("checkout.session.completed", session), WEBHOOK_SECRET)
@@ -147,8 +149,14 @@ def test_a_refusal_fails_visibly_and_staff_retry_or_settle_by_hand(app, client, 
     assert order_status(app, order_id) == "refunded"
 
 
-def test_an_admin_refund_runs_through_the_worker_once_despite_a_double_submit(app, client, fake_stripe, worker):
-    order_id, number = _paid_stripe_order(app, client, fake_stripe)
+def test_a_stripe_shop_sells_and_refunds_once_despite_a_double_submit(app, client, fake_stripe, worker):
+    """Sold through the fake Stripe with the real stripe library, delivered by the worker, refunded from
+    the admin page through the worker."""
+    order_id, number = _paid_stripe_order(app, client, fake_stripe, stocked=True)
+    deadline = time.monotonic() + 20
+    while order_status(app, order_id) != "delivered" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert order_status(app, order_id) == "delivered", worker.log()[-2000:]
     with app.app_context():
         create_staff(db.session, "agent@shop.test", "a long staff password", role="agent")
         db.session.remove()

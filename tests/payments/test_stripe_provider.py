@@ -223,3 +223,19 @@ def test_stripe_down_at_checkout_is_a_clear_503(app, client, fake_stripe):
     answer = client.post("/api/v1/orders", json={"product": "card", "email": "ann@example.com", "method": "stripe"})
     assert answer.status_code == 503
     assert "cannot take payments right now" in answer.json["error"]["message"]
+
+
+def test_a_refund_that_timed_out_is_retried_with_its_key_and_refunds_once(app, client, fake_stripe):
+    from payments.stripe_provider import StripeProvider
+
+    make_product(app, price="9.99")
+    order = _checkout(client, quantity=1)
+    session = fake_stripe.pay(_session_id(order))
+    impatient = StripeProvider("sk_test_keyshop", WEBHOOK_SECRET, fake_stripe.url, timeout=0.5)
+    request = RefundRequest(session["payment_intent"], 999, "USD", idempotency_key="refund-timeout")
+    fake_stripe.stall_next_after_work(1.5)
+    with pytest.raises(ProviderUnavailable):
+        impatient.refund(request)
+    time.sleep(1.2)  # the stalled answer is on its way out; Stripe has refunded meanwhile
+    assert impatient.refund(request).state == "succeeded"
+    assert [r["amount"] for r in fake_stripe.refunds.values()] == [999]
