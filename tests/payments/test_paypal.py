@@ -114,3 +114,25 @@ def test_a_capture_is_refunded_once_per_key(app, client, fake_paypal):
     assert [r["amount"] for r in fake_paypal.refunds.values()] == [{"currency_code": "EUR", "value": "5.00"}]
     assert (status.state, status.order_number, status.amount_minor, status.currency) == \
         ("paid", order["number"], 1500, "EUR")
+
+
+def test_a_denied_capture_fails_the_order_and_a_refund_at_paypal_is_recorded(app, client, fake_paypal):
+    order_id, order, paypal_id = _checkout(app, client, fake_paypal)
+    denied = {"id": "CAP-DENIED", "status": "DECLINED", "custom_id": order["number"],
+              "amount": {"currency_code": "EUR", "value": "15.00"}}
+    assert _post(client, fake_paypal.webhook("PAYMENT.CAPTURE.DENIED", denied)).status_code == 200
+    assert order_status(app, order_id) == "failed"
+
+    fake_paypal.approve(paypal_id)
+    client.get(f"/return/paypal?next=/o/{order['token']}&token={paypal_id}")  # paid after all
+    assert order_status(app, order_id) == "paid"
+    capture_id = fake_paypal.orders[paypal_id]["purchase_units"][0]["payments"]["captures"][0]["id"]
+    refunded = {"id": "RF-1", "status": "COMPLETED", "amount": {"currency_code": "EUR", "value": "15.00"},
+                "links": [{"rel": "up", "href": f"{fake_paypal.url}/v2/payments/captures/{capture_id}"}]}
+    assert _post(client, fake_paypal.webhook("PAYMENT.CAPTURE.REFUNDED", refunded)).status_code == 200
+    with app.app_context():
+        from app.models import OrderEvent
+
+        actions = list(db.session.scalars(select(OrderEvent.action).where(OrderEvent.order_id == order_id)))
+        db.session.remove()
+    assert "shop.order.refunded_at_provider" in actions
