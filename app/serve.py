@@ -11,7 +11,7 @@ import click
 
 from app.settings import Settings
 
-SWEEP_EVERY_SECONDS = 10
+WATCH_EVERY_SECONDS = 2
 
 
 class Stack:
@@ -65,19 +65,12 @@ class Stack:
         click.echo("  Ctrl-C stops everything.\n")
 
     def _watch(self, app) -> None:
-        from app.extensions import db
-        from delivery.sweeper import sweep
-
+        """The worker sweeps (delivery.periodic); serve watches that its children live."""
         while True:
-            time.sleep(SWEEP_EVERY_SECONDS)
+            time.sleep(WATCH_EVERY_SECONDS)
             for child in self.children:
                 if child.poll() is not None:
                     raise SystemExit(f"keyshop: a child process exited with status {child.returncode}")
-            with app.app_context():
-                try:
-                    sweep(db.session, self.settings.sweep_after_seconds)
-                except Exception as exc:  # a failed sweep is retried on the next tick; serve keeps running
-                    click.echo(f"keyshop: sweep failed ({type(exc).__name__}: {exc})", err=True)
 
     def _stop(self) -> None:
         for child in self.children:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 from rq import SimpleWorker
 
+from delivery.periodic import EVERY_SECONDS, PeriodicSweep
 from delivery.queues import QUEUES
 
 
@@ -23,5 +24,12 @@ class AppWorker(SimpleWorker):
 def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False) -> bool:
     worker = AppWorker(list(queues), connection=app.extensions["keyshop.redis"])
     worker.flask_app = app
-    # The scheduler moves delayed retries (mail backoff) back onto their queues.
-    return worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
+    sweeper = None if burst else PeriodicSweep(app, every=min(EVERY_SECONDS, app.config["KEYSHOP"].sweep_after_seconds))
+    if sweeper:
+        sweeper.start()
+    try:
+        # The scheduler moves delayed retries (mail backoff) back onto their queues.
+        return worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
+    finally:
+        if sweeper:
+            sweeper.stop()

@@ -1,0 +1,46 @@
+"""The sweeper, run by every worker on a timer: whichever worker takes the Redis lock sweeps.
+
+So a shop scaled out to any number of `keyshop worker` processes sweeps about once per interval
+without cron, and a shop whose workers all died sweeps again as soon as one is back.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from app.extensions import db
+from delivery.sweeper import sweep
+
+log = logging.getLogger(__name__)
+LOCK = "keyshop:sweeper"
+EVERY_SECONDS = 10
+
+
+class PeriodicSweep(threading.Thread):
+    def __init__(self, app: Flask, every: float = EVERY_SECONDS):
+        super().__init__(daemon=True, name="keyshop-sweeper")
+        self._app, self._every, self._stop = app, every, threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self.sweep_once()
+            except Exception as exc:  # noqa: BLE001 - the next tick tries again; a worker never dies of it
+                log.warning("sweep failed: %s: %s", type(exc).__name__, exc)
+
+    def sweep_once(self) -> int | None:
+        """Sweep if no other worker swept within the interval; the number of orders re-enqueued."""
+        redis = self._app.extensions["keyshop.redis"]
+        if not redis.set(LOCK, "1", nx=True, ex=max(1, int(self._every))):
+            return None
+        with self._app.app_context():
+            count = sweep(db.session, self._app.config["KEYSHOP"].sweep_after_seconds)
+            db.session.remove()
+        if count:
+            log.info("sweep re-enqueued %s order(s)", count)
+        return count
+
+    def stop(self) -> None:
+        self._stop.set()

