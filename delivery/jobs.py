@@ -15,8 +15,22 @@ def fulfil_order(order_id: int) -> str:
     if outcome in ("delivered", "awaiting_stock"):
         enqueue_mail(order_id, outcome)
     if outcome == "delivered":
+        _observe_latency(order_id)
         low_stock.check_after_delivery(db.session, order_id)
     return outcome
+
+
+def _observe_latency(order_id: int) -> None:
+    from sqlalchemy import select
+
+    from app.models import Order
+    from delivery.metrics import observe_delivery
+
+    paid_at, delivered_at = db.session.execute(
+        select(Order.paid_at, Order.delivered_at).where(Order.id == order_id)).one()
+    db.session.rollback()
+    if paid_at and delivered_at:
+        observe_delivery(current_app.extensions["keyshop.redis"], (delivered_at - paid_at).total_seconds())
 
 
 def send_order_mail(order_id: int, kind: str) -> str:

@@ -1,10 +1,11 @@
 """POST (and GET, for query-string protocols) /webhooks/<provider>: verify, record, enqueue, answer."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, current_app, request
 
 from app.extensions import db
 from delivery.intake import accept_webhook
+from delivery.metrics import count_webhook
 from payments.registry import provider as find_provider
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -17,4 +18,5 @@ def receive(name: str):
         abort(404)
     answer = accept_webhook(db.session, adapter, request.headers, request.get_data(cache=False),
                             request.args.to_dict())
+    count_webhook(current_app.extensions["keyshop.redis"], name, answer.status)
     return Response(answer.body, status=answer.status, content_type=answer.content_type)
