@@ -37,12 +37,12 @@ def sweep():
     """Re-enqueue paid orders stuck before delivery, and waiting orders that have stock again."""
     from app.cli import make_app
     from app.extensions import db
-    from delivery.sweeper import sweep as run_sweep
+    from delivery.sweeper import sweep_all
 
     app = make_app()
     with app.app_context():
-        count = run_sweep(db.session, app.config["KEYSHOP"].sweep_after_seconds)
-    click.echo(f"re-enqueued {count} order(s)")
+        count, expired = sweep_all(db.session, app.config["KEYSHOP"], app.extensions["keyshop.providers"])
+    click.echo(f"re-enqueued {count} order(s); {expired} back-order(s) waited too long and went to review")
 
 
 @click.command()

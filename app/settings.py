@@ -25,6 +25,7 @@ class Settings:
     base_url: str
     sandbox_enabled: bool
     sweep_after_seconds: int
+    backorder_refund_after_seconds: int = 72 * 3600
     providers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
@@ -42,6 +43,7 @@ class Settings:
             base_url=(_url(env, "KEYSHOP_BASE_URL", ("http", "https")) or "http://127.0.0.1:5000").rstrip("/"),
             sandbox_enabled=_flag(env, "KEYSHOP_SANDBOX"),
             sweep_after_seconds=_int(env, "KEYSHOP_SWEEP_AFTER", 30),
+            backorder_refund_after_seconds=_int(env, "KEYSHOP_BACKORDER_REFUND_AFTER", 72 * 3600),
             providers=_providers(env),
         )
 

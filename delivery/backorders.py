@@ -1,11 +1,20 @@
-"""Orders waiting for stock are fulfilled first come, first served when a batch arrives."""
+"""Orders waiting for stock are fulfilled first come, first served when a batch arrives; one that
+waits too long is refunded automatically when its provider can refund, else put before staff."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Order
-from delivery.queues import enqueue_fulfilment
+from app.audit import Actor
+from app.db import utcnow, write_transaction
+from app.models import Order, log_order, move_order
+from delivery.queues import enqueue_fulfilment, enqueue_refund
+from payments.base import PaymentProvider
+from payments.refunds import request_refund
+
+SYSTEM = Actor("system", "owner")
 
 
 def waiting_orders(session: Session, product_id: int) -> list[int]:
@@ -18,3 +27,29 @@ def release_waiting_orders(session: Session, product_id: int) -> int:
     order_ids = waiting_orders(session, product_id)
     session.rollback()
     return enqueue_fulfilment(order_ids)
+
+
+def expire_backorders(session: Session, providers: dict[str, PaymentProvider], older_than_seconds: int) -> int:
+    """Orders waiting longer than allowed leave the queue for stock (to review, so late stock cannot
+    deliver them as well) and are refunded in full where the provider refunds. Returns how many."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    expired = session.execute(select(Order.id, Order.method, Order.amount_minor).where(
+        Order.status == "awaiting_stock", Order.paid_at <= cutoff).order_by(Order.paid_at)).all()
+    session.rollback()
+    for order_id, method, amount in expired:
+        adapter = providers.get(method)
+        if _take_out_of_the_queue(session, order_id, refundable=bool(adapter and adapter.capabilities.refunds)):
+            refund_id, created = request_refund(session, SYSTEM, order_id, amount, key=f"backorder-{order_id}",
+                                                reason="out of stock for too long")
+            if created:
+                enqueue_refund(refund_id)
+    return len(expired)
+
+
+def _take_out_of_the_queue(session: Session, order_id: int, refundable: bool) -> bool:
+    reason = "out of stock for too long: " + ("refunded automatically" if refundable else "refund by hand")
+    with write_transaction(session):
+        moved = move_order(session, order_id, ("awaiting_stock",), status="review", review_reason=reason)
+        if moved:
+            log_order(session, order_id, "shop.order.backorder_expired", reason)
+    return moved and refundable

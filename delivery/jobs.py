@@ -59,9 +59,21 @@ def refund_payment(refund_id: int) -> str:
     from payments.refunds import carry_out, settle
 
     try:
-        return carry_out(db.session, current_app.extensions["keyshop.providers"], refund_id)
+        outcome = carry_out(db.session, current_app.extensions["keyshop.providers"], refund_id)
     except ProviderUnavailable as exc:
         job = get_current_job()
         if job is not None and job.retries_left:
             raise
         return settle(db.session, refund_id, "failed", error=f"{exc} (gave up after every retry)")
+    if outcome in ("succeeded", "manual"):
+        mail_refund(refund_id)
+    return outcome
+
+
+def mail_refund(refund_id: int) -> bool:
+    """The buyer hears of each refund that went through, once (the mail log is keyed by refund)."""
+    from payments.models import Refund
+
+    order_id = db.session.get(Refund, refund_id).order_id
+    db.session.rollback()
+    return enqueue_mail(order_id, f"refunded:{refund_id}")

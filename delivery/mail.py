@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 
 
 def send_order_mail(session: Session, settings: Settings, keyring: Keyring, order_id: int, kind: str) -> str:
-    """The buyer's mail about an order; see send_once for what it returns and raises."""
-    if kind not in COMPOSERS:
+    """The buyer's mail about an order; see send_once for what it returns and raises. A kind may name
+    what it is about ("refunded:12"), so each refund gets its own mail, once."""
+    composer = COMPOSERS.get(kind.split(":", 1)[0])
+    if composer is None:
         return "skipped"
 
     def compose() -> EmailMessage:
@@ -30,7 +32,7 @@ def send_order_mail(session: Session, settings: Settings, keyring: Keyring, orde
         token = order_token(number)
         order = view_order(session, keyring, token)
         session.rollback()
-        return COMPOSERS[kind](order, f"{settings.base_url}/o/{token}")
+        return composer(order, f"{settings.base_url}/o/{token}")
 
     return send_once(session, settings, order_mail_key(order_id, kind), kind, compose, order_id)
 

@@ -5,6 +5,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from html import escape
 
+from app.money import format_money
 from delivery.order_view import OrderView
 
 SENDER = "keyshop <no-reply@keyshop.local>"
@@ -31,6 +32,18 @@ def awaiting_stock_mail(order: OrderView, order_url: str) -> EmailMessage:
     return _message(order, f"Order {order.number}: waiting for stock", text, html)
 
 
+def refunded_mail(order: OrderView, order_url: str) -> EmailMessage:
+    done = [r for r in order.refunds if r.status in ("succeeded", "manual")]
+    lines = "\n".join(f"  {format_money(r.amount_minor, r.currency)}" for r in done)
+    text = (f"We refunded your order {order.number} ({order.product_name}):\n{lines}\n\n"
+            f"It reaches your account the way you paid, usually within a few days.\n{order_url}\n")
+    items = "".join(f"<li>{escape(format_money(r.amount_minor, r.currency))}</li>" for r in done)
+    html = (f"<p>We refunded your order <b>{escape(order.number)}</b> ({escape(order.product_name)}):</p>"
+            f"<ul>{items}</ul><p>It reaches your account the way you paid, usually within a few days. "
+            f'<a href="{escape(order_url)}">Your order page</a></p>')
+    return _message(order, f"Order {order.number}: refunded", text, html)
+
+
 def _message(order: OrderView, subject: str, text: str, html: str) -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = SENDER, order.email, subject
@@ -40,4 +53,4 @@ def _message(order: OrderView, subject: str, text: str, html: str) -> EmailMessa
     return message
 
 
-COMPOSERS = {"delivered": delivered_mail, "awaiting_stock": awaiting_stock_mail}
+COMPOSERS = {"delivered": delivered_mail, "awaiting_stock": awaiting_stock_mail, "refunded": refunded_mail}

@@ -11,7 +11,7 @@ import threading
 from flask import Flask
 
 from app.extensions import db
-from delivery.sweeper import sweep
+from delivery.sweeper import sweep_all
 
 log = logging.getLogger(__name__)
 LOCK = "keyshop:sweeper"
@@ -36,10 +36,11 @@ class PeriodicSweep(threading.Thread):
         if not redis.set(LOCK, "1", nx=True, ex=max(1, int(self._every))):
             return None
         with self._app.app_context():
-            count = sweep(db.session, self._app.config["KEYSHOP"].sweep_after_seconds)
+            count, expired = sweep_all(db.session, self._app.config["KEYSHOP"],
+                                       self._app.extensions["keyshop.providers"])
             db.session.remove()
-        if count:
-            log.info("sweep re-enqueued %s order(s)", count)
+        if count or expired:
+            log.info("sweep re-enqueued %s order(s), took %s back-order(s) out of waiting", count, expired)
         return count
 
     def stop(self) -> None:

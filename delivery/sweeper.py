@@ -28,3 +28,11 @@ def sweep(session: Session, older_than_seconds: int) -> int:
     session.rollback()  # end the read before anything else runs on this session
     return enqueue_fulfilment(order_ids)
 
+
+
+def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
+    """What the periodic sweeper and `keyshop sweep` do: (orders re-enqueued, back-orders expired)."""
+    from delivery.backorders import expire_backorders
+
+    return (sweep(session, settings.sweep_after_seconds),
+            expire_backorders(session, providers, settings.backorder_refund_after_seconds))

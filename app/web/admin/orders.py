@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Order
 from app.money import to_minor
 from app.web.admin import bp, staff_required
+from delivery.jobs import mail_refund
 from delivery.queues import enqueue_fulfilment, enqueue_refund
 from payments import manual, refunds
 from payments.models import Payment
@@ -64,7 +65,9 @@ def refund_action(refund_id: int, action: str):
     if action == "retry" and refunds.retry(db.session, g.actor, refund_id):
         enqueue_refund(refund_id)
     elif action == "settle":
-        refunds.settle_manually(db.session, g.actor, refund_id, request.form.get("note", "").strip() or "settled")
+        note = request.form.get("note", "").strip() or "settled"
+        if refunds.settle_manually(db.session, g.actor, refund_id, note) == "manual":
+            mail_refund(refund_id)
     return redirect(request.referrer or url_for("admin.dashboard"))
 
 
