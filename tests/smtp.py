@@ -23,9 +23,9 @@ class _Inbox:
 
 
 class SmtpServer:
-    def __init__(self):
+    def __init__(self, port: int | None = None):
         self.inbox = _Inbox()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         self.url = f"smtp://127.0.0.1:{self.port}"

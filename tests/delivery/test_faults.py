@@ -122,3 +122,26 @@ def test_only_one_worker_sweeps_per_interval(app):
     first, second = PeriodicSweep(app, every=30), PeriodicSweep(app, every=30)
     assert first.sweep_once() == 0
     assert second.sweep_once() is None
+
+
+def test_smtp_down_delays_the_mail_not_the_code_and_never_sends_it_twice(app, client, shop_env):
+    from tests.smtp import SmtpServer
+
+    port = free_port()
+    product_id = make_product(app)
+    stock(app, product_id, unique_codes(1))
+    worker = WorkerProcess({**shop_env, "KEYSHOP_SMTP_URL": f"smtp://127.0.0.1:{port}"})  # nothing listens yet
+    try:
+        [order_id] = _pay(app, client, 1)
+        assert _wait_until(lambda: _statuses(app) == {"delivered": 1}, 20), worker.log()[-2000:]
+        smtp = SmtpServer(port)  # SMTP is back; the retry (5 s backoff) finds it
+        try:
+            to_buyer = lambda: [m for m in smtp.messages if m["To"] == "b0@example.com"]  # noqa: E731
+            assert _wait_until(lambda: to_buyer(), 30), worker.log()[-2000:]
+            time.sleep(1)
+            assert len(to_buyer()) == 1 and "Your code" in to_buyer()[0]["Subject"]
+        finally:
+            smtp.stop()
+    finally:
+        worker.stop()
+    assert order_id
