@@ -145,3 +145,42 @@ def test_smtp_down_delays_the_mail_not_the_code_and_never_sends_it_twice(app, cl
     finally:
         worker.stop()
     assert order_id
+
+
+def test_a_connection_lost_mid_delivery_leaves_no_code_without_its_order(app, client, backend, database_url):
+    """PostgreSQL: the server ends the session right after the claim, before the commit."""
+    if backend != "postgresql":
+        pytest.skip("an in-process SQLite connection cannot be lost without its process (see the SIGKILL test)")
+    import psycopg
+    from sqlalchemy import event
+
+    from delivery.fulfil import fulfil
+
+    product_id = make_product(app)
+    stock(app, product_id, unique_codes(2))
+    [order_id] = _pay(app, client, 1)
+    admin_url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def cut_after_claim(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().startswith("WITH picked"):
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "after_cursor_execute", cut_after_claim)
+        try:
+            with pytest.raises(Exception):  # the commit cannot reach the server
+                fulfil(db.session, order_id)
+        finally:
+            event.remove(engine, "after_cursor_execute", cut_after_claim)
+            db.session.remove()
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Code).where(Code.status == "available")) == 2
+        db.session.remove()
+    assert _statuses(app) == {"paid": 1}
+    with app.app_context():
+        assert fulfil(db.session, order_id) == "delivered"
+        db.session.remove()
+    assert _no_code_twice(app) == (1, 1)
