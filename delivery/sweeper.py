@@ -3,13 +3,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from redis import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Order
-from delivery.queues import enqueue_fulfilment
+from delivery.queues import enqueue_fulfilment, redis_connection
 from keystore.stock import available_counts
+
+COOLDOWN_SECONDS = 30
 
 
 def stuck_orders(session: Session, older_than_seconds: int) -> list[int]:
@@ -26,8 +29,22 @@ def stuck_orders(session: Session, older_than_seconds: int) -> list[int]:
 def sweep(session: Session, older_than_seconds: int) -> int:
     order_ids = stuck_orders(session, older_than_seconds)
     session.rollback()  # end the read before anything else runs on this session
-    return enqueue_fulfilment(order_ids)
+    return enqueue_fulfilment(_not_swept_lately(order_ids, max(COOLDOWN_SECONDS, older_than_seconds)))
 
+
+def _not_swept_lately(order_ids: list[int], cooldown: int) -> list[int]:
+    """An order is re-enqueued at most once per cooldown. Without this, a backlog longer than the
+    sweep interval (a burst of sales) was re-enqueued on every sweep, and the duplicates, cheap as
+    each is, kept the workers from ever catching up."""
+    if not order_ids:
+        return []
+    try:
+        pipe = redis_connection().pipeline(transaction=False)
+        for order_id in order_ids:
+            pipe.set(f"keyshop:swept:{order_id}", 1, nx=True, ex=cooldown)
+        return [order_id for order_id, fresh in zip(order_ids, pipe.execute()) if fresh]
+    except RedisError:
+        return order_ids  # enqueueing will fail the same way and say so
 
 
 def sweep_all(session: Session, settings, providers) -> tuple[int, int]:

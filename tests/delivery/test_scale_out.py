@@ -1,0 +1,76 @@
+"""Scale-out on PostgreSQL: 2 web processes and 4 workers, 2,000 orders paid at once against 1,500
+codes. Bounded: it gives up after a few minutes and stops every process it started."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Order
+from delivery.backorders import release_waiting_orders
+from keystore.models import Code
+from tests.processes import LiveServer, WorkerProcess
+from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
+
+pytestmark = pytest.mark.slow
+ORDERS, CODES = 2000, 1500
+
+
+def _statuses(app) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all()
+        db.session.remove()
+        return dict(rows)
+
+
+def _until(app, wanted: dict, seconds: float) -> dict:
+    deadline = time.monotonic() + seconds
+    while (found := _statuses(app)) != wanted and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return found
+
+
+def test_two_thousand_orders_on_four_workers_sell_each_code_once(app, shop_env, backend):
+    if backend != "postgresql":
+        pytest.skip("scale-out is a PostgreSQL setup; SQLite serves one machine with few writers")
+    started = time.monotonic()
+    mark = lambda what: print(f"{time.monotonic() - started:7.1f} s  {what}", flush=True)  # noqa: E731
+    product_id = make_product(app)
+    stock(app, product_id, unique_codes(CODES))
+    mark("stocked")
+    orders = [place(app, "card", email=f"s{n}@example.com") for n in range(ORDERS)]
+    mark("orders placed")
+    webhooks = [sandbox_webhook(app, placed.number, 999) for placed in orders]
+    mark("webhooks signed")
+
+    web = LiveServer(shop_env, workers=2)
+    workers = [WorkerProcess(shop_env, queues="delivery") for _ in range(3)] + [WorkerProcess(shop_env)]
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool, requests.Session() as http:
+            answers = list(pool.map(lambda hb: http.post(f"{web.url}/webhooks/sandbox", data=hb[1], headers=hb[0],
+                                                         timeout=30).status_code, webhooks))
+        assert answers.count(200) == ORDERS
+        mark("webhooks answered")
+        found = _until(app, {"delivered": CODES, "awaiting_stock": ORDERS - CODES}, 180)
+        assert found == {"delivered": CODES, "awaiting_stock": ORDERS - CODES}, workers[0].log()[-2000:]
+        mark("first 1,500 delivered")
+
+        stock(app, product_id, unique_codes(ORDERS - CODES, prefix="MORE"), name="refill")
+        with app.app_context():
+            release_waiting_orders(db.session, product_id)
+            db.session.remove()
+        assert _until(app, {"delivered": ORDERS}, 120) == {"delivered": ORDERS}
+        mark("all delivered")
+    finally:
+        web.stop()
+        for worker in workers:
+            worker.stop()
+    with app.app_context():
+        owners = db.session.execute(select(Code.order_id, func.count()).where(Code.order_id.is_not(None))
+                                    .group_by(Code.order_id)).all()
+        db.session.remove()
+    assert len(owners) == ORDERS and {count for _, count in owners} == {1}
