@@ -1,0 +1,214 @@
+"""Signed webhooks at a fixed offered load against `keyshop web` + one `keyshop worker`, beside the
+bare reference pipeline (bench/bare_pipeline.py) run the same way.
+
+    .venv/bin/python bench/pipeline.py                                  # both backends, 20/50/100/200 per s, 20 s each
+    .venv/bin/python bench/pipeline.py --backend sqlite --rates 100 --seconds 10
+
+Open loop: webhook i is sent at start + i/rate whatever happened to the others, from 32 sender
+threads. Latency = the order's delivered_at minus the moment its webhook was sent. After each rate
+the run waits (up to 30 s) for the backlog to drain and counts what was never delivered.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+PORT = 5097
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--rates", default="20,50,100,200")
+    parser.add_argument("--seconds", type=int, default=20)
+    args = parser.parse_args()
+    rates = [int(rate) for rate in args.rates.split(",")]
+    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+        for pipeline in (run_keyshop, run_bare):
+            with tempfile.TemporaryDirectory() as folder, _database(backend, Path(folder)) as url:
+                pipeline(backend, url, Path(folder), rates, args.seconds)
+
+
+class _database:
+    """A throw-away database: a SQLite file, or a PostgreSQL database dropped afterwards."""
+
+    def __init__(self, backend: str, folder: Path):
+        self.backend, self.name = backend, f"keyshop_bench_pipe_{os.getpid()}_{int(time.time() * 1000)}"
+        self.url = str(folder / "bench.db") if backend == "sqlite" else POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + self.name
+
+    def __enter__(self) -> str:
+        if self.backend == "postgresql":
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{self.name}"')
+        return self.url
+
+    def __exit__(self, *exc) -> None:
+        if self.backend == "postgresql":
+            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int) -> None:
+    env = {"KEYSHOP_INSTANCE": str(folder / "instance"), "KEYSHOP_SANDBOX": "1", "KEYSHOP_REDIS_URL": REDIS_URL,
+           "KEYSHOP_BASE_URL": f"http://127.0.0.1:{PORT}", "KEYSHOP_SWEEP_AFTER": "60",
+           "KEYSHOP_DATABASE_URL": url if backend == "postgresql" else f"sqlite:///{url}"}
+    os.environ.update(env)
+    shop = _KeyshopShop(sum(rates) * seconds)
+    web = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--threads", "4",
+           "--log-level", "warning", "app:create_app()"]
+    with _processes(env, web, [sys.executable, "-m", "app.cli", "worker"]):
+        for rate in rates:
+            sent = _offer(rate, seconds, shop.next_webhooks(rate * seconds), "/webhooks/sandbox")
+            _report("keyshop", backend, rate, seconds, sent, shop.delivered_at)
+
+
+class _KeyshopShop:
+    def __init__(self, orders: int):
+        from app import create_app
+        from app.extensions import db
+        from app.products import create_product
+        from app.setup import upgrade_database
+        from keystore.importer import import_codes
+
+        self.app = create_app()
+        self.app.extensions["keyshop.redis"].flushdb()
+        with self.app.app_context():
+            upgrade_database()
+            product = create_product(db.session, slug="bench", name="Bench", price="1.00", currency="USD")
+            import_codes(db.session, self.app.extensions["keyshop.keyring"], product.id,
+                         [(n, f"BENCH-{n:08d}") for n in range(1, orders + 1)], name="bench", source="bench")
+            db.session.remove()
+
+    def next_webhooks(self, count: int) -> list[tuple[int, dict, bytes]]:
+        from app.extensions import db
+        from payments.checkout import CheckoutChoice, place_order
+        from payments.registry import providers
+
+        with self.app.app_context():
+            sandbox, choice = providers()["sandbox"], CheckoutChoice("bench", 1, "b@example.com", "sandbox")
+            placed = [place_order(db.session, choice, providers(), "http://bench") for _ in range(count)]
+            db.session.remove()
+        return [(p.order_id, *sandbox.signed_event({"order": p.number, "amount": 100, "currency": "USD"}, "paid"))
+                for p in placed]
+
+    def delivered_at(self, order_ids: list[int]) -> dict[int, datetime]:
+        from sqlalchemy import select
+
+        from app.extensions import db
+        from app.models import Order
+
+        with self.app.app_context():
+            rows = db.session.execute(select(Order.id, Order.delivered_at).where(
+                Order.id.in_(order_ids), Order.delivered_at.is_not(None))).all()
+            db.session.remove()
+        return dict(rows)
+
+
+def run_bare(backend: str, url: str, folder: Path, rates: list[int], seconds: int) -> None:
+    from bench import bare_pipeline
+
+    env = {"BARE_DATABASE": url, "BARE_REDIS_URL": REDIS_URL}
+    os.environ.update(env)
+    bare_pipeline.setup(url, sum(rates) * seconds)
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    web = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
+           "--log-level", "warning", "bench.bare_pipeline:app"]
+    next_id = iter(range(1, 10**9))
+    with _processes(env, web, [sys.executable, "-m", "bench.bare_pipeline", "worker"], health=None):
+        for rate in rates:
+            hooks = [(order_id, {}, str(order_id).encode()) for order_id in
+                     (next(next_id) for _ in range(rate * seconds))]
+            sent = _offer(rate, seconds, hooks, "/hook")
+            _report("bare", backend, rate, seconds, sent, lambda ids: _bare_delivered(bare_pipeline, ids))
+
+
+def _bare_delivered(bare_pipeline, order_ids: list[int]) -> dict[int, datetime]:
+    conn = bare_pipeline.connect()
+    rows = conn.execute("SELECT order_id, delivered_at FROM bare_codes WHERE order_id IS NOT NULL").fetchall()
+    bare_pipeline._commit(conn)
+    wanted = set(order_ids)
+    return {order_id: _as_datetime(at) for order_id, at in rows if order_id in wanted}
+
+
+def _as_datetime(value) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _offer(rate: int, seconds: int, hooks: list[tuple[int, dict, bytes]], path: str) -> dict[int, datetime]:
+    """Send each webhook at its scheduled moment; returns when each was sent."""
+    sent: dict[int, datetime] = {}
+    session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=32))
+
+    def send(hook):
+        order_id, headers, body = hook
+        sent[order_id] = datetime.now(timezone.utc).replace(tzinfo=None)
+        session.post(f"http://127.0.0.1:{PORT}{path}", data=body, headers=headers, timeout=30)
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for index, hook in enumerate(hooks):
+            delay = start + index / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(send, hook)
+    return sent
+
+
+def _report(pipeline: str, backend: str, rate: int, seconds: int, sent: dict[int, datetime], delivered_of) -> None:
+    deadline = time.monotonic() + 30
+    while len(delivered := delivered_of(list(sent))) < len(sent) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    latencies = sorted((delivered[order_id] - sent[order_id]).total_seconds() * 1000 for order_id in delivered)
+    if not latencies:
+        print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s: nothing delivered")
+        return
+    span = (max(delivered.values()) - min(sent.values())).total_seconds()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s for {seconds} s: delivered {len(delivered) / span:6.1f}/s, "
+          f"dropped {len(sent) - len(delivered)}, ms p50={statistics.median(latencies):.1f} p99={p99:.1f} "
+          f"max={latencies[-1]:.1f}", flush=True)
+
+
+class _processes:
+    def __init__(self, env: dict, web: list[str], worker: list[str], health: str | None = "/healthz"):
+        self.env, self.argvs, self.health = {**os.environ, **env}, [web, worker], health
+
+    def __enter__(self):
+        self.children = [subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL) for argv in self.argvs]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{PORT}{self.health or '/'}", timeout=1)
+                time.sleep(1)  # let the worker subscribe
+                return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise SystemExit("the web server did not start")
+
+    def __exit__(self, *exc):
+        for child in self.children:
+            child.terminate()
+            child.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
