@@ -29,7 +29,8 @@ class Stack:
         app = self._prepare()
         from app.cli_run import gunicorn_argv
 
-        self.children.append(subprocess.Popen(gunicorn_argv(self.host, self.port, 2), env=env))
+        web = gunicorn_argv(self.host, self.port, 2, self.settings.database_url)
+        self.children.append(subprocess.Popen(web, env=env))
         self.children.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env))
         self._announce(app)
         signal.signal(signal.SIGTERM, _interrupt)

@@ -32,6 +32,10 @@ def connect():
 
 
 def setup(url: str, codes: int) -> None:
+    global _connection
+    if _connection is not None:  # a connection to the previous backend's database
+        _connection.close()
+        _connection = None
     os.environ["BARE_DATABASE"] = url
     conn = connect()
     conn.execute("CREATE TABLE bare_events (order_id INTEGER PRIMARY KEY, received_at TIMESTAMP)")

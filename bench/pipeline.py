@@ -2,7 +2,7 @@
 bare reference pipeline (bench/bare_pipeline.py) run the same way.
 
     .venv/bin/python bench/pipeline.py                                  # both backends, 20/50/100/200 per s, 20 s each
-    .venv/bin/python bench/pipeline.py --backend sqlite --rates 100 --seconds 10
+    .venv/bin/python bench/pipeline.py --backend sqlite --rates 100 --seconds 10 --pipelines bare
 
 Open loop: webhook i is sent at start + i/rate whatever happened to the others, from 32 sender
 threads. Latency = the order's delivered_at minus the moment its webhook was sent. After each rate
@@ -36,10 +36,12 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--rates", default="20,50,100,200")
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--pipelines", default="keyshop,bare")
     args = parser.parse_args()
     rates = [int(rate) for rate in args.rates.split(",")]
+    chosen = [{"keyshop": run_keyshop, "bare": run_bare}[name] for name in args.pipelines.split(",")]
     for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
-        for pipeline in (run_keyshop, run_bare):
+        for pipeline in chosen:
             with tempfile.TemporaryDirectory() as folder, _database(backend, Path(folder)) as url:
                 pipeline(backend, url, Path(folder), rates, args.seconds)
 
@@ -69,8 +71,9 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
            "KEYSHOP_DATABASE_URL": url if backend == "postgresql" else f"sqlite:///{url}"}
     os.environ.update(env)
     shop = _KeyshopShop(sum(rates) * seconds)
-    web = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--threads", "4",
-           "--log-level", "warning", "app:create_app()"]
+    from app.cli_run import gunicorn_argv
+
+    web = gunicorn_argv("127.0.0.1", PORT, 2, env["KEYSHOP_DATABASE_URL"])  # as `keyshop web` runs it
     with _processes(env, web, [sys.executable, "-m", "app.cli", "worker"]):
         for rate in rates:
             sent = _offer(rate, seconds, shop.next_webhooks(rate * seconds), "/webhooks/sandbox")

@@ -28,6 +28,7 @@ class OrderView:
     created_at: datetime
     codes: list[str]
     method: str = ""
+    locale: str = "en"
     refunds: list[RefundLine] = field(default_factory=list)
 
 
@@ -56,6 +57,6 @@ def view_order(session: Session, keyring: Keyring, token: str) -> OrderView | No
     return OrderView(
         number=order.number, status=order.status, product_name=order.product.name,
         product_slug=order.product.slug, quantity=order.quantity, amount_minor=order.amount_minor,
-        currency=order.currency, email=order.email, created_at=order.created_at, codes=codes, method=order.method,
+        currency=order.currency, email=order.email, created_at=order.created_at, codes=codes, method=order.method, locale=order.locale,
         refunds=[RefundLine(r.amount_minor, r.currency, r.status) for r in refunds_of(session, order.id)],
     )

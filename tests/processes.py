@@ -61,7 +61,8 @@ class LiveServer(_Process):
         env = {**env, "KEYSHOP_BASE_URL": self.url}
         from app.cli_run import gunicorn_argv
 
-        super().__init__(gunicorn_argv("127.0.0.1", self.port, workers), env, "gunicorn.log")
+        super().__init__(gunicorn_argv("127.0.0.1", self.port, workers, env["KEYSHOP_DATABASE_URL"]), env,
+                         "gunicorn.log")
         wait_until_up(self.url + "/healthz", self)
 
 

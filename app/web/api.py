@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request
 from app.extensions import db
 from app.web.catalog import product_cards
 from app.web.shared import order_for_token, settings
+from delivery.mail_text import language_of
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
 
@@ -24,7 +25,8 @@ def create_order():
         return _error(400, "body", "expected a JSON object")
     try:
         choice = CheckoutChoice(str(data.get("product", "")), data.get("quantity", 1), data.get("email", ""),
-                                str(data.get("method", "")))
+                                str(data.get("method", "")),
+                                language_of(str(data.get("locale") or request.accept_languages.best or "")))
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
         return _error(exc.status, exc.field, str(exc))

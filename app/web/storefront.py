@@ -7,6 +7,7 @@ from app.extensions import db
 from app.money import format_money
 from app.web.catalog import product_cards
 from app.web.shared import offered_methods, order_for_token, settings
+from delivery.mail_text import language_of
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
 
@@ -38,7 +39,7 @@ def checkout():
     slug = form.get("product", "")
     try:
         choice = CheckoutChoice(slug, _quantity(form.get("quantity", "1")), form.get("email", "").strip(),
-                                form.get("method", ""))
+                                form.get("method", ""), language_of(request.accept_languages.best))
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
         return _product_page(slug, error=str(exc), form=form, status=400)

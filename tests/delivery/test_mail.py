@@ -91,3 +91,33 @@ def test_without_smtp_mail_lands_in_the_outbox(app, client, worker, shop_env):
         time.sleep(0.05)
     [mail] = list(outbox.glob("*.eml"))
     assert codes[0] in mail.read_text()
+
+
+@pytest.mark.parametrize("accept, subject, greeting", [
+    ("zh-CN,zh;q=0.9", "的卡密", "感谢您的订单"),
+    ("de-DE", "Ihr Code zur Bestellung", "Danke für Ihre Bestellung"),
+    ("fr-FR", "Your code for order", "Thank you for your order"),  # not offered: English
+])
+def test_the_mail_speaks_the_language_the_order_was_placed_in(smtp, app, client, accept, subject, greeting):
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(1))
+    created = client.post("/api/v1/orders", headers={"Accept-Language": accept},
+                          json={"product": "card", "email": "lang@example.com", "method": "sandbox"}).json
+    with app.app_context():
+        from app.models import Order
+
+        order = db.session.scalar(select(Order).where(Order.number == created["number"]))
+        order_id = order.id
+        db.session.remove()
+    headers, body = sandbox_webhook(app, created["number"], 999)
+    client.post("/webhooks/sandbox", data=body, headers=headers)
+    settings, keyring = app.config["KEYSHOP"], app.extensions["keyshop.keyring"]
+    with app.app_context():
+        assert fulfil(db.session, order_id) == "delivered"
+        assert send_order_mail(db.session, settings, keyring, order_id, "delivered") == "sent"
+        db.session.remove()
+    smtp.wait_for(1)
+    [message] = smtp.messages
+    assert subject in message["Subject"] and greeting in _body(message)
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert greeting in html and 'lang="' in html

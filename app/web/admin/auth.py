@@ -9,6 +9,7 @@ from app.models import Order
 from app.money import format_money
 from app.staff import authenticate
 from app.web.admin import bp, staff_required
+from delivery.models import MailLog
 from keystore.stock import stock_by_product
 
 
@@ -35,8 +36,11 @@ def logout():
 @staff_required
 def dashboard():
     orders = db.session.scalars(select(Order).order_by(Order.id.desc()).limit(50)).all()
+    failed_mail = db.session.execute(select(MailLog.order_id, Order.number, MailLog.kind, MailLog.last_error)
+                                     .join(Order, Order.id == MailLog.order_id)
+                                     .where(MailLog.status == "failed").order_by(MailLog.id.desc()).limit(20)).all()
     return render_template("admin/dashboard.html", stock=stock_by_product(db.session), orders=orders,
-                           money=format_money)
+                           money=format_money, failed_mail=failed_mail)
 
 
 def _safe_next(target: str | None) -> str:

@@ -11,6 +11,7 @@ from app.models import Order
 from app.money import to_minor
 from app.web.admin import bp, staff_required
 from delivery.jobs import mail_refund
+from delivery.models import MailLog
 from delivery.queues import enqueue_fulfilment, enqueue_refund
 from payments import manual, refunds
 from payments.models import Payment
@@ -22,7 +23,8 @@ from payments.timeline import payment_timeline
 def order(number: str):
     item = db.session.scalar(select(Order).where(Order.number == number)) or abort(404)
     payments = db.session.scalars(select(Payment).where(Payment.order_id == item.id)).all()
-    return render_template("admin/order.html", order=item, payments=payments,
+    mails = db.session.scalars(select(MailLog).where(MailLog.order_id == item.id).order_by(MailLog.id)).all()
+    return render_template("admin/order.html", order=item, payments=payments, mails=mails,
                            refunds=refunds.refunds_of(db.session, item.id),
                            timeline=payment_timeline(db.session, item.id), refund_key=secrets.token_hex(16))
 

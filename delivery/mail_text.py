@@ -1,0 +1,57 @@
+"""The words of the buyer's mails, per language. An order keeps the language it was placed in."""
+from __future__ import annotations
+
+LANGUAGES = ("en", "de", "zh")
+
+PHRASES = {
+    "en": {
+        "delivered.subject": "Your code for order {number}",
+        "delivered.thanks": "Thank you for your order {number}.",
+        "delivered.codes": "Your code(s):",
+        "delivered.page": "Your order page, with the codes and help if one does not work:",
+        "waiting.subject": "Order {number}: waiting for stock",
+        "waiting.body": "Your payment for order {number} arrived, but {product} is out of stock right now.",
+        "waiting.page": "Your code is delivered as soon as stock arrives; this page shows it:",
+        "refunded.subject": "Order {number}: refunded",
+        "refunded.body": "We refunded your order {number} ({product}):",
+        "refunded.when": "It reaches your account the way you paid, usually within a few days.",
+        "open": "Open your order page",
+    },
+    "de": {
+        "delivered.subject": "Ihr Code zur Bestellung {number}",
+        "delivered.thanks": "Danke für Ihre Bestellung {number}.",
+        "delivered.codes": "Ihr Code / Ihre Codes:",
+        "delivered.page": "Ihre Bestellseite, mit den Codes und Hilfe, falls einer nicht funktioniert:",
+        "waiting.subject": "Bestellung {number}: wartet auf Nachschub",
+        "waiting.body": "Ihre Zahlung für die Bestellung {number} ist angekommen, aber {product} ist gerade ausverkauft.",
+        "waiting.page": "Ihr Code kommt, sobald Nachschub da ist; diese Seite zeigt ihn:",
+        "refunded.subject": "Bestellung {number}: erstattet",
+        "refunded.body": "Wir haben Ihre Bestellung {number} ({product}) erstattet:",
+        "refunded.when": "Das Geld geht den Weg zurück, auf dem Sie bezahlt haben, meist innerhalb weniger Tage.",
+        "open": "Bestellseite öffnen",
+    },
+    "zh": {
+        "delivered.subject": "订单 {number} 的卡密",
+        "delivered.thanks": "感谢您的订单 {number}。",
+        "delivered.codes": "您的卡密：",
+        "delivered.page": "订单页面（可查看卡密，卡密无效时也可在此反馈）：",
+        "waiting.subject": "订单 {number}：等待补货",
+        "waiting.body": "订单 {number} 已付款，但 {product} 暂时缺货。",
+        "waiting.page": "补货后将立即发货，届时可在此页面查看：",
+        "refunded.subject": "订单 {number}：已退款",
+        "refunded.body": "您的订单 {number}（{product}）已退款：",
+        "refunded.when": "款项将按原支付方式退回，通常需要几天。",
+        "open": "打开订单页面",
+    },
+}
+
+
+def phrase(language: str, key: str, **values) -> str:
+    words = PHRASES.get(language, PHRASES["en"])
+    return words.get(key, PHRASES["en"][key]).format(**values)
+
+
+def language_of(requested: str | None) -> str:
+    """The supported language closest to a request ("zh-CN" -> "zh"); English otherwise."""
+    base = (requested or "").split("-")[0].split("_")[0].lower()
+    return base if base in LANGUAGES else "en"
