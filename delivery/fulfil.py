@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow, write_transaction
 from app.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
 from keystore.claim import claim_codes, shared_code
+from keystore.stock import crossed_low_stock
 
 log = logging.getLogger(__name__)
 
@@ -17,24 +19,39 @@ class _OutOfStock(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class Delivery:
+    outcome: str  # delivered | awaiting_stock | skipped
+    low_stock_alert: int | None = None  # this delivery took the product's stock down to its threshold
+    seconds_since_paid: float | None = None
+
+
 def fulfil(session: Session, order_id: int) -> str:
     """Return what happened: delivered, awaiting_stock, or skipped (not payable-and-undelivered)."""
+    return deliver(session, order_id).outcome
+
+
+def deliver(session: Session, order_id: int) -> Delivery:
+    """Fulfil, and say what follows from it, all in the one delivering transaction."""
     try:
         with write_transaction(session):
             order = session.get(Order, order_id)
             if order is None or order.status not in OPEN_FOR_DELIVERY:
-                return "skipped"
+                return Delivery("skipped")
             reusable = session.scalar(select(Product.reusable).where(Product.id == order.product_id))
+            now = utcnow()
             # The conditional update comes first: on PostgreSQL it locks the order row, so a second
             # job for the same order waits here and then finds nothing to do.
-            if not move_order(session, order_id, OPEN_FOR_DELIVERY, status="delivered", delivered_at=utcnow()):
-                return "skipped"
+            if not move_order(session, order_id, OPEN_FOR_DELIVERY, status="delivered", delivered_at=now):
+                return Delivery("skipped")
             given = _give_shared(session, order) if reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
+            delivery = Delivery("delivered", crossed_low_stock(session, order.product_id),
+                                (now - order.paid_at).total_seconds() if order.paid_at else None)
     except _OutOfStock:
-        return _wait_for_stock(session, order_id)
+        return Delivery(_wait_for_stock(session, order_id))
     log.info("order %s delivered", order_id)
-    return "delivered"
+    return delivery
 
 
 def _claim(session: Session, order: Order) -> str:

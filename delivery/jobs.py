@@ -5,32 +5,21 @@ from flask import current_app
 
 from app.extensions import db
 from delivery import low_stock
-from delivery.fulfil import fulfil
+from delivery.fulfil import deliver
 from delivery.mail import send_order_mail as send_mail
+from delivery.metrics import observe_delivery
 from delivery.queues import enqueue_mail
 
 
 def fulfil_order(order_id: int) -> str:
-    outcome = fulfil(db.session, order_id)
-    if outcome in ("delivered", "awaiting_stock"):
-        enqueue_mail(order_id, outcome)
-    if outcome == "delivered":
-        _observe_latency(order_id)
-        low_stock.check_after_delivery(db.session, order_id)
-    return outcome
-
-
-def _observe_latency(order_id: int) -> None:
-    from sqlalchemy import select
-
-    from app.models import Order
-    from delivery.metrics import observe_delivery
-
-    paid_at, delivered_at = db.session.execute(
-        select(Order.paid_at, Order.delivered_at).where(Order.id == order_id)).one()
-    db.session.rollback()
-    if paid_at and delivered_at:
-        observe_delivery(current_app.extensions["keyshop.redis"], (delivered_at - paid_at).total_seconds())
+    delivery = deliver(db.session, order_id)
+    if delivery.outcome in ("delivered", "awaiting_stock"):
+        enqueue_mail(order_id, delivery.outcome)
+    if delivery.seconds_since_paid is not None:
+        observe_delivery(current_app.extensions["keyshop.redis"], delivery.seconds_since_paid)
+    if delivery.low_stock_alert is not None:
+        low_stock.enqueue_alert(db.session, order_id, delivery.low_stock_alert)
+    return delivery.outcome
 
 
 def send_order_mail(order_id: int, kind: str) -> str:

@@ -7,24 +7,20 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
 from app.models import Order, Product
 from app.settings import Settings
 from app.staff import Staff
 from delivery.mail import send_once
 from delivery.mail_content import SENDER
 from delivery.queues import enqueue
-from keystore.stock import available_count, crossed_low_stock
+from keystore.stock import available_count
 
 
-def check_after_delivery(session: Session, order_id: int) -> int | None:
-    """Enqueue the owner's alert (after commit) when this delivery crossed the threshold."""
-    with write_transaction(session):
-        product_id = session.scalar(select(Order.product_id).where(Order.id == order_id))
-        alert = crossed_low_stock(session, product_id)
-    if alert is not None:
-        enqueue("notify", "delivery.jobs.send_low_stock_mail", product_id, alert)
-    return alert
+def enqueue_alert(session: Session, order_id: int, alert: int) -> None:
+    """After the delivering transaction crossed the threshold (see delivery.fulfil.deliver)."""
+    product_id = session.scalar(select(Order.product_id).where(Order.id == order_id))
+    session.rollback()
+    enqueue("notify", "delivery.jobs.send_low_stock_mail", product_id, alert)
 
 
 def send_low_stock_mail(session: Session, settings: Settings, product_id: int, alert: int) -> str:

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.staff import create_staff
-from delivery.fulfil import fulfil
-from delivery.low_stock import check_after_delivery
+from delivery.fulfil import deliver
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
 
 
@@ -13,10 +12,10 @@ def _deliver(app, client):
     headers, body = sandbox_webhook(app, placed.number, 999)
     assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
     with app.app_context():
-        assert fulfil(db.session, placed.order_id) == "delivered"
-        alert = check_after_delivery(db.session, placed.order_id)
+        delivery = deliver(db.session, placed.order_id)
         db.session.remove()
-    return alert
+    assert delivery.outcome == "delivered"
+    return delivery.low_stock_alert
 
 
 def test_one_alert_per_crossing(app, client):
