@@ -84,20 +84,21 @@ def carry_out(session: Session, providers: dict[str, PaymentProvider], refund_id
 def settle(session: Session, refund_id: int, state: str, *, reference: str = "", error: str = "") -> str:
     """Move a requested refund to `state`, once; returns the refund's state afterwards."""
     with write_transaction(session):
-        return _settle(session, refund_id, state, reference, error, ("requested",))
+        moved = _settle(session, refund_id, state, reference, error, ("requested",))
+        return state if moved else session.scalar(select(Refund.status).where(Refund.id == refund_id))
 
 
-def _settle(session, refund_id: int, state: str, reference: str, error: str, expected: tuple[str, ...]) -> str:
+def _settle(session, refund_id: int, state: str, reference: str, error: str, expected: tuple[str, ...]) -> bool:
     moved = session.execute(update(Refund).where(Refund.id == refund_id, Refund.status.in_(expected)).values(
         status=state, provider_reference=reference, error=error[:2000], settled_at=utcnow())).rowcount
     if not moved:
-        return session.scalar(select(Refund.status).where(Refund.id == refund_id))
+        return False
     refund = session.get(Refund, refund_id)
     log_order(session, refund.order_id, f"shop.order.refund_{state}",
               f"{refund.amount_minor} {refund.currency} {reference or error}".strip())
     if state in ("succeeded", "manual"):  # a whole refund marks the order refunded
         _mark_refunded_when_whole(session, refund)
-    return state
+    return True
 
 
 def _mark_refunded_when_whole(session: Session, refund: Refund) -> None:
@@ -119,12 +120,13 @@ def retry(session: Session, actor: Actor, refund_id: int) -> bool:
 
 
 def settle_manually(session: Session, actor: Actor, refund_id: int, note: str) -> str:
-    """Staff paid the buyer back outside the provider (bank transfer, cash, crypto)."""
+    """Staff paid the buyer back outside the provider (bank transfer, cash, crypto). Returns "manual",
+    or "already <state>" when the refund had left failed/requested before (a second click)."""
     with write_transaction(session):
-        state = _settle(session, refund_id, "manual", "", note, ("failed", "requested"))
-        if state == "manual":
-            audit(session, actor.email, "payments.refund.settled_manually", f"refund:{refund_id}", reason=note)
-    return state
+        if not _settle(session, refund_id, "manual", "", note, ("failed", "requested")):
+            return "already " + session.scalar(select(Refund.status).where(Refund.id == refund_id))
+        audit(session, actor.email, "payments.refund.settled_manually", f"refund:{refund_id}", reason=note)
+    return "manual"
 
 
 def refunds_of(session: Session, order_id: int) -> list[Refund]:
