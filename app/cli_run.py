@@ -27,8 +27,10 @@ def web(host, port, workers):
 def worker(queues, burst):
     """An RQ worker (non-forking) on the keyshop queues."""
     from app.cli import make_checked_app
+    from app.logs import configure_logging
     from delivery.worker import run_worker
 
+    configure_logging()
     run_worker(make_checked_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst)
 
 
@@ -64,4 +66,4 @@ def gunicorn_argv(host: str, port: int, workers: int, database_url: str) -> list
     more threads waiting on its lock made it unfair and slower under load."""
     threads = 1 if database_url.startswith("sqlite") else 4
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--log-level", "warning", "app:create_app()"]
+            "--threads", str(threads), "--log-level", "warning", "wsgi:app"]

@@ -22,6 +22,7 @@ class _OutOfStock(Exception):
 @dataclass(frozen=True)
 class Delivery:
     outcome: str  # delivered | awaiting_stock | skipped
+    number: str = ""
     low_stock_alert: int | None = None  # this delivery took the product's stock down to its threshold
     seconds_since_paid: float | None = None
 
@@ -46,11 +47,11 @@ def deliver(session: Session, order_id: int) -> Delivery:
                 return Delivery("skipped")
             given = _give_shared(session, order) if reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
-            delivery = Delivery("delivered", crossed_low_stock(session, order.product_id),
+            delivery = Delivery("delivered", order.number, crossed_low_stock(session, order.product_id),
                                 (now - order.paid_at).total_seconds() if order.paid_at else None)
     except _OutOfStock:
         return Delivery(_wait_for_stock(session, order_id))
-    log.info("order %s delivered", order_id)
+    log.info("order delivered", extra={"order": delivery.number})
     return delivery
 
 

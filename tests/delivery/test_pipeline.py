@@ -1,6 +1,7 @@
 """The whole purchase through HTTP: a real gunicorn, a real worker process, real Redis."""
 from __future__ import annotations
 
+import json
 import re
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -41,6 +42,20 @@ def test_headless_purchase_is_delivered(app, live_server, worker):
     assert body["status"] == "delivered", worker.log()[-2000:]
     assert body["codes"] == codes[:2]
     assert body["number"] == order["number"]
+    delivered = _json_lines(worker, "order delivered")
+    assert [(line["order"], bool(line["job"])) for line in delivered] == [(order["number"], True)]
+
+
+def _json_lines(process, message: str) -> list[dict]:
+    """keyshop's own log lines are JSON objects naming the order and the job."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [json.loads(line) for line in process.log().splitlines() if line.startswith("{")]
+        found = [line for line in lines if line["msg"] == message]
+        if found:
+            return found
+        time.sleep(0.1)
+    return []
 
 
 def test_browser_purchase_shows_the_code_on_the_order_page(app, live_server, worker):
