@@ -37,15 +37,10 @@ def _until(app, wanted: dict, seconds: float) -> dict:
 def test_two_thousand_orders_on_four_workers_sell_each_code_once(app, shop_env, backend):
     if backend != "postgresql":
         pytest.skip("scale-out is a PostgreSQL setup; SQLite serves one machine with few writers")
-    started = time.monotonic()
-    mark = lambda what: print(f"{time.monotonic() - started:7.1f} s  {what}", flush=True)  # noqa: E731
     product_id = make_product(app)
     stock(app, product_id, unique_codes(CODES))
-    mark("stocked")
     orders = [place(app, "card", email=f"s{n}@example.com") for n in range(ORDERS)]
-    mark("orders placed")
     webhooks = [sandbox_webhook(app, placed.number, 999) for placed in orders]
-    mark("webhooks signed")
 
     web = LiveServer(shop_env, workers=2)
     workers = [WorkerProcess(shop_env, queues="delivery") for _ in range(3)] + [WorkerProcess(shop_env)]
@@ -54,17 +49,14 @@ def test_two_thousand_orders_on_four_workers_sell_each_code_once(app, shop_env, 
             answers = list(pool.map(lambda hb: http.post(f"{web.url}/webhooks/sandbox", data=hb[1], headers=hb[0],
                                                          timeout=30).status_code, webhooks))
         assert answers.count(200) == ORDERS
-        mark("webhooks answered")
         found = _until(app, {"delivered": CODES, "awaiting_stock": ORDERS - CODES}, 180)
         assert found == {"delivered": CODES, "awaiting_stock": ORDERS - CODES}, workers[0].log()[-2000:]
-        mark("first 1,500 delivered")
 
         stock(app, product_id, unique_codes(ORDERS - CODES, prefix="MORE"), name="refill")
         with app.app_context():
             release_waiting_orders(db.session, product_id)
             db.session.remove()
         assert _until(app, {"delivered": ORDERS}, 120) == {"delivered": ORDERS}
-        mark("all delivered")
     finally:
         web.stop()
         for worker in workers:
