@@ -1,6 +1,8 @@
 """RQ entry points. They take ids, run inside an app context (see delivery.worker), and are idempotent."""
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 
 from app.extensions import db
@@ -8,18 +10,50 @@ from delivery import low_stock
 from delivery.fulfil import deliver
 from delivery.mail import send_order_mail as send_mail
 from delivery.metrics import observe_delivery
-from delivery.queues import enqueue_mail
+from delivery.queues import deliveries_waiting, enqueue_mail
+
+
+class _Pause:
+    """A process-wide pause after a failure, for work that has a slower, safer path."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.until = seconds, 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self.until
+
+    def start(self) -> None:
+        self.until = time.monotonic() + self.seconds
+
+
+mail_trouble = _Pause(60.0)
 
 
 def fulfil_order(order_id: int) -> str:
     delivery = deliver(db.session, order_id)
-    if delivery.outcome in ("delivered", "awaiting_stock"):
-        enqueue_mail(order_id, delivery.outcome)
     if delivery.seconds_since_paid is not None:
         observe_delivery(current_app.extensions["keyshop.redis"], delivery.seconds_since_paid)
     if delivery.low_stock_alert is not None:
         low_stock.enqueue_alert(db.session, order_id, delivery.low_stock_alert)
+    if delivery.outcome in ("delivered", "awaiting_stock"):
+        mail_after_delivery(order_id, delivery.outcome)
     return delivery.outcome
+
+
+def mail_after_delivery(order_id: int, kind: str) -> None:
+    """The buyer's mail goes out from the delivering job itself (a second RQ job per order costs more
+    than the delivery), unless other buyers are waiting for their codes: then it goes to the notify
+    queue, which workers take after the delivery queue. After a failed send, it and every mail for
+    the next minute go through the notify queue (with its backoff): a down or slow SMTP server never
+    holds deliveries up."""
+    if mail_trouble.active() or deliveries_waiting():
+        enqueue_mail(order_id, kind)
+        return
+    try:
+        send_order_mail(order_id, kind)
+    except Exception:  # noqa: BLE001 - recorded as failed by send_once; the notify job retries it
+        mail_trouble.start()
+        enqueue_mail(order_id, kind)
 
 
 def send_order_mail(order_id: int, kind: str) -> str:

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import smtplib
-from email.message import EmailMessage
+from email.message import Message
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-
 
 
 def is_temporary(exc: Exception) -> bool:
@@ -17,14 +16,14 @@ def is_temporary(exc: Exception) -> bool:
     return isinstance(exc, OSError)  # connection refused or reset, timeouts, DNS
 
 
-def send(message: EmailMessage, smtp_url: str | None, outbox: Path) -> None:
+def send(message: Message, smtp_url: str | None, outbox: Path) -> None:
     if smtp_url:
         _send_smtp(message, smtp_url)
     else:
         _write_outbox(message, outbox)
 
 
-def _send_smtp(message: EmailMessage, smtp_url: str) -> None:
+def _send_smtp(message: Message, smtp_url: str) -> None:
     parts = urlsplit(smtp_url)
     secure = parts.scheme == "smtps"
     client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
@@ -36,7 +35,7 @@ def _send_smtp(message: EmailMessage, smtp_url: str) -> None:
         client.send_message(message)
 
 
-def _write_outbox(message: EmailMessage, outbox: Path) -> None:
+def _write_outbox(message: Message, outbox: Path) -> None:
     outbox.mkdir(parents=True, exist_ok=True)
     name = message["Message-ID"].strip("<>").split("@")[0]
     temporary = outbox / f".{name}.tmp"

@@ -51,8 +51,11 @@ def find_order(session: Session, token: str) -> Order | None:
 
 def view_order(session: Session, keyring: Keyring, token: str) -> OrderView | None:
     order = find_order(session, token)
-    if order is None:
-        return None
+    return None if order is None else view_of(session, keyring, order)
+
+
+def view_of(session: Session, keyring: Keyring, order: Order) -> OrderView:
+    """For the order's own holder only: callers found it through its token, or mail its holder."""
     codes = codes_of_order(session, keyring, order.id) if order.status == "delivered" else []
     return OrderView(
         number=order.number, status=order.status, product_name=order.product.name,

@@ -39,6 +39,13 @@ def enqueue_fulfilment(order_ids) -> int:
     return sum(enqueue("delivery", "delivery.jobs.fulfil_order", order_id) for order_id in order_ids)
 
 
+def deliveries_waiting() -> bool:
+    try:
+        return bool(redis_connection().llen(queue("delivery").key))
+    except RedisError:
+        return False  # nothing can be enqueued either: whatever can be done now is done now
+
+
 def enqueue_mail(order_id: int, kind: str) -> bool:
     # Temporary SMTP trouble is retried with backoff; the mail log keeps a retry from sending twice.
     return enqueue("notify", "delivery.jobs.send_order_mail", order_id, kind,

@@ -121,3 +121,40 @@ def test_the_mail_speaks_the_language_the_order_was_placed_in(smtp, app, client,
     assert subject in message["Subject"] and greeting in _body(message)
     html = message.get_body(preferencelist=("html",)).get_content()
     assert greeting in html and 'lang="' in html
+
+
+def _buyer_mail_jobs(app) -> list:
+    from rq import Queue
+
+    jobs = Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
+    return [job for job in jobs if job.func_name == "delivery.jobs.send_order_mail"]  # not the low-stock alert
+
+
+def test_the_delivering_job_mails_at_once_when_nobody_else_waits(smtp, app, client):
+    from delivery.jobs import fulfil_order
+
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(1))
+    placed = place(app, "card")
+    _pay(app, client, placed, 999)  # enqueues a delivery job that no worker takes here
+    app.extensions["keyshop.redis"].delete("rq:queue:delivery")
+    with app.app_context():
+        assert fulfil_order(placed.order_id) == "delivered"
+        db.session.remove()
+    assert len(smtp.wait_for(1)) == 1 and _buyer_mail_jobs(app) == []
+
+
+def test_mail_waits_on_the_notify_queue_while_other_buyers_wait_for_codes(smtp, app, client):
+    from delivery.jobs import fulfil_order
+
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(2))
+    first, second = place(app, "card"), place(app, "card")
+    _pay(app, client, first, 999)
+    _pay(app, client, second, 999)  # its delivery job is still queued when the first is delivered
+    with app.app_context():
+        assert fulfil_order(first.order_id) == "delivered"
+        db.session.remove()
+    [job] = _buyer_mail_jobs(app)
+    assert job.args == (first.order_id, "delivered")
+    assert smtp.messages == []
