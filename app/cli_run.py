@@ -31,7 +31,10 @@ def worker(queues, burst):
     from delivery.worker import run_worker
 
     configure_logging()
-    run_worker(make_checked_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst)
+    from feedback.jobs import sweep_reports
+
+    run_worker(make_checked_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst,
+               also=(sweep_reports,))
 
 
 @click.command()
@@ -40,11 +43,15 @@ def sweep():
     from app.cli import make_app
     from app.extensions import db
     from delivery.sweeper import sweep_all
+    from feedback.jobs import sweep_reports
 
     app = make_app()
     with app.app_context():
-        count, expired = sweep_all(db.session, app.config["KEYSHOP"], app.extensions["keyshop.providers"])
-    click.echo(f"re-enqueued {count} order(s); {expired} back-order(s) waited too long and went to review")
+        settings = app.config["KEYSHOP"]
+        count, expired = sweep_all(db.session, settings, app.extensions["keyshop.providers"])
+        reports = sweep_reports(db.session, settings.sweep_after_seconds)
+    click.echo(f"re-enqueued {count} order(s) and {reports} undecided report(s); "
+               f"{expired} back-order(s) waited too long and went to review")
 
 
 @click.command()

@@ -50,6 +50,10 @@ class Product(db.Model):
     # Counts the crossings below the threshold; the owner is told once per crossing.
     low_stock_alerts: Mapped[int] = mapped_column(default=0)
     low_stock_alerted: Mapped[bool] = mapped_column(default=False)
+    # A code reported as not working: "replace" it from stock at once, or "hold" it for staff.
+    report_policy: Mapped[str] = mapped_column(String(8), default="replace", server_default="replace")
+    # At most this many automatic replacements per buyer (email) over REPLACEMENT_WINDOW_DAYS.
+    replacement_limit: Mapped[int] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (CheckConstraint("price_minor >= 0", name="price_not_negative"),)

@@ -75,5 +75,7 @@ def _wait_for_stock(session: Session, order_id: int) -> str:
     with write_transaction(session):
         if move_order(session, order_id, ("paid",), status="awaiting_stock"):
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
-    log.info("order %s awaits stock", order_id)
+    number = session.scalar(select(Order.number).where(Order.id == order_id))
+    session.rollback()
+    log.info("order awaits stock", extra={"order": number})
     return "awaiting_stock"

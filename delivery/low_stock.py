@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Order, Product
 from app.settings import Settings
-from app.staff import Staff
 from delivery.mail import send_once
-from delivery.mail_content import SENDER
+from delivery.owner_mail import owner_message
 from delivery.queues import enqueue
 from keystore.stock import available_count
 
@@ -27,13 +25,9 @@ def send_low_stock_mail(session: Session, settings: Settings, product_id: int, a
     def compose() -> EmailMessage:
         product = session.get(Product, product_id)
         left = available_count(session, product_id)
-        owners = list(session.scalars(select(Staff.email).where(Staff.role == "owner", Staff.active)))
-        message = EmailMessage()
-        message["From"], message["Subject"] = SENDER, f"Low stock: {product.name} ({left} left)"
-        message["To"] = ", ".join(owners) or SENDER
-        message["Message-ID"] = make_msgid(idstring=f"low-stock-{product_id}-{alert}", domain="keyshop.local")
-        message.set_content(f"{product.name} has {left} code(s) left (threshold {product.low_stock_threshold}).\n"
-                            f"Upload a batch: {settings.base_url}/admin/\n")
+        message = owner_message(session, f"Low stock: {product.name} ({left} left)",
+                                f"{product.name} has {left} code(s) left (threshold {product.low_stock_threshold}).\n"
+                                f"Upload a batch: {settings.base_url}/admin/\n", f"low-stock-{product_id}-{alert}")
         session.rollback()
         return message
 

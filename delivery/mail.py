@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from email.message import Message
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,10 +33,13 @@ def send_order_mail(session: Session, settings: Settings, keyring: Keyring, orde
         session.rollback()
         return composer(view, f"{settings.base_url}/o/{order_token(view.number)}")
 
-    return send_once(session, settings, order_mail_key(order_id, kind), kind, compose, order_id)
+    number = session.scalar(select(Order.number).where(Order.id == order_id))
+    session.rollback()  # the claim below starts its own transaction
+    return send_once(session, settings, order_mail_key(order_id, kind), kind, compose, order_id, number)
 
 
-def send_once(session: Session, settings: Settings, key: str, kind: str, compose, order_id: int | None = None) -> str:
+def send_once(session: Session, settings: Settings, key: str, kind: str, compose, order_id: int | None = None,
+              order_number: str | None = None) -> str:
     """Return sent, failed or skipped (already sent or being sent). Every error is recorded for
     staff; a temporary one (or one nobody expected) is raised so that RQ retries the job with backoff."""
     if not _claim(session, key, kind, order_id):
@@ -46,12 +49,12 @@ def send_once(session: Session, settings: Settings, key: str, kind: str, compose
     except Exception as exc:  # smtplib's errors are OSErrors; anything else is a bug, recorded all the same
         session.rollback()
         _finish(session, key, "failed", f"{type(exc).__name__}: {exc}")
-        log.warning("mail %s failed (%s)", key, type(exc).__name__)
+        log.warning("mail %s failed (%s)", key, type(exc).__name__, extra={"order": order_number})
         if is_temporary(exc) or not isinstance(exc, OSError):
             raise
         return "failed"
     _finish(session, key, "sent", "")
-    log.info("mail %s sent", key)
+    log.info("mail %s sent", key, extra={"order": order_number})
     return "sent"
 
 

@@ -30,6 +30,23 @@ def delivered_mail(order: OrderView, order_url: str) -> Message:
     return _message(order, t("delivered.subject"), text, html)
 
 
+def replaced_mail(order: OrderView, order_url: str) -> Message:
+    t = _words(order)
+    codes = "\n".join(f"  {code}" for code in order.codes)
+    text = f"{t('replaced.body')}\n{codes}\n\n{t('delivered.page')}\n{order_url}\n"
+    items = "".join(f"<li><code>{escape(code)}</code></li>" for code in order.codes)
+    html = (f"<p>{escape(t('replaced.body'))}</p><ol>{items}</ol>"
+            f'<p><a href="{escape(order_url)}">{escape(t("open"))}</a></p>')
+    return _message(order, t("replaced.subject"), text, html)
+
+
+def report_rejected_mail(order: OrderView, order_url: str) -> Message:
+    t = _words(order)
+    text = f"{t('rejected.body')}\n{order_url}\n"
+    html = f'<p>{escape(t("rejected.body"))}</p><p><a href="{escape(order_url)}">{escape(t("open"))}</a></p>'
+    return _message(order, t("rejected.subject"), text, html)
+
+
 def awaiting_stock_mail(order: OrderView, order_url: str) -> Message:
     t = _words(order)
     text = f"{t('waiting.body')}\n{t('waiting.page')}\n{order_url}\n"
@@ -66,4 +83,5 @@ def _message(order: OrderView, subject: str, text: str, html: str) -> Message:
     return message
 
 
-COMPOSERS = {"delivered": delivered_mail, "awaiting_stock": awaiting_stock_mail, "refunded": refunded_mail}
+COMPOSERS = {"delivered": delivered_mail, "awaiting_stock": awaiting_stock_mail, "refunded": refunded_mail,
+             "replaced": replaced_mail, "report_rejected": report_rejected_mail}

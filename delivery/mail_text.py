@@ -15,6 +15,10 @@ PHRASES = {
         "refunded.subject": "Order {number}: refunded",
         "refunded.body": "We refunded your order {number} ({product}):",
         "refunded.when": "It reaches your account the way you paid, usually within a few days.",
+        "replaced.subject": "Order {number}: your replacement code",
+        "replaced.body": "We replaced the code you reported on order {number}. Your working code(s):",
+        "rejected.subject": "Order {number}: about the code you reported",
+        "rejected.body": "We checked the code you reported on order {number} and found that it works. Our answer is on your order page:",
         "open": "Open your order page",
     },
     "de": {
@@ -28,6 +32,10 @@ PHRASES = {
         "refunded.subject": "Bestellung {number}: erstattet",
         "refunded.body": "Wir haben Ihre Bestellung {number} ({product}) erstattet:",
         "refunded.when": "Das Geld geht den Weg zurück, auf dem Sie bezahlt haben, meist innerhalb weniger Tage.",
+        "replaced.subject": "Bestellung {number}: Ihr Ersatzcode",
+        "replaced.body": "Wir haben den gemeldeten Code der Bestellung {number} ersetzt. Ihr gültiger Code / Ihre gültigen Codes:",
+        "rejected.subject": "Bestellung {number}: zu Ihrem gemeldeten Code",
+        "rejected.body": "Wir haben den gemeldeten Code der Bestellung {number} geprüft: Er funktioniert. Unsere Antwort steht auf Ihrer Bestellseite:",
         "open": "Bestellseite öffnen",
     },
     "zh": {
@@ -41,6 +49,10 @@ PHRASES = {
         "refunded.subject": "订单 {number}：已退款",
         "refunded.body": "您的订单 {number}（{product}）已退款：",
         "refunded.when": "款项将按原支付方式退回，通常需要几天。",
+        "replaced.subject": "订单 {number}：您的补发卡密",
+        "replaced.body": "您在订单 {number} 中反馈的卡密已为您更换。可用的卡密：",
+        "rejected.subject": "订单 {number}：关于您反馈的卡密",
+        "rejected.body": "我们核查了您在订单 {number} 中反馈的卡密，确认其可以使用。详细答复请见订单页面：",
         "open": "打开订单页面",
     },
 }

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Order, token_digest
 from keystore.keyring import Keyring
-from keystore.reveal import codes_of_order
+from keystore.reveal import OwnedCode, code_lines_of_order
 from payments.refunds import refunds_of
 
 TOKEN_MAX_LENGTH = 64
@@ -26,10 +26,12 @@ class OrderView:
     currency: str
     email: str
     created_at: datetime
-    codes: list[str]
+    codes: list[str]  # the usable ones: a code burned after a report is left out
     method: str = ""
     locale: str = "en"
     refunds: list[RefundLine] = field(default_factory=list)
+    order_id: int = 0
+    code_lines: list[OwnedCode] = field(default_factory=list)  # every code given, with its state
 
 
 @dataclass(frozen=True)
@@ -56,10 +58,12 @@ def view_order(session: Session, keyring: Keyring, token: str) -> OrderView | No
 
 def view_of(session: Session, keyring: Keyring, order: Order) -> OrderView:
     """For the order's own holder only: callers found it through its token, or mail its holder."""
-    codes = codes_of_order(session, keyring, order.id) if order.status == "delivered" else []
+    lines = code_lines_of_order(session, keyring, order.id) if order.status == "delivered" else []
     return OrderView(
         number=order.number, status=order.status, product_name=order.product.name,
         product_slug=order.product.slug, quantity=order.quantity, amount_minor=order.amount_minor,
-        currency=order.currency, email=order.email, created_at=order.created_at, codes=codes, method=order.method, locale=order.locale,
+        currency=order.currency, email=order.email, created_at=order.created_at,
+        codes=[line.text for line in lines if line.usable], code_lines=lines, order_id=order.id,
+        method=order.method, locale=order.locale,
         refunds=[RefundLine(r.amount_minor, r.currency, r.status) for r in refunds_of(session, order.id)],
     )

@@ -19,9 +19,10 @@ EVERY_SECONDS = 10
 
 
 class PeriodicSweep(threading.Thread):
-    def __init__(self, app: Flask, every: float = EVERY_SECONDS):
+    def __init__(self, app: Flask, every: float = EVERY_SECONDS, also: tuple = ()):
+        """`also`: sweeps of the packages above delivery, each `(session, older_than_seconds) -> int`."""
         super().__init__(daemon=True, name="keyshop-sweeper")
-        self._app, self._every, self._stop = app, every, threading.Event()
+        self._app, self._every, self._also, self._stop = app, every, also, threading.Event()
 
     def run(self) -> None:
         while not self._stop.wait(self._every):
@@ -36,11 +37,12 @@ class PeriodicSweep(threading.Thread):
         if not redis.set(LOCK, "1", nx=True, ex=max(1, int(self._every))):
             return None
         with self._app.app_context():
-            count, expired = sweep_all(db.session, self._app.config["KEYSHOP"],
-                                       self._app.extensions["keyshop.providers"])
+            settings = self._app.config["KEYSHOP"]
+            count, expired = sweep_all(db.session, settings, self._app.extensions["keyshop.providers"])
+            count += sum(sweep(db.session, settings.sweep_after_seconds) for sweep in self._also)
             db.session.remove()
         if count or expired:
-            log.info("sweep re-enqueued %s order(s), took %s back-order(s) out of waiting", count, expired)
+            log.info("sweep re-enqueued %s job(s), took %s back-order(s) out of waiting", count, expired)
         return count
 
     def stop(self) -> None:

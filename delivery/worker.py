@@ -21,10 +21,10 @@ class AppWorker(SimpleWorker):
             return super().execute_job(job, queue)
 
 
-def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False) -> bool:
+def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False, also: tuple = ()) -> bool:
     worker = AppWorker(list(queues), connection=app.extensions["keyshop.redis"])
     worker.flask_app = app
-    sweeper = None if burst else PeriodicSweep(app, every=min(EVERY_SECONDS, app.config["KEYSHOP"].sweep_after_seconds))
+    sweeper = None if burst else PeriodicSweep(app, min(EVERY_SECONDS, app.config["KEYSHOP"].sweep_after_seconds), also)
     if sweeper:
         sweeper.start()
     try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import utcnow
@@ -30,6 +30,11 @@ class Batch(db.Model):
     imported: Mapped[int] = mapped_column(default=0)
     duplicates: Mapped[int] = mapped_column(default=0)
     rejected: Mapped[int] = mapped_column(default=0)
+    # Complaints (reports per 100 delivered) at or above the threshold, once there are at least
+    # complaint_min_reports, put the batch on hold: its unsold codes are quarantined.
+    complaint_threshold_pct: Mapped[int] = mapped_column(default=5, server_default="5")
+    complaint_min_reports: Mapped[int] = mapped_column(default=3, server_default="3")
+    on_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,6 +1,8 @@
 """Opening stored codes: for the order that owns them (delivery), or for staff (audited elsewhere)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -11,12 +13,29 @@ from keystore.models import Code, binding
 
 
 def codes_of_order(session: Session, keyring: Keyring, order_id: int) -> list[str]:
-    """The codes an order was given, as its buyer sees them (a reported one stays listed)."""
+    return [line.text for line in code_lines_of_order(session, keyring, order_id)]
+
+
+def code_lines_of_order(session: Session, keyring: Keyring, order_id: int) -> list[OwnedCode]:
+    """The codes an order was given, as its buyer sees them, with their state (a reported or burned
+    one stays listed beside its replacement)."""
     order = session.get(Order, order_id)
     code_format = session.scalar(select(Product.code_format).where(Product.id == order.product_id))
     owned = Code.order_id == order_id
     query = select(Code).where(or_(owned, Code.id == order.shared_code_id) if order.shared_code_id else owned)
-    return [display(open_code(keyring, row), code_format) for row in session.scalars(query.order_by(Code.id))]
+    return [OwnedCode(row.id, display(open_code(keyring, row), code_format), row.status)
+            for row in session.scalars(query.order_by(Code.id))]
+
+
+@dataclass(frozen=True)
+class OwnedCode:
+    code_id: int
+    text: str
+    status: str  # delivered, reported, invalid (burned after a report), confirmed_ok; a shared code: available
+
+    @property
+    def usable(self) -> bool:
+        return self.status != "invalid"
 
 
 def open_code(keyring: Keyring, code: Code) -> str:

@@ -114,6 +114,17 @@ def runner(shop_env, monkeypatch):
 
 
 @pytest.fixture
+def smtp(shop_env):
+    """A real SMTP server on loopback. Requested before `app`/`worker`, so both see KEYSHOP_SMTP_URL."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    shop_env["KEYSHOP_SMTP_URL"] = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def worker(shop_env, app):
     """A real `keyshop worker` process (RQ, non-forking) on this test's database and Redis."""
     process = WorkerProcess(shop_env)

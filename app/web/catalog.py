@@ -21,6 +21,7 @@ class ProductCard:
     price: str
     stock: str  # in_stock | low | sold_out
     count: int | None  # shown only when the product is set to show its exact count
+    id: int = 0
 
     def as_json(self) -> dict:
         body = {"slug": self.slug, "name": self.name, "price_minor": self.price_minor,
@@ -43,4 +44,4 @@ def _card(product: Product, available: int) -> ProductCard:
     return ProductCard(product.slug, product.name, product.description, product.price_minor, product.currency,
                        format_money(product.price_minor, product.currency),
                        stock_state(available, product.low_stock_threshold, product.reusable),
-                       available if shows_count else None)
+                       available if shows_count else None, product.id)

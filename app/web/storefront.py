@@ -8,6 +8,9 @@ from app.money import format_money
 from app.web.catalog import product_cards
 from app.web.shared import offered_methods, order_for_token, settings
 from delivery.mail_text import language_of
+from feedback.models import REPORT_REASONS
+from feedback.reports import reports_of_order
+from feedback.reviews import product_reviews, review_of_order
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
 
@@ -28,8 +31,9 @@ def _product_page(slug: str, error: str = "", form=None, status: int = 200):
     cards = product_cards(db.session, slug)
     if not cards:
         abort(404)
+    rating, reviews = product_reviews(db.session, cards[0].id)
     page = render_template("product.html", product=cards[0], methods=offered_methods(), error=error,
-                           form=form or {})
+                           form=form or {}, rating=rating, reviews=reviews)
     return page, status
 
 
@@ -53,8 +57,10 @@ def order_page(token: str):
         abort(404)
     adapter = providers().get(order.method)
     instructions = getattr(adapter, "instructions", "") if order.status == "pending" else ""
-    response = make_response(render_template("order.html", order=order, token=token, instructions=instructions,
-                                             amount=format_money(order.amount_minor, order.currency)))
+    response = make_response(render_template(
+        "order.html", order=order, token=token, instructions=instructions,
+        amount=format_money(order.amount_minor, order.currency), reasons=REPORT_REASONS,
+        reports=reports_of_order(db.session, order.order_id), review=review_of_order(db.session, order.order_id)))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

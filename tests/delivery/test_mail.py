@@ -12,16 +12,6 @@ from delivery.fulfil import fulfil
 from delivery.mail import send_order_mail
 from delivery.models import MailLog
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes, wait_for_status
-from tests.smtp import SmtpServer
-
-
-@pytest.fixture
-def smtp(shop_env):
-    """Requested before `app`/`worker`, so both see KEYSHOP_SMTP_URL."""
-    server = SmtpServer()
-    shop_env["KEYSHOP_SMTP_URL"] = server.url
-    yield server
-    server.stop()
 
 
 def _pay(app, client, placed, amount):

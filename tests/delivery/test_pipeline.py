@@ -44,6 +44,9 @@ def test_headless_purchase_is_delivered(app, live_server, worker):
     assert body["number"] == order["number"]
     delivered = _json_lines(worker, "order delivered")
     assert [(line["order"], bool(line["job"])) for line in delivered] == [(order["number"], True)]
+    [mailed] = _json_lines(worker, "mail order:")
+    assert mailed["order"] == order["number"] and mailed["msg"].endswith("delivered sent")
+    assert not any(code in worker.log() for code in codes)
 
 
 def _json_lines(process, message: str) -> list[dict]:
@@ -51,7 +54,7 @@ def _json_lines(process, message: str) -> list[dict]:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         lines = [json.loads(line) for line in process.log().splitlines() if line.startswith("{")]
-        found = [line for line in lines if line["msg"] == message]
+        found = [line for line in lines if line["msg"].startswith(message)]
         if found:
             return found
         time.sleep(0.1)

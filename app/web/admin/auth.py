@@ -10,6 +10,7 @@ from app.money import format_money
 from app.staff import authenticate
 from app.web.admin import bp, staff_required
 from delivery.models import MailLog
+from feedback.queue import open_report_count
 from keystore.stock import stock_by_product
 
 
@@ -40,7 +41,7 @@ def dashboard():
                                      .join(Order, Order.id == MailLog.order_id)
                                      .where(MailLog.status == "failed").order_by(MailLog.id.desc()).limit(20)).all()
     return render_template("admin/dashboard.html", stock=stock_by_product(db.session), orders=orders,
-                           money=format_money, failed_mail=failed_mail)
+                           money=format_money, failed_mail=failed_mail, open_reports=open_report_count(db.session))
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,0 +1,82 @@
+"""Staff after-sale pages: the report queue, reviews, and the complaint ranking."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order
+from app.money import to_major, to_minor
+from app.web.admin import bp, owner_required, staff_required
+from feedback import decisions, reviews
+from feedback.models import CodeReport, Review
+from feedback.quality import ranking, release_batch
+from feedback.queue import report_queue
+
+
+@bp.get("/reports")
+@staff_required
+def reports():
+    return render_template("admin/reports.html", open_reports=report_queue(db.session, "open"), to_major=to_major,
+                           decided={s: report_queue(db.session, s, 20) for s in ("replaced", "refunded", "rejected")})
+
+
+@bp.post("/reports/<int:report_id>/<any(replace, refund, reject):action>")
+@staff_required
+def decide(report_id: int, action: str):
+    try:
+        if action == "replace":
+            decisions.replace_reported(db.session, g.actor, report_id)
+        elif action == "refund":
+            decisions.refund_reported(db.session, g.actor, report_id, _amount(report_id))
+        else:
+            decisions.reject_report(db.session, g.actor, report_id, request.form.get("message", ""))
+        flash(f"Report {report_id}: {action} done; the buyer is told by mail.")
+    except (ValueError, decisions.DecisionError) as exc:
+        flash(f"Report {report_id} not changed: {exc}")
+    return redirect(url_for("admin.reports"))
+
+
+@bp.get("/reviews")
+@staff_required
+def review_list():
+    rows = db.session.scalars(select(Review).order_by(Review.created_at.desc()).limit(200)).all()
+    return render_template("admin/reviews.html", reviews=rows)
+
+
+@bp.post("/reviews/<int:review_id>/<any(reply, hide, show):action>")
+@staff_required
+def review_action(review_id: int, action: str):
+    try:
+        if action == "reply":
+            reviews.reply_to_review(db.session, g.actor, review_id, request.form.get("reply", ""))
+        else:
+            reviews.hide_review(db.session, g.actor, review_id, request.form.get("reason", ""), action == "hide")
+    except reviews.ReviewError as exc:
+        flash(f"Review {review_id} not changed: {exc}")
+    return redirect(url_for("admin.review_list"))
+
+
+@bp.get("/quality")
+@staff_required
+def quality():
+    return render_template("admin/quality.html", products=ranking(db.session, "product"),
+                           batches=ranking(db.session, "batch"), suppliers=ranking(db.session, "supplier"))
+
+
+@bp.post("/batches/<int:batch_id>/release-hold")
+@owner_required
+def release_hold(batch_id: int):
+    released = release_batch(db.session, g.actor, batch_id, request.form.get("reason", "").strip() or "released")
+    flash(f"Batch {batch_id} is back on sale ({released} code(s) released).")
+    return redirect(url_for("admin.quality"))
+
+
+def _amount(report_id: int) -> int:
+    """The refund amount typed in the order's currency (major units, "4.99"), in minor units."""
+    currency = db.session.scalar(select(Order.currency).join(CodeReport, CodeReport.order_id == Order.id)
+                                 .where(CodeReport.id == report_id))
+    db.session.rollback()
+    if currency is None:
+        raise decisions.DecisionError(f"report: there is no report {report_id}")
+    return to_minor(request.form.get("amount", ""), currency)

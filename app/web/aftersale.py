@@ -1,0 +1,79 @@
+"""The buyer's after-sale forms on the order page (report a code, rate the order) and the trust page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from app.extensions import db
+from app.rate_limit import allow, client_address
+from app.web.csrf import check_csrf
+from app.web.shared import order_for_token
+from app.web.storefront import order_page
+from feedback.reports import ReportError, report_code
+from feedback.reviews import ReviewError, write_review
+from feedback.trust import trust_figures
+
+bp = Blueprint("aftersale", __name__)
+bp.before_request(check_csrf)
+
+LIMITS = {"report": (10, 3600), "review": (10, 3600)}  # per order and, tenfold, per address
+
+
+@bp.post("/o/<token>/report")
+def report(token: str):
+    order = _order_or_404(token)
+    _limit("report", order.order_id)
+    try:
+        report_code(db.session, order.order_id, _int(request.form.get("code")), request.form.get("reason", ""),
+                    request.form.get("text", ""))
+    except ReportError as exc:
+        return _back(token, str(exc), 400)
+    return _back(token, "Thank you. The code is out of use; a replacement or an answer follows here and by mail.")
+
+
+@bp.post("/o/<token>/review")
+def review(token: str):
+    order = _order_or_404(token)
+    _limit("review", order.order_id)
+    try:
+        write_review(db.session, order.order_id, request.form.get("stars"), request.form.get("text", ""))
+    except ReviewError as exc:
+        return _back(token, str(exc), 400)
+    return _back(token, "Thank you for your review.")
+
+
+@bp.get("/trust")
+def trust():
+    products, shop = trust_figures(db.session)
+    return render_template("trust.html", products=products, shop=shop)
+
+
+def _order_or_404(token: str):
+    order = order_for_token(token)
+    if order is None:
+        abort(404)
+    db.session.rollback()  # the view is read; the service starts its own write
+    return order
+
+
+def _limit(name: str, order_id: int) -> None:
+    limit, seconds = LIMITS[name]
+    if not (allow(name, f"order:{order_id}", limit, seconds) and
+            allow(name, f"ip:{client_address()}", limit * 10, seconds)):
+        abort(429)
+
+
+def _back(token: str, message: str, status: int = 303):
+    """A rejected form says why on the order page; it is shown, not redirected, so the status is 400."""
+    flash(message)
+    if status == 303:
+        return redirect(url_for("storefront.order_page", token=token), code=303)
+    response = order_page(token)
+    response.status_code = status
+    return response
+
+
+def _int(raw) -> int:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return 0

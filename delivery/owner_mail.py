@@ -1,0 +1,21 @@
+"""Mail to the shop's owners (low stock, a batch put on hold): plain text, to every active owner."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.staff import Staff
+from delivery.mail_content import SENDER
+
+
+def owner_message(session: Session, subject: str, body: str, idstring: str) -> EmailMessage:
+    owners = list(session.scalars(select(Staff.email).where(Staff.role == "owner", Staff.active)))
+    message = EmailMessage()
+    message["From"], message["Subject"] = SENDER, subject
+    message["To"] = ", ".join(owners) or SENDER
+    message["Message-ID"] = make_msgid(idstring=idstring, domain="keyshop.local")
+    message.set_content(body)
+    return message

@@ -1,0 +1,41 @@
+"""RQ entry points for after-sale work. They take ids, run in an app context, and are idempotent."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow, write_transaction
+from app.extensions import db
+from delivery.queues import enqueue, enqueue_mail
+from feedback.models import CodeReport
+from feedback.owner_mail import enqueue_hold_notice
+from feedback.policy import apply_policy
+from feedback.quality import hold_batch_if_bad
+
+
+def decide_report(report_id: int) -> str:
+    """Check the code's batch, then let the product's policy replace the code or hold the report."""
+    report = db.session.get(CodeReport, report_id)
+    if report is None:
+        return "skipped"
+    order_id, batch_id = report.order_id, report.batch_id
+    db.session.rollback()
+    with write_transaction(db.session):
+        held = hold_batch_if_bad(db.session, batch_id)
+    if held:
+        enqueue_hold_notice(batch_id)
+    outcome = apply_policy(db.session, report_id)
+    if outcome == "replaced":
+        enqueue_mail(order_id, f"replaced:{report_id}")
+    return outcome
+
+
+def sweep_reports(session: Session, older_than_seconds: int) -> int:
+    """Reports no job decided (Redis was down when they came in): enqueued again."""
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    undecided = list(session.scalars(select(CodeReport.id).where(
+        CodeReport.status == "open", CodeReport.held_because == "", CodeReport.created_at <= cutoff)))
+    session.rollback()
+    return sum(enqueue("aftersale", "feedback.jobs.decide_report", report_id) for report_id in undecided)

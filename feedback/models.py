@@ -1,0 +1,54 @@
+"""After-sale records: reports of codes that do not work, and reviews."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import utcnow
+from app.extensions import db
+
+REPORT_REASONS = ("already_used", "invalid", "wrong_region", "other")
+REPORT_STATES = ("open", "replaced", "refunded", "rejected")
+
+
+class CodeReport(db.Model):
+    """A buyer's "this code does not work". One per code: a replacement is a new code, reported anew."""
+
+    __tablename__ = "code_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id"), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
+    buyer_email: Mapped[str] = mapped_column(String(254), index=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    held_because: Mapped[str] = mapped_column(Text, default="")  # why the policy did not settle it
+    message: Mapped[str] = mapped_column(Text, default="")  # what the buyer is told on a rejection
+    replacement_code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id"))
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))
+    resolved_by: Mapped[str] = mapped_column(String(254), default="")  # a staff email, or "policy"
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+
+
+class Review(db.Model):
+    """Stars and words on a delivered order, one per order; public unless staff hid it."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    author: Mapped[str] = mapped_column(String(254))  # the masked email, as shown
+    stars: Mapped[int] = mapped_column()
+    text: Mapped[str] = mapped_column(Text, default="")
+    hidden: Mapped[bool] = mapped_column(default=False)
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    reply: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,39 @@
+"""The owner hears when a batch is put on hold for complaints."""
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.audit import AuditEntry
+from app.extensions import db
+from delivery.mail import send_once
+from delivery.owner_mail import owner_message
+from delivery.queues import enqueue
+from keystore.models import Batch
+
+
+def enqueue_hold_notice(batch_id: int) -> None:
+    holds = db.session.scalar(select(func.count()).where(AuditEntry.action == "keystore.batch.quarantined",
+                                                        AuditEntry.actor == "system",
+                                                        AuditEntry.target == f"batch:{batch_id}"))
+    db.session.rollback()
+    enqueue("notify", "feedback.owner_mail.send_hold_notice", batch_id, holds)
+
+
+def send_hold_notice(batch_id: int, hold: int) -> str:
+    """RQ job: once per hold of the batch (the mail log is keyed by both)."""
+    session, settings = db.session, current_app.config["KEYSHOP"]
+
+    def compose() -> EmailMessage:
+        batch = session.get(Batch, batch_id)
+        message = owner_message(session, f"Batch on hold: {batch.name}",
+                                f"Buyers reported too many codes of batch {batch.name!r} (supplier: "
+                                f"{batch.supplier or 'not set'}); its unsold codes are quarantined.\n"
+                                f"See the complaint ranking and release it: {settings.base_url}/admin/quality\n",
+                                f"batch-hold-{batch_id}-{hold}")
+        session.rollback()
+        return message
+
+    return send_once(session, settings, f"batch-hold:{batch_id}:{hold}", "batch_hold", compose)

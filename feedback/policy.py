@@ -1,0 +1,64 @@
+"""The shop's policy on a fresh report: replace at once from stock, or hold it for staff."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.db import utcnow, write_transaction
+from app.models import Order, Product
+from feedback.models import CodeReport
+from feedback.replace import ReportClosed, replace_code
+
+REPLACEMENT_WINDOW_DAYS = 30
+FLAG_AFTER_REJECTIONS = 3
+
+
+def apply_policy(session: Session, report_id: int) -> str:
+    """replaced, held, or skipped (decided already). Safe to run twice: a decided report is left alone."""
+    try:
+        return _apply(session, report_id)
+    except ReportClosed:  # staff decided it while the policy was deciding; their decision stands
+        return "skipped"
+
+
+def _apply(session: Session, report_id: int) -> str:
+    with write_transaction(session):
+        report = session.get(CodeReport, report_id)
+        if report is None or report.status != "open" or report.held_because:
+            return "skipped"
+        why = hold_reason(session, report) or ("" if replace_code(session, report, "policy") else
+                                               "no code in stock to replace it with")
+        if why:
+            session.execute(update(CodeReport).where(CodeReport.id == report_id, CodeReport.status == "open")
+                            .values(held_because=why))
+            return "held"
+    return "replaced"
+
+
+def hold_reason(session: Session, report: CodeReport) -> str:
+    """Why this report needs a person, or "" when the policy may replace the code itself."""
+    product = session.get(Product, report.product_id)
+    if product.report_policy == "hold":
+        return "the product's policy holds every report for staff"
+    quantity = session.scalar(select(Order.quantity).where(Order.id == report.order_id))
+    if _replacements(session, CodeReport.order_id == report.order_id) >= quantity:
+        return f"the order already had {quantity} replacement(s), as many as codes bought"
+    since = utcnow() - timedelta(days=REPLACEMENT_WINDOW_DAYS)
+    recent = _replacements(session, CodeReport.buyer_email == report.buyer_email, CodeReport.created_at >= since)
+    if recent >= product.replacement_limit:
+        return f"the buyer had {recent} replacement(s) in {REPLACEMENT_WINDOW_DAYS} days (limit {product.replacement_limit})"
+    rejected = rejections(session, report.buyer_email)
+    if rejected >= FLAG_AFTER_REJECTIONS:
+        return f"the buyer's reports were rejected {rejected} times"
+    return ""
+
+
+def rejections(session: Session, email: str) -> int:
+    return session.scalar(select(func.count()).where(CodeReport.buyer_email == email.lower(),
+                                                     CodeReport.status == "rejected"))
+
+
+def _replacements(session: Session, *where) -> int:
+    return session.scalar(select(func.count()).where(CodeReport.status == "replaced", *where))

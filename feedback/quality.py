@@ -1,0 +1,77 @@
+"""Batch quality: complaint rate = reports per 100 codes delivered. A batch crossing its threshold
+is put on hold (its unsold codes quarantined) and the owner is told; staff release it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.audit import Actor, audit
+from app.db import write_transaction
+from app.models import Product
+from feedback.models import CodeReport
+from keystore.models import SOLD_STATUSES, Batch, Code
+
+
+@dataclass(frozen=True)
+class Complaints:
+    name: str
+    key: int | str  # product id, batch id, or supplier name
+    delivered: int
+    reports: int
+    on_hold: bool = False
+
+    @property
+    def rate(self) -> float:
+        """Reports per 100 delivered; for display only, decisions compare whole numbers."""
+        return 100.0 * self.reports / self.delivered if self.delivered else 0.0
+
+
+def hold_batch_if_bad(session: Session, batch_id: int) -> bool:
+    """Inside a write transaction. True when this call put the batch on hold (once per crossing)."""
+    batch = session.get(Batch, batch_id)
+    if batch.on_hold:
+        return False
+    reports = session.scalar(select(func.count()).where(CodeReport.batch_id == batch_id))
+    delivered = session.scalar(select(func.count()).where(Code.batch_id == batch_id, Code.status.in_(SOLD_STATUSES)))
+    if reports < batch.complaint_min_reports or reports * 100 < batch.complaint_threshold_pct * delivered:
+        return False
+    if not session.execute(update(Batch).where(Batch.id == batch_id, Batch.on_hold.is_(False))
+                           .values(on_hold=True)).rowcount:
+        return False
+    held = session.execute(update(Code).where(Code.batch_id == batch_id, Code.status == "available")
+                           .values(status="quarantined")).rowcount
+    audit(session, "system", "keystore.batch.quarantined", f"batch:{batch_id}",
+          reason=f"{reports} report(s) on {delivered} delivered, threshold {batch.complaint_threshold_pct}%",
+          detail=f"{held} unsold code(s) quarantined")
+    return True
+
+
+def release_batch(session: Session, actor: Actor, batch_id: int, reason: str) -> int:
+    """Back on sale: the hold lifted and its quarantined codes available again. Returns codes released."""
+    with write_transaction(session):
+        session.execute(update(Batch).where(Batch.id == batch_id).values(on_hold=False))
+        released = session.execute(update(Code).where(Code.batch_id == batch_id, Code.status == "quarantined")
+                                   .values(status="available")).rowcount
+        audit(session, actor.email, "keystore.batch.released", f"batch:{batch_id}", reason=reason,
+              detail=f"{released} code(s)")
+    return released
+
+
+def ranking(session: Session, by: str) -> list[Complaints]:
+    """Products, batches or suppliers, worst complaint rate first."""
+    group = {"product": (Code.product_id, Product.name), "batch": (Code.batch_id, Batch.name),
+             "supplier": (Batch.supplier, Batch.supplier)}[by]
+    delivered = dict(session.execute(select(group[0], func.count()).select_from(Code)
+                                     .join(Batch, Batch.id == Code.batch_id)
+                                     .where(Code.status.in_(SOLD_STATUSES)).group_by(group[0])).all())
+    reports = dict(session.execute(select(group[0], func.count()).select_from(CodeReport)
+                                   .join(Code, Code.id == CodeReport.code_id).join(Batch, Batch.id == Code.batch_id)
+                                   .group_by(group[0])).all())
+    names = dict(session.execute(select(group[0], group[1]).select_from(Code).join(Batch, Batch.id == Code.batch_id)
+                                 .join(Product, Product.id == Code.product_id).distinct()).all())
+    held = set(session.scalars(select(Batch.id).where(Batch.on_hold))) if by == "batch" else set()
+    rows = [Complaints(str(names.get(key, key)), key, delivered.get(key, 0), reports.get(key, 0), key in held)
+            for key in set(delivered) | set(reports)]
+    return sorted(rows, key=lambda row: (-row.rate, -row.reports, str(row.name)))

@@ -1,0 +1,74 @@
+"""The staff's queue of reports: what each is about and who the buyer is, worst waiting first."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Order, Product
+from feedback.models import CodeReport
+from feedback.policy import FLAG_AFTER_REJECTIONS
+from keystore.models import Batch
+
+
+@dataclass(frozen=True)
+class BuyerHistory:
+    reports: int
+    replaced: int
+    refunded: int
+    rejected: int
+
+    @property
+    def flagged(self) -> bool:
+        return self.rejected >= FLAG_AFTER_REJECTIONS
+
+
+@dataclass(frozen=True)
+class QueuedReport:
+    id: int
+    status: str
+    order_number: str
+    product: str
+    batch: str
+    supplier: str
+    buyer: str
+    reason: str
+    text: str
+    held_because: str
+    message: str
+    resolved_by: str
+    created_at: datetime
+    unit_price_minor: int  # the default of a refund: one code's share of the order
+    currency: str
+    history: BuyerHistory
+
+
+def report_queue(session: Session, status: str = "open", limit: int = 100) -> list[QueuedReport]:
+    rows = session.execute(
+        select(CodeReport, Order.number, Order.amount_minor, Order.quantity, Order.currency, Product.name,
+               Batch.name, Batch.supplier)
+        .join(Order, Order.id == CodeReport.order_id).join(Product, Product.id == CodeReport.product_id)
+        .join(Batch, Batch.id == CodeReport.batch_id).where(CodeReport.status == status)
+        .order_by(CodeReport.created_at if status == "open" else CodeReport.resolved_at.desc()).limit(limit)).all()
+    histories = buyer_histories(session, {row[0].buyer_email for row in rows})
+    return [QueuedReport(r.id, r.status, number, product, batch, supplier, r.buyer_email, r.reason, r.text,
+                         r.held_because, r.message, r.resolved_by, r.created_at, amount // quantity, currency,
+                         histories[r.buyer_email])
+            for r, number, amount, quantity, currency, product, batch, supplier in rows]
+
+
+def buyer_histories(session: Session, emails: set[str]) -> dict[str, BuyerHistory]:
+    counts = session.execute(select(CodeReport.buyer_email, CodeReport.status, func.count())
+                             .where(CodeReport.buyer_email.in_(emails))
+                             .group_by(CodeReport.buyer_email, CodeReport.status)).all()
+    by_email: dict[str, dict[str, int]] = {email: {} for email in emails}
+    for email, status, count in counts:
+        by_email[email][status] = count
+    return {email: BuyerHistory(sum(c.values()), c.get("replaced", 0), c.get("refunded", 0), c.get("rejected", 0))
+            for email, c in by_email.items()}
+
+
+def open_report_count(session: Session) -> int:
+    return session.scalar(select(func.count()).where(CodeReport.status == "open"))

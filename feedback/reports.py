@@ -1,0 +1,65 @@
+"""A buyer reports a delivered code that does not work. The code leaves sale at once."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.db import write_transaction
+from app.models import Order, log_order
+from delivery.queues import enqueue
+from feedback.models import REPORT_REASONS, CodeReport
+from feedback.text import TextError, plain_text
+from keystore.models import Code
+
+TEXT_LIMIT = 1000
+
+
+class ReportError(ValueError):
+    """The report cannot be taken; the message names the field."""
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """What the buyer sees of a report beside the code."""
+
+    status: str  # open | replaced | refunded | rejected
+    reason: str
+    message: str
+    created_at: datetime
+
+
+def report_code(session: Session, order_id: int, code_id: int, reason: str, text: str = "") -> int:
+    """Record the report and mark the code `reported` in one transaction; the decision is a job."""
+    if reason not in REPORT_REASONS:
+        raise ReportError(f"reason: must be one of {', '.join(REPORT_REASONS)}")
+    try:
+        text = plain_text("text", text, TEXT_LIMIT)
+    except TextError as exc:
+        raise ReportError(str(exc)) from None
+    with write_transaction(session):
+        order = session.get(Order, order_id)
+        if order is None or order.status != "delivered":
+            raise ReportError("order: only a delivered order's codes can be reported")
+        code = session.get(Code, code_id)
+        if code is None or code.order_id != order_id:
+            raise ReportError("code: not one of this order's codes")
+        taken = session.execute(update(Code).where(Code.id == code_id, Code.order_id == order_id,
+                                                   Code.status == "delivered").values(status="reported")).rowcount
+        if not taken:
+            raise ReportError("code: this code was already reported")
+        report = CodeReport(order_id=order_id, code_id=code_id, product_id=code.product_id, batch_id=code.batch_id,
+                            buyer_email=order.email.lower(), reason=reason, text=text)
+        session.add(report)
+        session.flush()
+        log_order(session, order_id, "shop.order.code_reported", f"report {report.id}: {reason}")
+        report_id = report.id
+    enqueue("aftersale", "feedback.jobs.decide_report", report_id)  # the sweeper finds it if Redis is down
+    return report_id
+
+
+def reports_of_order(session: Session, order_id: int) -> dict[int, ReportLine]:
+    rows = session.scalars(select(CodeReport).where(CodeReport.order_id == order_id))
+    return {r.code_id: ReportLine(r.status, r.reason, r.message, r.created_at) for r in rows}

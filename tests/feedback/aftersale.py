@@ -1,0 +1,80 @@
+"""Helpers for after-sale tests: a delivered order, its codes, the buyer's and staff's forms."""
+from __future__ import annotations
+
+import re
+import time
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.staff import create_staff
+from delivery.fulfil import fulfil
+from feedback.models import CodeReport
+from keystore.models import Code
+from tests.shop import csrf_from, place, sandbox_webhook, sign_in
+
+PASSWORD = "a long staff password"
+
+
+def delivered(app, client, slug="card", quantity=1, email="buyer@example.com", amount=999):
+    """Placed, paid through a signed webhook, and delivered in-process (no worker needed)."""
+    placed = place(app, slug, quantity=quantity, email=email)
+    headers, body = sandbox_webhook(app, placed.number, amount * quantity)
+    assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    with app.app_context():
+        assert fulfil(db.session, placed.order_id) == "delivered"
+        db.session.remove()
+    return placed
+
+
+def codes_of(app, order_id: int) -> list[tuple[int, str]]:
+    """(code id, state) of each code the order holds, in order."""
+    with app.app_context():
+        rows = db.session.execute(select(Code.id, Code.status).where(Code.order_id == order_id).order_by(Code.id)).all()
+        db.session.remove()
+        return [tuple(row) for row in rows]
+
+
+def report_via_page(client, token: str, code_id: int, reason="already_used", text=""):
+    form = {"csrf_token": csrf_from(client, f"/o/{token}"), "code": code_id, "reason": reason, "text": text}
+    return client.post(f"/o/{token}/report", data=form)
+
+
+def review_via_page(client, token: str, stars, text=""):
+    form = {"csrf_token": csrf_from(client, f"/o/{token}"), "stars": stars, "text": text}
+    return client.post(f"/o/{token}/review", data=form)
+
+
+def report_of(app, code_id: int) -> CodeReport:
+    with app.app_context():
+        report = db.session.scalar(select(CodeReport).where(CodeReport.code_id == code_id))
+        db.session.expunge_all()
+        db.session.remove()
+        return report
+
+
+def wait_for_report(app, code_id: int, wanted, seconds: float = 20) -> CodeReport | None:
+    """Until `wanted(report)` holds (a worker decides reports in its own process)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        report = report_of(app, code_id)
+        if report is not None and wanted(report):
+            return report
+        time.sleep(0.05)
+    return report_of(app, code_id)
+
+
+def staff(app, client, email="agent@shop.test", role="agent"):
+    with app.app_context():
+        create_staff(db.session, email, PASSWORD, role=role)
+        db.session.remove()
+    sign_in(client, email, PASSWORD)
+
+
+def staff_post(client, path: str, **form):
+    form["csrf_token"] = csrf_from(client, "/admin/")  # the sign-out form: on the page whatever the queue holds
+    return client.post(path, data=form)
+
+
+def page_codes(html: str) -> list[str]:
+    return re.findall(r'<code class="code">([^<]+)</code>', html)

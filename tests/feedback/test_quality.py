@@ -1,0 +1,94 @@
+"""Complaint rates per batch: a batch at its threshold is put on hold and the owner is told."""
+from __future__ import annotations
+
+import pytest
+from rq import Queue
+from sqlalchemy import func, select, update
+
+from app.audit import AuditEntry
+from app.extensions import db
+from feedback.jobs import decide_report
+from keystore.models import Batch, Code
+from tests.feedback.aftersale import codes_of, delivered, report_of, report_via_page, staff, staff_post
+from tests.shop import make_product, stock, unique_codes
+
+
+def _batch_id(app, name: str) -> int:
+    with app.app_context():
+        batch_id = db.session.scalar(select(Batch.id).where(Batch.name == name))
+        db.session.remove()
+        return batch_id
+
+
+def _states(app, batch_id: int) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(select(Code.status, func.count()).where(Code.batch_id == batch_id)
+                                  .group_by(Code.status)).all()
+        db.session.remove()
+        return dict(rows)
+
+
+def _report_and_decide(app, client, placed) -> None:
+    [(code_id, _), *_] = codes_of(app, placed.order_id)
+    assert report_via_page(client, placed.token, code_id).status_code == 303
+    with app.app_context():
+        decide_report(report_of(app, code_id).id)
+        db.session.remove()
+
+
+@pytest.mark.parametrize("threshold, held", [(30, True), (31, False)])
+def test_a_batch_at_its_threshold_goes_on_hold_and_its_unsold_codes_stop_selling(app, client, threshold, held):
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(12), name="suspect")
+    suspect = _batch_id(app, "suspect")
+    with app.app_context():
+        db.session.execute(update(Batch).where(Batch.id == suspect).values(complaint_threshold_pct=threshold))
+        db.session.commit()
+        db.session.remove()
+    orders = [delivered(app, client, email=f"b{n}@example.com") for n in range(8)]  # 8 of 12 sold
+    stock(app, product_id, unique_codes(10), name="good")
+    for placed in orders[:2]:
+        _report_and_decide(app, client, placed)  # 2 of 10 delivered (replacements come from it first)
+    assert _states(app, suspect).get("quarantined", 0) == 0  # under the minimum of 3 reports
+    _report_and_decide(app, client, orders[2])  # 3 reports on 10 delivered: 30%
+
+    states = _states(app, suspect)
+    assert (states.get("quarantined", 0) > 0) is held and (states.get("available", 0) == 0) is held
+    with app.app_context():
+        audits = db.session.scalars(select(AuditEntry.reason).where(AuditEntry.action == "keystore.batch.quarantined")).all()
+        db.session.rollback()  # as a worker's job starts: no transaction open
+        notices = [j for j in Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
+                   if j.func_name == "feedback.owner_mail.send_hold_notice"]
+        assert (len(audits) == 1) is held and (len(notices) == 1) is held
+        if held:
+            assert notices[0].perform() == "sent"  # the owner's mail, through the job's own code
+            assert notices[0].perform() == "skipped"  # once per hold
+        db.session.remove()
+
+
+def test_the_ranking_puts_the_worst_batch_first_and_an_owner_releases_a_hold(app, client):
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(7), name="bad")  # 4 sold, 2 replacements, 1 left
+    bad = _batch_id(app, "bad")
+    orders = [delivered(app, client, email=f"r{n}@example.com") for n in range(3)]
+    stock(app, product_id, unique_codes(10), name="fine")
+    delivered(app, client, email="happy@example.com")
+    for placed in orders:
+        _report_and_decide(app, client, placed)
+    assert _states(app, bad).get("quarantined") == 1
+
+    staff(app, client, "owner@shop.test", role="owner")
+    page = client.get("/admin/quality").get_data(as_text=True)
+    assert page.index("bad") < page.index("fine") and "On hold" in page
+    assert staff_post(client, f"/admin/batches/{bad}/release-hold", reason="supplier confirmed").status_code == 302
+    assert _states(app, bad).get("available") == 1
+    with app.app_context():
+        assert db.session.scalar(select(Batch.on_hold).where(Batch.id == bad)) is False
+        db.session.remove()
+
+
+def test_an_agent_cannot_release_a_hold(app, client):
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(1), name="b")
+    staff(app, client)
+    assert staff_post(client, f"/admin/batches/{_batch_id(app, 'b')}/release-hold").status_code == 403
