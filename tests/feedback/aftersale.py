@@ -40,8 +40,8 @@ def report_via_page(client, token: str, code_id: int, reason="already_used", tex
     return client.post(f"/o/{token}/report", data=form)
 
 
-def review_via_page(client, token: str, stars, text=""):
-    form = {"csrf_token": csrf_from(client, f"/o/{token}"), "stars": stars, "text": text}
+def review_via_page(client, token: str, stars, text="", csrf_page: str | None = None):
+    form = {"csrf_token": csrf_from(client, csrf_page or f"/o/{token}"), "stars": stars, "text": text}
     return client.post(f"/o/{token}/review", data=form)
 
 

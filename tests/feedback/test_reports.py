@@ -167,3 +167,26 @@ def test_a_buyer_whose_reports_are_rejected_again_and_again_is_flagged(app, clie
     assert _decide(app, code_id) == "held"
     assert "rejected 3 times" in report_of(app, code_id).held_because
     assert "flagged: reports rejected repeatedly" in client.get("/admin/reports").get_data(as_text=True)
+
+
+def test_the_sweeper_enqueues_a_report_whose_job_was_lost(app, client):
+    from rq import Queue
+
+    from feedback.jobs import sweep_reports
+
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(2))
+    placed = delivered(app, client)
+    [(code_id, _)] = codes_of(app, placed.order_id)
+    report_via_page(client, placed.token, code_id)
+    queue = Queue("aftersale", connection=app.extensions["keyshop.redis"])
+    queue.empty()  # the job is lost (Redis restarted empty)
+    with app.app_context():
+        assert sweep_reports(db.session, 0) == 1
+        db.session.remove()
+    [job] = queue.jobs
+    assert job.func_name == "feedback.jobs.decide_report" and job.args == (report_of(app, code_id).id,)
+    with app.app_context():
+        assert job.perform() == "replaced"
+        assert sweep_reports(db.session, 0) == 0  # decided: nothing more to sweep
+        db.session.remove()
