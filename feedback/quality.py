@@ -1,5 +1,6 @@
 """Batch quality: complaint rate = reports per 100 codes delivered. A batch crossing its threshold
-is put on hold (its unsold codes quarantined) and the owner is told; staff release it."""
+is put on hold (its unsold codes quarantined) and the owner is told; staff release it like any
+quarantine (keystore.staff_actions.move_batch), which lifts the hold."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import write_transaction
+from app.audit import audit
 from app.models import Product
 from feedback.models import CodeReport
 from keystore.models import SOLD_STATUSES, Batch, Code
@@ -46,17 +46,6 @@ def hold_batch_if_bad(session: Session, batch_id: int) -> bool:
           reason=f"{reports} report(s) on {delivered} delivered, threshold {batch.complaint_threshold_pct}%",
           detail=f"{held} unsold code(s) quarantined")
     return True
-
-
-def release_batch(session: Session, actor: Actor, batch_id: int, reason: str) -> int:
-    """Back on sale: the hold lifted and its quarantined codes available again. Returns codes released."""
-    with write_transaction(session):
-        session.execute(update(Batch).where(Batch.id == batch_id).values(on_hold=False))
-        released = session.execute(update(Code).where(Code.batch_id == batch_id, Code.status == "quarantined")
-                                   .values(status="available")).rowcount
-        audit(session, actor.email, "keystore.batch.released", f"batch:{batch_id}", reason=reason,
-              detail=f"{released} code(s)")
-    return released
 
 
 def ranking(session: Session, by: str) -> list[Complaints]:

@@ -58,6 +58,8 @@ def move_batch(session: Session, actor: Actor, batch_id: int, move: str, reason:
             raise ActionError(f"no batch {batch_id}")
         moved = session.execute(update(Code).where(Code.batch_id == batch_id, Code.status.in_(expected))
                                 .values(status=status)).rowcount
+        if move == "release":  # a hold for complaints ends too: a person decided the batch is fine
+            session.execute(update(Batch).where(Batch.id == batch_id).values(on_hold=False))
         audit(session, actor.email, f"keystore.batch.{status}", f"batch:{batch_id}", reason=reason,
               detail=f"{moved} code(s)")
     return moved

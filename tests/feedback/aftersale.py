@@ -71,9 +71,9 @@ def staff(app, client, email="agent@shop.test", role="agent"):
     sign_in(client, email, PASSWORD)
 
 
-def staff_post(client, path: str, **form):
+def staff_post(client, path: str, follow_redirects=False, **form):
     form["csrf_token"] = csrf_from(client, "/admin/")  # the sign-out form: on the page whatever the queue holds
-    return client.post(path, data=form)
+    return client.post(path, data=form, follow_redirects=follow_redirects)
 
 
 def page_codes(html: str) -> list[str]:

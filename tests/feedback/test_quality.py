@@ -10,7 +10,7 @@ from app.extensions import db
 from feedback.jobs import decide_report
 from keystore.models import Batch, Code
 from tests.feedback.aftersale import codes_of, delivered, report_of, report_via_page, staff, staff_post
-from tests.shop import make_product, stock, unique_codes
+from tests.shop import csrf_from, make_product, stock, unique_codes
 
 
 def _batch_id(app, name: str) -> int:
@@ -66,7 +66,7 @@ def test_a_batch_at_its_threshold_goes_on_hold_and_its_unsold_codes_stop_selling
         db.session.remove()
 
 
-def test_the_ranking_puts_the_worst_batch_first_and_an_owner_releases_a_hold(app, client):
+def test_the_ranking_puts_the_worst_batch_first_and_staff_release_a_hold(app, client):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(7), name="bad")  # 4 sold, 2 replacements, 1 left
     bad = _batch_id(app, "bad")
@@ -77,18 +77,33 @@ def test_the_ranking_puts_the_worst_batch_first_and_an_owner_releases_a_hold(app
         _report_and_decide(app, client, placed)
     assert _states(app, bad).get("quarantined") == 1
 
-    staff(app, client, "owner@shop.test", role="owner")
+    staff(app, client)
     page = client.get("/admin/quality").get_data(as_text=True)
     assert page.index("bad") < page.index("fine") and "On hold" in page
-    assert staff_post(client, f"/admin/batches/{bad}/release-hold", reason="supplier confirmed").status_code == 302
+    assert staff_post(client, f"/admin/batches/{bad}/release", reason="supplier confirmed").status_code == 302
     assert _states(app, bad).get("available") == 1
     with app.app_context():
         assert db.session.scalar(select(Batch.on_hold).where(Batch.id == bad)) is False
         db.session.remove()
 
 
-def test_an_agent_cannot_release_a_hold(app, client):
+def test_only_an_owner_sets_policies_and_thresholds_and_bad_values_are_named(app, client):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(1), name="b")
+    batch_id = _batch_id(app, "b")
     staff(app, client)
-    assert staff_post(client, f"/admin/batches/{_batch_id(app, 'b')}/release-hold").status_code == 403
+    assert staff_post(client, f"/admin/products/{product_id}/report-policy", report_policy="hold",
+                      replacement_limit="1").status_code == 403
+    client.post("/admin/logout", data={"csrf_token": csrf_from(client, "/admin/")})
+    staff(app, client, "owner@shop.test", role="owner")
+    staff_post(client, f"/admin/products/{product_id}/report-policy", report_policy="hold", replacement_limit="1")
+    staff_post(client, f"/admin/batches/{batch_id}/complaint-threshold", percent="12", minimum="4")
+    bad = staff_post(client, f"/admin/batches/{batch_id}/complaint-threshold", percent="0", minimum="4",
+                     follow_redirects=True)
+    assert "complaint_threshold_pct: a whole number from 1 to 100" in bad.get_data(as_text=True)
+    with app.app_context():
+        from app.models import Product
+
+        assert db.session.execute(select(Product.report_policy, Product.replacement_limit)).one() == ("hold", 1)
+        assert db.session.execute(select(Batch.complaint_threshold_pct, Batch.complaint_min_reports)).one() == (12, 4)
+        db.session.remove()

@@ -8,9 +8,9 @@ from app.extensions import db
 from app.models import Order
 from app.money import to_major, to_minor
 from app.web.admin import bp, owner_required, staff_required
-from feedback import decisions, reviews
+from feedback import decisions, reviews, settings
 from feedback.models import CodeReport, Review
-from feedback.quality import ranking, release_batch
+from feedback.quality import ranking
 from feedback.queue import report_queue
 
 
@@ -64,12 +64,29 @@ def quality():
                            batches=ranking(db.session, "batch"), suppliers=ranking(db.session, "supplier"))
 
 
-@bp.post("/batches/<int:batch_id>/release-hold")
+@bp.post("/products/<int:product_id>/report-policy")
 @owner_required
-def release_hold(batch_id: int):
-    released = release_batch(db.session, g.actor, batch_id, request.form.get("reason", "").strip() or "released")
-    flash(f"Batch {batch_id} is back on sale ({released} code(s) released).")
-    return redirect(url_for("admin.quality"))
+def report_policy(product_id: int):
+    form = request.form
+    try:
+        settings.set_report_policy(db.session, g.actor, product_id, form.get("report_policy", ""),
+                                   form.get("replacement_limit", ""))
+        flash("Report policy saved.")
+    except settings.SettingError as exc:
+        flash(f"Not saved: {exc}")
+    return redirect(url_for("admin.product", product_id=product_id))
+
+
+@bp.post("/batches/<int:batch_id>/complaint-threshold")
+@owner_required
+def complaint_threshold(batch_id: int):
+    form = request.form
+    try:
+        settings.set_complaint_threshold(db.session, g.actor, batch_id, form.get("percent", ""), form.get("minimum", ""))
+        flash(f"Batch {batch_id}: complaint threshold saved.")
+    except settings.SettingError as exc:
+        flash(f"Not saved: {exc}")
+    return redirect(request.referrer or url_for("admin.quality"))
 
 
 def _amount(report_id: int) -> int:

@@ -1,0 +1,48 @@
+"""The owner's after-sale settings: a product's report policy, a batch's complaint threshold."""
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.audit import Actor, audit, require_owner
+from app.db import write_transaction
+from app.models import Product
+from keystore.models import Batch
+
+POLICIES = ("replace", "hold")
+
+
+class SettingError(ValueError):
+    """The setting cannot be taken; the message names the field."""
+
+
+def set_report_policy(session: Session, actor: Actor, product_id: int, policy: str, limit) -> None:
+    require_owner(actor, "change the report policy")
+    if policy not in POLICIES:
+        raise SettingError(f"report_policy: must be one of {', '.join(POLICIES)}")
+    limit = _whole("replacement_limit", limit, 0, 1000)
+    with write_transaction(session):
+        session.execute(update(Product).where(Product.id == product_id)
+                        .values(report_policy=policy, replacement_limit=limit))
+        audit(session, actor.email, "shop.product.report_policy", f"product:{product_id}",
+              detail=f"{policy}, at most {limit} replacement(s) per buyer")
+
+
+def set_complaint_threshold(session: Session, actor: Actor, batch_id: int, percent, minimum) -> None:
+    require_owner(actor, "change a complaint threshold")
+    percent, minimum = _whole("complaint_threshold_pct", percent, 1, 100), _whole("complaint_min_reports", minimum, 1, 10**6)
+    with write_transaction(session):
+        session.execute(update(Batch).where(Batch.id == batch_id)
+                        .values(complaint_threshold_pct=percent, complaint_min_reports=minimum))
+        audit(session, actor.email, "keystore.batch.complaint_threshold", f"batch:{batch_id}",
+              detail=f"{percent}% once {minimum} report(s)")
+
+
+def _whole(field: str, raw, low: int, high: int) -> int:
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise SettingError(f"{field}: a whole number from {low} to {high}")
+    return value
