@@ -34,13 +34,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import admin, aftersale, api, api_stock, health, payment_return, sandbox, storefront, webhooks
+    from app.web import (admin, aftersale, api, api_stock, health, payment_return, sandbox, storefront, support,
+                         webhooks)
     from app.web.errors import register_error_pages
 
     from app.money import format_money
     from app.web.csrf import csrf_token
 
-    for module in (storefront, aftersale, api, api_stock, webhooks, payment_return, sandbox, health, admin):
+    for module in (storefront, aftersale, support, api, api_stock, webhooks, payment_return, sandbox, health, admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)
     app.jinja_env.globals["csrf_token"] = csrf_token

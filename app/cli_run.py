@@ -29,12 +29,11 @@ def worker(queues, burst):
     from app.cli import make_checked_app
     from app.logs import configure_logging
     from delivery.worker import run_worker
+    from feedback.sweeps import SWEEPS
 
     configure_logging()
-    from feedback.jobs import sweep_reports
-
     run_worker(make_checked_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst,
-               also=(sweep_reports,))
+               also=SWEEPS)
 
 
 @click.command()
@@ -43,15 +42,15 @@ def sweep():
     from app.cli import make_app
     from app.extensions import db
     from delivery.sweeper import sweep_all
-    from feedback.jobs import sweep_reports
+    from feedback.sweeps import SWEEPS
 
     app = make_app()
     with app.app_context():
         settings = app.config["KEYSHOP"]
         count, expired = sweep_all(db.session, settings, app.extensions["keyshop.providers"])
-        reports = sweep_reports(db.session, settings.sweep_after_seconds)
+        reports, overdue = (sweep(db.session, settings.sweep_after_seconds) for sweep in SWEEPS)
     click.echo(f"re-enqueued {count} order(s) and {reports} undecided report(s); "
-               f"{expired} back-order(s) waited too long and went to review")
+               f"{expired} back-order(s) waited too long and went to review; {overdue} conversation(s) newly overdue")
 
 
 @click.command()

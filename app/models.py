@@ -107,7 +107,12 @@ def order_token(number: str) -> str:
 
     Derived rather than stored, so mail can rebuild the link, while the table holds only its digest.
     """
-    key = hmac.new(current_app.config["SECRET_KEY"].encode(), b"keyshop.order-token", hashlib.sha256).digest()
+    return secret_link_token(b"keyshop.order-token", number)
+
+
+def secret_link_token(purpose: bytes, number: str) -> str:
+    """A link token for a thing known by its number (an order, a conversation), one key per purpose."""
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), purpose, hashlib.sha256).digest()
     mac = hmac.new(key, number.encode(), hashlib.sha256).digest()[:24]
     return base64.urlsafe_b64encode(mac).decode()
 

@@ -26,6 +26,8 @@ class Settings:
     sandbox_enabled: bool
     sweep_after_seconds: int
     backorder_refund_after_seconds: int = 72 * 3600
+    # Hours to the first staff reply, per conversation kind (presale, problem, service).
+    support_deadline_hours: dict[str, int] = field(default_factory=lambda: dict(SUPPORT_DEADLINES))
     providers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
@@ -44,6 +46,7 @@ class Settings:
             sandbox_enabled=_flag(env, "KEYSHOP_SANDBOX"),
             sweep_after_seconds=_int(env, "KEYSHOP_SWEEP_AFTER", 30),
             backorder_refund_after_seconds=_int(env, "KEYSHOP_BACKORDER_REFUND_AFTER", 72 * 3600),
+            support_deadline_hours=_deadlines(env, "KEYSHOP_SUPPORT_DEADLINES"),
             providers=_providers(env),
         )
 
@@ -76,6 +79,20 @@ def _flag(env, name: str) -> bool:
     if value not in ("0", "1", "true", "false", "yes", "no", "on", "off"):
         raise SettingsError(f"{name}: expected 1 or 0, got {value!r}")
     return value in ("1", "true", "yes", "on")
+
+
+SUPPORT_DEADLINES = {"presale": 48, "problem": 48, "service": 48}
+
+
+def _deadlines(env, name: str) -> dict[str, int]:
+    """KEYSHOP_SUPPORT_DEADLINES=presale=24,problem=12: hours per kind; a kind not named keeps 48."""
+    deadlines = dict(SUPPORT_DEADLINES)
+    for part in filter(None, (p.strip() for p in (env.get(name) or "").split(","))):
+        kind, _, hours = part.partition("=")
+        if kind.strip() not in deadlines:
+            raise SettingsError(f"{name}: {kind.strip()!r} is not a kind (presale, problem, service)")
+        deadlines[kind.strip()] = _int({name: hours.strip()}, name, 48)
+    return deadlines
 
 
 def _int(env, name: str, default: int) -> int:

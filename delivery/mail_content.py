@@ -71,15 +71,19 @@ def _words(order: OrderView):
 
 
 def _message(order: OrderView, subject: str, text: str, html: str) -> Message:
-    # The compat32 classes, not EmailMessage: its header parsing was most of a delivery mail's cost
-    # (2.8 ms against 0.8 ms per message), and a worker sends one per order.
+    return compose_message(order.email, order.locale, order.number, subject, text, html)
+
+
+def compose_message(to: str, locale: str, idstring: str, subject: str, text: str, html: str) -> Message:
+    """Plain text and HTML alternatives. The compat32 classes, not EmailMessage: its header parsing
+    was most of a delivery mail's cost (2.8 ms against 0.8 ms per message)."""
     message = MIMEMultipart("alternative")
-    message["From"], message["To"] = SENDER, order.email
+    message["From"], message["To"] = SENDER, to
     message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
-    message["Message-ID"] = make_msgid(idstring=order.number, domain="keyshop.local")
-    message["Content-Language"] = order.locale
+    message["Message-ID"] = make_msgid(idstring=idstring, domain="keyshop.local")
+    message["Content-Language"] = locale
     message.attach(MIMEText(text, "plain", UTF8))
-    message.attach(MIMEText(f'<!doctype html><html lang="{order.locale}"><body>{html}</body></html>', "html", UTF8))
+    message.attach(MIMEText(f'<!doctype html><html lang="{locale}"><body>{html}</body></html>', "html", UTF8))
     return message
 
 

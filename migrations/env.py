@@ -11,6 +11,7 @@ import keystore.models  # noqa: F401,E402
 import payments.models  # noqa: F401,E402
 import delivery.models  # noqa: F401,E402
 import feedback.models  # noqa: F401,E402
+import feedback.support.models  # noqa: F401,E402
 import app.staff  # noqa: F401,E402
 import app.audit  # noqa: F401,E402
 import app.api_tokens  # noqa: F401,E402

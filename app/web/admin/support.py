@@ -1,0 +1,90 @@
+"""The team inbox: conversations, replies with templates, notes, assignment, and the metrics."""
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Order
+from app.staff import Staff
+from app.web.admin import bp, staff_required
+from app.web.shared import settings
+from feedback.models import CodeReport
+from feedback.support import desk
+from feedback.support.conversations import SupportError
+from feedback.support.inbox import VIEWS, inbox, is_overdue
+from feedback.support.metrics import WINDOWS, support_metrics
+from feedback.support.models import Conversation, Message
+from feedback.support.templates import TemplateError, fill, save_template, templates_for
+from payments.refunds import refunds_of
+
+
+@bp.get("/inbox")
+@staff_required
+def support_inbox():
+    view = request.args.get("view", "waiting_us")
+    rows = inbox(db.session, g.actor.email, view, request.args.get("kind", ""), request.args.get("locale", ""))
+    return render_template("admin/inbox.html", rows=rows, view=view, views=VIEWS, is_overdue=is_overdue)
+
+
+@bp.get("/conversations/<number>")
+@staff_required
+def conversation_page(number: str):
+    conversation = _by_number(number)
+    messages = db.session.scalars(select(Message).where(Message.conversation_id == conversation.id)
+                                  .order_by(Message.id)).all()
+    order = db.session.get(Order, conversation.order_id) if conversation.order_id else None
+    context = {"order": order, "refunds": refunds_of(db.session, order.id) if order else [],
+               "reports": db.session.scalars(select(CodeReport).where(CodeReport.order_id == order.id)).all()
+               if order else []}
+    templates = [(t, fill(db.session, t.body, conversation)) for t in templates_for(db.session, conversation.locale)]
+    staff = db.session.scalars(select(Staff.email).where(Staff.active).order_by(Staff.email)).all()
+    return render_template("admin/conversation.html", c=conversation, messages=messages, templates=templates,
+                           staff=staff, overdue=is_overdue(conversation), **context)
+
+
+@bp.post("/conversations/<number>/<any(reply, note, resolve, reopen, assign):action>")
+@staff_required
+def conversation_action(number: str, action: str):
+    conversation_id = _by_number(number).id
+    db.session.rollback()
+    form, deadlines = request.form, settings().support_deadline_hours
+    try:
+        if action == "reply":
+            desk.reply(db.session, g.actor, conversation_id, form.get("body", ""), resolve=bool(form.get("resolve")))
+        elif action == "note":
+            desk.note(db.session, g.actor, conversation_id, form.get("body", ""))
+        elif action == "resolve":
+            desk.resolve_conversation(db.session, g.actor, conversation_id)
+        elif action == "reopen":
+            desk.reopen(db.session, g.actor, conversation_id, deadlines)
+        else:
+            desk.assign(db.session, g.actor, conversation_id, form.get("assignee", ""))
+    except SupportError as exc:
+        flash(f"Not done: {exc}")
+    return redirect(url_for("admin.conversation_page", number=number))
+
+
+@bp.route("/reply-templates", methods=["GET", "POST"])
+@staff_required
+def reply_templates():
+    if request.method == "POST":
+        try:
+            save_template(db.session, g.actor, request.form.get("name", ""), request.form.get("locale", ""),
+                          request.form.get("body", ""))
+            flash("Template saved.")
+        except TemplateError as exc:
+            flash(f"Not saved: {exc}")
+        return redirect(url_for("admin.reply_templates"))
+    return render_template("admin/reply_templates.html", templates=templates_for(db.session, ""))
+
+
+@bp.get("/support/metrics")
+@staff_required
+def support_metrics_page():
+    return render_template("admin/support_metrics.html",
+                           windows=[support_metrics(db.session, days) for days in WINDOWS])
+
+
+def _by_number(number: str) -> Conversation:
+    return db.session.scalar(select(Conversation).where(Conversation.number == number)) or abort(404)

@@ -1,0 +1,1 @@
+"""The support desk: conversations with buyers, the staff inbox, deadlines, CSAT and their metrics."""

@@ -1,0 +1,133 @@
+"""The buyer's side: open a conversation (from an order, or before buying), follow it by a secret
+link, write again (which reopens it)."""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow, write_transaction
+from app.models import NUMBER_ALPHABET, secret_link_token, token_digest
+from feedback.support.attachments import Upload, attach
+from feedback.support.models import TOPICS, Conversation, Message
+from feedback.support.notify import enqueue_support_mail
+from feedback.text import TextError, plain_text
+
+BODY_LIMIT = 5000
+TOKEN_MAX_LENGTH = 64
+
+
+class SupportError(ValueError):
+    """The message cannot be taken; the text names the field."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    conversation_id: int
+    number: str
+    token: str
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What the buyer's form gives; order and product come from the page, never from the form."""
+
+    email: str
+    topic: str
+    body: str
+    name: str = ""
+    locale: str = "en"
+    order_id: int | None = None
+    product_id: int | None = None
+    subject: str = ""
+
+
+def open_conversation(session: Session, deadlines: dict[str, int], opening: Opening,
+                      upload: Upload | None = None, now: datetime | None = None) -> Opened:
+    now, body, email = now or utcnow(), clean_body(opening.body), _email(opening.email)
+    if opening.topic not in TOPICS:
+        raise SupportError(f"topic: must be one of {', '.join(TOPICS)}")
+    kind, number = TOPICS[opening.topic], "C-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+    token, due = conversation_token(number), now + timedelta(hours=deadlines[kind])
+    with write_transaction(session):
+        conversation = Conversation(
+            number=number, token_digest=token_digest(token),
+            kind=kind, topic=opening.topic, order_id=opening.order_id, product_id=opening.product_id, email=email,
+            name=_short("name", opening.name, 100), locale=opening.locale, created_at=now, first_due_at=due,
+            reply_due_at=due, subject=(opening.subject or body.splitlines()[0])[:200])
+        session.add(conversation)
+        session.flush()
+        add_message(session, conversation.id, "buyer", email, body, now, upload)
+        opened = Opened(conversation.id, conversation.number, token)
+    enqueue_support_mail(opened.conversation_id, "opened")
+    return opened
+
+
+def conversation_token(number: str) -> str:
+    """The buyer's link: derived from the number under the shop's secret, so mail can rebuild it and
+    no job argument or log line ever carries it."""
+    return secret_link_token(b"keyshop.conversation-token", number)
+
+
+def find_conversation(session: Session, token: str) -> Conversation | None:
+    """The same None for a wrong, truncated or missing link."""
+    if not token or len(token) > TOKEN_MAX_LENGTH:
+        return None
+    return session.scalar(select(Conversation).where(Conversation.token_digest == token_digest(token)))
+
+
+def buyer_writes(session: Session, deadlines: dict[str, int], conversation_id: int, body: str,
+                 upload: Upload | None = None, now: datetime | None = None) -> None:
+    """A new message from the buyer: the shop owes an answer again; a resolved conversation reopens."""
+    now, body = now or utcnow(), clean_body(body)
+    with write_transaction(session):
+        conversation = session.get(Conversation, conversation_id)
+        if conversation.status == "resolved":
+            conversation.reopened += 1
+            conversation.resolved_at = None
+        if conversation.status != "open" or conversation.reply_due_at is None:
+            conversation.reply_due_at = now + timedelta(hours=deadlines[conversation.kind])
+        conversation.status = "open"
+        add_message(session, conversation_id, "buyer", conversation.email, body, now, upload)
+
+
+def buyer_messages(session: Session, conversation_id: int) -> list[Message]:
+    """What the buyer may read: their messages and staff replies. Internal notes never."""
+    return list(session.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                      Message.author_kind.in_(("buyer", "staff")))
+                                .order_by(Message.id)))
+
+
+def add_message(session: Session, conversation_id: int, kind: str, author: str, body: str, now: datetime,
+                 upload: Upload | None) -> Message:
+    message = Message(conversation_id=conversation_id, author_kind=kind, author=author, body=body, created_at=now)
+    session.add(message)
+    session.flush()
+    if upload is not None:
+        attach(session, message.id, upload)
+    return message
+
+
+def clean_body(raw: str) -> str:
+    body = _short("message", raw, BODY_LIMIT)
+    if not body:
+        raise SupportError("message: write what you need (it cannot be empty)")
+    return body
+
+
+def _short(field: str, raw: str, limit: int) -> str:
+    try:
+        return plain_text(field, raw, limit)
+    except TextError as exc:
+        raise SupportError(str(exc)) from None
+
+
+def _email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+", email) or len(email) > 254:
+        raise SupportError("email: an address we can answer to, like you@example.com")
+    return email

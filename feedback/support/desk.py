@@ -1,0 +1,86 @@
+"""The staff's side of a conversation: reply (and resolve), notes no buyer sees, assign, resolve,
+reopen. Each is audited; a reply and a resolution reach the buyer by mail."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from app.audit import Actor, audit
+from app.db import utcnow, write_transaction
+from feedback.support.conversations import SupportError, add_message, clean_body
+from feedback.support.models import Conversation
+from feedback.support.notify import enqueue_support_mail
+
+
+def reply(session: Session, actor: Actor, conversation_id: int, body: str, resolve: bool = False,
+          now: datetime | None = None) -> None:
+    now, body = now or utcnow(), clean_body(body)
+    with write_transaction(session):
+        conversation = _conversation(session, conversation_id)
+        message = add_message(session, conversation_id, "staff", actor.email, body, now, None)
+        if conversation.first_response_at is None:  # counted once, whatever happens later
+            conversation.first_response_at = now
+        conversation.status, conversation.reply_due_at = "waiting_buyer", None
+        if not conversation.assignee:
+            conversation.assignee = actor.email
+        audit(session, actor.email, "support.conversation.replied", f"conversation:{conversation.number}")
+        message_id = message.id
+    enqueue_support_mail(conversation_id, f"reply:{message_id}")
+    if resolve:
+        resolve_conversation(session, actor, conversation_id, now)
+
+
+def note(session: Session, actor: Actor, conversation_id: int, body: str, now: datetime | None = None) -> None:
+    """For staff only: never on a buyer's page, never in a buyer's mail."""
+    with write_transaction(session):
+        conversation = _conversation(session, conversation_id)
+        add_message(session, conversation_id, "note", actor.email, clean_body(body), now or utcnow(), None)
+        audit(session, actor.email, "support.conversation.noted", f"conversation:{conversation.number}")
+
+
+def resolve_conversation(session: Session, actor: Actor, conversation_id: int, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    with write_transaction(session):
+        moved = session.execute(update(Conversation).where(Conversation.id == conversation_id,
+                                                           Conversation.status != "resolved")
+                                .values(status="resolved", resolved_at=now, reply_due_at=None)).rowcount
+        if moved:
+            number = _conversation(session, conversation_id).number
+            audit(session, actor.email, "support.conversation.resolved", f"conversation:{number}")
+        survey = session.execute(update(Conversation).where(Conversation.id == conversation_id,
+                                                            Conversation.survey_sent_at.is_(None))
+                                 .values(survey_sent_at=now)).rowcount
+    if survey:  # asked once per conversation, however often it is resolved
+        enqueue_support_mail(conversation_id, "survey")
+    return bool(moved)
+
+
+def reopen(session: Session, actor: Actor, conversation_id: int, deadlines: dict[str, int],
+           now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    with write_transaction(session):
+        conversation = _conversation(session, conversation_id)
+        if conversation.status != "resolved":
+            return False
+        conversation.status, conversation.resolved_at = "open", None
+        conversation.reopened += 1
+        conversation.reply_due_at = now + timedelta(hours=deadlines[conversation.kind])
+        audit(session, actor.email, "support.conversation.reopened", f"conversation:{conversation.number}")
+    return True
+
+
+def assign(session: Session, actor: Actor, conversation_id: int, assignee: str) -> None:
+    with write_transaction(session):
+        conversation = _conversation(session, conversation_id)
+        conversation.assignee = assignee.strip().lower()
+        audit(session, actor.email, "support.conversation.assigned", f"conversation:{conversation.number}",
+              detail=conversation.assignee or "unassigned")
+
+
+def _conversation(session: Session, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise SupportError(f"conversation: there is no conversation {conversation_id}")
+    return conversation

@@ -1,0 +1,71 @@
+"""Support mail: the buyer's link, each staff reply, the one survey; staff hear of overdue answers.
+Sent once per conversation and kind (the mail log), never carrying an internal note."""
+from __future__ import annotations
+
+from email.message import Message as MailMessage
+from html import escape
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.staff import Staff
+from delivery.mail import send_once
+from delivery.mail_content import compose_message
+from feedback.support.conversations import conversation_token
+from feedback.support.models import Conversation, Message
+from feedback.support.words import word
+
+
+def send_support_mail(conversation_id: int, kind: str) -> str:
+    """RQ job. Returns sent, failed or skipped (already sent, or nothing a buyer may read)."""
+    session, settings = db.session, current_app.config["KEYSHOP"]
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        return "skipped"
+    number, deadlines = conversation.number, settings.support_deadline_hours
+    link = f"{settings.base_url}/c/{conversation_token(number)}"
+    compose = _composer(session, conversation, kind, link, deadlines)
+    session.rollback()
+    if compose is None:
+        return "skipped"
+    return send_once(session, settings, f"conversation:{conversation_id}:{kind}", "support", compose)
+
+
+def _composer(session, conversation: Conversation, kind: str, link: str, deadlines):
+    """The mail as a function of plain values, read now: it is built after the session's read ended."""
+    c = conversation
+    head = (c.email, c.locale, c.number)
+    t = (lambda key, **v: word(c.locale, key, number=c.number, **v))
+    if kind == "opened":
+        subject, lines = t("opened.subject"), [t("opened.body", hours=deadlines[c.kind])]
+    elif kind == "survey":
+        subject, lines, link = t("survey.subject"), [t("survey.body")], f"{link}#rate"
+    elif kind.startswith("reply:"):
+        message = session.get(Message, int(kind.split(":", 1)[1]))
+        if message is None or message.author_kind != "staff" or message.conversation_id != c.id:
+            return None  # a note is never mailed, whatever a job says
+        subject, lines = t("reply.subject", subject=c.subject), [t("reply.intro"), message.body, t("reply.link")]
+    elif kind.startswith("overdue:"):
+        return _overdue(session, c)
+    else:
+        return None
+    label = t("open")
+    return lambda: _mail(head, subject, lines, link, label)
+
+
+def _mail(head: tuple[str, str, str], subject: str, paragraphs: list[str], link: str, label: str) -> MailMessage:
+    text = "\n\n".join(paragraphs) + f"\n{link}\n"
+    html = "".join(f'<p style="white-space:pre-line">{escape(p)}</p>' for p in paragraphs)
+    html += f'<p><a href="{escape(link)}">{escape(label)}</a></p>'
+    return compose_message(*head, subject, text, html)
+
+
+def _overdue(session, c: Conversation):
+    owners = list(session.scalars(select(Staff.email).where(Staff.role == "owner", Staff.active)))
+    to = ", ".join(dict.fromkeys(([c.assignee] if c.assignee else []) + owners)) or "no-reply@keyshop.local"
+    page = f"{current_app.config['KEYSHOP'].base_url}/admin/conversations/{c.number}"
+    text = f"Conversation {c.number} ({c.kind}: {c.subject}) is past its deadline and still waits for an answer."
+    subject, number = f"Overdue: {c.number}", c.number
+    return lambda: compose_message(to, "en", f"overdue-{number}", subject, f"{text}\n{page}\n",
+                                   f'<p>{escape(text)}</p><p><a href="{escape(page)}">{escape(page)}</a></p>')

@@ -1,0 +1,8 @@
+"""What the periodic sweeper (delivery.periodic) and `keyshop sweep` also do for after-sale and
+support, each `(session, older_than_seconds) -> count`."""
+from __future__ import annotations
+
+from feedback.jobs import sweep_reports
+from feedback.support.deadlines import notify_overdue
+
+SWEEPS = (sweep_reports, notify_overdue)  # undecided reports re-enqueued; newly overdue conversations told
