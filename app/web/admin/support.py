@@ -16,6 +16,7 @@ from feedback.support.inbox import VIEWS, inbox, is_overdue
 from feedback.support.metrics import WINDOWS, support_metrics
 from feedback.support.models import Conversation, Message
 from feedback.support.templates import TemplateError, fill, save_template, templates_for
+from payments.models import Payment
 from payments.refunds import refunds_of
 
 
@@ -35,6 +36,7 @@ def conversation_page(number: str):
                                   .order_by(Message.id)).all()
     order = db.session.get(Order, conversation.order_id) if conversation.order_id else None
     context = {"order": order, "refunds": refunds_of(db.session, order.id) if order else [],
+               "payments": db.session.scalars(select(Payment).where(Payment.order_id == order.id)).all() if order else [],
                "reports": db.session.scalars(select(CodeReport).where(CodeReport.order_id == order.id)).all()
                if order else []}
     templates = [(t, fill(db.session, t.body, conversation)) for t in templates_for(db.session, conversation.locale)]
