@@ -30,22 +30,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["keyshop.providers"] = build_providers(settings)
     app.extensions["keyshop.redis"] = connect_redis(settings)
     _register_blueprints(app)
+    from app.i18n import init_i18n
+
+    init_i18n(app, settings.instance)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import (admin, aftersale, api, api_stock, health, payment_return, sandbox, storefront, support,
-                         webhooks)
+    from app.web import (admin, aftersale, api, api_stock, health, lookup, payment_return, sandbox, storefront,
+                         support, webhooks)
     from app.web.errors import register_error_pages
 
-    from app.money import format_money
     from app.web.csrf import csrf_token
 
-    for module in (storefront, aftersale, support, api, api_stock, webhooks, payment_return, sandbox, health, admin):
+    for module in (storefront, aftersale, support, lookup, api, api_stock, webhooks, payment_return, sandbox, health, admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
-    app.jinja_env.globals["format_money"] = format_money
 
 
 def _migrations_dir():

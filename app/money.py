@@ -33,9 +33,14 @@ def to_major(minor: int, currency: str) -> str:
     return f"{Decimal(minor).scaleb(-digits):.{digits}f}"
 
 
-def format_money(minor: int, currency: str) -> str:
+def format_money(minor: int, currency: str, locale: str | None = None) -> str:
+    """For people: "$9.99"; in a language's own way when one is given ("9,99 $" in German)."""
     digits = exponent(currency)
     major = Decimal(minor).scaleb(-digits)
+    if locale:
+        from babel.numbers import format_currency
+
+        return format_currency(major, currency.upper(), locale=locale)
     text = f"{major:,.{digits}f}"
     symbol = SYMBOLS.get(currency.upper())
     return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"

@@ -47,6 +47,13 @@ def report_rejected_mail(order: OrderView, order_url: str) -> Message:
     return _message(order, t("rejected.subject"), text, html)
 
 
+def lookup_mail(order: OrderView, order_url: str) -> Message:
+    t = _words(order)
+    text = f"{t('lookup.body')}\n{order_url}\n"
+    html = f'<p>{escape(t("lookup.body"))}</p><p><a href="{escape(order_url)}">{escape(t("open"))}</a></p>'
+    return _message(order, t("lookup.subject"), text, html)
+
+
 def awaiting_stock_mail(order: OrderView, order_url: str) -> Message:
     t = _words(order)
     text = f"{t('waiting.body')}\n{t('waiting.page')}\n{order_url}\n"
@@ -88,4 +95,4 @@ def compose_message(to: str, locale: str, idstring: str, subject: str, text: str
 
 
 COMPOSERS = {"delivered": delivered_mail, "awaiting_stock": awaiting_stock_mail, "refunded": refunded_mail,
-             "replaced": replaced_mail, "report_rejected": report_rejected_mail}
+             "replaced": replaced_mail, "report_rejected": report_rejected_mail, "lookup": lookup_mail}

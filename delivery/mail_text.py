@@ -1,7 +1,7 @@
 """The words of the buyer's mails, per language. An order keeps the language it was placed in."""
 from __future__ import annotations
 
-LANGUAGES = ("en", "de", "zh")
+from app.languages import LANGUAGES, language_of  # noqa: F401  (language_of: for delivery's callers)
 
 PHRASES = {
     "en": {
@@ -19,6 +19,8 @@ PHRASES = {
         "replaced.body": "We replaced the code you reported on order {number}. Your working code(s):",
         "rejected.subject": "Order {number}: about the code you reported",
         "rejected.body": "We checked the code you reported on order {number} and found that it works. Our answer is on your order page:",
+        "lookup.subject": "The link to your order {number}",
+        "lookup.body": "Someone (we hope you) asked for the link to order {number} ({product}). Here it is:",
         "open": "Open your order page",
     },
     "de": {
@@ -36,6 +38,8 @@ PHRASES = {
         "replaced.body": "Wir haben den gemeldeten Code der Bestellung {number} ersetzt. Ihr gültiger Code / Ihre gültigen Codes:",
         "rejected.subject": "Bestellung {number}: zu Ihrem gemeldeten Code",
         "rejected.body": "Wir haben den gemeldeten Code der Bestellung {number} geprüft: Er funktioniert. Unsere Antwort steht auf Ihrer Bestellseite:",
+        "lookup.subject": "Der Link zu Ihrer Bestellung {number}",
+        "lookup.body": "Jemand (hoffentlich Sie) hat den Link zur Bestellung {number} ({product}) angefordert. Hier ist er:",
         "open": "Bestellseite öffnen",
     },
     "zh": {
@@ -53,6 +57,8 @@ PHRASES = {
         "replaced.body": "您在订单 {number} 中反馈的卡密已为您更换。可用的卡密：",
         "rejected.subject": "订单 {number}：关于您反馈的卡密",
         "rejected.body": "我们核查了您在订单 {number} 中反馈的卡密，确认其可以使用。详细答复请见订单页面：",
+        "lookup.subject": "您的订单 {number} 的链接",
+        "lookup.body": "有人（希望是您本人）请求了订单 {number}（{product}）的链接。链接如下：",
         "open": "打开订单页面",
     },
 }
@@ -61,9 +67,3 @@ PHRASES = {
 def phrase(language: str, key: str, **values) -> str:
     words = PHRASES.get(language, PHRASES["en"])
     return words.get(key, PHRASES["en"][key]).format(**values)
-
-
-def language_of(requested: str | None) -> str:
-    """The supported language closest to a request ("zh-CN" -> "zh"); English otherwise."""
-    base = (requested or "").split("-")[0].split("_")[0].lower()
-    return base if base in LANGUAGES else "en"

@@ -29,6 +29,7 @@ class ReportLine:
     reason: str
     message: str
     created_at: datetime
+    resolved_at: datetime | None = None
 
 
 def report_code(session: Session, order_id: int, code_id: int, reason: str, text: str = "") -> int:
@@ -62,4 +63,4 @@ def report_code(session: Session, order_id: int, code_id: int, reason: str, text
 
 def reports_of_order(session: Session, order_id: int) -> dict[int, ReportLine]:
     rows = session.scalars(select(CodeReport).where(CodeReport.order_id == order_id))
-    return {r.code_id: ReportLine(r.status, r.reason, r.message, r.created_at) for r in rows}
+    return {r.code_id: ReportLine(r.status, r.reason, r.message, r.created_at, r.resolved_at) for r in rows}

@@ -19,7 +19,7 @@
     if (!navigator.clipboard) return;
     button.hidden = false;
     button.addEventListener("click", function () {
-      navigator.clipboard.writeText(button.dataset.copy).then(function () { button.textContent = "Copied"; });
+      navigator.clipboard.writeText(button.dataset.copy).then(function () { button.textContent = button.dataset.done || "Copied"; });
     });
   });
 })();

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from app.extensions import db
 from app.rate_limit import allow, client_address
@@ -27,7 +28,7 @@ def report(token: str):
                     request.form.get("text", ""))
     except ReportError as exc:
         return _back(token, str(exc), 400)
-    return _back(token, "Thank you. The code is out of use; a replacement or an answer follows here and by mail.")
+    return _back(token, gettext("Thank you. The code is out of use; a replacement or an answer follows here and by mail."))
 
 
 @bp.post("/o/<token>/review")
@@ -38,7 +39,7 @@ def review(token: str):
         write_review(db.session, order.order_id, request.form.get("stars"), request.form.get("text", ""))
     except ReviewError as exc:
         return _back(token, str(exc), 400)
-    return _back(token, "Thank you for your review.")
+    return _back(token, gettext("Thank you for your review."))
 
 
 @bp.get("/trust")

@@ -1,13 +1,15 @@
 """The buyer's pages: catalog, product, checkout, and the order page."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, make_response, redirect, render_template, request
 
 from app.extensions import db
-from app.money import format_money
+from app.i18n import current_language
 from app.web.catalog import product_cards
+from app.web.csrf import check_csrf
 from app.web.shared import offered_methods, order_for_token, settings
-from delivery.mail_text import language_of
 from feedback.models import REPORT_REASONS
 from feedback.reports import reports_of_order
 from feedback.reviews import product_reviews, review_of_order
@@ -15,6 +17,7 @@ from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
 
 bp = Blueprint("storefront", __name__)
+bp.before_request(check_csrf)
 
 
 @bp.get("/")
@@ -43,7 +46,7 @@ def checkout():
     slug = form.get("product", "")
     try:
         choice = CheckoutChoice(slug, _quantity(form.get("quantity", "1")), form.get("email", "").strip(),
-                                form.get("method", ""), language_of(request.accept_languages.best))
+                                form.get("method", ""), current_language())
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
         return _product_page(slug, error=str(exc), form=form, status=400)
@@ -57,13 +60,22 @@ def order_page(token: str):
         abort(404)
     adapter = providers().get(order.method)
     instructions = getattr(adapter, "instructions", "") if order.status == "pending" else ""
+    reports = reports_of_order(db.session, order.order_id)
     response = make_response(render_template(
-        "order.html", order=order, token=token, instructions=instructions,
-        amount=format_money(order.amount_minor, order.currency), reasons=REPORT_REASONS,
-        reports=reports_of_order(db.session, order.order_id), review=review_of_order(db.session, order.order_id)))
+        "order.html", order=order, token=token, instructions=instructions, reasons=REPORT_REASONS,
+        reports=reports, review=review_of_order(db.session, order.order_id), timeline=order_timeline(order, reports)))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def order_timeline(order, reports) -> list[tuple[str, datetime]]:
+    """What happened to the order, oldest first: created, paid, delivered, each report and its outcome, refunds."""
+    events = [("created", order.created_at), ("paid", order.paid_at), ("delivered", order.delivered_at)]
+    for report in reports.values():
+        events += [("reported", report.created_at), (report.status, report.resolved_at)]
+    events += [("refunded", refund.settled_at) for refund in order.refunds if refund.status in ("succeeded", "manual")]
+    return sorted(((name, at) for name, at in events if at is not None), key=lambda event: event[1])
 
 
 def _quantity(raw: str) -> int:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import current_language
 from app.models import Product
 from app.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
 from app.web.shared import order_for_token, settings
-from delivery.mail_text import language_of
 from feedback.support import attachments
 from feedback.support.conversations import (Opening, SupportError, buyer_messages, buyer_writes, conversation_token,
                                             find_conversation, open_conversation)
@@ -42,7 +43,7 @@ def ask(slug: str):
     if request.method == "POST":
         _limit("write")
         opening = Opening(form.get("email", ""), "question", form.get("message", ""), form.get("name", ""),
-                          language_of(request.accept_languages.best), None, product_id, f"Question about {slug}")
+                          current_language(), None, product_id, f"Question about {slug}")
         return _open(opening, lambda error: _form(slug=slug, form=form, error=error))
     return _form(slug=slug, form=form)
 
@@ -67,9 +68,9 @@ def reply(token: str):
     try:
         buyer_writes(db.session, settings().support_deadline_hours, conversation_id, request.form.get("message", ""),
                      _image())
-        flash("Sent. We answer here and by mail.")
+        flash(gettext("Sent. We answer here and by mail."))
     except (SupportError, attachments.AttachmentError) as exc:
-        flash(f"Not sent: {exc}")
+        flash(gettext("Not sent: %(reason)s", reason=exc))
     return redirect(url_for("support.conversation", token=token), code=303)
 
 
@@ -80,7 +81,7 @@ def rating(token: str):
     db.session.rollback()
     try:
         rate(db.session, conversation_id, request.form.get("score"), request.form.get("comment", ""))
-        flash("Thank you for rating us.")
+        flash(gettext("Thank you for rating us."))
     except SupportError as exc:
         flash(str(exc))
     return redirect(url_for("support.conversation", token=token), code=303)
@@ -103,7 +104,8 @@ def _open(opening: Opening, again):
         opened = open_conversation(db.session, settings().support_deadline_hours, opening, _image())
     except (SupportError, attachments.AttachmentError) as exc:
         return again(str(exc)), 400
-    flash(f"Conversation {opened.number} is open; we sent its link to {opening.email}.")
+    flash(gettext("Conversation %(number)s is open; we sent its link to %(email)s.", number=opened.number,
+                  email=opening.email))
     return redirect(url_for("support.conversation", token=conversation_token(opened.number)), code=303)
 
 

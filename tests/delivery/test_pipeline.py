@@ -70,8 +70,10 @@ def test_browser_purchase_shows_the_code_on_the_order_page(app, live_server, wor
     assert "Win-11" in browser.get(f"{live_server.url}/", timeout=5).text
     page = browser.get(f"{live_server.url}/p/win-11", timeout=5)
     assert "$9.99" in page.text and 'value="sandbox"' in page.text
-    pay_page = browser.post(f"{live_server.url}/checkout", timeout=5,
-                            data={"product": "win-11", "quantity": "1", "email": "bo@example.com", "method": "sandbox"})
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    form = {"product": "win-11", "quantity": "1", "email": "bo@example.com", "method": "sandbox"}
+    assert browser.post(f"{live_server.url}/checkout", data=form, timeout=5).status_code == 400  # no CSRF token
+    pay_page = browser.post(f"{live_server.url}/checkout", timeout=5, data={**form, "csrf_token": csrf})
     assert "/sandbox/pay" in pay_page.url and "Pay $9.99" in pay_page.text
     session = re.search(r'name="s" value="([^"]+)"', pay_page.text).group(1)
     order_page = browser.post(f"{live_server.url}/sandbox/pay", data={"s": session, "outcome": "paid"}, timeout=5)

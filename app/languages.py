@@ -1,0 +1,11 @@
+"""The languages keyshop speaks to buyers. An order keeps the one it was placed in."""
+from __future__ import annotations
+
+LANGUAGES = ("en", "de", "zh")
+NAMES = {"en": "English", "de": "Deutsch", "zh": "中文"}
+
+
+def language_of(requested: str | None) -> str:
+    """The supported language closest to a request ("zh-CN" -> "zh"); English otherwise."""
+    base = (requested or "").split("-")[0].split("_")[0].lower()
+    return base if base in LANGUAGES else "en"
