@@ -34,6 +34,8 @@ class Product(db.Model):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # How to redeem a code, shown beside the codes on the order page.
+    instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
     price_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     active: Mapped[bool] = mapped_column(default=True)

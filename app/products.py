@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
@@ -82,3 +82,15 @@ def product_for(session: Session, slug: str) -> Product:
     session.expunge(product)
     session.rollback()
     return product
+
+
+def set_instructions(session: Session, actor, product_id: int, text: str) -> None:
+    """How to redeem the product's codes, shown to its buyers beside their codes. Plain text."""
+    from app.audit import audit
+
+    text = (text or "").replace("\r", "").strip()
+    if len(text) > 5000:
+        raise ProductError("instructions: at most 5000 characters")
+    with write_transaction(session):
+        session.execute(update(Product).where(Product.id == product_id).values(instructions=text))
+        audit(session, actor.email, "shop.product.instructions", f"product:{product_id}", detail=text[:200])

@@ -31,6 +31,7 @@ class OrderView:
     locale: str = "en"
     refunds: list[RefundLine] = field(default_factory=list)
     order_id: int = 0
+    instructions: str = ""  # how to redeem, from the product
     paid_at: datetime | None = None
     delivered_at: datetime | None = None
     code_lines: list[OwnedCode] = field(default_factory=list)  # every code given, with its state
@@ -67,7 +68,7 @@ def view_of(session: Session, keyring: Keyring, order: Order) -> OrderView:
         product_slug=order.product.slug, quantity=order.quantity, amount_minor=order.amount_minor,
         currency=order.currency, email=order.email, created_at=order.created_at,
         codes=[line.text for line in lines if line.usable], code_lines=lines, order_id=order.id,
-        paid_at=order.paid_at, delivered_at=order.delivered_at,
+        paid_at=order.paid_at, delivered_at=order.delivered_at, instructions=order.product.instructions,
         method=order.method, locale=order.locale,
         refunds=[RefundLine(r.amount_minor, r.currency, r.status, r.settled_at) for r in refunds_of(session, order.id)],
     )

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Order, Product
+from app.products import ProductError, set_instructions
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.uploads import upload_codes
 from delivery.imports import import_status
@@ -31,6 +32,17 @@ def product(product_id: int):
         .where(Code.product_id == product_id).order_by(Code.id.desc()).limit(100)).all()
     return render_template("admin/product.html", product=item, batches=batches, codes=codes,
                            batch_stock=stock_by_batch(db.session, product_id))
+
+
+@bp.post("/products/<int:product_id>/instructions")
+@owner_required
+def instructions(product_id: int):
+    try:
+        set_instructions(db.session, g.actor, product_id, request.form.get("instructions", ""))
+        flash("Instructions saved.")
+    except ProductError as exc:
+        flash(f"Not saved: {exc}")
+    return redirect(url_for("admin.product", product_id=product_id))
 
 
 @bp.post("/products/<int:product_id>/upload")
