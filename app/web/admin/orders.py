@@ -3,19 +3,46 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.audit import audit
+from app.db import write_transaction
 from app.extensions import db
-from app.models import Order
+from app.models import ORDER_STATES, Order
 from app.money import to_minor
-from app.web.admin import bp, staff_required
+from app.order_search import OrderFilter, order_page, orders_csv
+from app.web.admin import bp, owner_required, staff_required
 from delivery.jobs import mail_refund
 from delivery.models import MailLog
 from delivery.queues import enqueue_fulfilment, enqueue_refund
 from payments import manual, refunds
 from payments.models import Payment
 from payments.timeline import payment_timeline
+
+
+@bp.get("/orders")
+@staff_required
+def order_list():
+    wanted = OrderFilter(request.args.get("q", ""), request.args.get("status", ""))
+    rows, pages = order_page(db.session, wanted, request.args.get("page", 1, type=int))
+    return render_template("admin/orders.html", orders=rows, pages=pages, wanted=wanted, states=ORDER_STATES,
+                           page=min(max(1, request.args.get("page", 1, type=int)), pages))
+
+
+@bp.get("/orders.csv")
+@owner_required
+def orders_export():
+    body = orders_csv(db.session, OrderFilter(request.args.get("q", ""), request.args.get("status", "")))
+    db.session.rollback()  # the read is done; the audit entry is its own write
+    audit_export(g.actor)
+    return Response(body, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": "attachment; filename=orders.csv", "Cache-Control": "no-store"})
+
+
+def audit_export(actor) -> None:
+    with write_transaction(db.session):
+        audit(db.session, actor.email, "shop.orders.exported", detail=request.query_string.decode()[:200])
 
 
 @bp.get("/orders/<number>")
