@@ -18,7 +18,15 @@ def web(host, port, workers):
     from app.cli import make_checked_app
 
     app = make_checked_app()
+    _say_where_admin_starts(app, host, port)
     os.execv(sys.executable, gunicorn_argv(host, port, workers, app.config["KEYSHOP"].database_url))
+
+
+def _say_where_admin_starts(app, host: str, port: int) -> None:
+    from app.setup import admin_hint
+
+    with app.app_context():
+        click.echo(admin_hint(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"))
 
 
 @click.command()

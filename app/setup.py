@@ -70,5 +70,6 @@ def admin_hint(base_url: str) -> str:
     if path.exists():
         return f"admin: {base_url}/admin/  email {DEMO_OWNER}  password {path.read_text().strip()}"
     if db.session.scalar(select(Staff.id).limit(1)) is None:
-        return "admin: no staff account yet; create one with `keyshop admin create EMAIL`"
+        return (f"admin: no staff account yet; make the owner's at {base_url}/admin/setup "
+                "or with `keyshop admin create EMAIL`")
     return f"admin: {base_url}/admin/ (sign in with your staff account)"

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import String, select
+from sqlalchemy import String, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -60,3 +60,18 @@ def authenticate(session: Session, email: str, password: str) -> Staff | None:
     except (VerificationError, InvalidHashError):
         return None
     return staff
+
+
+def has_staff(session: Session) -> bool:
+    return session.scalar(select(Staff.id).limit(1)) is not None
+
+
+def create_first_owner(session: Session, email: str, password: str) -> int:
+    """The shop's first account, from the setup page: only while there is none. Two setups at once
+    both roll back (each sees the other's row) rather than leave two first owners."""
+    staff_id = create_staff(session, email, password, role="owner")
+    with write_transaction(session):
+        if session.scalar(select(func.count()).select_from(Staff)) > 1:
+            session.execute(delete(Staff).where(Staff.id == staff_id))
+            raise StaffError("setup: the shop already has an account; sign in instead")
+    return staff_id

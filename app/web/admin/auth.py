@@ -1,14 +1,14 @@
 """Staff sign-in, and the shop at a glance (stock and recent orders). No code is ever shown here."""
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
 from app.dashboard import daily_series
 from app.extensions import db
 from app.models import Order
 from app.money import format_money
-from app.staff import authenticate
+from app.staff import StaffError, authenticate, create_first_owner, has_staff
 from app.web.admin import bp, staff_required
 from delivery.models import MailLog
 from feedback.quality import ranking
@@ -20,6 +20,8 @@ from keystore.stock import stock_by_product
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = ""
+    if not has_staff(db.session):
+        return redirect(url_for("admin.setup"))
     if request.method == "POST":
         staff = authenticate(db.session, request.form.get("email", ""), request.form.get("password", ""))
         if staff is not None:
@@ -28,6 +30,28 @@ def login():
             return redirect(_safe_next(request.args.get("next")))
         error = "Wrong email or password."
     return render_template("admin/login.html", error=error), 401 if error else 200
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """First run: no account yet, so the first person here makes the owner's. Gone once one exists."""
+    if has_staff(db.session):
+        abort(404)
+    db.session.rollback()
+    error = ""
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("password", "") != form.get("again", ""):
+                raise StaffError("password: the two passwords differ")
+            staff_id = create_first_owner(db.session, form.get("email", ""), form.get("password", ""))
+        except StaffError as exc:
+            error = str(exc)
+        else:
+            session.clear()
+            session["staff_id"] = staff_id
+            return redirect(url_for("admin.payment_providers"))
+    return render_template("admin/setup.html", error=error), 400 if error else 200
 
 
 @bp.post("/logout")

@@ -104,7 +104,8 @@ def refund_action(refund_id: int, action: str):
 @staff_required
 def payment_providers():
     adapters = current_app.extensions["keyshop.providers"].values()
-    return render_template("admin/providers.html", adapters=adapters)
+    return render_template("admin/providers.html", adapters=adapters,
+                           base_url=current_app.config["KEYSHOP"].base_url)
 
 
 def _refund_key() -> str:
