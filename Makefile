@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast clean
+.PHONY: run test test-fast messages clean
 
 $(BIN)/keyshop: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "keyshop needs Python 3.11 or newer")'
@@ -23,6 +23,12 @@ test: $(BIN)/keyshop
 # Everything but the slow load and fault tests, for quick iterations.
 test-fast: $(BIN)/keyshop
 	$(BIN)/pytest -m 'not slow' -q
+
+# After changing buyer-facing words: the messages to translate, beside app/translations/*/messages.po.
+KEYWORDS = -k _ -k gettext -k ngettext:1,2 -k lazy_gettext $(foreach e,BuyerError CheckoutError ReportError ReviewError SupportError TextError AttachmentError,-k $(e):2)
+messages: $(BIN)/keyshop
+	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d app/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -8,9 +8,10 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from app.money import format_money
+from app.errors import BuyerError
 from app.languages import LANGUAGES, NAMES, language_of
 
 COOKIE = "keyshop_lang"
@@ -57,3 +58,20 @@ def _remember_choice(response):
     if chosen in LANGUAGES:
         response.set_cookie(COOKIE, chosen, max_age=365 * 86400, samesite="Lax", httponly=True)
     return response
+
+
+FIELDS = dict(  # each a literal, so that extraction finds it
+    product=lazy_gettext("product"), quantity=lazy_gettext("quantity"), email=lazy_gettext("email"),
+    method=lazy_gettext("method"), reason=lazy_gettext("reason"), order=lazy_gettext("order"),
+    code=lazy_gettext("code"), review=lazy_gettext("review"), stars=lazy_gettext("stars"),
+    text=lazy_gettext("text"), attachment=lazy_gettext("attachment"), topic=lazy_gettext("topic"),
+    message=lazy_gettext("message"), rating=lazy_gettext("rating"), score=lazy_gettext("score"),
+    comment=lazy_gettext("comment"), name=lazy_gettext("name"),
+)
+
+
+def translated_error(exc: BuyerError) -> str:
+    """`field: message` in the buyer's language (English where a message has no translation)."""
+    text = gettext(exc.message, **exc.params) if exc.params else gettext(exc.message)
+    field = FIELDS.get(exc.field)
+    return f"{field}: {text}" if field else text

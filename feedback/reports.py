@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
+from app.errors import BuyerError
 from app.models import Order, log_order
 from delivery.queues import enqueue
 from feedback.models import REPORT_REASONS, CodeReport
@@ -17,7 +18,7 @@ from keystore.models import Code
 TEXT_LIMIT = 1000
 
 
-class ReportError(ValueError):
+class ReportError(BuyerError):
     """The report cannot be taken; the message names the field."""
 
 
@@ -35,22 +36,22 @@ class ReportLine:
 def report_code(session: Session, order_id: int, code_id: int, reason: str, text: str = "") -> int:
     """Record the report and mark the code `reported` in one transaction; the decision is a job."""
     if reason not in REPORT_REASONS:
-        raise ReportError(f"reason: must be one of {', '.join(REPORT_REASONS)}")
+        raise ReportError("reason", "must be one of %(choices)s", choices=", ".join(REPORT_REASONS))
     try:
         text = plain_text("text", text, TEXT_LIMIT)
     except TextError as exc:
-        raise ReportError(str(exc)) from None
+        raise ReportError(exc.field, exc.message, **exc.params) from None
     with write_transaction(session):
         order = session.get(Order, order_id)
         if order is None or order.status != "delivered":
-            raise ReportError("order: only a delivered order's codes can be reported")
+            raise ReportError("order", "only a delivered order's codes can be reported")
         code = session.get(Code, code_id)
         if code is None or code.order_id != order_id:
-            raise ReportError("code: not one of this order's codes")
+            raise ReportError("code", "not one of this order's codes")
         taken = session.execute(update(Code).where(Code.id == code_id, Code.order_id == order_id,
                                                    Code.status == "delivered").values(status="reported")).rowcount
         if not taken:
-            raise ReportError("code: this code was already reported")
+            raise ReportError("code", "this code was already reported")
         report = CodeReport(order_id=order_id, code_id=code_id, product_id=code.product_id, batch_id=code.batch_id,
                             buyer_email=order.email.lower(), reason=reason, text=text)
         session.add(report)

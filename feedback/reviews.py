@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import Actor, audit
 from app.db import utcnow, write_transaction
+from app.errors import BuyerError
 from app.models import Order
 from feedback.models import Review
 from feedback.text import TextError, mask_email, plain_text
@@ -19,7 +20,7 @@ EDITABLE_DAYS = 30
 REVIEWABLE = ("delivered",)
 
 
-class ReviewError(ValueError):
+class ReviewError(BuyerError):
     """The review cannot be taken; the message names the field."""
 
 
@@ -46,18 +47,18 @@ def write_review(session: Session, order_id: int, stars, text: str = "") -> int:
         with write_transaction(session):
             order = session.get(Order, order_id)
             if order is None or order.status not in REVIEWABLE:
-                raise ReviewError("order: only a delivered order can be reviewed")
+                raise ReviewError("order", "only a delivered order can be reviewed")
             review = session.scalar(select(Review).where(Review.order_id == order_id))
             if review is None:
                 review = Review(order_id=order_id, product_id=order.product_id, author=mask_email(order.email))
                 session.add(review)
             elif utcnow() - review.created_at > timedelta(days=EDITABLE_DAYS):
-                raise ReviewError(f"review: can be changed for {EDITABLE_DAYS} days after it was written")
+                raise ReviewError("review", "can be changed for %(days)s days after it was written", days=EDITABLE_DAYS)
             review.stars, review.text, review.updated_at = stars, text, utcnow()
             session.flush()
             return review.id
     except IntegrityError:  # the same order's review, written at the same moment
-        raise ReviewError("review: written twice at once; reload the page") from None
+        raise ReviewError("review", "written twice at once; reload the page") from None
 
 
 def review_of_order(session: Session, order_id: int) -> Review | None:
@@ -76,7 +77,7 @@ def hide_review(session: Session, actor: Actor, review_id: int, reason: str, hid
     """Hide (for fraud, say) with a recorded reason, or show again; the average follows."""
     reason = _clean("reason", reason)
     if hidden and not reason:
-        raise ReviewError("reason: say why the review is hidden (it is kept in the audit log)")
+        raise ReviewError("reason", "say why the review is hidden (it is kept in the audit log)")
     with write_transaction(session):
         moved = session.execute(update(Review).where(Review.id == review_id, Review.hidden.is_(not hidden))
                                 .values(hidden=hidden, hidden_reason=reason if hidden else "")).rowcount
@@ -89,7 +90,7 @@ def reply_to_review(session: Session, actor: Actor, review_id: int, reply: str) 
     reply = _clean("reply", reply)
     with write_transaction(session):
         if not session.execute(update(Review).where(Review.id == review_id).values(reply=reply)).rowcount:
-            raise ReviewError(f"review: there is no review {review_id}")
+            raise ReviewError("review", "there is no review %(id)s", id=review_id)
         audit(session, actor.email, "feedback.review.replied", f"review:{review_id}", detail=reply[:200])
 
 
@@ -99,7 +100,7 @@ def _stars(raw) -> int:
     except (TypeError, ValueError):
         stars = 0
     if not 1 <= stars <= 5:
-        raise ReviewError("stars: a whole number from 1 to 5")
+        raise ReviewError("stars", "a whole number from 1 to 5")
     return stars
 
 
@@ -107,4 +108,4 @@ def _clean(field: str, raw: str) -> str:
     try:
         return plain_text(field, raw, TEXT_LIMIT)
     except TextError as exc:
-        raise ReviewError(str(exc)) from None
+        raise ReviewError(exc.field, exc.message, **exc.params) from None

@@ -4,11 +4,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.errors import BuyerError
+
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t]+")
 
 
-class TextError(ValueError):
+class TextError(BuyerError):
     """The text cannot be taken; the message names the field."""
 
 
@@ -21,7 +23,7 @@ def plain_text(field: str, raw: str | None, limit: int) -> str:
     text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
     text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.replace("\r", "").split("\n")).strip()
     if len(text) > limit:
-        raise TextError(f"{field}: at most {limit} characters ({len(text)} given)")
+        raise TextError(field, "at most %(limit)s characters (%(given)s given)", limit=limit, given=len(text))
     return text
 
 

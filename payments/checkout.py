@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.errors import BuyerError
 from app.db import write_transaction
 from app.models import Order, Product, log_order, new_order_number, order_token, token_digest
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
@@ -16,12 +17,11 @@ MAX_QUANTITY = 10
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 
 
-class CheckoutError(ValueError):
+class CheckoutError(BuyerError):
     """The buyer's input cannot become an order; the message says which field and why."""
 
-    def __init__(self, field: str, message: str, status: int = 422):
-        super().__init__(f"{field}: {message}")
-        self.field = field
+    def __init__(self, field: str, message: str, status: int = 422, **params):
+        super().__init__(field, message, **params)
         self.status = status  # 503 when the provider, not the buyer, is the problem
 
 
@@ -50,9 +50,10 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
     with write_transaction(session):
         product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
         if product is None:
-            raise CheckoutError("product", f"no product {choice.product_slug!r} for sale")
+            raise CheckoutError("product", "no product %(slug)r for sale", slug=choice.product_slug)
         if not provider.capabilities.accepts(product.currency):
-            raise CheckoutError("method", f"{provider.label} takes only {', '.join(provider.capabilities.currencies)}")
+            raise CheckoutError("method", "%(provider)s takes only %(currencies)s", provider=provider.label,
+                                currencies=", ".join(provider.capabilities.currencies))
         order, token = _new_order(session, product, choice)
         log_order(session, order.id, "shop.order.created", f"{choice.quantity} x {product.slug} via {provider.name}")
         request = CheckoutRequest(
@@ -66,20 +67,21 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
     try:
         start = provider.start_checkout(request)
     except (ProviderUnavailable, ProviderRefused) as exc:
-        raise CheckoutError("method", f"{provider.label} cannot take payments right now ({exc}); "
-                                      "try again or choose another way to pay", status=503) from None
+        raise CheckoutError("method", "%(provider)s cannot take payments right now (%(why)s); try again or "
+                                      "choose another way to pay", status=503, provider=provider.label, why=exc) from None
     return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
 
 
 def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> PaymentProvider:
     if type(choice.quantity) is not int or not 1 <= choice.quantity <= MAX_QUANTITY:  # bool is an int too
-        raise CheckoutError("quantity", f"must be a whole number from 1 to {MAX_QUANTITY}")
+        raise CheckoutError("quantity", "must be a whole number from 1 to %(most)s", most=MAX_QUANTITY)
     if not isinstance(choice.email, str) or len(choice.email) > 254 or not EMAIL.fullmatch(choice.email):
         raise CheckoutError("email", "is not an email address")
     provider = providers.get(choice.method)
     if provider is None:
         offered = ", ".join(sorted(providers)) or "none configured"
-        raise CheckoutError("method", f"{choice.method!r} is not offered (offered: {offered})")
+        raise CheckoutError("method", "%(method)r is not offered (offered: %(offered)s)", method=choice.method,
+                            offered=offered)
     return provider
 
 

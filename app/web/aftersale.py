@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext
 
 from app.extensions import db
+from app.i18n import translated_error
 from app.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
 from app.web.shared import order_for_token
@@ -27,7 +28,7 @@ def report(token: str):
         report_code(db.session, order.order_id, _int(request.form.get("code")), request.form.get("reason", ""),
                     request.form.get("text", ""))
     except ReportError as exc:
-        return _back(token, str(exc), 400)
+        return _back(token, translated_error(exc), 400)
     return _back(token, gettext("Thank you. The code is out of use; a replacement or an answer follows here and by mail."))
 
 
@@ -38,7 +39,7 @@ def review(token: str):
     try:
         write_review(db.session, order.order_id, request.form.get("stars"), request.form.get("text", ""))
     except ReviewError as exc:
-        return _back(token, str(exc), 400)
+        return _back(token, translated_error(exc), 400)
     return _back(token, gettext("Thank you for your review."))
 
 

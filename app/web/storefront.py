@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import Blueprint, abort, make_response, redirect, render_template, request
 
 from app.extensions import db
-from app.i18n import current_language
+from app.i18n import current_language, translated_error
 from app.web.catalog import product_cards
 from app.web.csrf import check_csrf
 from app.web.shared import offered_methods, order_for_token, settings
@@ -49,7 +49,8 @@ def checkout():
                                 form.get("method", ""), current_language())
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
-        return _product_page(slug, error=str(exc), form=form, status=400)
+        status = 400 if exc.status == 422 else exc.status  # 503: the provider, not the buyer, failed
+        return _product_page(slug, error=translated_error(exc), form=form, status=status)
     return redirect(placed.payment.redirect_url, code=303)
 
 
@@ -82,4 +83,4 @@ def _quantity(raw: str) -> int:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise CheckoutError("quantity", f"{raw!r} is not a whole number") from None
+        raise CheckoutError("quantity", "%(raw)r is not a whole number", raw=raw) from None

@@ -6,7 +6,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.i18n import current_language
+from app.i18n import current_language, translated_error
 from app.models import Product
 from app.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
@@ -70,7 +70,7 @@ def reply(token: str):
                      _image())
         flash(gettext("Sent. We answer here and by mail."))
     except (SupportError, attachments.AttachmentError) as exc:
-        flash(gettext("Not sent: %(reason)s", reason=exc))
+        flash(gettext("Not sent: %(reason)s", reason=translated_error(exc)))
     return redirect(url_for("support.conversation", token=token), code=303)
 
 
@@ -83,7 +83,7 @@ def rating(token: str):
         rate(db.session, conversation_id, request.form.get("score"), request.form.get("comment", ""))
         flash(gettext("Thank you for rating us."))
     except SupportError as exc:
-        flash(str(exc))
+        flash(translated_error(exc))
     return redirect(url_for("support.conversation", token=token), code=303)
 
 
@@ -103,7 +103,7 @@ def _open(opening: Opening, again):
     try:
         opened = open_conversation(db.session, settings().support_deadline_hours, opening, _image())
     except (SupportError, attachments.AttachmentError) as exc:
-        return again(str(exc)), 400
+        return again(translated_error(exc)), 400
     flash(gettext("Conversation %(number)s is open; we sent its link to %(email)s.", number=opened.number,
                   email=opening.email))
     return redirect(url_for("support.conversation", token=conversation_token(opened.number)), code=303)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from app.errors import BuyerError
+
 from feedback.support.models import Attachment
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -12,7 +14,7 @@ SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg
               (b"GIF89a", "image/gif"))
 
 
-class AttachmentError(ValueError):
+class AttachmentError(BuyerError):
     pass
 
 
@@ -27,9 +29,10 @@ def checked_upload(filename: str, data: bytes) -> Upload | None:
     if not data:
         return None
     if len(data) > MAX_BYTES:
-        raise AttachmentError(f"attachment: at most {MAX_BYTES // (1024 * 1024)} MB ({len(data) // 1024} KB given)")
+        raise AttachmentError("attachment", "at most %(mb)s MB (%(kb)s KB given)", mb=MAX_BYTES // (1024 * 1024),
+                              kb=len(data) // 1024)
     if content_type(data) is None:
-        raise AttachmentError("attachment: a PNG, JPEG or GIF image")
+        raise AttachmentError("attachment", "a PNG, JPEG or GIF image")
     return Upload((filename or "image").rsplit("/", 1)[-1][:200], data)
 
 

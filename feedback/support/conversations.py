@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow, write_transaction
+from app.errors import BuyerError
 from app.models import NUMBER_ALPHABET, secret_link_token, token_digest
 from feedback.support.attachments import Upload, attach
 from feedback.support.models import TOPICS, Conversation, Message
@@ -21,7 +22,7 @@ BODY_LIMIT = 5000
 TOKEN_MAX_LENGTH = 64
 
 
-class SupportError(ValueError):
+class SupportError(BuyerError):
     """The message cannot be taken; the text names the field."""
 
 
@@ -50,7 +51,7 @@ def open_conversation(session: Session, deadlines: dict[str, int], opening: Open
                       upload: Upload | None = None, now: datetime | None = None) -> Opened:
     now, body, email = now or utcnow(), clean_body(opening.body), _email(opening.email)
     if opening.topic not in TOPICS:
-        raise SupportError(f"topic: must be one of {', '.join(TOPICS)}")
+        raise SupportError("topic", "must be one of %(choices)s", choices=", ".join(TOPICS))
     kind, number = TOPICS[opening.topic], "C-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
     token, due = conversation_token(number), now + timedelta(hours=deadlines[kind])
     with write_transaction(session):
@@ -115,7 +116,7 @@ def add_message(session: Session, conversation_id: int, kind: str, author: str, 
 def clean_body(raw: str) -> str:
     body = _short("message", raw, BODY_LIMIT)
     if not body:
-        raise SupportError("message: write what you need (it cannot be empty)")
+        raise SupportError("message", "write what you need (it cannot be empty)")
     return body
 
 
@@ -123,11 +124,11 @@ def _short(field: str, raw: str, limit: int) -> str:
     try:
         return plain_text(field, raw, limit)
     except TextError as exc:
-        raise SupportError(str(exc)) from None
+        raise SupportError(exc.field, exc.message, **exc.params) from None
 
 
 def _email(raw: str) -> str:
     email = (raw or "").strip().lower()
     if not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+", email) or len(email) > 254:
-        raise SupportError("email: an address we can answer to, like you@example.com")
+        raise SupportError("email", "an address we can answer to, like you@example.com")
     return email

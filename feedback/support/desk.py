@@ -82,5 +82,5 @@ def assign(session: Session, actor: Actor, conversation_id: int, assignee: str) 
 def _conversation(session: Session, conversation_id: int) -> Conversation:
     conversation = session.get(Conversation, conversation_id)
     if conversation is None:
-        raise SupportError(f"conversation: there is no conversation {conversation_id}")
+        raise SupportError("conversation", "there is no conversation %(id)s", id=conversation_id)
     return conversation

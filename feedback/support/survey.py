@@ -12,16 +12,19 @@ from feedback.text import TextError, plain_text
 
 def rate(session: Session, conversation_id: int, score, comment: str = "") -> None:
     try:
-        score = int(score)
         comment = plain_text("comment", comment, 2000)
-    except (TypeError, ValueError, TextError) as exc:
-        raise SupportError(str(exc) if isinstance(exc, TextError) else "score: a whole number from 1 to 5") from None
+    except TextError as exc:
+        raise SupportError(exc.field, exc.message, **exc.params) from None
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        score = 0
     if not 1 <= score <= 5:
-        raise SupportError("score: a whole number from 1 to 5")
+        raise SupportError("score", "a whole number from 1 to 5")
     try:
         with write_transaction(session):
             if session.get(Conversation, conversation_id).status != "resolved":
-                raise SupportError("rating: possible once the conversation is resolved")
+                raise SupportError("rating", "possible once the conversation is resolved")
             session.add(Rating(conversation_id=conversation_id, score=score, comment=comment))
     except IntegrityError:
-        raise SupportError("rating: this conversation was rated already; thank you") from None
+        raise SupportError("rating", "this conversation was rated already; thank you") from None

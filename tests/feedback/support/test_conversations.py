@@ -22,9 +22,10 @@ def test_a_pre_sale_question_needs_an_email_and_opens_a_conversation_in_the_buye
     make_product(app, "card")
     assert "Ask a question about Card" in client.get("/p/card").get_data(as_text=True)
     refused = _ask(client, email="not an address")
-    assert refused.status_code == 400 and "email: an address we can answer to" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "E-Mail: eine Adresse, an die wir antworten können" in refused.get_data(
+        as_text=True)  # in the buyer's language
     empty = _ask(client, message="  ")
-    assert empty.status_code == 400 and "message: write what you need" in empty.get_data(as_text=True)
+    assert empty.status_code == 400 and "Nachricht: schreiben Sie, was Sie brauchen" in empty.get_data(as_text=True)
     assert _ask(client).status_code == 303
     with app.app_context():
         c = db.session.scalar(select(Conversation))
@@ -50,9 +51,9 @@ def test_another_conversations_link_or_a_truncated_one_is_404(app, client):
 def test_attachments_are_small_images_only(app, client):
     make_product(app, "card")
     too_big = _ask(client, image=(io.BytesIO(PNG + b"\x00" * (2 * 1024 * 1024)), "big.png"))
-    assert too_big.status_code == 400 and "at most 2 MB" in too_big.get_data(as_text=True)
+    assert too_big.status_code == 400 and "höchstens 2 MB" in too_big.get_data(as_text=True)
     script = _ask(client, image=(io.BytesIO(b"<svg onload=alert(1)>"), "x.png"))
-    assert script.status_code == 400 and "a PNG, JPEG or GIF image" in script.get_data(as_text=True)
+    assert script.status_code == 400 and "ein PNG-, JPEG- oder GIF-Bild" in script.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Conversation.id)) is None  # nothing half-stored
         db.session.remove()
