@@ -31,8 +31,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["keyshop.redis"] = connect_redis(settings)
     _register_blueprints(app)
     from app.i18n import init_i18n
+    from app.web.security import secure
 
     init_i18n(app, settings.instance)
+    secure(app, settings.base_url, settings.proxy_hops)
     return app
 
 
@@ -43,7 +45,8 @@ def _register_blueprints(app: Flask) -> None:
 
     from app.web.csrf import csrf_token
 
-    for module in (storefront, aftersale, support, lookup, api, api_stock, webhooks, payment_return, sandbox, health, admin):
+    for module in (storefront, aftersale, support, lookup, api, api_stock, webhooks, payment_return, sandbox, health,
+                   admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -41,7 +41,8 @@ def daily_series(session: Session, days: int = 14) -> list[Series]:
     return [Series("Orders paid", _points(labels, orders)),
             Series(f"Sales ({currency})", _points(labels, {d: v / 10 ** exponent(currency) for d, v in sales.items()}),
                    currency),
-            Series("Paid to delivered, median", _points(labels, {d: statistics.median(w) for d, w in waits.items()}), "s")]
+            Series("Paid to delivered, median",
+                   _points(labels, {d: statistics.median(w) for d, w in waits.items()}), "s")]
 
 
 def _points(labels: list[date], values) -> list[tuple[str, float]]:

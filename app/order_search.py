@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from app.csv_cells import safe_cell
 from app.models import ORDER_STATES, Order
 from app.money import to_major
 
@@ -48,14 +49,12 @@ def orders_csv(session: Session, wanted: OrderFilter) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for order in session.scalars(select(Order).where(*wanted.where()).order_by(Order.id)):
-        writer.writerow([_cell(value) for value in (
+        writer.writerow([safe_cell(value) for value in (
             order.number, order.created_at.isoformat(), order.status, order.product.name, order.quantity,
             to_major(order.amount_minor, order.currency), order.currency, order.email, order.method,
-            order.paid_at.isoformat() if order.paid_at else "", order.delivered_at.isoformat() if order.delivered_at else "",
-            order.locale)])
+            _iso(order.paid_at), _iso(order.delivered_at), order.locale)])
     return out.getvalue()
 
 
-def _cell(value) -> str:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _iso(moment) -> str:
+    return moment.isoformat() if moment else ""

@@ -15,16 +15,29 @@ def allow(name: str, subject: str, limit: int, per_seconds: int) -> bool:
     Redis unreachable: allowed, and said in the log. Limits keep abuse slow; they are not what
     keeps a code safe (the order token is), and buyers must not lose the page when Redis is down.
     """
+    return count(name, subject, per_seconds) <= limit
+
+
+def count(name: str, subject: str, per_seconds: int) -> int:
+    """Add one to the window's count and return it (0 when Redis cannot be reached)."""
     key = f"keyshop:limit:{name}:{subject}"
     try:
         pipe = current_app.extensions["keyshop.redis"].pipeline()
         pipe.incr(key)
         pipe.expire(key, per_seconds, nx=True)
-        count, _ = pipe.execute()
+        counted, _ = pipe.execute()
     except RedisError as exc:
         log.warning("rate limit %s not counted: %s", name, type(exc).__name__)
-        return True
-    return count <= limit
+        return 0
+    return counted
+
+
+def counted(name: str, subject: str) -> int:
+    """The window's count so far, without adding to it."""
+    try:
+        return int(current_app.extensions["keyshop.redis"].get(f"keyshop:limit:{name}:{subject}") or 0)
+    except RedisError:
+        return 0
 
 
 def client_address() -> str:

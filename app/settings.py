@@ -26,6 +26,8 @@ class Settings:
     sandbox_enabled: bool
     sweep_after_seconds: int
     backorder_refund_after_seconds: int = 72 * 3600
+    # How many reverse proxies stand in front (their X-Forwarded-* headers are believed); 0: none.
+    proxy_hops: int = 0
     # Hours to the first staff reply, per conversation kind (presale, problem, service).
     support_deadline_hours: dict[str, int] = field(default_factory=lambda: dict(SUPPORT_DEADLINES))
     providers: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -47,6 +49,7 @@ class Settings:
             sweep_after_seconds=_int(env, "KEYSHOP_SWEEP_AFTER", 30),
             backorder_refund_after_seconds=_int(env, "KEYSHOP_BACKORDER_REFUND_AFTER", 72 * 3600),
             support_deadline_hours=_deadlines(env, "KEYSHOP_SUPPORT_DEADLINES"),
+            proxy_hops=_count(env, "KEYSHOP_PROXY_HOPS"),
             providers=_providers(env),
         )
 
@@ -93,6 +96,14 @@ def _deadlines(env, name: str) -> dict[str, int]:
             raise SettingsError(f"{name}: {kind.strip()!r} is not a kind (presale, problem, service)")
         deadlines[kind.strip()] = _int({name: hours.strip()}, name, 48)
     return deadlines
+
+
+def _count(env, name: str) -> int:
+    """A whole number, 0 when unset."""
+    value = env.get(name) or "0"
+    if not value.isdigit():
+        raise SettingsError(f"{name}: expected a whole number (0 or more), got {value!r}")
+    return int(value)
 
 
 def _int(env, name: str, default: int) -> int:

@@ -48,7 +48,8 @@ def hold_reason(session: Session, report: CodeReport) -> str:
     since = utcnow() - timedelta(days=REPLACEMENT_WINDOW_DAYS)
     recent = _replacements(session, CodeReport.buyer_email == report.buyer_email, CodeReport.created_at >= since)
     if recent >= product.replacement_limit:
-        return f"the buyer had {recent} replacement(s) in {REPLACEMENT_WINDOW_DAYS} days (limit {product.replacement_limit})"
+        return (f"the buyer had {recent} replacement(s) in {REPLACEMENT_WINDOW_DAYS} days "
+                f"(limit {product.replacement_limit})")
     rejected = rejections(session, report.buyer_email)
     if rejected >= FLAG_AFTER_REJECTIONS:
         return f"the buyer's reports were rejected {rejected} times"

@@ -30,7 +30,8 @@ def set_report_policy(session: Session, actor: Actor, product_id: int, policy: s
 
 def set_complaint_threshold(session: Session, actor: Actor, batch_id: int, percent, minimum) -> None:
     require_owner(actor, "change a complaint threshold")
-    percent, minimum = _whole("complaint_threshold_pct", percent, 1, 100), _whole("complaint_min_reports", minimum, 1, 10**6)
+    percent = _whole("complaint_threshold_pct", percent, 1, 100)
+    minimum = _whole("complaint_min_reports", minimum, 1, 10**6)
     with write_transaction(session):
         session.execute(update(Batch).where(Batch.id == batch_id)
                         .values(complaint_threshold_pct=percent, complaint_min_reports=minimum))

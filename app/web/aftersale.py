@@ -29,7 +29,8 @@ def report(token: str):
                     request.form.get("text", ""))
     except ReportError as exc:
         return _back(token, translated_error(exc), 400)
-    return _back(token, gettext("Thank you. The code is out of use; a replacement or an answer follows here and by mail."))
+    return _back(token, gettext("Thank you. The code is out of use; a replacement or an answer follows here and by "
+                                "mail."))
 
 
 @bp.post("/o/<token>/review")

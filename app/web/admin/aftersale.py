@@ -82,7 +82,8 @@ def report_policy(product_id: int):
 def complaint_threshold(batch_id: int):
     form = request.form
     try:
-        settings.set_complaint_threshold(db.session, g.actor, batch_id, form.get("percent", ""), form.get("minimum", ""))
+        settings.set_complaint_threshold(db.session, g.actor, batch_id, form.get("percent", ""),
+                                         form.get("minimum", ""))
         flash(f"Batch {batch_id}: complaint threshold saved.")
     except settings.SettingError as exc:
         flash(f"Not saved: {exc}")

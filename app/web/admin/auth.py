@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.dashboard import daily_series
 from app.extensions import db
+from app.rate_limit import client_address, count, counted
 from app.models import Order
 from app.money import format_money
 from app.staff import StaffError, authenticate, create_first_owner, has_staff
@@ -23,13 +24,29 @@ def login():
     if not has_staff(db.session):
         return redirect(url_for("admin.setup"))
     if request.method == "POST":
-        staff = authenticate(db.session, request.form.get("email", ""), request.form.get("password", ""))
+        email, address = request.form.get("email", "").strip().lower(), client_address()
+        if _throttled(email, address):
+            return render_template("admin/login.html", error=THROTTLED), 429
+        staff = authenticate(db.session, email, request.form.get("password", ""))
         if staff is not None:
             session.clear()  # a fresh session at sign-in: nothing from before carries over
             session["staff_id"] = staff.id
             return redirect(_safe_next(request.args.get("next")))
+        count("login-fail-address", address, FAIL_WINDOW)
+        count("login-fail", f"{email}|{address}", FAIL_WINDOW)
         error = "Wrong email or password."
     return render_template("admin/login.html", error=error), 401 if error else 200
+
+
+# Failures are counted per address, and per account *from that address*: an attacker elsewhere can
+# slow themselves down, but can never lock the owner out of the owner's own machine.
+FAIL_WINDOW, FAILS_PER_ADDRESS, FAILS_PER_ACCOUNT = 900, 30, 5
+THROTTLED = "Too many failed sign-ins from here. Wait 15 minutes, or sign in from your usual device."
+
+
+def _throttled(email: str, address: str) -> bool:
+    return (counted("login-fail-address", address) >= FAILS_PER_ADDRESS
+            or counted("login-fail", f"{email}|{address}") >= FAILS_PER_ACCOUNT)
 
 
 @bp.route("/setup", methods=["GET", "POST"])

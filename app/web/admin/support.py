@@ -35,10 +35,7 @@ def conversation_page(number: str):
     messages = db.session.scalars(select(Message).where(Message.conversation_id == conversation.id)
                                   .order_by(Message.id)).all()
     order = db.session.get(Order, conversation.order_id) if conversation.order_id else None
-    context = {"order": order, "refunds": refunds_of(db.session, order.id) if order else [],
-               "payments": db.session.scalars(select(Payment).where(Payment.order_id == order.id)).all() if order else [],
-               "reports": db.session.scalars(select(CodeReport).where(CodeReport.order_id == order.id)).all()
-               if order else []}
+    context = _order_context(order)
     templates = [(t, fill(db.session, t.body, conversation)) for t in templates_for(db.session, conversation.locale)]
     staff = db.session.scalars(select(Staff.email).where(Staff.active).order_by(Staff.email)).all()
     return render_template("admin/conversation.html", c=conversation, messages=messages, templates=templates,
@@ -86,6 +83,15 @@ def reply_templates():
 def support_metrics_page():
     return render_template("admin/support_metrics.html",
                            windows=[support_metrics(db.session, days) for days in WINDOWS])
+
+
+def _order_context(order: Order | None) -> dict:
+    """What the agent sees beside the thread: the order, its payments, refunds and code reports."""
+    if order is None:
+        return {"order": None, "payments": [], "refunds": [], "reports": []}
+    return {"order": order, "refunds": refunds_of(db.session, order.id),
+            "payments": db.session.scalars(select(Payment).where(Payment.order_id == order.id)).all(),
+            "reports": db.session.scalars(select(CodeReport).where(CodeReport.order_id == order.id)).all()}
 
 
 def _by_number(number: str) -> Conversation:
