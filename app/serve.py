@@ -12,6 +12,7 @@ import click
 from app.settings import Settings
 
 WATCH_EVERY_SECONDS = 2
+STOP_SECONDS = 10
 
 
 class Stack:
@@ -74,14 +75,18 @@ class Stack:
                     raise SystemExit(f"keyshop: a child process exited with status {child.returncode}")
 
     def _stop(self) -> None:
+        """Ask every child to stop, give them STOP_SECONDS together (not each), then kill the rest."""
         for child in self.children:
             if child.poll() is None:
                 child.terminate()
+        deadline = time.monotonic() + STOP_SECONDS
         for child in self.children:
             try:
-                child.wait(timeout=10)
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                click.echo(f"keyshop: pid {child.pid} did not stop in {STOP_SECONDS} s; killed", err=True)
                 child.kill()
+                child.wait()
 
 
 def _interrupt(_signum, _frame):
