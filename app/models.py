@@ -56,6 +56,8 @@ class Product(db.Model):
     report_policy: Mapped[str] = mapped_column(String(8), default="replace", server_default="replace")
     # At most this many automatic replacements per buyer (email) over REPLACEMENT_WINDOW_DAYS.
     replacement_limit: Mapped[int] = mapped_column(default=3, server_default="3")
+    # How many of it one buyer (email) may order in 24 hours; 0: no limit.
+    daily_limit_per_buyer: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (CheckConstraint("price_minor >= 0", name="price_not_negative"),)

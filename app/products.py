@@ -94,3 +94,15 @@ def set_instructions(session: Session, actor, product_id: int, text: str) -> Non
     with write_transaction(session):
         session.execute(update(Product).where(Product.id == product_id).values(instructions=text))
         audit(session, actor.email, "shop.product.instructions", f"product:{product_id}", detail=text[:200])
+
+
+def set_daily_limit(session: Session, actor, product_id: int, raw: str) -> None:
+    """How many of the product one buyer may order in 24 hours (0: no limit)."""
+    from app.audit import audit, require_owner
+
+    require_owner(actor, "set purchase limits")
+    if not str(raw).strip().isdigit():
+        raise ProductError("daily_limit_per_buyer: a whole number, 0 for no limit")
+    with write_transaction(session):
+        session.execute(update(Product).where(Product.id == product_id).values(daily_limit_per_buyer=int(raw)))
+        audit(session, actor.email, "shop.product.daily_limit", f"product:{product_id}", detail=str(int(raw)))

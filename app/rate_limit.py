@@ -7,6 +7,7 @@ from flask import current_app, request
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+CHECKOUTS_PER_HOUR = 30  # per address, the storefront's form and the JSON API together
 
 
 def allow(name: str, subject: str, limit: int, per_seconds: int) -> bool:

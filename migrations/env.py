@@ -14,6 +14,8 @@ import feedback.models  # noqa: F401,E402
 import feedback.support.models  # noqa: F401,E402
 import app.staff  # noqa: F401,E402
 import app.audit  # noqa: F401,E402
+import app.abuse  # noqa: F401,E402
+import app.shop_settings  # noqa: F401,E402
 import app.api_tokens  # noqa: F401,E402
 
 # this is the Alembic Config object, which provides

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.abuse import is_blocked
+from app.db import utcnow, write_transaction
 from app.errors import BuyerError
-from app.db import write_transaction
 from app.models import Order, Product, log_order, new_order_number, order_token, token_digest
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
 
@@ -32,6 +34,7 @@ class CheckoutChoice:
     email: str
     method: str
     locale: str = "en"
+    address: str = ""  # the buyer's IP address, for the blocklist
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
         product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
         if product is None:
             raise CheckoutError("product", "no product %(slug)r for sale", slug=choice.product_slug)
+        _refuse_abuse(session, product, choice)
         if not provider.capabilities.accepts(product.currency):
             raise CheckoutError("method", "%(provider)s takes only %(currencies)s", provider=provider.label,
                                 currencies=", ".join(provider.capabilities.currencies))
@@ -70,6 +74,21 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
         raise CheckoutError("method", "%(provider)s cannot take payments right now (%(why)s); try again or "
                                       "choose another way to pay", status=503, provider=provider.label, why=exc) from None
     return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
+
+
+def _refuse_abuse(session: Session, product: Product, choice: CheckoutChoice) -> None:
+    """The blocklist, and the product's daily limit per buyer (orders that did not fail, 24 hours)."""
+    if is_blocked(session, choice.email, choice.address):
+        raise CheckoutError("email", "this shop does not take orders from you; contact support if this is a mistake",
+                            status=403)
+    if product.daily_limit_per_buyer:
+        since = utcnow() - timedelta(days=1)
+        bought = session.scalar(select(func.coalesce(func.sum(Order.quantity), 0)).where(
+            Order.product_id == product.id, func.lower(Order.email) == choice.email.strip().lower(),
+            Order.created_at >= since, Order.status != "failed"))
+        if bought + choice.quantity > product.daily_limit_per_buyer:
+            raise CheckoutError("quantity", "at most %(limit)s of this product per buyer a day (%(bought)s ordered)",
+                                limit=product.daily_limit_per_buyer, bought=bought)
 
 
 def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> PaymentProvider:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.audit import Actor, audit
 from app.db import utcnow, write_transaction
+from app.shop_settings import setting
 from app.models import ORDER_STATES, log_order, move_order
 from payments.base import PaymentProvider, ProviderRefused, RefundRequest
 from payments.models import Payment, Refund
@@ -46,6 +47,9 @@ def _new_refund(session, actor: Actor, order_id: int, amount_minor: int, key: st
     refundable = payment.amount_minor - refunded_amount(session, payment.id)
     if type(amount_minor) is not int or not 0 < amount_minor <= refundable:
         raise RefundError(f"amount: must be a whole number of minor units from 1 to {refundable}")
+    limit = int(setting(session, "agent_refund_limit_minor"))
+    if not actor.is_owner and amount_minor > limit:
+        raise RefundError(f"amount: an agent refunds at most {limit} minor units; ask an owner for more")
     refund = Refund(order_id=order_id, payment_id=payment.id, amount_minor=amount_minor, currency=payment.currency,
                     idempotency_key=key, reason=reason, requested_by=actor.email)
     session.add(refund)

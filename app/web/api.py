@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from app.extensions import db
+from app.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.shared import order_for_token, settings
 from delivery.mail_text import language_of
@@ -23,10 +24,13 @@ def create_order():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         return _error(400, "body", "expected a JSON object")
+    if not allow("checkout", f"ip:{client_address()}", CHECKOUTS_PER_HOUR, 3600):
+        return _error(429, "rate", "too many orders from this address; try again later")
     try:
         choice = CheckoutChoice(str(data.get("product", "")), data.get("quantity", 1), data.get("email", ""),
                                 str(data.get("method", "")),
-                                language_of(str(data.get("locale") or request.accept_languages.best or "")))
+                                language_of(str(data.get("locale") or request.accept_languages.best or "")),
+                                client_address())
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
         return _error(exc.status, exc.field, str(exc))

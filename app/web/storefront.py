@@ -7,6 +7,7 @@ from flask import Blueprint, abort, make_response, redirect, render_template, re
 
 from app.extensions import db
 from app.i18n import current_language, translated_error
+from app.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.csrf import check_csrf
 from app.web.shared import offered_methods, order_for_token, settings
@@ -45,8 +46,10 @@ def checkout():
     form = request.form
     slug = form.get("product", "")
     try:
+        if not allow("checkout", f"ip:{client_address()}", CHECKOUTS_PER_HOUR, 3600):
+            abort(429)
         choice = CheckoutChoice(slug, _quantity(form.get("quantity", "1")), form.get("email", "").strip(),
-                                form.get("method", ""), current_language())
+                                form.get("method", ""), current_language(), client_address())
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
         status = 400 if exc.status == 422 else exc.status  # 503: the provider, not the buyer, failed

@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -62,9 +63,11 @@ def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
     env = {**os.environ, "KEYSHOP_INSTANCE": str(instance), "PYTHONUNBUFFERED": "1"}
     serve = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    rest: list[str] = []
     try:
         _wait_for_line(serve, rf"keyshop is running: http://127\.0\.0\.1:{port}/")
         assert "password" in _wait_for_line(serve, r"admin: ")
+        rest = _drain(serve)  # serve and its children keep writing; a full pipe would block them
         base = f"http://127.0.0.1:{port}"
         _wait_until_healthy(base)
         products = requests.get(f"{base}/api/v1/products", timeout=5).json()["products"]
@@ -82,12 +85,22 @@ def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
         assert embedded, "serve started no embedded Redis although none was configured"
     finally:
         serve.send_signal(signal.SIGINT)
-        serve.wait(timeout=30)
+        try:
+            serve.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("serve did not stop on Ctrl-C; its last output:\n" + "".join(rest[-40:])) from None
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline and _alive(children + embedded):
         time.sleep(0.2)
     assert not _alive(children), "a child of serve outlived it"
     assert not _alive(embedded), "the embedded Redis outlived serve"
+
+
+def _drain(process) -> list[str]:
+    """Read the rest of the output in the background, kept for a failure message."""
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True).start()
+    return lines
 
 
 def _wait_until_healthy(base: str) -> None:

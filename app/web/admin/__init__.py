@@ -44,4 +44,5 @@ def owner_required(view):
     return wrapped
 
 
-from app.web.admin import aftersale, audit_log, auth, orders, stock, support  # noqa: E402,F401  (routes register on bp)
+from app.web.admin import (abuse, aftersale, audit_log, auth, orders, stock,  # noqa: E402,F401  (routes register)
+                           support)

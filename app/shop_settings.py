@@ -1,0 +1,36 @@
+"""Settings the owner changes from the admin, kept in the database (not the environment)."""
+from __future__ import annotations
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.audit import Actor, audit, require_owner
+from app.db import write_transaction
+from app.extensions import db
+
+DEFAULTS = {"agent_refund_limit_minor": "5000"}  # an agent refunds at most this much per refund
+
+
+class ShopSetting(db.Model):
+    __tablename__ = "shop_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+def setting(session: Session, key: str) -> str:
+    row = session.get(ShopSetting, key)
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def change_setting(session: Session, actor: Actor, key: str, value: str) -> None:
+    require_owner(actor, "change the shop's settings")
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    with write_transaction(session):
+        row = session.get(ShopSetting, key)
+        if row is None:
+            session.add(ShopSetting(key=key, value=value))
+        else:
+            row.value = value
+        audit(session, actor.email, "shop.setting.changed", key, detail=value)

@@ -1,0 +1,54 @@
+"""Owners' guards against abuse: the blocklist, purchase limits, and agents' refund limit."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from app.abuse import KINDS, Block, BlockError, add_block, remove_block
+from app.extensions import db
+from app.products import ProductError, set_daily_limit
+from app.shop_settings import change_setting, setting
+from app.web.admin import bp, owner_required
+
+
+@bp.route("/blocks", methods=["GET", "POST"])
+@owner_required
+def blocks():
+    if request.method == "POST":
+        try:
+            add_block(db.session, g.actor, request.form.get("kind", ""), request.form.get("value", ""),
+                      request.form.get("reason", ""))
+        except BlockError as exc:
+            flash(f"Not blocked: {exc}")
+        return redirect(url_for("admin.blocks"))
+    rows = db.session.scalars(select(Block).order_by(Block.id.desc())).all()
+    return render_template("admin/blocks.html", rows=rows, kinds=KINDS,
+                           refund_limit=setting(db.session, "agent_refund_limit_minor"))
+
+
+@bp.post("/blocks/<int:block_id>/remove")
+@owner_required
+def unblock(block_id: int):
+    remove_block(db.session, g.actor, block_id)
+    return redirect(url_for("admin.blocks"))
+
+
+@bp.post("/settings/agent-refund-limit")
+@owner_required
+def agent_refund_limit():
+    raw = request.form.get("limit", "").strip()
+    if raw.isdigit():
+        change_setting(db.session, g.actor, "agent_refund_limit_minor", raw)
+    else:
+        flash("Not saved: limit: a whole number of minor units (cents), 0 to let agents refund nothing")
+    return redirect(url_for("admin.blocks"))
+
+
+@bp.post("/products/<int:product_id>/daily-limit")
+@owner_required
+def daily_limit(product_id: int):
+    try:
+        set_daily_limit(db.session, g.actor, product_id, request.form.get("limit", ""))
+    except ProductError as exc:
+        flash(f"Not saved: {exc}")
+    return redirect(url_for("admin.product", product_id=product_id))
