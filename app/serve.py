@@ -34,6 +34,9 @@ class Stack:
         self.children.append(subprocess.Popen(web, env=env))
         self.children.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env))
         self._announce(app)
+        # SIGINT explicitly too: a shell that starts a command in the background hands it SIGINT
+        # ignored, and Python then never raises KeyboardInterrupt (found by a CI run started with &).
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             self._watch(app)
