@@ -32,6 +32,8 @@ class Staff(db.Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised by "sign out everywhere": a session signed in under an older epoch is no longer valid.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -75,3 +77,15 @@ def create_first_owner(session: Session, email: str, password: str) -> int:
             session.execute(delete(Staff).where(Staff.id == staff_id))
             raise StaffError("setup: the shop already has an account; sign in instead")
     return staff_id
+
+
+def sign_out_everywhere(session: Session, staff_id: int) -> None:
+    """Every session of this account ends, on every device (a conditional increment, no read first)."""
+    from sqlalchemy import update
+
+    from app.audit import audit
+
+    with write_transaction(session):
+        session.execute(update(Staff).where(Staff.id == staff_id).values(session_epoch=Staff.session_epoch + 1))
+        email = session.scalar(select(Staff.email).where(Staff.id == staff_id))
+        audit(session, email, "app.staff.signed_out_everywhere", f"staff:{staff_id}")

@@ -17,7 +17,7 @@ bp.before_request(check_csrf)
 def staff_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        g.actor = _signed_in_actor(session.get("staff_id"))
+        g.actor = _signed_in_actor(session.get("staff_id"), session.get("staff_epoch", 0))
         if g.actor is None:
             return redirect(url_for("admin.login", next=request.path))
         return view(*args, **kwargs)
@@ -25,10 +25,12 @@ def staff_required(view):
     return wrapped
 
 
-def _signed_in_actor(staff_id) -> Actor | None:
-    """Who is signed in, as a plain value; the read is closed so the view may start a write."""
+def _signed_in_actor(staff_id, epoch: int) -> Actor | None:
+    """Who is signed in, as a plain value; the read is closed so the view may start a write. A
+    session from before "sign out everywhere" (an older epoch) signs no one in."""
     staff = db.session.get(Staff, staff_id) if staff_id else None
-    actor = Actor(staff.email, staff.role) if staff is not None and staff.active else None
+    valid = staff is not None and staff.active and staff.session_epoch == epoch
+    actor = Actor(staff.email, staff.role) if valid else None
     db.session.rollback()
     return actor
 

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.rate_limit import client_address, count, counted
 from app.models import Order
 from app.money import format_money
-from app.staff import StaffError, authenticate, create_first_owner, has_staff
+from app.staff import StaffError, authenticate, create_first_owner, has_staff, sign_out_everywhere
 from app.web.admin import bp, staff_required
 from delivery.models import MailLog
 from feedback.quality import ranking
@@ -30,7 +30,7 @@ def login():
         staff = authenticate(db.session, email, request.form.get("password", ""))
         if staff is not None:
             session.clear()  # a fresh session at sign-in: nothing from before carries over
-            session["staff_id"] = staff.id
+            session["staff_id"], session["staff_epoch"] = staff.id, staff.session_epoch
             return redirect(_safe_next(request.args.get("next")))
         count("login-fail-address", address, FAIL_WINDOW)
         count("login-fail", f"{email}|{address}", FAIL_WINDOW)
@@ -73,6 +73,14 @@ def setup():
 
 @bp.post("/logout")
 def logout():
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@bp.post("/logout-everywhere")
+@staff_required
+def logout_everywhere():
+    sign_out_everywhere(db.session, session["staff_id"])
     session.clear()
     return redirect(url_for("admin.login"))
 

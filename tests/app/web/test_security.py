@@ -98,3 +98,17 @@ def test_owners_read_and_export_the_audit_log_and_agents_cannot(app, client):
         assert db.session.scalar(select(AuditEntry.actor).where(AuditEntry.action == "app.audit.exported")) == \
             "owner@shop.test"
         db.session.remove()
+
+
+def test_signing_out_everywhere_ends_the_other_sessions_too(app, client):
+    with app.app_context():
+        create_staff(db.session, "owner@shop.test", PASSWORD)
+        db.session.remove()
+    laptop, phone = app.test_client(), app.test_client()
+    for device in (laptop, phone):
+        assert _login(device, "owner@shop.test", PASSWORD, "198.51.100.7").status_code == 302
+        assert device.get("/admin/").status_code == 200
+    laptop.post("/admin/logout-everywhere", data={"csrf_token": csrf_from(laptop, "/admin/")})
+    assert phone.get("/admin/").status_code == 302 and laptop.get("/admin/").status_code == 302
+    assert _login(phone, "owner@shop.test", PASSWORD, "198.51.100.7").status_code == 302  # a new sign-in works
+    assert phone.get("/admin/").status_code == 200
