@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.audit import audit, require_owner
 from app.db import write_transaction
 from app.models import Product
 from app.money import format_money, to_minor
@@ -86,8 +87,6 @@ def product_for(session: Session, slug: str) -> Product:
 
 def set_instructions(session: Session, actor, product_id: int, text: str) -> None:
     """How to redeem the product's codes, shown to its buyers beside their codes. Plain text."""
-    from app.audit import audit
-
     text = (text or "").replace("\r", "").strip()
     if len(text) > 5000:
         raise ProductError("instructions: at most 5000 characters")
@@ -98,8 +97,6 @@ def set_instructions(session: Session, actor, product_id: int, text: str) -> Non
 
 def set_daily_limit(session: Session, actor, product_id: int, raw: str) -> None:
     """How many of the product one buyer may order in 24 hours (0: no limit)."""
-    from app.audit import audit, require_owner
-
     require_owner(actor, "set purchase limits")
     if not str(raw).strip().isdigit():
         raise ProductError("daily_limit_per_buyer: a whole number, 0 for no limit")

@@ -6,10 +6,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import String, delete, func, select
+from sqlalchemy import String, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.audit import audit
 from app.db import utcnow, write_transaction
 from app.extensions import db
 
@@ -81,10 +82,6 @@ def create_first_owner(session: Session, email: str, password: str) -> int:
 
 def sign_out_everywhere(session: Session, staff_id: int) -> None:
     """Every session of this account ends, on every device (a conditional increment, no read first)."""
-    from sqlalchemy import update
-
-    from app.audit import audit
-
     with write_transaction(session):
         session.execute(update(Staff).where(Staff.id == staff_id).values(session_epoch=Staff.session_epoch + 1))
         email = session.scalar(select(Staff.email).where(Staff.id == staff_id))

@@ -11,11 +11,12 @@ from app.staff import Staff
 from delivery.mail_content import SENDER
 
 
-def owner_message(session: Session, subject: str, body: str, idstring: str) -> EmailMessage:
+def owner_message(session: Session, subject: str, body: str, idstring: str, also: tuple[str, ...] = ()) -> EmailMessage:
+    """To every active owner, and to `also` (say, a conversation's assignee)."""
     owners = list(session.scalars(select(Staff.email).where(Staff.role == "owner", Staff.active)))
     message = EmailMessage()
     message["From"], message["Subject"] = SENDER, subject
-    message["To"] = ", ".join(owners) or SENDER
+    message["To"] = ", ".join(dict.fromkeys([*also, *owners])) or SENDER
     message["Message-ID"] = make_msgid(idstring=idstring, domain="keyshop.local")
     message.set_content(body)
     return message

@@ -13,7 +13,7 @@ from app.db import utcnow, write_transaction
 from app.errors import BuyerError
 from app.models import Order
 from feedback.models import Review
-from feedback.text import TextError, mask_email, plain_text
+from feedback.text import mask_email, plain_text
 
 TEXT_LIMIT = 2000
 EDITABLE_DAYS = 30
@@ -42,7 +42,7 @@ class Rating:
 
 def write_review(session: Session, order_id: int, stars, text: str = "") -> int:
     """Create the order's review, or change it within EDITABLE_DAYS of writing it."""
-    stars, text = _stars(stars), _clean("text", text)
+    stars, text = _stars(stars), plain_text("text", text, TEXT_LIMIT)
     try:
         with write_transaction(session):
             order = session.get(Order, order_id)
@@ -75,7 +75,7 @@ def product_reviews(session: Session, product_id: int, limit: int = 50) -> tuple
 
 def hide_review(session: Session, actor: Actor, review_id: int, reason: str, hidden: bool = True) -> None:
     """Hide (for fraud, say) with a recorded reason, or show again; the average follows."""
-    reason = _clean("reason", reason)
+    reason = plain_text("reason", reason, TEXT_LIMIT)
     if hidden and not reason:
         raise ReviewError("reason", "say why the review is hidden (it is kept in the audit log)")
     with write_transaction(session):
@@ -87,7 +87,7 @@ def hide_review(session: Session, actor: Actor, review_id: int, reason: str, hid
 
 
 def reply_to_review(session: Session, actor: Actor, review_id: int, reply: str) -> None:
-    reply = _clean("reply", reply)
+    reply = plain_text("reply", reply, TEXT_LIMIT)
     with write_transaction(session):
         if not session.execute(update(Review).where(Review.id == review_id).values(reply=reply)).rowcount:
             raise ReviewError("review", "there is no review %(id)s", id=review_id)
@@ -102,10 +102,3 @@ def _stars(raw) -> int:
     if not 1 <= stars <= 5:
         raise ReviewError("stars", "a whole number from 1 to 5")
     return stars
-
-
-def _clean(field: str, raw: str) -> str:
-    try:
-        return plain_text(field, raw, TEXT_LIMIT)
-    except TextError as exc:
-        raise ReviewError(exc.field, exc.message, **exc.params) from None

@@ -4,14 +4,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
+from app.errors import BuyerError
 from app.extensions import db
 from app.i18n import translated_error
 from app.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
 from app.web.shared import order_for_token
 from app.web.storefront import order_page
-from feedback.reports import ReportError, report_code
-from feedback.reviews import ReviewError, write_review
+from feedback.reports import report_code
+from feedback.reviews import write_review
 from feedback.trust import trust_figures
 
 bp = Blueprint("aftersale", __name__)
@@ -27,7 +28,7 @@ def report(token: str):
     try:
         report_code(db.session, order.order_id, _int(request.form.get("code")), request.form.get("reason", ""),
                     request.form.get("text", ""))
-    except ReportError as exc:
+    except BuyerError as exc:  # ReportError, or the text's own (TextError)
         return _back(token, translated_error(exc), 400)
     return _back(token, gettext("Thank you. The code is out of use; a replacement or an answer follows here and by "
                                 "mail."))
@@ -39,7 +40,7 @@ def review(token: str):
     _limit("review", order.order_id)
     try:
         write_review(db.session, order.order_id, request.form.get("stars"), request.form.get("text", ""))
-    except ReviewError as exc:
+    except BuyerError as exc:
         return _back(token, translated_error(exc), 400)
     return _back(token, gettext("Thank you for your review."))
 

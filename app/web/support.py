@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app.errors import BuyerError
 from app.extensions import db
 from app.i18n import current_language, translated_error
 from app.models import Product
@@ -12,7 +13,7 @@ from app.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
 from app.web.shared import order_for_token, settings
 from feedback.support import attachments
-from feedback.support.conversations import (Opening, SupportError, buyer_messages, buyer_writes, conversation_token,
+from feedback.support.conversations import (Opening, buyer_messages, buyer_writes, conversation_token,
                                             find_conversation, open_conversation)
 from feedback.support.models import TOPICS, Attachment, Message, Rating
 from feedback.support.survey import rate
@@ -69,7 +70,7 @@ def reply(token: str):
         buyer_writes(db.session, settings().support_deadline_hours, conversation_id, request.form.get("message", ""),
                      _image())
         flash(gettext("Sent. We answer here and by mail."))
-    except (SupportError, attachments.AttachmentError) as exc:
+    except BuyerError as exc:  # SupportError, AttachmentError, TextError
         flash(gettext("Not sent: %(reason)s", reason=translated_error(exc)))
     return redirect(url_for("support.conversation", token=token), code=303)
 
@@ -82,7 +83,7 @@ def rating(token: str):
     try:
         rate(db.session, conversation_id, request.form.get("score"), request.form.get("comment", ""))
         flash(gettext("Thank you for rating us."))
-    except SupportError as exc:
+    except BuyerError as exc:
         flash(translated_error(exc))
     return redirect(url_for("support.conversation", token=token), code=303)
 
@@ -102,7 +103,7 @@ def attachment(token: str, attachment_id: int):
 def _open(opening: Opening, again):
     try:
         opened = open_conversation(db.session, settings().support_deadline_hours, opening, _image())
-    except (SupportError, attachments.AttachmentError) as exc:
+    except BuyerError as exc:  # SupportError, AttachmentError, TextError
         return again(translated_error(exc)), 400
     flash(gettext("Conversation %(number)s is open; we sent its link to %(email)s.", number=opened.number,
                   email=opening.email))

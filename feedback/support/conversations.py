@@ -16,7 +16,7 @@ from app.models import NUMBER_ALPHABET, secret_link_token, token_digest
 from feedback.support.attachments import Upload, attach
 from feedback.support.models import TOPICS, Conversation, Message
 from feedback.support.notify import enqueue_support_mail
-from feedback.text import TextError, plain_text
+from feedback.text import plain_text
 
 BODY_LIMIT = 5000
 TOKEN_MAX_LENGTH = 64
@@ -58,7 +58,7 @@ def open_conversation(session: Session, deadlines: dict[str, int], opening: Open
         conversation = Conversation(
             number=number, token_digest=token_digest(token),
             kind=kind, topic=opening.topic, order_id=opening.order_id, product_id=opening.product_id, email=email,
-            name=_short("name", opening.name, 100), locale=opening.locale, created_at=now, first_due_at=due,
+            name=plain_text("name", opening.name, 100), locale=opening.locale, created_at=now, first_due_at=due,
             reply_due_at=due, subject=(opening.subject or body.splitlines()[0])[:200])
         session.add(conversation)
         session.flush()
@@ -114,17 +114,10 @@ def add_message(session: Session, conversation_id: int, kind: str, author: str, 
 
 
 def clean_body(raw: str) -> str:
-    body = _short("message", raw, BODY_LIMIT)
+    body = plain_text("message", raw, BODY_LIMIT)
     if not body:
         raise SupportError("message", "write what you need (it cannot be empty)")
     return body
-
-
-def _short(field: str, raw: str, limit: int) -> str:
-    try:
-        return plain_text(field, raw, limit)
-    except TextError as exc:
-        raise SupportError(exc.field, exc.message, **exc.params) from None
 
 
 def _email(raw: str) -> str:

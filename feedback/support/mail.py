@@ -6,11 +6,10 @@ from email.message import Message as MailMessage
 from html import escape
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.extensions import db
-from app.staff import Staff
 from delivery.mail import send_once
+from delivery.owner_mail import owner_message
 from delivery.mail_content import compose_message
 from feedback.support.conversations import conversation_token
 from feedback.support.models import Conversation, Message
@@ -62,10 +61,9 @@ def _mail(head: tuple[str, str, str], subject: str, paragraphs: list[str], link:
 
 
 def _overdue(session, c: Conversation):
-    owners = list(session.scalars(select(Staff.email).where(Staff.role == "owner", Staff.active)))
-    to = ", ".join(dict.fromkeys(([c.assignee] if c.assignee else []) + owners)) or "no-reply@keyshop.local"
+    """To the assignee and the owners; built now, while the conversation is read."""
     page = f"{current_app.config['KEYSHOP'].base_url}/admin/conversations/{c.number}"
     text = f"Conversation {c.number} ({c.kind}: {c.subject}) is past its deadline and still waits for an answer."
-    subject, number = f"Overdue: {c.number}", c.number
-    return lambda: compose_message(to, "en", f"overdue-{number}", subject, f"{text}\n{page}\n",
-                                   f'<p>{escape(text)}</p><p><a href="{escape(page)}">{escape(page)}</a></p>')
+    message = owner_message(session, f"Overdue: {c.number}", f"{text}\n{page}\n", f"overdue-{c.number}",
+                            also=(c.assignee,) if c.assignee else ())
+    return lambda: message

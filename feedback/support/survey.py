@@ -7,14 +7,11 @@ from sqlalchemy.orm import Session
 from app.db import write_transaction
 from feedback.support.conversations import SupportError
 from feedback.support.models import Conversation, Rating
-from feedback.text import TextError, plain_text
+from feedback.text import plain_text
 
 
 def rate(session: Session, conversation_id: int, score, comment: str = "") -> None:
-    try:
-        comment = plain_text("comment", comment, 2000)
-    except TextError as exc:
-        raise SupportError(exc.field, exc.message, **exc.params) from None
+    comment = plain_text("comment", comment, 2000)
     try:
         score = int(score)
     except (TypeError, ValueError):

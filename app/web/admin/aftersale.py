@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.errors import BuyerError
 from app.extensions import db
 from app.models import Order
 from app.money import to_major, to_minor
@@ -52,7 +53,7 @@ def review_action(review_id: int, action: str):
             reviews.reply_to_review(db.session, g.actor, review_id, request.form.get("reply", ""))
         else:
             reviews.hide_review(db.session, g.actor, review_id, request.form.get("reason", ""), action == "hide")
-    except reviews.ReviewError as exc:
+    except BuyerError as exc:  # ReviewError, or the text's own
         flash(f"Review {review_id} not changed: {exc}")
     return redirect(url_for("admin.review_list"))
 

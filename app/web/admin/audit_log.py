@@ -1,17 +1,14 @@
 """The audit log for owners: every staff action and every decryption, newest first, and as CSV."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, g, render_template, request
+from flask import render_template, request
 from sqlalchemy import func, select
 
-from app.audit import AuditEntry, audit
-from app.db import write_transaction
-from app.csv_cells import safe_cell
+from app.audit import AuditEntry
+from app.csv_cells import csv_text
 from app.extensions import db
 from app.web.admin import bp, owner_required
+from app.web.admin.exports import audited_csv
 
 PAGE_SIZE = 100
 COLUMNS = ("id", "created_at", "actor", "action", "target", "reason", "detail")
@@ -31,16 +28,9 @@ def audit_log():
 @bp.get("/audit.csv")
 @owner_required
 def audit_export():
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for entry in db.session.scalars(select(AuditEntry).where(*_filters()).order_by(AuditEntry.id)):
-        writer.writerow([safe_cell(getattr(entry, column)) for column in COLUMNS])
-    db.session.rollback()
-    with write_transaction(db.session):  # the export is itself an action
-        audit(db.session, g.actor.email, "app.audit.exported", detail=request.query_string.decode()[:200])
-    return Response(out.getvalue(), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=audit.csv", "Cache-Control": "no-store"})
+    entries = db.session.scalars(select(AuditEntry).where(*_filters()).order_by(AuditEntry.id))
+    body = csv_text(COLUMNS, ([getattr(entry, column) for column in COLUMNS] for entry in entries))
+    return audited_csv(body, "audit.csv", "app.audit.exported")
 
 
 def _filters() -> list:

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.audit import audit
-from app.db import write_transaction
 from app.extensions import db
 from app.models import ORDER_STATES, Order
 from app.money import to_minor
 from app.order_search import OrderFilter, order_page, orders_csv
 from app.web.admin import bp, owner_required, staff_required
+from app.web.admin.exports import audited_csv
 from delivery.jobs import mail_refund
 from delivery.models import MailLog
 from delivery.queues import enqueue_fulfilment, enqueue_refund
@@ -34,15 +33,7 @@ def order_list():
 @owner_required
 def orders_export():
     body = orders_csv(db.session, OrderFilter(request.args.get("q", ""), request.args.get("status", "")))
-    db.session.rollback()  # the read is done; the audit entry is its own write
-    audit_export(g.actor)
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=orders.csv", "Cache-Control": "no-store"})
-
-
-def audit_export(actor) -> None:
-    with write_transaction(db.session):
-        audit(db.session, actor.email, "shop.orders.exported", detail=request.query_string.decode()[:200])
+    return audited_csv(body, "orders.csv", "shop.orders.exported")
 
 
 @bp.get("/orders/<number>")

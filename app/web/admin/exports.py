@@ -1,0 +1,16 @@
+"""A staff export is itself an action: audited with its filters, then sent as a CSV download."""
+from __future__ import annotations
+
+from flask import Response, g, request
+
+from app.audit import audit
+from app.db import write_transaction
+from app.extensions import db
+
+
+def audited_csv(body: str, filename: str, action: str) -> Response:
+    db.session.rollback()  # the read is done; the audit entry is its own write
+    with write_transaction(db.session):
+        audit(db.session, g.actor.email, action, detail=request.query_string.decode()[:200])
+    return Response(body, content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
