@@ -30,6 +30,22 @@ def create(email, role):
     click.echo(f"created {role} {email.strip().lower()}; sign in at {app.config['KEYSHOP'].base_url}/admin/")
 
 
+@admin.command("two-factor-off")
+@click.argument("email")
+def two_factor_off(email):
+    """Turn off two-factor for an account whose phone is lost (audited)."""
+    from app.cli import make_app
+    from app.extensions import db
+    from app.two_factor import TwoFactorError, reset
+
+    with make_app().app_context():
+        try:
+            reset(db.session, email)
+        except TwoFactorError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"two-factor is off for {email.strip().lower()}; they sign in with their password and set it up again")
+
+
 def _read_password() -> str:
     if sys.stdin.isatty():
         return click.prompt("password", hide_input=True, confirmation_prompt=True)

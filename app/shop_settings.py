@@ -8,7 +8,10 @@ from app.audit import Actor, audit, require_owner
 from app.db import write_transaction
 from app.extensions import db
 
-DEFAULTS = {"agent_refund_limit_minor": "5000"}  # an agent refunds at most this much per refund
+DEFAULTS = {
+    "agent_refund_limit_minor": "5000",  # an agent refunds at most this much per refund
+    "owners_need_two_factor": "0",  # "1": an owner without two-factor may only enrol until they do
+}
 
 
 class ShopSetting(db.Model):

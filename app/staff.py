@@ -35,6 +35,10 @@ class Staff(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Raised by "sign out everywhere": a session signed in under an older epoch is no longer valid.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-factor (app/two_factor.py): the authenticator's shared secret, and the last step used so
+    # a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

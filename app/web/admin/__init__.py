@@ -8,6 +8,7 @@ from flask import Blueprint, abort, g, redirect, request, session, url_for
 from app.audit import Actor
 from app.extensions import db
 from app.staff import Staff
+from app.two_factor import must_enrol
 from app.web.csrf import check_csrf
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -17,22 +18,30 @@ bp.before_request(check_csrf)
 def staff_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        g.actor = _signed_in_actor(session.get("staff_id"), session.get("staff_epoch", 0))
+        g.actor, must_enrol = _signed_in_actor(session.get("staff_id"), session.get("staff_epoch", 0))
         if g.actor is None:
             return redirect(url_for("admin.login", next=request.path))
+        if must_enrol and request.endpoint not in ENROLMENT:
+            return redirect(url_for("admin.two_factor_page"))
         return view(*args, **kwargs)
 
     return wrapped
 
 
-def _signed_in_actor(staff_id, epoch: int) -> Actor | None:
-    """Who is signed in, as a plain value; the read is closed so the view may start a write. A
-    session from before "sign out everywhere" (an older epoch) signs no one in."""
+# What an owner who must set up two-factor may still reach.
+ENROLMENT = {"admin.two_factor_page", "admin.two_factor_enable", "admin.logout"}
+
+
+def _signed_in_actor(staff_id, epoch: int) -> tuple[Actor | None, bool]:
+    """Who is signed in, as a plain value, and whether they must enrol in two-factor first; the read
+    is closed so the view may start a write. A session from before "sign out everywhere" (an older
+    epoch) signs no one in."""
     staff = db.session.get(Staff, staff_id) if staff_id else None
     valid = staff is not None and staff.active and staff.session_epoch == epoch
     actor = Actor(staff.email, staff.role) if valid else None
+    enrol = valid and must_enrol(db.session, staff)
     db.session.rollback()
-    return actor
+    return actor, enrol
 
 
 def owner_required(view):
@@ -47,4 +56,4 @@ def owner_required(view):
 
 
 from app.web.admin import (abuse, aftersale, audit_log, auth, orders, stock,  # noqa: E402,F401  (routes register)
-                           support)
+                           support, two_factor)

@@ -1,6 +1,8 @@
 """Staff sign-in, and the shop at a glance (stock and recent orders). No code is ever shown here."""
 from __future__ import annotations
 
+import time
+
 from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
@@ -28,10 +30,13 @@ def login():
         if _throttled(email, address):
             return render_template("admin/login.html", error=THROTTLED), 429
         staff = authenticate(db.session, email, request.form.get("password", ""))
+        if staff is not None and staff.totp_secret:
+            session.clear()
+            session["pending_staff_id"], session["pending_since"] = staff.id, time.time()
+            session["pending_next"] = request.args.get("next")
+            return redirect(url_for("admin.login_code"))
         if staff is not None:
-            session.clear()  # a fresh session at sign-in: nothing from before carries over
-            session["staff_id"], session["staff_epoch"] = staff.id, staff.session_epoch
-            return redirect(_safe_next(request.args.get("next")))
+            return begin_session(staff.id, staff.session_epoch, request.args.get("next"))
         count("login-fail-address", address, FAIL_WINDOW)
         count("login-fail", f"{email}|{address}", FAIL_WINDOW)
         error = "Wrong email or password."
@@ -47,6 +52,12 @@ THROTTLED = "Too many failed sign-ins from here. Wait 15 minutes, or sign in fro
 def _throttled(email: str, address: str) -> bool:
     return (counted("login-fail-address", address) >= FAILS_PER_ADDRESS
             or counted("login-fail", f"{email}|{address}") >= FAILS_PER_ACCOUNT)
+
+
+def begin_session(staff_id: int, epoch: int, next_page: str | None):
+    session.clear()  # a fresh session at sign-in: nothing from before carries over
+    session["staff_id"], session["staff_epoch"] = staff_id, epoch
+    return redirect(_safe_next(next_page))
 
 
 @bp.route("/setup", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Order, Product
 from app.products import ProductError, set_instructions
+from app.rate_limit import allow
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.uploads import upload_codes
 from delivery.imports import import_status
@@ -80,6 +81,7 @@ def code_move(code_id: int, move: str):
 @bp.post("/codes/<int:code_id>/reveal")
 @owner_required
 def reveal(code_id: int):
+    _limit_reveals()
     try:
         plaintext = staff_actions.reveal_code(db.session, _keyring(), g.actor, code_id, request.form.get("reason", ""))
     except staff_actions.ActionError as exc:
@@ -90,6 +92,7 @@ def reveal(code_id: int):
 @bp.post("/batches/<int:batch_id>/export")
 @owner_required
 def export(batch_id: int):
+    _limit_reveals()
     try:
         codes = staff_actions.export_unsold(db.session, _keyring(), g.actor, batch_id, request.form.get("reason", ""))
     except staff_actions.ActionError as exc:
@@ -98,6 +101,16 @@ def export(batch_id: int):
     response.headers["Content-Type"] = "text/plain; charset=utf-8"
     response.headers["Content-Disposition"] = f"attachment; filename=batch-{batch_id}-unsold.txt"
     return response
+
+
+# A stolen owner session must not empty the stock in one go: reveals and exports are counted per
+# account, across every web process.
+REVEALS_PER_HOUR = 20
+
+
+def _limit_reveals() -> None:
+    if not allow("reveal", g.actor.email, REVEALS_PER_HOUR, 3600):
+        abort(429, f"reveals: {REVEALS_PER_HOUR} an hour per account; wait, or ask another owner")
 
 
 def _keyring():

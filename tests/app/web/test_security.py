@@ -7,6 +7,8 @@ from sqlalchemy import select
 from app.audit import AuditEntry
 from app.extensions import db
 from app.staff import create_staff
+from app.web.admin.stock import REVEALS_PER_HOUR
+from keystore.models import Code
 from tests.feedback.aftersale import codes_of, delivered, staff
 from tests.shop import csrf_from, make_product, stock, unique_codes
 
@@ -112,3 +114,19 @@ def test_signing_out_everywhere_ends_the_other_sessions_too(app, client):
     assert phone.get("/admin/").status_code == 302 and laptop.get("/admin/").status_code == 302
     assert _login(phone, "owner@shop.test", PASSWORD, "198.51.100.7").status_code == 302  # a new sign-in works
     assert phone.get("/admin/").status_code == 200
+
+
+def test_code_reveals_are_limited_per_account(app, client):
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(1))
+    with app.app_context():
+        code_id = db.session.scalar(select(Code.id))
+        db.session.remove()
+    staff(app, client, "owner@shop.test", role="owner")
+    form = {"csrf_token": csrf_from(client, "/admin/"), "reason": "buyer says it fails"}
+    answers = [client.post(f"/admin/codes/{code_id}/reveal", data=form).status_code for _ in range(REVEALS_PER_HOUR + 1)]
+    assert answers == [200] * REVEALS_PER_HOUR + [429]
+    other_owner = app.test_client()
+    staff(app, other_owner, "second@shop.test", role="owner")
+    assert other_owner.post(f"/admin/codes/{code_id}/reveal", data={
+        "csrf_token": csrf_from(other_owner, "/admin/"), "reason": "checking"}).status_code == 200

@@ -1,0 +1,77 @@
+"""Two-factor pages: the code step of sign-in, and each staff member's own enrolment."""
+from __future__ import annotations
+
+import time
+
+import segno
+from flask import flash, g, redirect, render_template, request, session, url_for
+
+from app import two_factor
+from app.extensions import db
+from app.rate_limit import count, counted
+from app.staff import Staff
+from app.totp import new_secret, provisioning_uri
+from app.web.admin import bp, owner_required, staff_required
+from app.web.admin.auth import FAIL_WINDOW, THROTTLED, begin_session
+
+CODE_FAILS, PENDING_SECONDS = 5, 300
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    staff_id = session.get("pending_staff_id")
+    if staff_id is None or time.time() - session.get("pending_since", 0) > PENDING_SECONDS:
+        session.clear()
+        return redirect(url_for("admin.login"))
+    if counted("login-code-fail", str(staff_id)) >= CODE_FAILS:
+        session.clear()
+        return render_template("admin/login.html", error=THROTTLED), 429
+    error = ""
+    if request.method == "POST":
+        if two_factor.accept_code(db.session, staff_id, request.form.get("code", "")):
+            epoch = db.session.get(Staff, staff_id).session_epoch
+            return begin_session(staff_id, epoch, session.get("pending_next"))
+        count("login-code-fail", str(staff_id), FAIL_WINDOW)
+        error = "That code is wrong or was used already. Enter the code your app shows now."
+    return render_template("admin/login_code.html", error=error), 401 if error else 200
+
+
+@bp.get("/two-factor")
+@staff_required
+def two_factor_page():
+    staff = db.session.get(Staff, session["staff_id"])
+    enabled, required = staff.totp_secret is not None, two_factor.owners_need_it(db.session)
+    db.session.rollback()
+    secret = None if enabled else session.setdefault("enrol_secret", new_secret())
+    qr = segno.make(provisioning_uri(secret, g.actor.email, "keyshop")).svg_inline(scale=4) if secret else ""
+    return render_template("admin/two_factor.html", enabled=enabled, required=required, secret=secret, qr=qr)
+
+
+@bp.post("/two-factor/enable")
+@staff_required
+def two_factor_enable():
+    try:
+        two_factor.enable(db.session, session["staff_id"], session.get("enrol_secret", ""), request.form.get("code", ""))
+    except two_factor.TwoFactorError as exc:
+        flash(f"Not turned on: {exc}")
+    else:
+        session.pop("enrol_secret", None)
+        flash("Two-factor is on: from now on, sign-in asks for a code from your app.")
+    return redirect(url_for("admin.two_factor_page"))
+
+
+@bp.post("/two-factor/disable")
+@staff_required
+def two_factor_disable():
+    try:
+        two_factor.disable(db.session, session["staff_id"], request.form.get("code", ""))
+    except two_factor.TwoFactorError as exc:
+        flash(f"Still on: {exc}")
+    return redirect(url_for("admin.two_factor_page"))
+
+
+@bp.post("/two-factor/owners")
+@owner_required
+def two_factor_for_owners():
+    two_factor.require_for_owners(db.session, g.actor, request.form.get("required") == "1")
+    return redirect(url_for("admin.two_factor_page"))
