@@ -39,13 +39,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import (admin, aftersale, api, api_stock, health, lookup, payment_return, sandbox, storefront,
-                         support, webhooks)
+    from app.web import (admin, aftersale, api, api_stock, health, lookup, openapi, payment_return, sandbox,
+                         storefront, support, webhooks)
     from app.web.errors import register_error_pages
 
     from app.web.csrf import csrf_token
 
-    for module in (storefront, aftersale, support, lookup, api, api_stock, webhooks, payment_return, sandbox, health,
+    for module in (storefront, aftersale, support, lookup, api, api_stock, openapi, webhooks, payment_return, sandbox, health,
                    admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)

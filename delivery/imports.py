@@ -50,7 +50,7 @@ def import_status(job_id: str) -> dict | None:
 
     try:
         job = Job.fetch(job_id, connection=queue("imports").connection)
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # ValueError: not even the shape of a job id (found by the API fuzz test)
         return None
     status = job.get_status()
     body = {"id": job.id, "status": str(status.value if hasattr(status, "value") else status),
