@@ -9,6 +9,7 @@ from app.settings import Settings
 def create_app(settings: Settings | None = None) -> Flask:
     from app.embedded_redis import connect_redis
     from app.extensions import db, migrate
+    from app.rate_limit import init_limiter
     from app.db import engine_options, tune_sqlite
     from keystore.keyring import Keyring
     from payments.registry import build_providers
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["keyshop.keyring"] = Keyring.load_or_create(settings.keyring_path)
     app.extensions["keyshop.providers"] = build_providers(settings)
     app.extensions["keyshop.redis"] = connect_redis(settings)
+    init_limiter(app)
     _register_blueprints(app)
     from app.i18n import init_i18n
     from app.web.security import secure

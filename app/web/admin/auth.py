@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.dashboard import daily_series
 from app.extensions import db
-from app.rate_limit import client_address, count, counted
+from app.rate_limit import allow, client_address, used_up
 from app.models import Order
 from app.money import format_money
 from app.staff import StaffError, authenticate, create_first_owner, has_staff, sign_out_everywhere
@@ -37,8 +37,8 @@ def login():
             return redirect(url_for("admin.login_code"))
         if staff is not None:
             return begin_session(staff.id, staff.session_epoch, request.args.get("next"))
-        count("login-fail-address", address, FAIL_WINDOW)
-        count("login-fail", f"{email}|{address}", FAIL_WINDOW)
+        allow("login-fail-address", address, FAILS_PER_ADDRESS, FAIL_WINDOW)
+        allow("login-fail", f"{email}|{address}", FAILS_PER_ACCOUNT, FAIL_WINDOW)
         error = "Wrong email or password."
     return render_template("admin/login.html", error=error), 401 if error else 200
 
@@ -50,8 +50,8 @@ THROTTLED = "Too many failed sign-ins from here. Wait 15 minutes, or sign in fro
 
 
 def _throttled(email: str, address: str) -> bool:
-    return (counted("login-fail-address", address) >= FAILS_PER_ADDRESS
-            or counted("login-fail", f"{email}|{address}") >= FAILS_PER_ACCOUNT)
+    return (used_up("login-fail-address", address, FAILS_PER_ADDRESS, FAIL_WINDOW)
+            or used_up("login-fail", f"{email}|{address}", FAILS_PER_ACCOUNT, FAIL_WINDOW))
 
 
 def begin_session(staff_id: int, epoch: int, next_page: str | None):
