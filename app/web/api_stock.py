@@ -31,6 +31,7 @@ def scope_required(scope: str):
             g.api_actor = f"api:{token.name}"
             return view(*args, **kwargs)
 
+        wrapped.token_scope = scope  # found by tests/app/web/test_roles.py
         return wrapped
 
     return decorate

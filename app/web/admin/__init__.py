@@ -52,6 +52,7 @@ def owner_required(view):
             abort(403)
         return view(*args, **kwargs)
 
+    wrapped.owners_only = True  # found by tests/app/web/test_roles.py, which tries each as an agent
     return wrapped
 
 
