@@ -29,6 +29,7 @@ def upgrade_database() -> None:
 def seed_demo() -> bool:
     """Seed the demo shop unless the shop already has products. Returns whether it seeded."""
     from app.products import create_product
+    from feedback.help.demo import seed_help
     from keystore.importer import import_codes
 
     if db.session.scalar(select(Product.id).limit(1)) is not None:
@@ -41,6 +42,7 @@ def seed_demo() -> bool:
                                  description=description)
         lines = [(n, _demo_code()) for n in range(1, DEMO_CODES_PER_PRODUCT + 1)]
         import_codes(db.session, keyring, created.id, lines, name="demo stock", source="demo")
+    seed_help(db.session)
     _create_demo_owner()
     return True
 
@@ -55,7 +57,6 @@ def _create_demo_owner() -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(password)
-
 
 
 def _demo_code() -> str:

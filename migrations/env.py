@@ -12,6 +12,7 @@ import payments.models  # noqa: F401,E402
 import delivery.models  # noqa: F401,E402
 import feedback.models  # noqa: F401,E402
 import feedback.support.models  # noqa: F401,E402
+import feedback.help.models  # noqa: F401,E402
 import app.staff  # noqa: F401,E402
 import app.audit  # noqa: F401,E402
 import app.abuse  # noqa: F401,E402
