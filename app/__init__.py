@@ -41,16 +41,18 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import (admin, aftersale, api, api_stock, health, lookup, openapi, payment_return, sandbox,
-                         storefront, support, webhooks)
+    from app.web import (admin, aftersale, api, api_stock, health, help, lookup, openapi, payment_return,
+                         sandbox, storefront, support, webhooks, widget)
+    from app.web.visitor import init_visitor
     from app.web.errors import register_error_pages
 
     from app.web.csrf import csrf_token
 
-    for module in (storefront, aftersale, support, lookup, api, api_stock, openapi, webhooks, payment_return, sandbox, health,
+    for module in (storefront, aftersale, support, help, widget, lookup, api, api_stock, openapi, webhooks, payment_return, sandbox, health,
                    admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)
+    init_visitor(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
 
 

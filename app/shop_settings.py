@@ -11,6 +11,13 @@ from app.extensions import db
 DEFAULTS = {
     "agent_refund_limit_minor": "5000",  # an agent refunds at most this much per refund
     "owners_need_two_factor": "0",  # "1": an owner without two-factor may only enrol until they do
+    "help_fallback_language": "en",  # an article not written in the reader's language is shown in this one
+    # Proactive notes (feedback/help/notices.py), each off at "0": minutes an order waits for stock
+    # before we write; "1" to write when a delivered order's code is reported; product-page views
+    # by one visitor in a day before we offer help.
+    "notice_backorder_minutes": "0",
+    "notice_reported": "0",
+    "notice_repeat_views": "0",
 }
 
 

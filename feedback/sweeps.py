@@ -2,7 +2,9 @@
 support, each `(session, older_than_seconds) -> count`."""
 from __future__ import annotations
 
+from feedback.help.notices import sweep_notices
 from feedback.jobs import sweep_reports
 from feedback.support.deadlines import notify_overdue
 
-SWEEPS = (sweep_reports, notify_overdue)  # undecided reports re-enqueued; newly overdue conversations told
+# undecided reports re-enqueued; newly overdue conversations told; proactive notes written and mailed
+SWEEPS = (sweep_reports, notify_overdue, sweep_notices)

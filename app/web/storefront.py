@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
 
 from app.extensions import db
 from app.i18n import current_language, translated_error
 from app.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.csrf import check_csrf
+from app.web.help import product_help
+from app.web.visitor import visitor_id
 from app.web.shared import offered_methods, order_for_token, settings
+from feedback.help.notices import product_viewed
 from feedback.models import REPORT_REASONS
 from feedback.reports import reports_of_order
 from feedback.reviews import product_reviews, review_of_order
@@ -37,7 +40,8 @@ def _product_page(slug: str, error: str = "", form=None, status: int = 200):
         abort(404)
     rating, reviews = product_reviews(db.session, cards[0].id)
     page = render_template("product.html", product=cards[0], methods=offered_methods(), error=error,
-                           form=form or {}, rating=rating, reviews=reviews)
+                           form=form or {}, rating=rating, reviews=reviews, help_articles=product_help(cards[0].id))
+    product_viewed(db.session, current_app.extensions["keyshop.redis"], visitor_id(), cards[0].id, current_language())
     return page, status
 
 
@@ -67,7 +71,8 @@ def order_page(token: str):
     reports = reports_of_order(db.session, order.order_id)
     response = make_response(render_template(
         "order.html", order=order, token=token, instructions=instructions, reasons=REPORT_REASONS,
-        reports=reports, review=review_of_order(db.session, order.order_id), timeline=order_timeline(order, reports)))
+        reports=reports, review=review_of_order(db.session, order.order_id), timeline=order_timeline(order, reports),
+        help_articles=product_help(order.product_slug)))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

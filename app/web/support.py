@@ -12,6 +12,8 @@ from app.models import Product
 from app.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
 from app.web.shared import order_for_token, settings
+from app.web.visitor import known_visitor
+from feedback.help.events import question_sent
 from feedback.support import attachments
 from feedback.support.conversations import (Opening, buyer_messages, buyer_writes, conversation_token,
                                             find_conversation, open_conversation)
@@ -47,6 +49,18 @@ def ask(slug: str):
                           current_language(), None, product_id, f"Question about {slug}")
         return _open(opening, lambda error: _form(slug=slug, form=form, error=error))
     return _form(slug=slug, form=form)
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+def ask_general():
+    """A question about nothing in particular: reached from the help center and the widget."""
+    form = request.form if request.method == "POST" else {}
+    if request.method == "POST":
+        _limit("write")
+        opening = Opening(form.get("email", ""), "question", form.get("message", ""), form.get("name", ""),
+                          current_language(), None, None, "Question")
+        return _open(opening, lambda error: _form(form=form, error=error))
+    return _form(form=form)
 
 
 @bp.get("/c/<token>")
@@ -105,6 +119,9 @@ def _open(opening: Opening, again):
         opened = open_conversation(db.session, settings().support_deadline_hours, opening, _image())
     except BuyerError as exc:  # SupportError, AttachmentError, TextError
         return again(translated_error(exc)), 400
+    visitor = known_visitor()
+    if visitor:
+        question_sent(db.session, visitor, request.form.get("suggested") == "1")
     flash(gettext("Conversation %(number)s is open; we sent its link to %(email)s.", number=opened.number,
                   email=opening.email))
     return redirect(url_for("support.conversation", token=conversation_token(opened.number)), code=303)

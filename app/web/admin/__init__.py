@@ -56,5 +56,5 @@ def owner_required(view):
     return wrapped
 
 
-from app.web.admin import (abuse, aftersale, audit_log, auth, orders, stock,  # noqa: E402,F401  (routes register)
-                           support, two_factor)
+from app.web.admin import (abuse, aftersale, audit_log, auth, help, orders,  # noqa: E402,F401  (routes register)
+                           stock, support, two_factor)

@@ -1,0 +1,61 @@
+"""What the support widget asks for: the buyer's conversations and orders (by the secret links their
+browser kept), their latest replies, and proactive notes. JSON only; it changes nothing but a
+note's "seen", so it needs no CSRF token, and it takes JSON bodies only, which no other site's form
+can send."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request, url_for
+
+from app.extensions import db
+from app.i18n import current_language
+from app.web.help import fallback_language
+from app.web.visitor import known_visitor
+from delivery.order_view import find_order
+from feedback.help.notices import take_unseen
+from feedback.help.reading import for_product
+from feedback.support.conversations import buyer_messages, find_conversation
+
+bp = Blueprint("widget", __name__, url_prefix="/widget")
+MAX_LINKS = 20
+
+
+@bp.post("/state")
+def state():
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        abort(415)
+    conversations = [_conversation(token) for token in _tokens(body, "conversations")]
+    orders = {found.id: token for token in _tokens(body, "orders") if (found := find_order(db.session, token))}
+    db.session.rollback()
+    notices = take_unseen(db.session, list(orders), known_visitor(), current_language())
+    response = jsonify(conversations=[c for c in conversations if c],
+                       notices=[{"id": n.id, "kind": n.kind, "text": n.text, "url": _notice_url(n, orders)}
+                                for n in notices])
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _tokens(body: dict, key: str) -> list[str]:
+    tokens = body.get(key)
+    return [t for t in tokens[:MAX_LINKS] if isinstance(t, str)] if isinstance(tokens, list) else []
+
+
+def _conversation(token: str) -> dict | None:
+    found = find_conversation(db.session, token)
+    if found is None:
+        return None
+    messages = buyer_messages(db.session, found.id)
+    staff = [m for m in messages if m.author_kind == "staff"]
+    latest = staff[-1].body if staff else ""
+    return {"token": token, "number": found.number, "subject": found.subject, "status": found.status,
+            "url": url_for("support.conversation", token=token), "staff_replies": len(staff),
+            "latest_reply": latest[:200] + ("…" if len(latest) > 200 else "")}
+
+
+def _notice_url(notice, orders: dict[int, str]) -> str:
+    if notice.order_id in orders:
+        return url_for("storefront.order_page", token=orders[notice.order_id])
+    articles = for_product(db.session, notice.product_id, current_language(), fallback_language()) \
+        if notice.product_id else []
+    db.session.rollback()
+    return url_for("help.article", slug=articles[0].slug) if articles else url_for("help.index")

@@ -1,0 +1,124 @@
+"""Proactive notes the shop turns on: an order waiting for stock too long, a delivered order whose
+code was reported, a visitor back on the same product page again and again. Each is one row (unique
+per kind and subject): shown once in the widget, and mailed once where the buyer gave an email."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from sqlalchemy import String, cast, exists, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.db import utcnow, write_transaction
+from app.models import Order, Product
+from app.shop_settings import setting
+from delivery.models import MailLog
+from delivery.queues import enqueue
+from feedback.help.models import ProactiveNotice
+from feedback.help.notice_words import notice_text
+from feedback.models import CodeReport
+
+REPEAT_WINDOW = 86400
+
+
+@dataclass(frozen=True)
+class ShownNotice:
+    id: int
+    kind: str
+    text: str
+    order_id: int | None = None
+    product_id: int | None = None
+
+
+def create_notice(session: Session, kind: str, subject: str, **fields) -> int | None:
+    """The notice's id, or None when this kind of note about this subject exists already."""
+    try:
+        with write_transaction(session):
+            notice = ProactiveNotice(kind=kind, subject=subject, **fields)
+            session.add(notice)
+            session.flush()
+            return notice.id
+    except IntegrityError:
+        return None
+
+
+def sweep_notices(session: Session, older_than_seconds: int = 60) -> int:
+    """Run by the sweeper: write the notes now due, and (re)enqueue their mail. Returns how many it wrote."""
+    due = _waiting_orders(session) + _reported_orders(session)
+    session.rollback()
+    written = [notice_id for kind, order_id, locale in due
+               if (notice_id := create_notice(session, kind, f"order:{order_id}", order_id=order_id, locale=locale))]
+    for notice_id in written + _unmailed(session, older_than_seconds):
+        enqueue("notify", "feedback.help.notice_mail.send_notice_mail", notice_id)
+    return len(written)
+
+
+def _waiting_orders(session: Session) -> list[tuple[str, int, str]]:
+    minutes = int(setting(session, "notice_backorder_minutes") or 0)
+    if minutes <= 0:
+        return []
+    rows = session.execute(select(Order.id, Order.locale).where(
+        Order.status == "awaiting_stock", Order.paid_at <= utcnow() - timedelta(minutes=minutes),
+        ~exists().where(ProactiveNotice.kind == "backorder", ProactiveNotice.order_id == Order.id)))
+    return [("backorder", order_id, locale) for order_id, locale in rows]
+
+
+def _reported_orders(session: Session) -> list[tuple[str, int, str]]:
+    if setting(session, "notice_reported") != "1":
+        return []
+    rows = session.execute(select(Order.id, Order.locale).where(
+        exists().where(CodeReport.order_id == Order.id),
+        ~exists().where(ProactiveNotice.kind == "reported", ProactiveNotice.order_id == Order.id)))
+    return [("reported", order_id, locale) for order_id, locale in rows]
+
+
+def _unmailed(session: Session, older_than_seconds: int) -> list[int]:
+    """Order notes whose mail never started (Redis was down when they were written)."""
+    ids = list(session.scalars(select(ProactiveNotice.id).where(
+        ProactiveNotice.order_id.is_not(None),
+        ProactiveNotice.created_at <= utcnow() - timedelta(seconds=older_than_seconds),
+        ~exists().where(MailLog.key == literal("notice:", String) + cast(ProactiveNotice.id, String)))))
+    session.rollback()
+    return ids
+
+
+def product_viewed(session: Session, redis, visitor: str, product_id: int, locale: str) -> None:
+    """Count a visitor's views of a product page in a day; at the shop's threshold, offer help once."""
+    threshold = int(setting(session, "notice_repeat_views") or 0)
+    session.rollback()
+    if threshold <= 0:
+        return
+    key = f"keyshop:views:{visitor}:{product_id}"
+    try:
+        pipe = redis.pipeline()
+        views, _ = pipe.incr(key).expire(key, REPEAT_WINDOW, nx=True).execute()
+    except RedisError:
+        return  # a note we could not count is a note not shown: nothing is lost
+    if views == threshold:
+        create_notice(session, "repeat_views", f"visitor:{visitor}:product:{product_id}", visitor=visitor,
+                      product_id=product_id, locale=locale)
+
+
+def take_unseen(session: Session, order_ids: list[int], visitor: str | None, locale: str) -> list[ShownNotice]:
+    """The notes for these orders and this visitor not shown yet, each marked seen as it is taken (a
+    conditional update: two tabs asking at once show it once)."""
+    mine = ProactiveNotice.order_id.in_(order_ids or [0])
+    if visitor:
+        mine = mine | (ProactiveNotice.visitor == visitor)
+    rows = session.execute(select(ProactiveNotice, Order.number, Product.name)
+                           .outerjoin(Order, Order.id == ProactiveNotice.order_id)
+                           .outerjoin(Product, Product.id == ProactiveNotice.product_id)
+                           .where(mine, ProactiveNotice.seen_at.is_(None))).all()
+    session.rollback()
+    shown = []
+    for notice, number, product in rows:
+        with write_transaction(session):
+            taken = session.execute(update(ProactiveNotice).where(ProactiveNotice.id == notice.id,
+                                                                  ProactiveNotice.seen_at.is_(None))
+                                    .values(seen_at=utcnow())).rowcount == 1
+        if taken:
+            text = notice_text(locale, notice.kind, number=number or "", product=product or "")
+            shown.append(ShownNotice(notice.id, notice.kind, text, notice.order_id, notice.product_id))
+    return shown
