@@ -36,11 +36,14 @@
     if (!panel.hidden) refresh();
   });
 
+  function post(url, body) {
+    return fetch(url, {method: "POST", credentials: "same-origin", cache: "no-store", body: JSON.stringify(body),
+                       headers: {"Content-Type": "application/json", Accept: "application/json"}});
+  }
+
   function refresh() {
     clearTimeout(refresh.timer);
-    fetch(root.dataset.state, {method: "POST", credentials: "same-origin", cache: "no-store",
-                               headers: {"Content-Type": "application/json", Accept: "application/json"},
-                               body: JSON.stringify({conversations: load(CONVERSATIONS, []), orders: load(ORDERS, [])})})
+    post(root.dataset.state, {conversations: load(CONVERSATIONS, []), orders: load(ORDERS, [])})
       .then(function (r) { return r.json(); })
       .then(render)
       .catch(function () {})
@@ -74,8 +77,11 @@
   }
 
   function notes(arrived) {
-    // Each note is given to this browser once; it stays here for the rest of the visit.
-    var kept = JSON.parse(sessionStorage.getItem(NOTES) || "[]").concat(arrived);
+    // A note is given until a page shows it; then it stays in this tab for the rest of the visit.
+    var kept = JSON.parse(sessionStorage.getItem(NOTES) || "[]");
+    var known = kept.map(function (note) { return note.id; });
+    arrived = arrived.filter(function (note) { return known.indexOf(note.id) < 0; });
+    kept = kept.concat(arrived);
     sessionStorage.setItem(NOTES, JSON.stringify(kept));
     var section = root.querySelector(".widget-notices"), list = section.querySelector("ul");
     list.textContent = "";
@@ -89,7 +95,10 @@
       list.appendChild(li);
     });
     section.hidden = kept.length === 0;
-    if (arrived.length && panel.hidden) { panel.hidden = false; button.setAttribute("aria-expanded", "true"); }
+    if (arrived.length) {
+      if (panel.hidden) { panel.hidden = false; button.setAttribute("aria-expanded", "true"); }
+      post(root.dataset.seen, {notices: arrived.map(function (note) { return note.id; }), orders: load(ORDERS, [])});
+    }
     return arrived.length;
   }
 

@@ -1,7 +1,7 @@
 """What the support widget asks for: the buyer's conversations and orders (by the secret links their
-browser kept), their latest replies, and proactive notes. JSON only; it changes nothing but a
-note's "seen", so it needs no CSRF token, and it takes JSON bodies only, which no other site's form
-can send."""
+browser kept), their latest replies, and proactive notes. It changes nothing but a note's "seen",
+and takes JSON bodies only, which no other site's form can send (a cross-site fetch with that type
+needs a preflight this app never allows): that is its CSRF defence."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
@@ -11,7 +11,7 @@ from app.i18n import current_language
 from app.web.help import fallback_language
 from app.web.visitor import known_visitor
 from delivery.order_view import find_order
-from feedback.help.notices import take_unseen
+from feedback.help.notices import mark_seen, unseen
 from feedback.help.reading import for_product
 from feedback.support.conversations import buyer_messages, find_conversation
 
@@ -21,18 +21,37 @@ MAX_LINKS = 20
 
 @bp.post("/state")
 def state():
-    body = request.get_json(silent=True) if request.is_json else None
-    if not isinstance(body, dict):
-        abort(415)
+    body = _json_body()
     conversations = [_conversation(token) for token in _tokens(body, "conversations")]
-    orders = {found.id: token for token in _tokens(body, "orders") if (found := find_order(db.session, token))}
-    db.session.rollback()
-    notices = take_unseen(db.session, list(orders), known_visitor(), current_language())
+    orders = _orders(body)
+    notices = unseen(db.session, list(orders), known_visitor(), current_language())
     response = jsonify(conversations=[c for c in conversations if c],
                        notices=[{"id": n.id, "kind": n.kind, "text": n.text, "url": _notice_url(n, orders)}
                                 for n in notices])
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/seen")
+def seen():
+    """The page showed these notes; they are not given again."""
+    body = _json_body()
+    ids = [i for i in body.get("notices", [])[:MAX_LINKS] if isinstance(i, int)] \
+        if isinstance(body.get("notices"), list) else []
+    return jsonify(marked=mark_seen(db.session, ids, list(_orders(body)), known_visitor()))
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        abort(415)
+    return body
+
+
+def _orders(body: dict) -> dict[int, str]:
+    orders = {found.id: token for token in _tokens(body, "orders") if (found := find_order(db.session, token))}
+    db.session.rollback()
+    return orders
 
 
 def _tokens(body: dict, key: str) -> list[str]:

@@ -101,24 +101,27 @@ def product_viewed(session: Session, redis, visitor: str, product_id: int, local
                       product_id=product_id, locale=locale)
 
 
-def take_unseen(session: Session, order_ids: list[int], visitor: str | None, locale: str) -> list[ShownNotice]:
-    """The notes for these orders and this visitor not shown yet, each marked seen as it is taken (a
-    conditional update: two tabs asking at once show it once)."""
-    mine = ProactiveNotice.order_id.in_(order_ids or [0])
-    if visitor:
-        mine = mine | (ProactiveNotice.visitor == visitor)
+def unseen(session: Session, order_ids: list[int], visitor: str | None, locale: str) -> list[ShownNotice]:
+    """The notes for these orders and this visitor that no page has shown yet."""
     rows = session.execute(select(ProactiveNotice, Order.number, Product.name)
                            .outerjoin(Order, Order.id == ProactiveNotice.order_id)
                            .outerjoin(Product, Product.id == ProactiveNotice.product_id)
-                           .where(mine, ProactiveNotice.seen_at.is_(None))).all()
+                           .where(_theirs(order_ids, visitor), ProactiveNotice.seen_at.is_(None))).all()
     session.rollback()
-    shown = []
-    for notice, number, product in rows:
-        with write_transaction(session):
-            taken = session.execute(update(ProactiveNotice).where(ProactiveNotice.id == notice.id,
-                                                                  ProactiveNotice.seen_at.is_(None))
-                                    .values(seen_at=utcnow())).rowcount == 1
-        if taken:
-            text = notice_text(locale, notice.kind, number=number or "", product=product or "")
-            shown.append(ShownNotice(notice.id, notice.kind, text, notice.order_id, notice.product_id))
-    return shown
+    return [ShownNotice(notice.id, notice.kind, notice_text(locale, notice.kind, number=number or "",
+                                                            product=product or ""), notice.order_id, notice.product_id)
+            for notice, number, product in rows]
+
+
+def mark_seen(session: Session, notice_ids: list[int], order_ids: list[int], visitor: str | None) -> int:
+    """A page showed these notes: they are not given again. Marked only after the page said so, so a
+    page left before it could show a note does not lose it; and only the holder's own notes."""
+    with write_transaction(session):
+        return session.execute(update(ProactiveNotice).where(
+            ProactiveNotice.id.in_(notice_ids), _theirs(order_ids, visitor), ProactiveNotice.seen_at.is_(None))
+            .values(seen_at=utcnow())).rowcount
+
+
+def _theirs(order_ids: list[int], visitor: str | None):
+    theirs = ProactiveNotice.order_id.in_(order_ids or [0])
+    return theirs | (ProactiveNotice.visitor == visitor) if visitor else theirs
