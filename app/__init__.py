@@ -48,8 +48,8 @@ def _register_blueprints(app: Flask) -> None:
 
     from app.web.csrf import csrf_token
 
-    for module in (storefront, aftersale, support, help, widget, lookup, api, api_stock, openapi, webhooks, payment_return, sandbox, health,
-                   admin):
+    for module in (storefront, aftersale, support, help, widget, lookup, api, api_stock, openapi, webhooks,
+                   payment_return, sandbox, health, admin):
         app.register_blueprint(module.bp)
     register_error_pages(app)
     init_visitor(app)
