@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.i18n import current_language
 from app.models import Product
+from app.rate_limit import allow, client_address
 from app.shop_settings import setting
 from app.web.csrf import check_csrf
 from app.web.visitor import visitor_id
@@ -18,6 +19,7 @@ from feedback.help.reading import categories, for_product, search, shown_text
 bp = Blueprint("help", __name__, url_prefix="/help")
 bp.before_request(check_csrf)
 SUGGESTIONS = 5
+SUGGESTS_PER_HOUR = 2000  # one a keystroke pause: generous for people, a ceiling for scripts
 
 
 def fallback_language() -> str:
@@ -46,6 +48,8 @@ def index():
 @bp.get("/suggest")
 def suggest():
     """JSON for typing: the articles that match what the buyer has written so far."""
+    if not allow("help-suggest", f"ip:{client_address()}", SUGGESTS_PER_HOUR, 3600):
+        return jsonify(results=[]), 429
     hits = search(db.session, request.args.get("q", "")[:500], current_language(), fallback_language(), SUGGESTIONS)
     db.session.rollback()
     return jsonify(results=[{"slug": h.slug, "title": h.title, "snippet": h.snippet,

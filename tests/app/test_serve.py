@@ -78,6 +78,8 @@ def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
         session = parse_qs(urlsplit(order["payment"]["url"]).query)["s"][0]
         requests.post(f"{base}/sandbox/pay", data={"s": session, "outcome": "paid"}, timeout=5)
         assert _delivered_codes(f"{base}/api/v1/orders/{order['token']}")
+        assert "Codes einlösen" in requests.get(f"{base}/help/?lang=de", timeout=5).text  # the demo help center
+        assert "如何兑换" in requests.get(f"{base}/help/?q=兑换&lang=zh", timeout=5).text
 
         children = _children_of(serve.pid)
         assert len(children) >= 2  # gunicorn and the worker
