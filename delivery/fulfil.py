@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import utcnow, write_transaction
-from app.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
+from app.models import OPEN_FOR_DELIVERY, Order, log_order, move_order
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import crossed_low_stock
 
@@ -39,7 +39,7 @@ def deliver(session: Session, order_id: int) -> Delivery:
             order = session.get(Order, order_id)
             if order is None or order.status not in OPEN_FOR_DELIVERY:
                 return Delivery("skipped")
-            reusable = session.scalar(select(Product.reusable).where(Product.id == order.product_id))
+            reusable = order.product.reusable  # loaded with the order
             now = utcnow()
             # The conditional update comes first: on PostgreSQL it locks the order row, so a second
             # job for the same order waits here and then finds nothing to do.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,36 +44,51 @@ class _Duplicate(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class _Order:
+    """The columns the inbox reads (a full Order would also load its product)."""
+
+    id: int
+    number: str
+    status: str
+    amount_minor: int
+    currency: str
+
+
 def _record(session: Session, provider: str, event: PaymentEvent, result: InboxResult, livemode: bool) -> None:
+    """The inbox row first: a duplicate fails its insert on the unique key before anything moves."""
     order = _order_of(session, provider, event)
     if order is None:
         raise UnknownOrder(f"no order {event.order_number or 'paid with ' + event.provider_reference!r}")
-    inbox_row = WebhookEvent(provider=provider, event_id=event.event_id, kind=event.kind, order_id=order.id,
-                             payload=json.dumps(asdict(event)))
-    session.add(inbox_row)
     try:
-        session.flush()
+        row_id = session.execute(insert(WebhookEvent).values(
+            provider=provider, event_id=event.event_id, kind=event.kind, order_id=order.id,
+            payload=json.dumps(asdict(event))).returning(WebhookEvent.id)).scalar_one()
     except IntegrityError:
         raise _Duplicate from None
     if event.livemode != livemode:
-        inbox_row.outcome = _wrong_mode(session, order, event, result)
+        outcome = _wrong_mode(session, order, event, result)
     elif event.kind in AFTER_PAYMENT:
-        inbox_row.outcome = _note_after_payment(session, provider, order, event)
+        outcome = _note_after_payment(session, provider, order, event)
     else:
-        inbox_row.outcome = _apply(session, provider, order, event, result)
+        outcome = _apply(session, provider, order, event, result)
+    session.execute(update(WebhookEvent).where(WebhookEvent.id == row_id).values(outcome=outcome))
 
 
-def _order_of(session: Session, provider: str, event: PaymentEvent) -> Order | None:
+def _order_of(session: Session, provider: str, event: PaymentEvent) -> _Order | None:
     """By number; refunds and disputes may name only the payment, found through its reference."""
+    columns = select(Order.id, Order.number, Order.status, Order.amount_minor, Order.currency)
     if event.order_number:
-        return session.scalar(select(Order).where(Order.number == event.order_number))
-    if not event.provider_reference:
-        return None
-    return session.scalar(select(Order).join(Payment, Payment.order_id == Order.id).where(
-        Payment.provider == provider, Payment.reference == event.provider_reference))
+        row = session.execute(columns.where(Order.number == event.order_number)).first()
+    elif event.provider_reference:
+        row = session.execute(columns.join(Payment, Payment.order_id == Order.id).where(
+            Payment.provider == provider, Payment.reference == event.provider_reference)).first()
+    else:
+        row = None
+    return _Order(*row) if row else None
 
 
-def _wrong_mode(session: Session, order: Order, event: PaymentEvent, result: InboxResult) -> str:
+def _wrong_mode(session: Session, order: _Order, event: PaymentEvent, result: InboxResult) -> str:
     if event.kind != "paid":
         return "ignored"
     reason = f"a {'live' if event.livemode else 'test'}-mode payment for a shop in the other mode"
@@ -83,14 +98,14 @@ def _wrong_mode(session: Session, order: Order, event: PaymentEvent, result: Inb
     return "flagged"
 
 
-def _note_after_payment(session: Session, provider: str, order: Order, event: PaymentEvent) -> str:
+def _note_after_payment(session: Session, provider: str, order: _Order, event: PaymentEvent) -> str:
     """A refund made at the provider, or a chargeback: staff must see it on the order."""
     log_order(session, order.id, AFTER_PAYMENT[event.kind],
               f"{provider} {event.event_id}: {event.amount_minor} {event.currency}")
     return event.kind
 
 
-def _apply(session: Session, provider: str, order: Order, event: PaymentEvent, result: InboxResult) -> str:
+def _apply(session: Session, provider: str, order: _Order, event: PaymentEvent, result: InboxResult) -> str:
     if event.kind == "failed":
         moved = move_order(session, order.id, ("pending",), status="failed")
         if moved:
@@ -104,8 +119,9 @@ def _apply(session: Session, provider: str, order: Order, event: PaymentEvent, r
         log_order(session, order.id, "shop.order.flagged", mismatch)
         result.problems.append(f"order {order.number} flagged for review: {mismatch}")
         return "flagged"
-    session.add(Payment(order_id=order.id, provider=provider, amount_minor=event.amount_minor,
-                        currency=event.currency, reference=event.provider_reference or event.event_id))
+    session.execute(insert(Payment).values(order_id=order.id, provider=provider, amount_minor=event.amount_minor,
+                                           currency=event.currency,
+                                           reference=event.provider_reference or event.event_id))
     if not move_order(session, order.id, PAYABLE, status="paid", paid_at=utcnow()):
         log_order(session, order.id, "shop.order.paid_again", f"{provider} {event.event_id} while {order.status}")
         return "already_settled"
@@ -114,7 +130,7 @@ def _apply(session: Session, provider: str, order: Order, event: PaymentEvent, r
     return "paid"
 
 
-def _mismatch(order: Order, event: PaymentEvent) -> str:
+def _mismatch(order: _Order, event: PaymentEvent) -> str:
     if (event.amount_minor, event.currency) == (order.amount_minor, order.currency):
         return ""
     return (f"payment of {event.amount_minor} {event.currency} does not match "
