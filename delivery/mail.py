@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from email.message import Message
 
 from sqlalchemy import select, update
@@ -15,9 +16,11 @@ from delivery.mail_content import COMPOSERS
 from delivery.mail_transport import is_temporary, send
 from delivery.models import MailLog, order_mail_key
 from delivery.order_view import view_of
+from delivery.queues import enqueue_mail
 from keystore.keyring import Keyring
 
 log = logging.getLogger(__name__)
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def send_order_mail(session: Session, settings: Settings, keyring: Keyring, order_id: int, kind: str) -> str:
@@ -70,7 +73,7 @@ def _claim(session: Session, key: str, kind: str, order_id: int | None) -> bool:
     with write_transaction(session):
         return session.execute(
             update(MailLog).where(MailLog.key == key, MailLog.status == "failed")
-            .values(status="sending", attempts=MailLog.attempts + 1)
+            .values(status="sending", attempts=MailLog.attempts + 1, claimed_at=utcnow())
         ).rowcount == 1
 
 
@@ -80,3 +83,23 @@ def _finish(session: Session, key: str, status: str, error: str) -> None:
             update(MailLog).where(MailLog.key == key, MailLog.status == "sending")
             .values(status=status, last_error=error[:500], sent_at=utcnow() if status == "sent" else None)
         )
+
+
+def recover_stalled_mail(session: Session, older_than: timedelta = STALLED_AFTER) -> int:
+    """An attempt still "sending" long after SMTP would have given up (10 s) is one whose worker
+    died mid-send. It is marked failed, where staff see it, and an order's mail is queued again
+    (the rare cost: a mail that did leave before the crash goes twice, rather than none at all)."""
+    cutoff = utcnow() - older_than
+    with write_transaction(session):
+        stalled = session.execute(
+            update(MailLog).where(MailLog.status == "sending", MailLog.claimed_at <= cutoff)
+            .values(status="failed", last_error="the sender stopped before it finished; retried")
+            .returning(MailLog.key)).scalars().all()
+    for key in stalled:
+        kind, _, rest = key.partition(":")
+        if kind == "order":
+            order_id, _, mail_kind = rest.partition(":")
+            enqueue_mail(int(order_id), mail_kind)
+    if stalled:
+        log.warning("%d mail(s) left sending by a stopped worker: marked failed, order mail queued again", len(stalled))
+    return len(stalled)

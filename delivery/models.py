@@ -23,6 +23,9 @@ class MailLog(db.Model):
     attempts: Mapped[int] = mapped_column(default=1)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the current attempt began: an attempt still "sending" long after it is one whose sender
+    # died (delivery.mail.recover_stalled_mail).
+    claimed_at: Mapped[datetime | None] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None] = mapped_column()
 
 

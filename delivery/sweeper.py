@@ -50,6 +50,8 @@ def _not_swept_lately(order_ids: list[int], cooldown: int) -> list[int]:
 def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     """What the periodic sweeper and `keyshop sweep` do: (orders re-enqueued, back-orders expired)."""
     from delivery.backorders import expire_backorders
+    from delivery.mail import recover_stalled_mail
 
+    recover_stalled_mail(session)
     return (sweep(session, settings.sweep_after_seconds),
             expire_backorders(session, providers, settings.backorder_refund_after_seconds))

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import smtplib
 import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from app.db import utcnow
 from app.extensions import db
 from delivery.fulfil import fulfil
-from delivery.mail import send_order_mail
+from delivery.mail import recover_stalled_mail, send_order_mail
 from delivery.models import MailLog
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes, wait_for_status
 
@@ -17,6 +19,16 @@ from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
 def _pay(app, client, placed, amount):
     headers, body = sandbox_webhook(app, placed.number, amount)
     assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+
+
+def _delivered_in_process(app, client):
+    stock(app, make_product(app, "card"), unique_codes(1))
+    placed = place(app, "card")
+    _pay(app, client, placed, 999)
+    with app.app_context():
+        assert fulfil(db.session, placed.order_id) == "delivered"
+        db.session.remove()
+    return placed
 
 
 def _body(message) -> str:
@@ -46,12 +58,7 @@ def test_paid_order_mails_its_code_once(smtp, app, client, worker):
 
 
 def test_temporary_smtp_refusal_is_recorded_and_the_retry_sends(smtp, app, client):
-    product_id = make_product(app, "card")
-    stock(app, product_id, unique_codes(1))
-    placed = place(app, "card")
-    _pay(app, client, placed, 999)
-    with app.app_context():
-        assert fulfil(db.session, placed.order_id) == "delivered"
+    placed = _delivered_in_process(app, client)
     smtp.inbox.refuse = True
     settings, keyring = app.config["KEYSHOP"], app.extensions["keyshop.keyring"]
     with app.app_context():
@@ -148,3 +155,31 @@ def test_mail_waits_on_the_notify_queue_while_other_buyers_wait_for_codes(smtp, 
     [job] = _buyer_mail_jobs(app)
     assert job.args == (first.order_id, "delivered")
     assert smtp.messages == []
+
+
+def test_a_mail_left_sending_by_a_dead_worker_is_marked_failed_and_sent_by_the_retry(smtp, app, client, worker):
+    placed = _delivered_in_process(app, client)
+    with app.app_context():
+        # What a worker killed between claiming the mail and finishing it leaves behind:
+        db.session.add(MailLog(key=f"order:{placed.order_id}:delivered", kind="delivered", order_id=placed.order_id,
+                               claimed_at=utcnow() - timedelta(minutes=3)))
+        db.session.commit()
+        assert recover_stalled_mail(db.session) == 0  # three minutes: maybe still sending
+        db.session.execute(update(MailLog).values(claimed_at=utcnow() - timedelta(minutes=11)))
+        db.session.commit()
+        assert recover_stalled_mail(db.session) == 1
+        db.session.remove()
+    [message] = smtp.wait_for(1)
+    assert placed.number in message["Subject"]
+    assert _mail_log_when_settled(app) == ("sent", 2)
+
+
+def _mail_log_when_settled(app, seconds: float = 10):
+    deadline = time.monotonic() + seconds
+    while True:
+        with app.app_context():
+            row = tuple(db.session.execute(select(MailLog.status, MailLog.attempts)).one())
+            db.session.remove()
+        if row[0] != "sending" or time.monotonic() > deadline:
+            return row
+        time.sleep(0.05)
