@@ -58,8 +58,7 @@ def suggest():
 
 @bp.get("/<slug>")
 def article(slug: str):
-    shown = shown_text(db.session, slug, current_language(), fallback_language()) or abort(404)
-    db.session.rollback()
+    shown = _article_or_404(slug)
     events.record(db.session, shown.article_id, visitor_id(), "view")
     return render_template("help_article.html", article=shown, fell_back=shown.locale != current_language())
 

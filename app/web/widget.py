@@ -22,7 +22,7 @@ MAX_LINKS = 20
 @bp.post("/state")
 def state():
     body = _json_body()
-    conversations = [_conversation(token) for token in _tokens(body, "conversations")]
+    conversations = [_conversation(token) for token in _listed(body, "conversations")]
     orders = _orders(body)
     notices = unseen(db.session, list(orders), known_visitor(), current_language())
     response = jsonify(conversations=[c for c in conversations if c],
@@ -36,8 +36,7 @@ def state():
 def seen():
     """The page showed these notes; they are not given again."""
     body = _json_body()
-    ids = [i for i in body.get("notices", [])[:MAX_LINKS] if isinstance(i, int)] \
-        if isinstance(body.get("notices"), list) else []
+    ids = _listed(body, "notices", int)
     return jsonify(marked=mark_seen(db.session, ids, list(_orders(body)), known_visitor()))
 
 
@@ -49,14 +48,15 @@ def _json_body() -> dict:
 
 
 def _orders(body: dict) -> dict[int, str]:
-    orders = {found.id: token for token in _tokens(body, "orders") if (found := find_order(db.session, token))}
+    orders = {found.id: token for token in _listed(body, "orders") if (found := find_order(db.session, token))}
     db.session.rollback()
     return orders
 
 
-def _tokens(body: dict, key: str) -> list[str]:
-    tokens = body.get(key)
-    return [t for t in tokens[:MAX_LINKS] if isinstance(t, str)] if isinstance(tokens, list) else []
+def _listed(body: dict, key: str, kind: type = str) -> list:
+    """Up to MAX_LINKS items of `kind` from the list at `key`; anything else in the body is ignored."""
+    items = body.get(key)
+    return [item for item in items[:MAX_LINKS] if type(item) is kind] if isinstance(items, list) else []
 
 
 def _conversation(token: str) -> dict | None:

@@ -1,6 +1,8 @@
 """The words of proactive notes, per language: the widget shows them and the mail carries them."""
 from __future__ import annotations
 
+from app.languages import in_language
+
 WORDS = {
     "en": {
         "backorder": "Your order {number} is still waiting for stock. We deliver it the moment stock arrives; "
@@ -31,5 +33,4 @@ WORDS = {
 
 
 def notice_text(locale: str, key: str, **values) -> str:
-    words = WORDS.get(locale, WORDS["en"])
-    return words[key].format(**values)
+    return in_language(WORDS, locale, key, **values)

@@ -39,7 +39,7 @@ def shown_text(session: Session, slug: str, locale: str, fallback: str) -> Shown
     if article is None:
         return None
     texts = {row.locale: row for row in session.scalars(select(HelpText).where(HelpText.article_id == article.id))}
-    row = texts.get(locale) or texts.get(fallback) or next(iter(texts.values()), None)
+    row = _preferred(texts, locale, fallback)
     if row is None:
         return None
     category = session.get(HelpCategory, article.category_id)
@@ -79,8 +79,7 @@ def _shown(session: Session, locale: str, fallback: str, articles_query) -> list
         texts.setdefault(row.article_id, {})[row.locale] = row
     shown = []
     for article in articles:
-        own = texts.get(article.id, {})
-        row = own.get(locale) or own.get(fallback) or next(iter(own.values()), None)
+        row = _preferred(texts.get(article.id, {}), locale, fallback)
         if row is not None:
             shown.append((article, ShownText(article.id, article.slug, row.locale, row.title, "", "",
                                              article.product_id)))
@@ -88,8 +87,12 @@ def _shown(session: Session, locale: str, fallback: str, articles_query) -> list
 
 
 def _name(category: HelpCategory | None, locale: str, fallback: str) -> str:
-    names = json.loads(category.names) if category else {}
-    return names.get(locale) or names.get(fallback) or next(iter(names.values()), "")
+    return _preferred(json.loads(category.names) if category else {}, locale, fallback) or ""
+
+
+def _preferred(by_locale: dict, locale: str, fallback: str):
+    """The reader's language, else the shop's fallback, else whichever there is (None if none)."""
+    return by_locale.get(locale) or by_locale.get(fallback) or next(iter(by_locale.values()), None)
 
 
 def _snippet(markdown: str, length: int = 160) -> str:

@@ -1,6 +1,7 @@
 """Which articles work: readers, votes, questions asked after reading, and the deflection rate."""
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,13 +40,13 @@ class Deflection:
 
 
 def article_stats(session: Session) -> list[ArticleStats]:
-    counts: dict[int, dict[str, int]] = {}
+    counts: dict[int, Counter] = defaultdict(Counter)
     rows = session.execute(select(HelpEvent.article_id, HelpEvent.kind, HelpEvent.value, func.count())
                            .group_by(HelpEvent.article_id, HelpEvent.kind, HelpEvent.value))
     for article_id, kind, value, count in rows:
         key = {"view": "readers", "vote": value, "conversation": "conversations", "deflected": "deflected"}.get(kind)
         if key:
-            counts.setdefault(article_id, {})[key] = counts.get(article_id, {}).get(key, 0) + count
+            counts[article_id][key] += count
     titles: dict[int, dict[str, str]] = {}
     for article_id, locale, title in session.execute(select(HelpText.article_id, HelpText.locale, HelpText.title)):
         titles.setdefault(article_id, {})[locale] = title

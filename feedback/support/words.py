@@ -1,6 +1,8 @@
 """The words of support mail, per language (the conversation's)."""
 from __future__ import annotations
 
+from app.languages import in_language
+
 WORDS = {
     "en": {
         "opened.subject": "[{number}] We have your message",
@@ -38,4 +40,4 @@ WORDS = {
 
 
 def word(locale: str, key: str, **values) -> str:
-    return WORDS.get(locale, WORDS["en"])[key].format(**values)
+    return in_language(WORDS, locale, key, **values)
