@@ -22,10 +22,10 @@ class PeriodicSweep(threading.Thread):
     def __init__(self, app: Flask, every: float = EVERY_SECONDS, also: tuple = ()):
         """`also`: sweeps of the packages above delivery, each `(session, older_than_seconds) -> int`."""
         super().__init__(daemon=True, name="keyshop-sweeper")
-        self._app, self._every, self._also, self._stop = app, every, also, threading.Event()
+        self._app, self._every, self._also, self._stopping = app, every, also, threading.Event()
 
     def run(self) -> None:
-        while not self._stop.wait(self._every):
+        while not self._stopping.wait(self._every):
             try:
                 self.sweep_once()
             except Exception as exc:  # noqa: BLE001 - the next tick tries again; a worker never dies of it
@@ -46,4 +46,4 @@ class PeriodicSweep(threading.Thread):
         return count
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()

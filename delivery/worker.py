@@ -6,6 +6,7 @@ from rq import SimpleWorker
 
 from delivery.periodic import EVERY_SECONDS, PeriodicSweep
 from delivery.queues import QUEUES
+from delivery.scheduled import ScheduledJobs
 
 
 class AppWorker(SimpleWorker):
@@ -24,12 +25,14 @@ class AppWorker(SimpleWorker):
 def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False, also: tuple = ()) -> bool:
     worker = AppWorker(list(queues), connection=app.extensions["keyshop.redis"])
     worker.flask_app = app
-    sweeper = None if burst else PeriodicSweep(app, min(EVERY_SECONDS, app.config["KEYSHOP"].sweep_after_seconds), also)
-    if sweeper:
-        sweeper.start()
+    threads = [] if burst else [
+        PeriodicSweep(app, min(EVERY_SECONDS, app.config["KEYSHOP"].sweep_after_seconds), also),
+        ScheduledJobs(list(queues), app.extensions["keyshop.redis"]),  # not RQ's forked scheduler: see there
+    ]
+    for thread in threads:
+        thread.start()
     try:
-        # The scheduler moves delayed retries (mail backoff) back onto their queues.
-        return worker.work(burst=burst, logging_level="INFO", with_scheduler=not burst)
+        return worker.work(burst=burst, logging_level="INFO")
     finally:
-        if sweeper:
-            sweeper.stop()
+        for thread in threads:
+            thread.stop()
