@@ -68,3 +68,12 @@ def _plain(session) -> Session:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def insert_unless_present(session: Session, model, **values) -> None:
+    """One INSERT that leaves alone a row already holding the same unique key, on either backend:
+    no IntegrityError, so the caller's transaction goes on."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if is_postgres(session) else sqlite
+    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())

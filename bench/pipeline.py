@@ -1,5 +1,6 @@
-"""Signed webhooks at a fixed offered load against `keyshop web` + one `keyshop worker`, beside the
-bare reference pipeline (bench/bare_pipeline.py) run the same way.
+"""Signed webhooks at a fixed offered load against `keyshop web` + `keyshop worker` (one process per
+core, as docs/deploy.md advises), beside the bare reference pipeline (bench/bare_pipeline.py) run
+the same way.
 
     .venv/bin/python bench/pipeline.py                                  # both backends, 20/50/100/200 per s, 20 s each
     .venv/bin/python bench/pipeline.py --backend sqlite --rates 100 --seconds 10 --pipelines bare
@@ -37,13 +38,14 @@ def main() -> None:
     parser.add_argument("--rates", default="20,50,100,200")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--pipelines", default="keyshop,bare")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes of each pipeline (one per core)")
     args = parser.parse_args()
     rates = [int(rate) for rate in args.rates.split(",")]
     chosen = [{"keyshop": run_keyshop, "bare": run_bare}[name] for name in args.pipelines.split(",")]
     for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
         for pipeline in chosen:
             with tempfile.TemporaryDirectory() as folder, _database(backend, Path(folder)) as url:
-                pipeline(backend, url, Path(folder), rates, args.seconds)
+                pipeline(backend, url, Path(folder), rates, args.seconds, args.workers)
 
 
 class _database:
@@ -65,7 +67,7 @@ class _database:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
-def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int) -> None:
+def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int, workers: int) -> None:
     env = {"KEYSHOP_INSTANCE": str(folder / "instance"), "KEYSHOP_SANDBOX": "1", "KEYSHOP_REDIS_URL": REDIS_URL,
            "KEYSHOP_BASE_URL": f"http://127.0.0.1:{PORT}", "KEYSHOP_SWEEP_AFTER": "60",
            "KEYSHOP_DATABASE_URL": url if backend == "postgresql" else f"sqlite:///{url}"}
@@ -74,10 +76,13 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
     from app.cli_run import gunicorn_argv
 
     web = gunicorn_argv("127.0.0.1", PORT, 2, env["KEYSHOP_DATABASE_URL"])  # as `keyshop web` runs it
-    with _processes(env, web, [sys.executable, "-m", "app.cli", "worker"]):
+    with _processes(env, web, [[sys.executable, "-m", "app.cli", "worker"]] * workers) as processes:
         for rate in rates:
-            sent = _offer(rate, seconds, shop.next_webhooks(rate * seconds), "/webhooks/sandbox")
-            _report("keyshop", backend, rate, seconds, sent, shop.delivered_at)
+            hooks = shop.next_webhooks(rate * seconds)
+            with _CpuPerOrder(processes.children) as cpu:
+                sent = _offer(rate, seconds, hooks, "/webhooks/sandbox")
+                cpu.orders = _report("keyshop", backend, rate, seconds, sent, shop.delivered_at)
+                _wait_for_empty_queues(["delivery", "notify"])  # mail left for later is part of the cost
 
 
 class _KeyshopShop:
@@ -122,7 +127,7 @@ class _KeyshopShop:
         return dict(rows)
 
 
-def run_bare(backend: str, url: str, folder: Path, rates: list[int], seconds: int) -> None:
+def run_bare(backend: str, url: str, folder: Path, rates: list[int], seconds: int, workers: int) -> None:
     from bench import bare_pipeline
 
     env = {"BARE_DATABASE": url, "BARE_REDIS_URL": REDIS_URL}
@@ -134,12 +139,15 @@ def run_bare(backend: str, url: str, folder: Path, rates: list[int], seconds: in
     web = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
            "--log-level", "warning", "bench.bare_pipeline:app"]
     next_id = iter(range(1, 10**9))
-    with _processes(env, web, [sys.executable, "-m", "bench.bare_pipeline", "worker"], health=None):
+    with _processes(env, web, [[sys.executable, "-m", "bench.bare_pipeline", "worker"]] * workers,
+                    health=None) as processes:
         for rate in rates:
             hooks = [(order_id, {}, str(order_id).encode()) for order_id in
                      (next(next_id) for _ in range(rate * seconds))]
-            sent = _offer(rate, seconds, hooks, "/hook")
-            _report("bare", backend, rate, seconds, sent, lambda ids: _bare_delivered(bare_pipeline, ids))
+            with _CpuPerOrder(processes.children) as cpu:
+                sent = _offer(rate, seconds, hooks, "/hook")
+                cpu.orders = _report("bare", backend, rate, seconds, sent,
+                                     lambda ids: _bare_delivered(bare_pipeline, ids))
 
 
 def _bare_delivered(bare_pipeline, order_ids: list[int]) -> dict[int, datetime]:
@@ -175,24 +183,76 @@ def _offer(rate: int, seconds: int, hooks: list[tuple[int, dict, bytes]], path: 
     return sent
 
 
-def _report(pipeline: str, backend: str, rate: int, seconds: int, sent: dict[int, datetime], delivered_of) -> None:
+def _wait_for_empty_queues(names: list[str], seconds: float = 60) -> None:
+    import redis
+
+    connection, deadline = redis.Redis.from_url(REDIS_URL), time.monotonic() + seconds
+    while any(connection.llen(f"rq:queue:{name}") for name in names) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)  # the last job taken off its queue finishes
+
+
+class _CpuPerOrder:
+    """CPU time (user + system) per delivered order of the web processes (gunicorn's master and
+    workers), the worker processes and this sender, from /proc: where a saturated run spends its cores."""
+
+    def __init__(self, children: list[subprocess.Popen]):
+        self.web, self.workers = children[0].pid, [child.pid for child in children[1:]]
+        self.orders = 0
+
+    def _sample(self) -> tuple[float, float, float]:
+        sender = os.times()
+        return _tree_cpu(self.web), sum(map(_tree_cpu, self.workers)), sender.user + sender.system
+
+    def __enter__(self):
+        self.before = self._sample()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None and self.orders:
+            web, worker, sender = (1000 * (after - before) / self.orders
+                                   for after, before in zip(self._sample(), self.before))
+            print(f"{'':>7} {'':>10} cpu ms per order: web {web:.1f}, worker {worker:.1f}, sender {sender:.1f}",
+                  flush=True)
+
+
+def _tree_cpu(pid: int) -> float:
+    """Seconds of CPU used so far by a process and its living descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, parents = 0.0, {pid}
+    stats = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    while parents:
+        total += sum(stats[p][1] for p in parents if p in stats)
+        parents = {child for child, (parent, _) in stats.items() if parent in parents}
+    return total
+
+
+def _report(pipeline: str, backend: str, rate: int, seconds: int, sent: dict[int, datetime], delivered_of) -> int:
     deadline = time.monotonic() + 30
     while len(delivered := delivered_of(list(sent))) < len(sent) and time.monotonic() < deadline:
         time.sleep(0.5)
     latencies = sorted((delivered[order_id] - sent[order_id]).total_seconds() * 1000 for order_id in delivered)
     if not latencies:
         print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s: nothing delivered")
-        return
+        return 0
     span = (max(delivered.values()) - min(sent.values())).total_seconds()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s for {seconds} s: delivered {len(delivered) / span:6.1f}/s, "
           f"dropped {len(sent) - len(delivered)}, ms p50={statistics.median(latencies):.1f} p99={p99:.1f} "
           f"max={latencies[-1]:.1f}", flush=True)
+    return len(delivered)
 
 
 class _processes:
-    def __init__(self, env: dict, web: list[str], worker: list[str], health: str | None = "/healthz"):
-        self.env, self.argvs, self.health = {**os.environ, **env}, [web, worker], health
+    def __init__(self, env: dict, web: list[str], workers: list[list[str]], health: str | None = "/healthz"):
+        self.env, self.argvs, self.health = {**os.environ, **env}, [web, *workers], health
 
     def __enter__(self):
         self.children = [subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,

@@ -1,4 +1,5 @@
-"""Fulfil a paid order: claim its codes and mark it delivered in one transaction. Safe to run twice."""
+"""Fulfil a paid order: claim its codes, mark it delivered and record the mail it owes, in one
+transaction. Safe to run twice."""
 from __future__ import annotations
 
 import logging
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow, write_transaction
 from app.models import OPEN_FOR_DELIVERY, Order, log_order, move_order
+from delivery.mail_owed import owe_mail
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import crossed_low_stock
 
@@ -47,6 +49,7 @@ def deliver(session: Session, order_id: int) -> Delivery:
                 return Delivery("skipped")
             given = _give_shared(session, order) if reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
+            owe_mail(session, order_id, "delivered")
             delivery = Delivery("delivered", order.number, crossed_low_stock(session, order.product_id),
                                 (now - order.paid_at).total_seconds() if order.paid_at else None)
     except _OutOfStock:
@@ -75,6 +78,7 @@ def _wait_for_stock(session: Session, order_id: int) -> str:
     with write_transaction(session):
         if move_order(session, order_id, ("paid",), status="awaiting_stock"):
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
+            owe_mail(session, order_id, "awaiting_stock")
     number = session.scalar(select(Order.number).where(Order.id == order_id))
     session.rollback()
     log.info("order awaits stock", extra={"order": number})

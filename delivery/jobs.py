@@ -9,6 +9,7 @@ from app.extensions import db
 from delivery import low_stock
 from delivery.fulfil import deliver
 from delivery.mail import send_order_mail as send_mail
+from delivery.mail_owed import drain, schedule_drain
 from delivery.metrics import observe_delivery
 from delivery.queues import deliveries_waiting, enqueue_mail
 
@@ -41,13 +42,13 @@ def fulfil_order(order_id: int) -> str:
 
 
 def mail_after_delivery(order_id: int, kind: str) -> None:
-    """The buyer's mail goes out from the delivering job itself (a second RQ job per order costs more
-    than the delivery), unless other buyers are waiting for their codes: then it goes to the notify
-    queue, which workers take after the delivery queue. After a failed send, it and every mail for
-    the next minute go through the notify queue (with its backoff): a down or slow SMTP server never
-    holds deliveries up."""
+    """The delivery recorded its mail as owed; the delivering job sends it itself (a second RQ job
+    per order costs more than the delivery), unless other buyers are waiting for their codes: then
+    one drain job on the notify queue, which workers take after the delivery queue, sends all that
+    is owed. After a failed send, mail goes through the drain for a minute, and the failed one
+    through its own retries with backoff: a down or slow SMTP server never holds deliveries up."""
     if mail_trouble.active() or deliveries_waiting():
-        enqueue_mail(order_id, kind)
+        schedule_drain()
         return
     try:
         send_order_mail(order_id, kind)
@@ -59,6 +60,11 @@ def mail_after_delivery(order_id: int, kind: str) -> None:
 def send_order_mail(order_id: int, kind: str) -> str:
     app = current_app
     return send_mail(db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"], order_id, kind)
+
+
+def send_owed_mail() -> int:
+    """The drain: every mail deliveries recorded as owed, sent oldest first."""
+    return drain(db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"])
 
 
 def send_low_stock_mail(product_id: int, alert: int) -> str:

@@ -14,7 +14,7 @@ from app.models import Order, order_token
 from app.settings import Settings
 from delivery.mail_content import COMPOSERS
 from delivery.mail_transport import is_temporary, send
-from delivery.models import MailLog, order_mail_key
+from delivery.models import MAIL_LOG, MailLog, order_mail_key
 from delivery.order_view import view_of
 from delivery.queues import enqueue_mail
 from keystore.keyring import Keyring
@@ -26,27 +26,39 @@ STALLED_AFTER = timedelta(minutes=10)
 def send_order_mail(session: Session, settings: Settings, keyring: Keyring, order_id: int, kind: str) -> str:
     """The buyer's mail about an order; see send_once for what it returns and raises. A kind may name
     what it is about ("refunded:12"), so each refund gets its own mail, once."""
-    composer = COMPOSERS.get(kind.split(":", 1)[0])
-    if composer is None:
+    if COMPOSERS.get(kind.split(":", 1)[0]) is None:
         return "skipped"
+    number = session.scalar(select(Order.number).where(Order.id == order_id))
+    session.rollback()  # the claim below starts its own transaction
+    if not _claim(session, order_mail_key(order_id, kind), kind, order_id):
+        return "skipped"
+    return send_claimed_order_mail(session, settings, keyring, order_id, kind, number)
+
+
+def send_claimed_order_mail(session: Session, settings: Settings, keyring: Keyring, order_id: int, kind: str,
+                            order_number: str) -> str:
+    """Send an order's mail this job has claimed ("sending"); see send_claimed."""
+    composer = COMPOSERS[kind.split(":", 1)[0]]
 
     def compose() -> Message:
-        order = session.get(Order, order_id)
-        view = view_of(session, keyring, order)
+        view = view_of(session, keyring, session.get(Order, order_id))
         session.rollback()
         return composer(view, f"{settings.base_url}/o/{order_token(view.number)}")
 
-    number = session.scalar(select(Order.number).where(Order.id == order_id))
-    session.rollback()  # the claim below starts its own transaction
-    return send_once(session, settings, order_mail_key(order_id, kind), kind, compose, order_id, number)
+    return send_claimed(session, settings, order_mail_key(order_id, kind), compose, order_number)
 
 
 def send_once(session: Session, settings: Settings, key: str, kind: str, compose, order_id: int | None = None,
               order_number: str | None = None) -> str:
-    """Return sent, failed or skipped (already sent or being sent). Every error is recorded for
-    staff; a temporary one (or one nobody expected) is raised so that RQ retries the job with backoff."""
+    """Return sent, failed or skipped (already sent or being sent); see send_claimed."""
     if not _claim(session, key, kind, order_id):
         return "skipped"
+    return send_claimed(session, settings, key, compose, order_number)
+
+
+def send_claimed(session: Session, settings: Settings, key: str, compose, order_number: str | None = None) -> str:
+    """Return sent or failed. Every error is recorded for staff; a temporary one (or one nobody
+    expected) is raised so that RQ retries the job with backoff."""
     try:
         send(compose(), settings.smtp_url, settings.instance / "outbox")
     except Exception as exc:  # smtplib's errors are OSErrors; anything else is a bug, recorded all the same
@@ -62,25 +74,25 @@ def send_once(session: Session, settings: Settings, key: str, kind: str, compose
 
 
 def _claim(session: Session, key: str, kind: str, order_id: int | None) -> bool:
-    """The first attempt inserts the record; a retry may take it over only from 'failed'. The insert
-    is tried first: it is the common case, and one statement instead of three."""
+    """Owed mail (recorded by its delivery) and failed mail are taken over by a conditional update;
+    mail nobody recorded yet is inserted. False: it is sent, or another job is sending it."""
     try:
         with write_transaction(session):
+            if session.execute(
+                update(MAIL_LOG).where(MAIL_LOG.c.key == key, MAIL_LOG.c.status.in_(("pending", "failed")))
+                .values(status="sending", attempts=MAIL_LOG.c.attempts + 1, claimed_at=utcnow())
+            ).rowcount == 1:
+                return True
             session.add(MailLog(key=key, kind=kind, order_id=order_id))
         return True
-    except IntegrityError:  # there is a record: an earlier attempt, or a concurrent job's
-        pass
-    with write_transaction(session):
-        return session.execute(
-            update(MailLog).where(MailLog.key == key, MailLog.status == "failed")
-            .values(status="sending", attempts=MailLog.attempts + 1, claimed_at=utcnow())
-        ).rowcount == 1
+    except IntegrityError:  # there is a record: sent, or a concurrent job's
+        return False
 
 
 def _finish(session: Session, key: str, status: str, error: str) -> None:
     with write_transaction(session):
         session.execute(
-            update(MailLog).where(MailLog.key == key, MailLog.status == "sending")
+            update(MAIL_LOG).where(MAIL_LOG.c.key == key, MAIL_LOG.c.status == "sending")
             .values(status=status, last_error=error[:500], sent_at=utcnow() if status == "sent" else None)
         )
 

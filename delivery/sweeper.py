@@ -51,7 +51,9 @@ def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     """What the periodic sweeper and `keyshop sweep` do: (orders re-enqueued, back-orders expired)."""
     from delivery.backorders import expire_backorders
     from delivery.mail import recover_stalled_mail
+    from delivery.mail_owed import drain_if_owed_since
 
     recover_stalled_mail(session)
+    drain_if_owed_since(session, settings.sweep_after_seconds)
     return (sweep(session, settings.sweep_after_seconds),
             expire_backorders(session, providers, settings.backorder_refund_after_seconds))

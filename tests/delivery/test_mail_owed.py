@@ -1,0 +1,108 @@
+"""Mail owed by a delivery is recorded with it; a busy worker leaves it to one drain job."""
+from __future__ import annotations
+
+import time
+
+from rq import Queue
+from sqlalchemy import select
+
+from app.extensions import db
+from delivery.fulfil import fulfil
+from delivery.jobs import fulfil_order, send_owed_mail
+from delivery.models import MailLog
+from delivery.sweeper import sweep_all
+from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
+
+
+def _paid(app, client, count: int, codes: int) -> list[int]:
+    stock(app, make_product(app, "card"), unique_codes(codes))
+    orders = [place(app, "card", email=f"b{n}@example.com") for n in range(count)]
+    for placed in orders:
+        headers, body = sandbox_webhook(app, placed.number, 999)
+        assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    return [placed.order_id for placed in orders]
+
+
+def _mail_log(app) -> dict[str, str]:
+    with app.app_context():
+        rows = db.session.execute(select(MailLog.key, MailLog.status).where(MailLog.kind != "low_stock")).all()
+        db.session.remove()
+    return dict(rows)
+
+
+def _notify_jobs(app) -> list[str]:
+    return [job.func_name for job in Queue("notify", connection=app.extensions["keyshop.redis"]).jobs]
+
+
+def test_the_delivering_transaction_records_the_mail_it_owes_and_a_failed_claim_records_none(app, client):
+    delivered, waiting = _paid(app, client, 2, codes=1)
+    with app.app_context():
+        assert fulfil(db.session, delivered) == "delivered"
+        assert fulfil(db.session, waiting) == "awaiting_stock"  # its claim rolled back, mail and all
+        assert fulfil(db.session, waiting) == "awaiting_stock"  # run twice: still one record
+        db.session.remove()
+    assert _mail_log(app) == {f"order:{delivered}:delivered": "pending", f"order:{waiting}:awaiting_stock": "pending"}
+
+
+def test_while_buyers_wait_for_codes_one_drain_job_sends_every_owed_mail_once(smtp, app, client):
+    order_ids = _paid(app, client, 3, codes=10)  # the webhooks queued three delivery jobs
+    with app.app_context():
+        for order_id in order_ids:
+            assert fulfil_order(order_id) == "delivered"  # each sees deliveries still queued
+            db.session.remove()
+    assert smtp.messages == [] and _notify_jobs(app).count("delivery.jobs.send_owed_mail") == 1
+    assert set(_mail_log(app).values()) == {"pending"}
+
+    with app.app_context():
+        assert send_owed_mail() == 3
+        assert send_owed_mail() == 0  # run twice: nothing more
+        db.session.remove()
+    assert sorted(message["To"] for message in smtp.messages) == ["b0@example.com", "b1@example.com", "b2@example.com"]
+    assert set(_mail_log(app).values()) == {"sent"}
+
+
+def test_a_drain_sends_one_batch_and_queues_the_next_behind_the_deliveries(smtp, app, client, redis_server, monkeypatch):
+    monkeypatch.setattr("delivery.mail_owed.BATCH", 2)
+    order_ids = _paid(app, client, 3, codes=10)
+    with app.app_context():
+        for order_id in order_ids:
+            fulfil_order(order_id)
+            db.session.remove()
+    redis_server.flush()
+    with app.app_context():
+        assert send_owed_mail() == 2
+        assert _notify_jobs(app) == ["delivery.jobs.send_owed_mail"]
+        assert send_owed_mail() == 1
+        db.session.remove()
+    assert len(smtp.messages) == 3 and set(_mail_log(app).values()) == {"sent"}
+
+
+def test_owed_mail_whose_drain_was_lost_with_redis_is_drained_after_a_sweep(smtp, app, client, redis_server):
+    [order_id, other] = _paid(app, client, 2, codes=10)
+    with app.app_context():
+        assert fulfil_order(order_id) == "delivered"
+        db.session.remove()
+    redis_server.flush()  # Redis restarted without persistence: the drain job and its flag are gone
+    time.sleep(1.1)  # KEYSHOP_SWEEP_AFTER is 1 s in the tests
+    with app.app_context():
+        sweep_all(db.session, app.config["KEYSHOP"], app.extensions["keyshop.providers"])
+        db.session.remove()
+    assert "delivery.jobs.send_owed_mail" in _notify_jobs(app)
+    with app.app_context():
+        assert send_owed_mail() == 1
+        db.session.remove()
+    assert [message["To"] for message in smtp.messages] == ["b0@example.com"] and other
+
+
+def test_the_drain_stops_at_a_refusing_server_and_leaves_that_mail_to_its_own_retry(smtp, app, client):
+    order_ids = _paid(app, client, 2, codes=10)
+    with app.app_context():
+        for order_id in order_ids:
+            fulfil_order(order_id)
+            db.session.remove()
+    smtp.inbox.refuse = True
+    with app.app_context():
+        assert send_owed_mail() == 0
+        db.session.remove()
+    assert _mail_log(app) == {f"order:{order_ids[0]}:delivered": "failed", f"order:{order_ids[1]}:delivered": "pending"}
+    assert "delivery.jobs.send_order_mail" in _notify_jobs(app)
