@@ -70,10 +70,13 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def insert_unless_present(session: Session, model, **values) -> None:
+def insert_unless_present(session: Session, model, **values) -> bool:
     """One INSERT that leaves alone a row already holding the same unique key, on either backend:
-    no IntegrityError, so the caller's transaction goes on."""
+    no IntegrityError, so the caller's transaction goes on. Whether it inserted."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = postgresql if is_postgres(session) else sqlite
-    session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
+    # RETURNING, not the row count: through SQLAlchemy on PostgreSQL this statement's count reads
+    # -1 whether it inserted or not
+    return session.execute(statement.returning(*model.__table__.primary_key.columns)).first() is not None

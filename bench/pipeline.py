@@ -5,8 +5,8 @@ the same way.
     .venv/bin/python bench/pipeline.py                                  # both backends, 20/50/100/200 per s, 20 s each
     .venv/bin/python bench/pipeline.py --backend sqlite --rates 100 --seconds 10 --pipelines bare
 
-Open loop: webhook i is sent at start + i/rate whatever happened to the others, from 32 sender
-threads. Latency = the order's delivered_at minus the moment its webhook was sent. After each rate
+Open loop: webhook i is due at start + i/rate whatever happened to the others, sent from 32
+threads. Latency = the order's delivered_at minus the moment its webhook was due. After each rate
 the run waits (up to 30 s) for the backlog to drain and counts what was never delivered.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import psycopg
@@ -80,8 +80,8 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
         for rate in rates:
             hooks = shop.next_webhooks(rate * seconds)
             with _CpuPerOrder(processes.children) as cpu:
-                sent = _offer(rate, seconds, hooks, "/webhooks/sandbox")
-                cpu.orders = _report("keyshop", backend, rate, seconds, sent, shop.delivered_at)
+                due = _offer(rate, seconds, hooks, "/webhooks/sandbox")
+                cpu.orders = _report("keyshop", backend, rate, seconds, due, shop.delivered_at)
                 _wait_for_empty_queues(["delivery", "notify"])  # mail left for later is part of the cost
 
 
@@ -145,8 +145,8 @@ def run_bare(backend: str, url: str, folder: Path, rates: list[int], seconds: in
             hooks = [(order_id, {}, str(order_id).encode()) for order_id in
                      (next(next_id) for _ in range(rate * seconds))]
             with _CpuPerOrder(processes.children) as cpu:
-                sent = _offer(rate, seconds, hooks, "/hook")
-                cpu.orders = _report("bare", backend, rate, seconds, sent,
+                due = _offer(rate, seconds, hooks, "/hook")
+                cpu.orders = _report("bare", backend, rate, seconds, due,
                                      lambda ids: _bare_delivered(bare_pipeline, ids))
 
 
@@ -163,24 +163,26 @@ def _as_datetime(value) -> datetime:
 
 
 def _offer(rate: int, seconds: int, hooks: list[tuple[int, dict, bytes]], path: str) -> dict[int, datetime]:
-    """Send each webhook at its scheduled moment; returns when each was sent."""
-    sent: dict[int, datetime] = {}
+    """Send each webhook at its scheduled moment; returns the moment each was due. Latency counts
+    from then, not from when a sender thread got to it: a web server that falls behind and keeps
+    the senders waiting shows in the figures instead of slowing the offered load down."""
+    due: dict[int, datetime] = {}
     session = requests.Session()
     session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=32))
 
     def send(hook):
         order_id, headers, body = hook
-        sent[order_id] = datetime.now(timezone.utc).replace(tzinfo=None)
         session.post(f"http://127.0.0.1:{PORT}{path}", data=body, headers=headers, timeout=30)
 
-    start = time.monotonic()
+    start, wall_start = time.monotonic(), datetime.now(timezone.utc).replace(tzinfo=None)
     with ThreadPoolExecutor(max_workers=32) as pool:
         for index, hook in enumerate(hooks):
             delay = start + index / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+            due[hook[0]] = wall_start + timedelta(seconds=index / rate)
             pool.submit(send, hook)
-    return sent
+    return due
 
 
 def _wait_for_empty_queues(names: list[str], seconds: float = 60) -> None:
@@ -200,9 +202,10 @@ class _CpuPerOrder:
         self.web, self.workers = children[0].pid, [child.pid for child in children[1:]]
         self.orders = 0
 
-    def _sample(self) -> tuple[float, float, float]:
+    def _sample(self) -> tuple[float, float, float, float, float]:
         sender = os.times()
-        return _tree_cpu(self.web), sum(map(_tree_cpu, self.workers)), sender.user + sender.system
+        return (_tree_cpu(self.web), sum(map(_tree_cpu, self.workers)), sender.user + sender.system,
+                *_machine_busy_and_total())
 
     def __enter__(self):
         self.before = self._sample()
@@ -210,10 +213,18 @@ class _CpuPerOrder:
 
     def __exit__(self, *exc) -> None:
         if exc[0] is None and self.orders:
-            web, worker, sender = (1000 * (after - before) / self.orders
-                                   for after, before in zip(self._sample(), self.before))
-            print(f"{'':>7} {'':>10} cpu ms per order: web {web:.1f}, worker {worker:.1f}, sender {sender:.1f}",
-                  flush=True)
+            web, worker, sender, busy, total = (after - before for after, before in zip(self._sample(), self.before))
+            web, worker, sender, machine = (1000 * cpu / self.orders for cpu in (web, worker, sender, busy))
+            print(f"{'':>7} {'':>10} cpu ms per order: web {web:.1f}, worker {worker:.1f}, sender {sender:.1f}, "
+                  f"whole machine {machine:.1f} (busy {100 * busy / total:.0f}% of {os.cpu_count()} cores)", flush=True)
+
+
+def _machine_busy_and_total() -> tuple[float, float]:
+    """CPU seconds all cores spent busy (databases, Redis and the kernel included) and in all."""
+    with open("/proc/stat") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks) / os.sysconf("SC_CLK_TCK")
 
 
 def _tree_cpu(pid: int) -> float:
@@ -234,18 +245,18 @@ def _tree_cpu(pid: int) -> float:
     return total
 
 
-def _report(pipeline: str, backend: str, rate: int, seconds: int, sent: dict[int, datetime], delivered_of) -> int:
+def _report(pipeline: str, backend: str, rate: int, seconds: int, due: dict[int, datetime], delivered_of) -> int:
     deadline = time.monotonic() + 30
-    while len(delivered := delivered_of(list(sent))) < len(sent) and time.monotonic() < deadline:
+    while len(delivered := delivered_of(list(due))) < len(due) and time.monotonic() < deadline:
         time.sleep(0.5)
-    latencies = sorted((delivered[order_id] - sent[order_id]).total_seconds() * 1000 for order_id in delivered)
+    latencies = sorted((delivered[order_id] - due[order_id]).total_seconds() * 1000 for order_id in delivered)
     if not latencies:
         print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s: nothing delivered")
         return 0
-    span = (max(delivered.values()) - min(sent.values())).total_seconds()
+    span = (max(delivered.values()) - min(due.values())).total_seconds()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s for {seconds} s: delivered {len(delivered) / span:6.1f}/s, "
-          f"dropped {len(sent) - len(delivered)}, ms p50={statistics.median(latencies):.1f} p99={p99:.1f} "
+          f"dropped {len(due) - len(delivered)}, ms p50={statistics.median(latencies):.1f} p99={p99:.1f} "
           f"max={latencies[-1]:.1f}", flush=True)
     return len(delivered)
 

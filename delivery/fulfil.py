@@ -27,6 +27,7 @@ class Delivery:
     number: str = ""
     low_stock_alert: int | None = None  # this delivery took the product's stock down to its threshold
     seconds_since_paid: float | None = None
+    mail: str = ""  # the buyer's mail this run recorded: owed (pending), claimed (sending), or none
 
 
 def fulfil(session: Session, order_id: int) -> str:
@@ -34,8 +35,10 @@ def fulfil(session: Session, order_id: int) -> str:
     return deliver(session, order_id).outcome
 
 
-def deliver(session: Session, order_id: int) -> Delivery:
-    """Fulfil, and say what follows from it, all in the one delivering transaction."""
+def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery:
+    """Fulfil, and say what follows from it, all in the one delivering transaction. `mail_now`: the
+    caller sends the buyer's mail right after the commit, so it is recorded as being sent rather
+    than owed, which spares the sender a transaction of its own."""
     try:
         with write_transaction(session):
             order = session.get(Order, order_id)
@@ -49,11 +52,11 @@ def deliver(session: Session, order_id: int) -> Delivery:
                 return Delivery("skipped")
             given = _give_shared(session, order) if reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
-            owe_mail(session, order_id, "delivered")
+            mail = owe_mail(session, order_id, "delivered", claimed=mail_now)
             delivery = Delivery("delivered", order.number, crossed_low_stock(session, order.product_id),
-                                (now - order.paid_at).total_seconds() if order.paid_at else None)
+                                (now - order.paid_at).total_seconds() if order.paid_at else None, mail)
     except _OutOfStock:
-        return Delivery(_wait_for_stock(session, order_id))
+        return _wait_for_stock(session, order_id, mail_now)
     log.info("order delivered", extra={"order": delivery.number})
     return delivery
 
@@ -74,12 +77,13 @@ def _give_shared(session: Session, order: Order) -> str:
     return "the shared code"
 
 
-def _wait_for_stock(session: Session, order_id: int) -> str:
+def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Delivery:
+    mail = ""
     with write_transaction(session):
         if move_order(session, order_id, ("paid",), status="awaiting_stock"):
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
-            owe_mail(session, order_id, "awaiting_stock")
+            mail = owe_mail(session, order_id, "awaiting_stock", claimed=mail_now)
     number = session.scalar(select(Order.number).where(Order.id == order_id))
     session.rollback()
     log.info("order awaits stock", extra={"order": number})
-    return "awaiting_stock"
+    return Delivery("awaiting_stock", number or "", mail=mail)

@@ -8,6 +8,7 @@ from flask import current_app
 from app.extensions import db
 from delivery import low_stock
 from delivery.fulfil import deliver
+from delivery.mail import send_claimed_order_mail
 from delivery.mail import send_order_mail as send_mail
 from delivery.mail_owed import drain, schedule_drain
 from delivery.metrics import observe_delivery
@@ -31,28 +32,30 @@ mail_trouble = _Pause(60.0)
 
 
 def fulfil_order(order_id: int) -> str:
-    delivery = deliver(db.session, order_id)
+    """The buyer's mail goes out from the delivering job itself (a second RQ job per order costs
+    more than the delivery), unless other buyers are waiting for their codes: then the delivery
+    records it as owed and one drain job on the notify queue, which workers take after the delivery
+    queue, sends all that is owed. After a failed send, mail goes through the drain for a minute,
+    and the failed one through its own retries with backoff: a down or slow SMTP server never holds
+    deliveries up."""
+    delivery = deliver(db.session, order_id, mail_now=not mail_trouble.active() and not deliveries_waiting())
     if delivery.seconds_since_paid is not None:
         observe_delivery(current_app.extensions["keyshop.redis"], delivery.seconds_since_paid)
     if delivery.low_stock_alert is not None:
         low_stock.enqueue_alert(db.session, order_id, delivery.low_stock_alert)
-    if delivery.outcome in ("delivered", "awaiting_stock"):
-        mail_after_delivery(order_id, delivery.outcome)
+    if delivery.mail == "claimed":
+        _send_claimed_mail(order_id, delivery.outcome, delivery.number)
+    elif delivery.mail == "owed":
+        schedule_drain()
     return delivery.outcome
 
 
-def mail_after_delivery(order_id: int, kind: str) -> None:
-    """The delivery recorded its mail as owed; the delivering job sends it itself (a second RQ job
-    per order costs more than the delivery), unless other buyers are waiting for their codes: then
-    one drain job on the notify queue, which workers take after the delivery queue, sends all that
-    is owed. After a failed send, mail goes through the drain for a minute, and the failed one
-    through its own retries with backoff: a down or slow SMTP server never holds deliveries up."""
-    if mail_trouble.active() or deliveries_waiting():
-        schedule_drain()
-        return
+def _send_claimed_mail(order_id: int, kind: str, number: str) -> None:
+    app = current_app
     try:
-        send_order_mail(order_id, kind)
-    except Exception:  # noqa: BLE001 - recorded as failed by send_once; the notify job retries it
+        send_claimed_order_mail(db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"],
+                                order_id, kind, number)
+    except Exception:  # noqa: BLE001 - recorded as failed by send_claimed; the notify job retries it
         mail_trouble.start()
         enqueue_mail(order_id, kind)
 

@@ -26,10 +26,16 @@ DRAIN_QUEUED = "keyshop:mail-drain-queued"
 BATCH = 50
 
 
-def owe_mail(session: Session, order_id: int, kind: str) -> None:
-    """Inside the caller's transaction: this order owes its buyer this mail (once per order and kind)."""
-    insert_unless_present(session, MailLog, key=order_mail_key(order_id, kind), kind=kind, order_id=order_id,
-                          status="pending", attempts=0, last_error="", created_at=utcnow(), claimed_at=None)
+def owe_mail(session: Session, order_id: int, kind: str, claimed: bool = False) -> str:
+    """Inside the caller's transaction: this order owes its buyer this mail (once per order and
+    kind). `claimed`: the caller sends it itself right after its commit. Returns what was recorded:
+    "owed", "claimed", or "" when the mail was recorded before."""
+    now = utcnow()
+    recorded = insert_unless_present(
+        session, MailLog, key=order_mail_key(order_id, kind), kind=kind, order_id=order_id, last_error="",
+        created_at=now, status="sending" if claimed else "pending", attempts=int(claimed),
+        claimed_at=now if claimed else None)
+    return ("claimed" if claimed else "owed") if recorded else ""
 
 
 def schedule_drain() -> bool:
