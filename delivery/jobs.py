@@ -66,7 +66,7 @@ def send_order_mail(order_id: int, kind: str) -> str:
 
 
 def send_owed_mail() -> int:
-    """The drain: every mail deliveries recorded as owed, sent oldest first."""
+    """The drain: a batch of the mail deliveries recorded as owed, oldest first (see mail_owed.drain)."""
     return drain(db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"])
 
 

@@ -1,8 +1,8 @@
-"""Mail owed by a delivery is recorded in the delivering transaction, as "pending".
+"""The buyer's mail is recorded in the delivering transaction: "sending" when the delivering job
+sends it itself right after (the worker is idle), "pending" (owed) when deliveries are queued.
 
-So no mail is lost between the commit and the send (a killed worker, Redis away at that moment), and
-a busy shop needs no job per mail: the delivering job sends its mail itself when the worker is idle,
-and otherwise one drain job sends everything owed, oldest first.
+So no mail is lost between the commit and the send (Redis away at that moment), and a busy shop
+needs no job per mail: one drain job at a time sends what is owed, a batch at a time, oldest first.
 """
 from __future__ import annotations
 
