@@ -1,12 +1,14 @@
 """Database engine tuning and the write-transaction helper shared by every service."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
+
+from app.sqlite_writers import writer_queue
 
 
 def utcnow() -> datetime:
@@ -52,13 +54,20 @@ def write_transaction(session: Session):
     """
     if _plain(session).in_transaction():
         raise RuntimeError("write_transaction() must start its own transaction; commit or roll back first")
-    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    with _writers_turn(session):
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _writers_turn(session: Session):
+    bind = session.get_bind()
+    queue = writer_queue(bind.url.database) if bind.dialect.name == "sqlite" else None
+    return queue.turn() if queue else nullcontext()
 
 
 def _plain(session) -> Session:
