@@ -49,6 +49,15 @@ def sandbox_webhook(app, number: str, amount: int, currency: str = "USD", kind="
     return {SIGNATURE_HEADER: header, "Content-Type": "application/json"}, body
 
 
+def pay_orders(app, client, count: int, slug="card") -> list[int]:
+    """Place `count` orders (buyers b0@example.com, b1@ ...) and post each its signed paid webhook."""
+    orders = [place(app, slug, email=f"b{n}@example.com") for n in range(count)]
+    for placed in orders:
+        headers, body = sandbox_webhook(app, placed.number, 999)
+        assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    return [placed.order_id for placed in orders]
+
+
 def order_status(app, order_id: int) -> str:
     with app.app_context():
         status = db.session.scalar(select(Order.status).where(Order.id == order_id))

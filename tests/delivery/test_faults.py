@@ -12,7 +12,7 @@ from app.models import Order
 from delivery.periodic import PeriodicSweep
 from keystore.models import Code
 from tests.processes import WorkerProcess, free_port
-from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
+from tests.shop import make_product, pay_orders, stock, unique_codes
 
 pytestmark = pytest.mark.slow
 
@@ -52,14 +52,6 @@ def shop_env(shop_env, own_redis):
     return {**shop_env, "KEYSHOP_REDIS_URL": own_redis.url}
 
 
-def _pay(app, client, count: int) -> list[int]:
-    orders = [place(app, "card", email=f"b{n}@example.com") for n in range(count)]
-    for placed in orders:
-        headers, body = sandbox_webhook(app, placed.number, 999)
-        assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
-    return [placed.order_id for placed in orders]
-
-
 def _statuses(app) -> dict[str, int]:
     with app.app_context():
         rows = db.session.execute(select(Order.status, func.count()).group_by(Order.status)).all()
@@ -87,7 +79,7 @@ def _no_code_twice(app) -> tuple[int, int]:
 def test_a_worker_killed_mid_delivery_loses_nothing_and_doubles_nothing(app, client, shop_env):
     product_id = make_product(app)
     stock(app, product_id, unique_codes(80))
-    _pay(app, client, 60)
+    pay_orders(app, client, 60)
 
     first = WorkerProcess(shop_env)
     assert _wait_until(lambda: _statuses(app).get("delivered", 0) >= 5, 30), first.log()[-2000:]
@@ -106,7 +98,7 @@ def test_webhooks_are_stored_while_redis_is_down_and_delivered_when_it_is_back(a
     product_id = make_product(app)
     stock(app, product_id, unique_codes(10))
     own_redis.stop()
-    order_ids = _pay(app, client, 10)  # each answered 200: stored; the enqueue failed and was logged
+    order_ids = pay_orders(app, client, 10)  # each answered 200: stored; the enqueue failed and was logged
     assert _statuses(app) == {"paid": 10}
     own_redis.start()  # back, with every queue empty
 
@@ -132,7 +124,7 @@ def test_smtp_down_delays_the_mail_not_the_code_and_never_sends_it_twice(app, cl
     stock(app, product_id, unique_codes(1))
     worker = WorkerProcess({**shop_env, "KEYSHOP_SMTP_URL": f"smtp://127.0.0.1:{port}"})  # nothing listens yet
     try:
-        [order_id] = _pay(app, client, 1)
+        [order_id] = pay_orders(app, client, 1)
         assert _wait_until(lambda: _statuses(app) == {"delivered": 1}, 20), worker.log()[-2000:]
         smtp = SmtpServer(port)  # SMTP is back; the retry (5 s backoff) finds it
         try:
@@ -158,7 +150,7 @@ def test_a_connection_lost_mid_delivery_leaves_no_code_without_its_order(app, cl
 
     product_id = make_product(app)
     stock(app, product_id, unique_codes(2))
-    [order_id] = _pay(app, client, 1)
+    [order_id] = pay_orders(app, client, 1)
     admin_url = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
 
     def cut_after_claim(conn, cursor, statement, parameters, context, executemany):

@@ -11,16 +11,12 @@ from delivery.fulfil import fulfil
 from delivery.jobs import fulfil_order, send_owed_mail
 from delivery.models import MailLog
 from delivery.sweeper import sweep_all
-from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
+from tests.shop import make_product, pay_orders, stock, unique_codes
 
 
 def _paid(app, client, count: int, codes: int) -> list[int]:
     stock(app, make_product(app, "card"), unique_codes(codes))
-    orders = [place(app, "card", email=f"b{n}@example.com") for n in range(count)]
-    for placed in orders:
-        headers, body = sandbox_webhook(app, placed.number, 999)
-        assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
-    return [placed.order_id for placed in orders]
+    return pay_orders(app, client, count)
 
 
 def _mail_log(app) -> dict[str, str]:
