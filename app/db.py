@@ -5,6 +5,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
 
@@ -82,8 +83,6 @@ def is_postgres(session: Session) -> bool:
 def insert_unless_present(session: Session, model, **values) -> bool:
     """One INSERT that leaves alone a row already holding the same unique key, on either backend:
     no IntegrityError, so the caller's transaction goes on. Whether it inserted."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     dialect = postgresql if is_postgres(session) else sqlite
     statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
     # RETURNING, not the row count: through SQLAlchemy on PostgreSQL this statement's count reads

@@ -51,5 +51,8 @@ def writer_queue(database_path: str | None) -> WriterQueue | None:
     """The queue of a database file; None for an in-memory database (one connection, no rivals)."""
     if not database_path or database_path == ":memory:":
         return None
-    with _made:
-        return _queues.setdefault(database_path, WriterQueue(database_path))
+    queue = _queues.get(database_path)  # every write transaction asks: no lock, no new object
+    if queue is None:
+        with _made:
+            queue = _queues.setdefault(database_path, WriterQueue(database_path))
+    return queue

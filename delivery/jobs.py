@@ -8,8 +8,7 @@ from flask import current_app
 from app.extensions import db
 from delivery import low_stock
 from delivery.fulfil import deliver
-from delivery.mail import send_claimed_order_mail
-from delivery.mail import send_order_mail as send_mail
+from delivery.mail import send_claimed_order_mail, send_order_mail as send_mail
 from delivery.mail_owed import drain, schedule_drain
 from delivery.metrics import observe_delivery
 from delivery.queues import deliveries_waiting, enqueue_mail

@@ -80,13 +80,18 @@ def _claim(session: Session, key: str, kind: str, order_id: int | None) -> bool:
         with write_transaction(session):
             if session.execute(
                 update(MAIL_LOG).where(MAIL_LOG.c.key == key, MAIL_LOG.c.status.in_(("pending", "failed")))
-                .values(status="sending", attempts=MAIL_LOG.c.attempts + 1, claimed_at=utcnow())
+                .values(**taken_for_sending())
             ).rowcount == 1:
                 return True
             session.add(MailLog(key=key, kind=kind, order_id=order_id))
         return True
     except IntegrityError:  # there is a record: sent, or a concurrent job's
         return False
+
+
+def taken_for_sending() -> dict:
+    """The values of a mail-log row an attempt takes over (from pending or failed)."""
+    return {"status": "sending", "attempts": MAIL_LOG.c.attempts + 1, "claimed_at": utcnow()}
 
 
 def _finish(session: Session, key: str, status: str, error: str) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.db import insert_unless_present, utcnow, write_transaction
 from app.models import Order
 from app.settings import Settings
-from delivery.mail import send_claimed_order_mail
+from delivery.mail import send_claimed_order_mail, taken_for_sending
 from delivery.models import MAIL_LOG, MailLog, order_mail_key
 from delivery.queues import enqueue, enqueue_mail, redis_connection
 from keystore.keyring import Keyring
@@ -80,7 +80,7 @@ def _claim_owed(session: Session) -> list[tuple[str, int, str, str]]:
     with write_transaction(session):
         claimed = session.execute(
             update(MAIL_LOG).where(MAIL_LOG.c.key.in_(oldest.scalar_subquery()), MAIL_LOG.c.status == "pending")
-            .values(status="sending", attempts=MAIL_LOG.c.attempts + 1, claimed_at=utcnow())
+            .values(**taken_for_sending())
             .returning(MAIL_LOG.c.id, MAIL_LOG.c.key, MAIL_LOG.c.order_id, MAIL_LOG.c.kind)).all()
         numbers = dict(session.execute(select(Order.id, Order.number)
                                        .where(Order.id.in_({row.order_id for row in claimed}))).all())
