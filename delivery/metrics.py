@@ -19,7 +19,9 @@ from keystore.stock import stock_by_product
 
 log = logging.getLogger(__name__)
 WEBHOOKS = "keyshop:metrics:webhooks"  # hash "<provider>|<status>" -> count
-LATENCY = "keyshop:metrics:delivery_seconds"  # hash "<bucket>" -> count, plus "sum" and "count"
+# hash "<bucket>" -> deliveries whose latency fell in that bucket and no lower one ("+Inf" above the
+# last), plus "sum": two commands per delivery; the cumulative buckets are added up when scraped
+LATENCY = "keyshop:metrics:delivery_seconds_by_bucket"
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
@@ -29,13 +31,8 @@ def count_webhook(redis: Redis, provider: str, status: int) -> None:
 
 def observe_delivery(redis: Redis, seconds: float) -> None:
     def record():
-        pipe = redis.pipeline(transaction=False)
-        for bound in BUCKETS:
-            if seconds <= bound:
-                pipe.hincrby(LATENCY, str(bound), 1)
-        pipe.hincrbyfloat(LATENCY, "sum", seconds)
-        pipe.hincrby(LATENCY, "count", 1)
-        pipe.execute()
+        bucket = next((str(bound) for bound in BUCKETS if seconds <= bound), "+Inf")
+        redis.pipeline(transaction=False).hincrby(LATENCY, bucket, 1).hincrbyfloat(LATENCY, "sum", seconds).execute()
 
     _quietly(record)
 
@@ -62,11 +59,12 @@ def _latency(lines, redis) -> None:
     stored = {key.decode(): float(value) for key, value in redis.hgetall(LATENCY).items()}
     lines += ["# HELP keyshop_webhook_to_delivered_seconds From payment recorded to codes delivered.",
               "# TYPE keyshop_webhook_to_delivered_seconds histogram"]
-    for bound in BUCKETS:
-        lines.append(f'keyshop_webhook_to_delivered_seconds_bucket{{le="{bound}"}} {int(stored.get(str(bound), 0))}')
-    lines.append(f'keyshop_webhook_to_delivered_seconds_bucket{{le="+Inf"}} {int(stored.get("count", 0))}')
+    below = 0
+    for bound in (*map(str, BUCKETS), "+Inf"):
+        below += int(stored.get(bound, 0))
+        lines.append(f'keyshop_webhook_to_delivered_seconds_bucket{{le="{bound}"}} {below}')
     lines.append(f"keyshop_webhook_to_delivered_seconds_sum {stored.get('sum', 0.0)}")
-    lines.append(f"keyshop_webhook_to_delivered_seconds_count {int(stored.get('count', 0))}")
+    lines.append(f"keyshop_webhook_to_delivered_seconds_count {below}")
 
 
 def _orders(lines, session) -> None:

@@ -1,12 +1,16 @@
 """The keyshop worker: RQ's non-forking worker, each job inside a fresh Flask app context."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 from rq import SimpleWorker
 
 from delivery.periodic import EVERY_SECONDS, PeriodicSweep
 from delivery.queues import QUEUES
 from delivery.scheduled import ScheduledJobs
+
+log = logging.getLogger(__name__)
 
 
 class AppWorker(SimpleWorker):
@@ -31,8 +35,11 @@ def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False
     ]
     for thread in threads:
         thread.start()
+    log.info("worker %s listening on %s", worker.name, ", ".join(queues))
     try:
-        return worker.work(burst=burst, logging_level="INFO")
+        # RQ's own lines at INFO are three per job, each already said by our line naming the order
+        # and the job; its warnings and job failures still show.
+        return worker.work(burst=burst, logging_level="WARNING")
     finally:
         for thread in threads:
             thread.stop()

@@ -57,3 +57,16 @@ def test_metrics_count_webhooks_deliveries_latency_and_stock(app, client, worker
     assert _metric(text, 'keyshop_webhook_to_delivered_seconds_bucket{le="+Inf"}') == 1
     assert _metric(text, f'keyshop_codes{{product_id="{product_id}",status="available"}}') == 2
     assert _metric(text, 'keyshop_jobs_failed{queue="delivery"}') == 0
+
+
+def test_latency_buckets_are_cumulative_as_prometheus_reads_them(app, client):
+    from delivery.metrics import observe_delivery
+
+    redis = app.extensions["keyshop.redis"]
+    for seconds in (0.004, 0.03, 0.03, 7.0, 600.0):
+        observe_delivery(redis, seconds)
+    text = client.get("/metrics", headers=_token(app)).get_data(as_text=True)
+    bucket = 'keyshop_webhook_to_delivered_seconds_bucket{{le="{}"}}'.format
+    assert [_metric(text, bucket(le)) for le in ("0.01", "0.025", "0.05", "5", "10", "60", "+Inf")] == [1, 1, 3, 3, 4, 4, 5]
+    assert _metric(text, "keyshop_webhook_to_delivered_seconds_count") == 5
+    assert _metric(text, "keyshop_webhook_to_delivered_seconds_sum") == 607.064

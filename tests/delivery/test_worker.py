@@ -22,8 +22,8 @@ def _children(pid: int) -> list[int]:
 def test_a_worker_forks_no_process_that_would_hold_its_database_connections_after_a_kill(worker):
     """RQ's scheduler process did: a killed worker's transaction then stayed open, its row locks held."""
     deadline = time.monotonic() + 20
-    while "Listening on" not in worker.log() and time.monotonic() < deadline:
+    while "listening on" not in worker.log() and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(2)  # past the first ticks of the worker's threads
-    assert "Listening on" in worker.log(), worker.log()[-2000:]
+    assert "listening on" in worker.log(), worker.log()[-2000:]
     assert _children(worker.process.pid) == []
