@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
+from functools import cache
 
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -83,8 +84,13 @@ def is_postgres(session: Session) -> bool:
 def insert_unless_present(session: Session, model, **values) -> bool:
     """One INSERT that leaves alone a row already holding the same unique key, on either backend:
     no IntegrityError, so the caller's transaction goes on. Whether it inserted."""
-    dialect = postgresql if is_postgres(session) else sqlite
-    statement = dialect.insert(model).values(**values).on_conflict_do_nothing()
+    statement = _insert_unless_present(session.get_bind().dialect.name, model.__table__)
+    return session.execute(statement, values).first() is not None
+
+
+@cache
+def _insert_unless_present(dialect_name: str, table):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     # RETURNING, not the row count: through SQLAlchemy on PostgreSQL this statement's count reads
     # -1 whether it inserted or not
-    return session.execute(statement.returning(*model.__table__.primary_key.columns)).first() is not None
+    return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)

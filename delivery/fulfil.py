@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow, write_transaction
-from app.models import OPEN_FOR_DELIVERY, Order, log_order, move_order
+from app.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
 from delivery.mail_owed import owe_mail
 from keystore.claim import claim_codes, shared_code
-from keystore.stock import crossed_low_stock
+from keystore.stock import LowStockWatch, crossed_low_stock
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +43,15 @@ def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery
     than owed, which spares the sender a transaction of its own."""
     try:
         with write_transaction(session):
-            order = session.get(Order, order_id)
-            if order is None or order.status not in OPEN_FOR_DELIVERY:
-                return Delivery("skipped")
-            reusable = order.product.reusable  # loaded with the order
             now = utcnow()
-            # The conditional update comes first: on PostgreSQL it locks the order row, so a second
-            # job for the same order waits here and then finds nothing to do.
-            if not move_order(session, order_id, OPEN_FOR_DELIVERY, status="delivered", delivered_at=now):
+            order = _take(session, order_id, now)
+            if order is None:  # not payable-and-undelivered: delivered already, refunded, unknown
                 return Delivery("skipped")
-            given = _give_shared(session, order) if reusable else _claim(session, order)
+            given = _give_shared(session, order) if order.reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
             mail = owe_mail(session, order_id, "delivered", claimed=mail_now)
-            delivery = Delivery("delivered", order.number, crossed_low_stock(session, order.product_id),
+            alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
+            delivery = Delivery("delivered", order.number, alert,
                                 (now - order.paid_at).total_seconds() if order.paid_at else None, mail)
     except _OutOfStock:
         return _wait_for_stock(session, order_id, mail_now)
@@ -61,14 +59,50 @@ def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery
     return delivery
 
 
-def _claim(session: Session, order: Order) -> str:
+@dataclass(frozen=True)
+class _Taken:
+    """What delivering needs of the order and its product, returned by the statement that moved it."""
+
+    id: int
+    number: str
+    product_id: int
+    quantity: int
+    paid_at: datetime | None
+    reusable: bool
+    low_stock: LowStockWatch
+
+
+def _product(column):
+    return select(column).where(Product.id == Order.product_id).scalar_subquery()
+
+
+# One statement moves the order and reads what delivering needs: first, because on PostgreSQL it
+# locks the order row, so a second job for the same order waits here and then finds nothing to do.
+_TAKE = (update(Order.__table__)
+         .where(Order.id == bindparam("_order_id"), Order.status.in_(OPEN_FOR_DELIVERY))
+         .values(status="delivered", delivered_at=bindparam("_now"))
+         .returning(Order.number, Order.product_id, Order.quantity, Order.paid_at, _product(Product.reusable),
+                    _product(Product.low_stock_threshold), _product(Product.low_stock_alerted),
+                    _product(Product.low_stock_alerts)))
+
+
+def _take(session: Session, order_id: int, now: datetime) -> _Taken | None:
+    row = session.execute(_TAKE, {"_order_id": order_id, "_now": now}).first()
+    if row is None:
+        return None
+    number, product_id, quantity, paid_at, reusable, threshold, alerted, alerts = row
+    return _Taken(order_id, number, product_id, quantity, paid_at, bool(reusable),
+                  LowStockWatch(product_id, threshold, bool(alerted), alerts))
+
+
+def _claim(session: Session, order: _Taken) -> str:
     claimed = claim_codes(session, product_id=order.product_id, order_id=order.id, quantity=order.quantity)
     if len(claimed) < order.quantity:
         raise _OutOfStock  # rolls the whole transaction back: a partial claim is never kept
     return f"{len(claimed)} code(s)"
 
 
-def _give_shared(session: Session, order: Order) -> str:
+def _give_shared(session: Session, order: _Taken) -> str:
     code_id = shared_code(session, order.product_id)
     if code_id is None:
         raise _OutOfStock

@@ -68,20 +68,27 @@ def stock_state(available: int, low_threshold: int, reusable: bool = False) -> s
     return "low" if available <= low_threshold else "in_stock"
 
 
-def crossed_low_stock(session: Session, product_id: int) -> int | None:
+@dataclass(frozen=True)
+class LowStockWatch:
+    """A product's low-stock alert settings, as the delivering transaction read them."""
+
+    product_id: int
+    threshold: int
+    alerted: bool
+    alerts: int
+
+
+def crossed_low_stock(session: Session, watch: LowStockWatch) -> int | None:
     """Inside a write transaction: the alert number when stock has just fallen to the threshold.
 
     Once per crossing: the flag is set by a conditional update and cleared when a batch lifts the
     stock above the threshold again.
     """
-    product = session.get(Product, product_id)
-    if product.reusable or product.low_stock_alerted:
+    if watch.alerted or more_available_than(session, watch.product_id, watch.threshold):
         return None
-    if more_available_than(session, product_id, product.low_stock_threshold):
-        return None
-    alert = product.low_stock_alerts + 1
+    alert = watch.alerts + 1
     moved = session.execute(
-        update(Product).where(Product.id == product_id, Product.low_stock_alerted.is_(False))
+        update(Product).where(Product.id == watch.product_id, Product.low_stock_alerted.is_(False))
         .values(low_stock_alerted=True, low_stock_alerts=alert),
         execution_options={"synchronize_session": False})
     return alert if moved.rowcount == 1 else None
