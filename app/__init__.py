@@ -11,6 +11,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.extensions import db, migrate
     from app.rate_limit import init_limiter
     from app.db import engine_options, tune_sqlite
+    from app.idle_ping import ping_after_idle
     from keystore.keyring import Keyring
     from payments.registry import build_providers
 
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     with app.app_context():
         tune_sqlite(db.engine)
+        ping_after_idle(db.engine)
     app.extensions["keyshop.keyring"] = Keyring.load_or_create(settings.keyring_path)
     app.extensions["keyshop.providers"] = build_providers(settings)
     app.extensions["keyshop.redis"] = connect_redis(settings)

@@ -20,7 +20,7 @@ def utcnow() -> datetime:
 def engine_options(database_url: str) -> dict:
     if database_url.startswith("sqlite"):
         return {"connect_args": {"timeout": 30, "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
+    return {"pool_size": 10, "max_overflow": 20}  # checked before use after idling: app.idle_ping
 
 
 def tune_sqlite(engine: Engine) -> None:

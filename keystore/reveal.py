@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Order, Product
+from app.models import Order
 from keystore.formats import display
 from keystore.keyring import Keyring, Sealed
 from keystore.models import Code, binding
@@ -20,7 +20,7 @@ def code_lines_of_order(session: Session, keyring: Keyring, order_id: int) -> li
     """The codes an order was given, as its buyer sees them, with their state (a reported or burned
     one stays listed beside its replacement)."""
     order = session.get(Order, order_id)
-    code_format = session.scalar(select(Product.code_format).where(Product.id == order.product_id))
+    code_format = order.product.code_format  # loaded with the order
     owned = Code.order_id == order_id
     query = select(Code).where(or_(owned, Code.id == order.shared_code_id) if order.shared_code_id else owned)
     return [OwnedCode(row.id, display(open_code(keyring, row), code_format), row.status)
