@@ -18,7 +18,7 @@ from app.models import Order
 from app.settings import Settings
 from delivery.mail import send_claimed_order_mail, taken_for_sending
 from delivery.models import MAIL_LOG, MailLog, order_mail_key
-from delivery.queues import enqueue, enqueue_mail, redis_connection
+from delivery.queues import deliveries_waiting, enqueue, enqueue_mail, redis_connection
 from keystore.keyring import Keyring
 
 log = logging.getLogger(__name__)
@@ -52,21 +52,27 @@ def schedule_drain() -> bool:
 
 
 def drain(session: Session, settings: Settings, keyring: Keyring) -> int:
-    """Send a batch of owed mail, oldest first, and queue the next drain when more is owed: between
-    batches the worker takes the deliveries queued meanwhile (its delivery queue comes first). A
-    mail that fails for a while (SMTP in trouble) is left to its own retry job with backoff and the
-    drain stops there; the rest of its batch is owed again. Returns how many were sent."""
+    """Send a batch of owed mail, oldest first, and queue the next drain when more is owed. Buyers
+    waiting for codes come first: when a delivery is queued, the drain stops after the mail in hand,
+    owes the rest of its batch again and queues itself behind the deliveries (workers take the
+    delivery queue first). A mail that fails for a while (SMTP in trouble) is left to its own retry
+    job with backoff and the drain stops there, the rest owed again. Returns how many were sent."""
     try:
         redis_connection().delete(DRAIN_QUEUED)
     except RedisError:
         pass  # the flag expires by itself
     batch, sent = _claim_owed(session), 0
     for index, (key, order_id, kind, number) in enumerate(batch):
+        rest = [later[0] for later in batch[index + 1:]]
         try:
             sent += send_claimed_order_mail(session, settings, keyring, order_id, kind, number) == "sent"
         except Exception:  # noqa: BLE001 - recorded as failed by send_claimed; its retry takes over
-            _owe_again(session, [later[0] for later in batch[index + 1:]])
+            _owe_again(session, rest)
             enqueue_mail(order_id, kind)
+            return sent
+        if rest and deliveries_waiting():
+            _owe_again(session, rest)
+            schedule_drain()
             return sent
     if len(batch) == BATCH:
         schedule_drain()

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Flask
 from rq import SimpleWorker
+from rq.utils import now
 
 from delivery.periodic import EVERY_SECONDS, PeriodicSweep
 from delivery.queues import QUEUES
 from delivery.scheduled import ScheduledJobs
 
 log = logging.getLogger(__name__)
+BEAT_AT_MOST_EVERY = timedelta(seconds=1)
 
 
 class AppWorker(SimpleWorker):
@@ -24,6 +27,15 @@ class AppWorker(SimpleWorker):
     def execute_job(self, job, queue):
         with self.flask_app.app_context():
             return super().execute_job(job, queue)
+
+    def heartbeat(self, timeout=None, pipeline=None):
+        """RQ beats about five times a job, a plain beat costing three round trips to Redis. The
+        worker's key lives worker_ttl (minutes), so a plain beat at most once a second keeps it as
+        alive; beats that set a timeout or ride in a pipeline are all made."""
+        if (timeout is None and pipeline is None and self.last_heartbeat is not None
+                and now() - self.last_heartbeat < BEAT_AT_MOST_EVERY):
+            return
+        super().heartbeat(timeout, pipeline)
 
 
 def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False, also: tuple = ()) -> bool:

@@ -49,6 +49,7 @@ def test_while_buyers_wait_for_codes_one_drain_job_sends_every_owed_mail_once(sm
     assert smtp.messages == [] and _notify_jobs(app).count("delivery.jobs.send_owed_mail") == 1
     assert set(_mail_log(app).values()) == {"pending"}
 
+    Queue("delivery", connection=app.extensions["keyshop.redis"]).empty()  # a worker took those jobs
     with app.app_context():
         assert send_owed_mail() == 3
         assert send_owed_mail() == 0  # run twice: nothing more
@@ -71,6 +72,26 @@ def test_a_drain_sends_one_batch_and_queues_the_next_behind_the_deliveries(smtp,
         assert send_owed_mail() == 1
         db.session.remove()
     assert len(smtp.messages) == 3 and set(_mail_log(app).values()) == {"sent"}
+
+
+def test_a_drain_gives_way_to_a_queued_delivery_after_the_mail_in_hand(smtp, app, client):
+    order_ids = _paid(app, client, 3, codes=10)
+    with app.app_context():
+        for order_id in order_ids[:2]:
+            fulfil_order(order_id)  # the third order's delivery job is still queued
+            db.session.remove()
+        Queue("notify", connection=app.extensions["keyshop.redis"]).empty()  # a worker took the drain job
+        assert send_owed_mail() == 1
+        db.session.remove()
+    assert [message["To"] for message in smtp.messages] == ["b0@example.com"]
+    assert _mail_log(app) == {f"order:{order_ids[0]}:delivered": "sent", f"order:{order_ids[1]}:delivered": "pending"}
+    assert _notify_jobs(app) == ["delivery.jobs.send_owed_mail"]  # the next drain, behind the delivery
+
+    Queue("delivery", connection=app.extensions["keyshop.redis"]).empty()
+    with app.app_context():
+        assert send_owed_mail() == 1
+        db.session.remove()
+    assert set(_mail_log(app).values()) == {"sent"}
 
 
 def test_owed_mail_whose_drain_was_lost_with_redis_is_drained_after_a_sweep(smtp, app, client, redis_server):

@@ -27,3 +27,24 @@ def test_a_worker_forks_no_process_that_would_hold_its_database_connections_afte
     time.sleep(2)  # past the first ticks of the worker's threads
     assert "listening on" in worker.log(), worker.log()[-2000:]
     assert _children(worker.process.pid) == []
+
+
+def test_plain_heartbeats_go_to_redis_at_most_once_a_second_and_timed_ones_always(app):
+    from delivery.worker import AppWorker
+
+    redis = app.extensions["keyshop.redis"]
+    worker = AppWorker(["delivery"], connection=redis)
+    worker.register_birth()
+    try:
+        worker.heartbeat()
+        first = redis.hget(worker.key, "last_heartbeat")
+        time.sleep(0.01)
+        worker.heartbeat()
+        assert redis.hget(worker.key, "last_heartbeat") == first
+        worker.heartbeat(timeout=1000)  # RQ sets a long one before a long job: never skipped
+        assert 990 < redis.ttl(worker.key) <= 1000
+        time.sleep(1.05)
+        worker.heartbeat()
+        assert redis.hget(worker.key, "last_heartbeat") != first and redis.ttl(worker.key) <= worker.worker_ttl + 60
+    finally:
+        worker.register_death()
