@@ -48,22 +48,35 @@ def tune_sqlite(engine: Engine) -> None:
 
 
 @contextmanager
-def write_transaction(session: Session):
+def write_transaction(session: Session, one_statement: bool = False):
     """One committed unit of work that takes SQLite's write lock at its start.
 
     It must open the transaction itself: a transaction that began with a read cannot be upgraded
-    safely under concurrency.
+    safely under concurrency. `one_statement`: the body is one statement, atomic by itself, which
+    PostgreSQL then runs without BEGIN and COMMIT (two round trips fewer).
     """
     if _plain(session).in_transaction():
         raise RuntimeError("write_transaction() must start its own transaction; commit or roll back first")
     with _writers_turn(session):
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        session.connection(execution_options=_AUTOCOMMIT if one_statement and is_postgres(session) else _IMMEDIATE)
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+_IMMEDIATE = {"sqlite_begin": "IMMEDIATE"}
+_AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
+
+
+def reads_without_transaction(session: Session) -> None:
+    """For reads of committed rows that need no snapshot in common (PostgreSQL's read committed
+    gives each statement its own anyway): no BEGIN and ROLLBACK round trips. Call it before the
+    first read; the session's rollback or commit ends it."""
+    if is_postgres(session) and not _plain(session).in_transaction():
+        session.connection(execution_options=_AUTOCOMMIT)
 
 
 def _writers_turn(session: Session):

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
+from app.db import reads_without_transaction, utcnow, write_transaction
 from app.models import Order, order_token
 from app.settings import Settings
 from delivery.mail_content import COMPOSERS
@@ -41,6 +41,7 @@ def send_claimed_order_mail(session: Session, settings: Settings, keyring: Keyri
     composer = COMPOSERS[kind.split(":", 1)[0]]
 
     def compose() -> Message:
+        reads_without_transaction(session)
         view = view_of(session, keyring, session.get(Order, order_id))
         session.rollback()
         return composer(view, f"{settings.base_url}/o/{order_token(view.number)}")
@@ -95,7 +96,7 @@ def taken_for_sending() -> dict:
 
 
 def _finish(session: Session, key: str, status: str, error: str) -> None:
-    with write_transaction(session):
+    with write_transaction(session, one_statement=True):
         session.execute(
             update(MAIL_LOG).where(MAIL_LOG.c.key == key, MAIL_LOG.c.status == "sending")
             .values(status=status, last_error=error[:500], sent_at=utcnow() if status == "sent" else None)

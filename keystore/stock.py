@@ -36,8 +36,11 @@ def available_count(session: Session, product_id: int) -> int:
 
 def more_available_than(session: Session, product_id: int, count: int) -> bool:
     """Whether more than `count` codes are for sale: reads at most count + 1 index entries, where a
-    COUNT would read the whole stock on every delivery."""
-    query = select(Code.id).where(Code.product_id == product_id, Code.status == "available").offset(count).limit(1)
+    COUNT would read the whole stock on every delivery. From the newest end: codes are sold oldest
+    first, so the oldest end holds the entries of codes sold since the last vacuum (and a plan
+    without the order, a sequential scan, walked past every code ever sold)."""
+    query = (select(Code.id).where(Code.product_id == product_id, Code.status == "available")
+             .order_by(Code.id.desc()).offset(count).limit(1))
     return session.scalar(query) is not None
 
 
