@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db import reads_without_transaction, utcnow, write_transaction
 from app.models import Order, order_token
 from app.settings import Settings
-from delivery.mail_content import COMPOSERS
+from delivery.mail_content import COMPOSERS, NEED_REFUNDS
 from delivery.mail_transport import is_temporary, send
 from delivery.models import MAIL_LOG, MailLog, order_mail_key
 from delivery.order_view import view_of
@@ -42,7 +42,7 @@ def send_claimed_order_mail(session: Session, settings: Settings, keyring: Keyri
 
     def compose() -> Message:
         reads_without_transaction(session)
-        view = view_of(session, keyring, session.get(Order, order_id))
+        view = view_of(session, keyring, session.get(Order, order_id), with_refunds=composer in NEED_REFUNDS)
         session.rollback()
         return composer(view, f"{settings.base_url}/o/{order_token(view.number)}")
 

@@ -97,5 +97,6 @@ def compose_message(to: str, locale: str, idstring: str, subject: str, text: str
     return message
 
 
+NEED_REFUNDS = (refunded_mail,)  # the others are composed without reading the order's refunds
 COMPOSERS = {"delivered": delivered_mail, "awaiting_stock": awaiting_stock_mail, "refunded": refunded_mail,
              "replaced": replaced_mail, "report_rejected": report_rejected_mail, "lookup": lookup_mail}

@@ -60,8 +60,9 @@ def view_order(session: Session, keyring: Keyring, token: str) -> OrderView | No
     return None if order is None else view_of(session, keyring, order)
 
 
-def view_of(session: Session, keyring: Keyring, order: Order) -> OrderView:
-    """For the order's own holder only: callers found it through its token, or mail its holder."""
+def view_of(session: Session, keyring: Keyring, order: Order, with_refunds: bool = True) -> OrderView:
+    """For the order's own holder only: callers found it through its token, or mail its holder.
+    `with_refunds=False` spares a query where the refunds are not shown (most mail)."""
     lines = code_lines_of_order(session, keyring, order.id) if order.status == "delivered" else []
     return OrderView(
         number=order.number, status=order.status, product_name=order.product.name,
@@ -70,5 +71,6 @@ def view_of(session: Session, keyring: Keyring, order: Order) -> OrderView:
         codes=[line.text for line in lines if line.usable], code_lines=lines, order_id=order.id,
         paid_at=order.paid_at, delivered_at=order.delivered_at, instructions=order.product.instructions,
         method=order.method, locale=order.locale,
-        refunds=[RefundLine(r.amount_minor, r.currency, r.status, r.settled_at) for r in refunds_of(session, order.id)],
+        refunds=[RefundLine(r.amount_minor, r.currency, r.status, r.settled_at)
+                 for r in (refunds_of(session, order.id) if with_refunds else [])],
     )

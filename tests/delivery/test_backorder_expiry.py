@@ -72,6 +72,7 @@ def test_a_back_order_past_its_time_is_refunded_and_the_buyer_told(app, client, 
     while "refunded" not in _outbox(app) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert "Order" in _outbox(app) and "refunded" in _outbox(app)
+    assert "9.99" in _outbox(app)  # the refund mail lists what was refunded
 
 
 def test_a_back_order_whose_provider_cannot_refund_goes_to_staff(app, client):
