@@ -96,20 +96,23 @@ def _paid_at_once(session: Session, provider: str, event: PaymentEvent, result: 
     return True
 
 
+_STORE = insert(WebhookEvent.__table__).returning(WebhookEvent.id)
+_PAYMENT = insert(Payment.__table__)
+
+
 def _store(session: Session, provider: str, event: PaymentEvent, order_id: int, outcome: str) -> int:
     try:
-        return session.execute(insert(WebhookEvent.__table__).values(
-            provider=provider, event_id=event.event_id, kind=event.kind, order_id=order_id,
-            payload=json.dumps(asdict(event)), outcome=outcome)
-            .returning(WebhookEvent.id)).scalar_one()
+        return session.execute(_STORE, {
+            "provider": provider, "event_id": event.event_id, "kind": event.kind, "order_id": order_id,
+            "payload": json.dumps(asdict(event)), "outcome": outcome}).scalar_one()
     except IntegrityError:
         raise _Duplicate from None
 
 
 def _record_payment(session: Session, provider: str, order_id: int, event: PaymentEvent) -> None:
-    session.execute(insert(Payment.__table__).values(
-        order_id=order_id, provider=provider, amount_minor=event.amount_minor, currency=event.currency,
-        reference=event.provider_reference or event.event_id))
+    session.execute(_PAYMENT, {
+        "order_id": order_id, "provider": provider, "amount_minor": event.amount_minor, "currency": event.currency,
+        "reference": event.provider_reference or event.event_id})
 
 
 def _order_of(session: Session, provider: str, event: PaymentEvent) -> _Order | None:
