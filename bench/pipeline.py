@@ -2,12 +2,15 @@
 core, as docs/deploy.md advises), beside the bare reference pipeline (bench/bare_pipeline.py) run
 the same way.
 
-    .venv/bin/python bench/pipeline.py                                  # both backends, 20/50/100/200 per s, 20 s each
+    .venv/bin/python bench/pipeline.py          # both backends, 20/50/100/200/300/400 per s, 20 s each
     .venv/bin/python bench/pipeline.py --backend sqlite --rates 100 --seconds 10 --pipelines bare
 
 Open loop: webhook i is due at start + i/rate whatever happened to the others, sent from 32
 threads. Latency = the order's delivered_at minus the moment its webhook was due. After each rate
-the run waits (up to 30 s) for the backlog to drain and counts what was never delivered.
+the run waits (up to 30 s) for the backlog to drain and counts what was never delivered. 300 and
+400 per second are offered too, beyond the issue's four rates, so that the bare pipeline saturates:
+each pipeline's saturation is the most it delivered per second at any rate, and the run ends with
+keyshop's as a fraction of the bare pipeline's.
 """
 from __future__ import annotations
 
@@ -30,12 +33,13 @@ sys.path.insert(0, str(ROOT))
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PORT = 5097
+SATURATION: dict[tuple[str, str], float] = {}  # (pipeline, backend) -> the most delivered per second
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--rates", default="20,50,100,200")
+    parser.add_argument("--rates", default="20,50,100,200,300,400")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--pipelines", default="keyshop,bare")
     parser.add_argument("--workers", type=int, default=2, help="worker processes of each pipeline (one per core)")
@@ -46,6 +50,10 @@ def main() -> None:
         for pipeline in chosen:
             with tempfile.TemporaryDirectory() as folder, _database(backend, Path(folder)) as url:
                 pipeline(backend, url, Path(folder), rates, args.seconds, args.workers)
+    for backend in sorted({backend for _, backend in SATURATION}):
+        keyshop, bare = SATURATION.get(("keyshop", backend)), SATURATION.get(("bare", backend))
+        if keyshop and bare:
+            print(f"{backend:>10} saturation: keyshop {keyshop:.1f}/s, bare {bare:.1f}/s, ratio {keyshop / bare:.2f}")
 
 
 class _database:
@@ -268,7 +276,9 @@ def _report(pipeline: str, backend: str, rate: int, seconds: int, due: dict[int,
         return 0
     span = (max(delivered.values()) - min(due.values())).total_seconds()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s for {seconds} s: delivered {len(delivered) / span:6.1f}/s, "
+    rate_delivered = len(delivered) / span
+    SATURATION[pipeline, backend] = max(SATURATION.get((pipeline, backend), 0.0), rate_delivered)
+    print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s for {seconds} s: delivered {rate_delivered:6.1f}/s, "
           f"dropped {len(due) - len(delivered)}, ms p50={statistics.median(latencies):.1f} p99={p99:.1f} "
           f"max={latencies[-1]:.1f}", flush=True)
     return len(delivered)
