@@ -19,11 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402 - after the path
 REDIS_URL = os.environ.get("BENCH_CPU_REDIS_URL", "redis://127.0.0.1:6379/12")  # not bench/pipeline.py's db
 
 
@@ -34,31 +32,13 @@ def main() -> None:
     parser.add_argument("--mail", choices=["inline", "owed"], default="inline")
     parser.add_argument("--profile", type=Path, help="also write cProfile stats of each half here")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, _database(args.backend, Path(folder)) as url:
-        shop = _Shop(Path(folder), url, args.orders)
+    with tempfile.TemporaryDirectory() as folder, ThrowAwayDatabase(args.backend, Path(folder)) as url:
+        shop = _Shop(Path(folder), keyshop_url(url), args.orders)
         halves = [("web", shop.receive_webhooks), ("worker", lambda: shop.fulfil(args.mail))]
         if args.mail == "owed":
             halves.append(("drain", shop.drain))
         for name, half in halves:
             _measure(name, half, args.orders, args.profile)
-
-
-class _database:
-    def __init__(self, backend: str, folder: Path):
-        self.backend, self.name = backend, f"keyshop_bench_cpu_{os.getpid()}"
-        self.url = (f"sqlite:///{folder / 'bench.db'}" if backend == "sqlite"
-                    else POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + self.name)
-
-    def __enter__(self) -> str:
-        if self.backend == "postgresql":
-            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.name}"')
-        return self.url
-
-    def __exit__(self, *exc) -> None:
-        if self.backend == "postgresql":
-            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 class _Shop:

@@ -25,12 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402 - after the path
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PORT = 5097
 SATURATION: dict[tuple[str, str], float] = {}  # (pipeline, backend) -> the most delivered per second
@@ -48,7 +47,7 @@ def main() -> None:
     chosen = [{"keyshop": run_keyshop, "bare": run_bare}[name] for name in args.pipelines.split(",")]
     for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
         for pipeline in chosen:
-            with tempfile.TemporaryDirectory() as folder, _database(backend, Path(folder)) as url:
+            with tempfile.TemporaryDirectory() as folder, ThrowAwayDatabase(backend, Path(folder)) as url:
                 pipeline(backend, url, Path(folder), rates, args.seconds, args.workers)
     for backend in sorted({backend for _, backend in SATURATION}):
         keyshop, bare = SATURATION.get(("keyshop", backend)), SATURATION.get(("bare", backend))
@@ -56,29 +55,10 @@ def main() -> None:
             print(f"{backend:>10} saturation: keyshop {keyshop:.1f}/s, bare {bare:.1f}/s, ratio {keyshop / bare:.2f}")
 
 
-class _database:
-    """A throw-away database: a SQLite file, or a PostgreSQL database dropped afterwards."""
-
-    def __init__(self, backend: str, folder: Path):
-        self.backend, self.name = backend, f"keyshop_bench_pipe_{os.getpid()}_{int(time.time() * 1000)}"
-        self.url = str(folder / "bench.db") if backend == "sqlite" else POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + self.name
-
-    def __enter__(self) -> str:
-        if self.backend == "postgresql":
-            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{self.name}"')
-        return self.url
-
-    def __exit__(self, *exc) -> None:
-        if self.backend == "postgresql":
-            with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
 def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int, workers: int) -> None:
     env = {"KEYSHOP_INSTANCE": str(folder / "instance"), "KEYSHOP_SANDBOX": "1", "KEYSHOP_REDIS_URL": REDIS_URL,
            "KEYSHOP_BASE_URL": f"http://127.0.0.1:{PORT}", "KEYSHOP_SWEEP_AFTER": "60",
-           "KEYSHOP_DATABASE_URL": url if backend == "postgresql" else f"sqlite:///{url}"}
+           "KEYSHOP_DATABASE_URL": keyshop_url(url)}
     os.environ.update(env)
     shop = _KeyshopShop(sum(rates) * seconds)
     from app.cli_run import gunicorn_argv
