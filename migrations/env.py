@@ -16,6 +16,7 @@ import feedback.help.models  # noqa: F401,E402
 import app.staff  # noqa: F401,E402
 import app.audit  # noqa: F401,E402
 import app.abuse  # noqa: F401,E402
+import app.limits  # noqa: F401,E402
 import app.shop_settings  # noqa: F401,E402
 import app.api_tokens  # noqa: F401,E402
 

@@ -30,13 +30,18 @@ def request_refund(session: Session, actor: Actor, order_id: int, amount_minor: 
     """Record a refund to make; returns (refund id, created). The same key returns the first refund."""
     try:
         with write_transaction(session):
-            existing = session.scalar(select(Refund.id).where(Refund.idempotency_key == key))
-            if existing is not None:
-                return existing, False
-            refund = _new_refund(session, actor, order_id, amount_minor, key, reason)
-            return refund.id, True
+            return add_refund(session, actor, order_id, amount_minor, key=key, reason=reason)
     except IntegrityError:  # the same key, committed by a concurrent request
         return session.scalar(select(Refund.id).where(Refund.idempotency_key == key)), False
+
+
+def add_refund(session: Session, actor: Actor, order_id: int, amount_minor: int, *, key: str,
+               reason: str = "") -> tuple[int, bool]:
+    """The same, inside the caller's write transaction, so a decision and its refund commit together."""
+    existing = session.scalar(select(Refund.id).where(Refund.idempotency_key == key))
+    if existing is not None:
+        return existing, False
+    return _new_refund(session, actor, order_id, amount_minor, key, reason).id, True
 
 
 def _new_refund(session, actor: Actor, order_id: int, amount_minor: int, key: str, reason: str) -> Refund:
