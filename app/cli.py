@@ -96,11 +96,12 @@ def product_create(slug, name, price, currency, description, code_format, column
 
 
 from app.cli_admin import admin, api_token  # noqa: E402  (registered after the group exists)
+from app.cli_check import check  # noqa: E402
 from app.cli_codes import codes  # noqa: E402
 from app.cli_keys import keys  # noqa: E402
 from app.cli_run import serve, sweep, web, worker  # noqa: E402
 
-for command in (admin, api_token, codes, keys, serve, web, worker, sweep):
+for command in (admin, api_token, check, codes, keys, serve, web, worker, sweep):
     main.add_command(command)
 
 

@@ -11,6 +11,7 @@ import threading
 from flask import Flask
 
 from app.extensions import db
+from delivery.ledger.alarm import EVERY_SECONDS as LEDGER_EVERY, check_if_due
 from delivery.sweeper import sweep_all
 
 log = logging.getLogger(__name__)
@@ -19,10 +20,12 @@ EVERY_SECONDS = 10
 
 
 class PeriodicSweep(threading.Thread):
-    def __init__(self, app: Flask, every: float = EVERY_SECONDS, also: tuple = ()):
-        """`also`: sweeps of the packages above delivery, each `(session, older_than_seconds) -> int`."""
+    def __init__(self, app: Flask, every: float = EVERY_SECONDS, also: tuple = (), ledger_every: int = LEDGER_EVERY):
+        """`also`: sweeps of the packages above delivery, each `(session, older_than_seconds) -> int`;
+        `ledger_every`: how often (seconds) one of the workers checks the books."""
         super().__init__(daemon=True, name="keyshop-sweeper")
         self._app, self._every, self._also, self._stopping = app, every, also, threading.Event()
+        self._ledger_every = ledger_every
 
     def run(self) -> None:
         while not self._stopping.wait(self._every):
@@ -40,6 +43,7 @@ class PeriodicSweep(threading.Thread):
             settings = self._app.config["KEYSHOP"]
             count, expired = sweep_all(db.session, settings, self._app.extensions["keyshop.providers"])
             count += sum(sweep(db.session, settings.sweep_after_seconds) for sweep in self._also)
+            check_if_due(db.session, settings, redis, self._ledger_every)
             db.session.remove()
         if count or expired:
             log.info("sweep re-enqueued %s job(s), took %s back-order(s) out of waiting", count, expired)

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Order
 from app.web.api_stock import scope_required
 from delivery import metrics
+from delivery.ledger.alarm import last_result
 from delivery.queues import QUEUES, queue
 
 bp = Blueprint("health", __name__)
@@ -24,6 +25,7 @@ def healthz():
     if healthy:
         body["queues"] = {name: queue(name).count for name in QUEUES}
         body["oldest_undelivered_paid_seconds"] = _oldest_undelivered()
+        body["ledger"] = last_result(current_app.extensions["keyshop.redis"])
     return jsonify(body), 200 if healthy else 503
 
 

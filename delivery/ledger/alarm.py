@@ -1,0 +1,60 @@
+"""The ledger check in the sweeper: one worker checks the books every EVERY_SECONDS, keeps the
+answer in Redis for /healthz, and mails the owners about breaches they were not told of yet."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from redis import Redis
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.settings import Settings
+from delivery.ledger import Breach, check_ledger
+from delivery.mail import send_once
+from delivery.owner_mail import owner_message
+
+log = logging.getLogger(__name__)
+RESULT, LOCK = "keyshop:ledger", "keyshop:ledger:lock"
+EVERY_SECONDS = 300  # the check reads whole tables: often enough to alarm, rare enough to cost nothing
+
+
+def check_if_due(session: Session, settings: Settings, redis: Redis, every: int = EVERY_SECONDS) -> list[Breach] | None:
+    """Check unless another worker did within `every` seconds; the breaches found, or None."""
+    if not redis.set(LOCK, "1", nx=True, ex=max(1, every)):
+        return None
+    breaches = check_ledger(session, settings.instance)
+    redis.set(RESULT, json.dumps({"checked_at": utcnow().isoformat(timespec="seconds"),
+                                  "breaches": [[b.invariant, b.detail] for b in breaches]}))
+    if breaches:
+        log.warning("ledger check: %s breach(es) of %s", len(breaches), sorted({b.invariant for b in breaches}))
+        alarm(session, settings, breaches)
+    return breaches
+
+
+def alarm(session: Session, settings: Settings, breaches: list[Breach]) -> str:
+    """One mail per distinct set of breaches (the mail log is keyed by it): the same broken books
+    are not mailed every five minutes, a new breach is."""
+    lines = sorted(f"{b.invariant}: {b.detail}" for b in breaches)
+    digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:20]
+
+    def compose():
+        body = ("keyshop's ledger check found what should never happen:\n\n" + "\n".join(lines)
+                + f"\n\nRun `keyshop check` for the whole list; the admin: {settings.base_url}/admin/\n")
+        message = owner_message(session, f"Ledger check: {len(breaches)} breach(es)", body, f"ledger-{digest}")
+        session.rollback()
+        return message
+
+    return send_once(session, settings, f"ledger:{digest}", "ledger_alarm", compose)
+
+
+def last_result(redis: Redis) -> dict:
+    """For /healthz: ok, broken (with the count), or not checked yet."""
+    raw = redis.get(RESULT)
+    if raw is None:
+        return {"status": "not checked yet"}
+    result = json.loads(raw)
+    breaches = result["breaches"]
+    return {"status": "broken" if breaches else "ok", "checked_at": result["checked_at"], "breaches": len(breaches),
+            "invariants": sorted({name for name, _ in breaches})}
