@@ -5,13 +5,13 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast messages clean
+.PHONY: run test test-fast messages lock clean
 
-$(BIN)/keyshop: pyproject.toml
+$(BIN)/keyshop: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "keyshop needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[test]'
 	@touch $@
 
 run: $(BIN)/keyshop
@@ -29,6 +29,16 @@ KEYWORDS = -k _ -k gettext -k ngettext:1,2 -k lazy_gettext $(foreach e,BuyerErro
 messages: $(BIN)/keyshop
 	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location -o build/messages.pot .
 	$(BIN)/pybabel update -i build/messages.pot -d app/translations --no-fuzzy-matching
+
+# After changing dependencies in pyproject.toml: resolve them afresh and pin what was installed.
+lock:
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/pip install --quiet --upgrade pip
+	build/lock-venv/bin/pip install --quiet -e '.[test]'
+	{ echo "# Exact versions make installs with (pip install -c requirements.lock); 'make lock' writes it anew."; \
+	  build/lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock
+	rm -rf build/lock-venv
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
