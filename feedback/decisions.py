@@ -1,6 +1,15 @@
-"""Staff decide a report in one click each: replace, refund, or reject. Audited; the buyer is mailed."""
+"""Staff decide a report in one click each: replace, refund, or reject. Audited; the buyer is mailed.
+
+Each decision is one write transaction that closes the report by a conditional update, so of two
+decisions pressed at the same moment exactly one takes effect; the other is refused with "already
+decided" and leaves nothing behind (no refund row, no claimed code). Jobs and mail are enqueued
+only after the winning decision has committed.
+"""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit import Actor, audit
@@ -8,42 +17,39 @@ from app.db import write_transaction
 from app.models import log_order
 from delivery.queues import enqueue_mail, enqueue_refund
 from feedback.models import CodeReport
-from feedback.replace import ReportClosed, replace_code, resolve
+from feedback.replace import REFUNDED, ReportClosed, lock_order_money, replace_code, resolve
 from feedback.text import plain_text
-from payments.refunds import RefundError, request_refund
+from payments.refunds import RefundError, add_refund
 
 
 class DecisionError(ValueError):
     """The decision cannot be made; the message says why."""
 
 
+ALREADY_DECIDED = "report: already decided by someone else a moment ago; reload the queue"
+
+
 def replace_reported(session: Session, actor: Actor, report_id: int) -> None:
-    with write_transaction(session):
-        report = _open_report(session, report_id)
-        if not replace_code(session, report, actor.email):
-            raise DecisionError("stock: no code in stock to replace it with; upload a batch or refund")
-        audit(session, actor.email, "feedback.report.replaced", f"report:{report_id}")
-    enqueue_mail(report.order_id, f"replaced:{report_id}")
+    """A fresh code from stock; never for an order whose money went back (or is going back) in full."""
+    with _deciding():
+        with write_transaction(session):
+            report = _open_report(session, report_id)
+            why = replace_code(session, report, actor.email)
+            if why:
+                raise DecisionError(_refused_replacement(why))
+            audit(session, actor.email, "feedback.report.replaced", f"report:{report_id}")
+    enqueue_mail(report.order_id, f"replaced:{report_id}")  # a code was claimed: the mail carries it
 
 
 def refund_reported(session: Session, actor: Actor, report_id: int, amount_minor: int) -> int:
-    """Refund through the order's provider, once: the refund's key is the report's, so a second
-    click finds the first refund and the report already closed."""
-    with write_transaction(session):
-        order_id = _open_report(session, report_id).order_id
-    try:
-        refund_id, _ = request_refund(session, actor, order_id, amount_minor, key=f"report:{report_id}",
-                                      reason=f"code reported (report {report_id})")
-    except RefundError as exc:
-        raise DecisionError(str(exc)) from None
-    try:
+    """The refund row and the closed report commit together (the refund's key is the report's), so a
+    refund exists exactly when the report says refunded; its job is enqueued once that is committed."""
+    with _deciding():
         with write_transaction(session):
-            resolve(session, session.get(CodeReport, report_id), "refunded", actor.email, refund_id=refund_id)
+            report = _open_report(session, report_id)
+            refund_id = _add_refund(session, actor, report, amount_minor)
+            resolve(session, report, "refunded", actor.email, refund_id=refund_id)
             audit(session, actor.email, "feedback.report.refunded", f"report:{report_id}", detail=f"refund:{refund_id}")
-    except ReportClosed:
-        raise DecisionError("report: already decided") from None
-    # Also when an earlier click recorded the refund but did not close the report: the refund row
-    # leaves `requested` only once, so a second job for it does nothing.
     enqueue_refund(refund_id)  # the refund job mails the buyer once the money is on its way back
     return refund_id
 
@@ -53,12 +59,41 @@ def reject_report(session: Session, actor: Actor, report_id: int, message: str) 
     message = plain_text("message", message, 1000)  # a TextError (a ValueError) names the field
     if not message:
         raise DecisionError("message: tell the buyer why (they see it on their order page)")
-    with write_transaction(session):
-        report = _open_report(session, report_id)
-        resolve(session, report, "rejected", actor.email, message=message)
-        log_order(session, report.order_id, "shop.order.report_rejected", f"report {report_id}")
-        audit(session, actor.email, "feedback.report.rejected", f"report:{report_id}", reason=message)
+    with _deciding():
+        with write_transaction(session):
+            report = _open_report(session, report_id)
+            resolve(session, report, "rejected", actor.email, message=message)
+            log_order(session, report.order_id, "shop.order.report_rejected", f"report {report_id}")
+            audit(session, actor.email, "feedback.report.rejected", f"report:{report_id}", reason=message)
     enqueue_mail(report.order_id, f"report_rejected:{report_id}")
+
+
+def _add_refund(session: Session, actor: Actor, report: CodeReport, amount_minor: int) -> int:
+    """The order's payments are locked before the report is closed, the same order of locks as a
+    replacement's, so the two never deadlock; a decision committed while we waited is seen first."""
+    lock_order_money(session, report)
+    try:
+        refund_id, _ = add_refund(session, actor, report.order_id, amount_minor, key=f"report:{report.id}",
+                                  reason=f"code reported (report {report.id})")
+    except RefundError as exc:
+        raise DecisionError(str(exc)) from None
+    return refund_id
+
+
+@contextmanager
+def _deciding():
+    """Another decision that won the report (ReportClosed), or the same refund key committed by a
+    concurrent click (IntegrityError): both are the answer "already decided", never an error page."""
+    try:
+        yield
+    except (ReportClosed, IntegrityError):
+        raise DecisionError(ALREADY_DECIDED) from None
+
+
+def _refused_replacement(why: str) -> str:
+    if why == REFUNDED:
+        return "order: the order was refunded (or a refund of all of it is on its way); no code is sent for it"
+    return f"stock: {why}; upload a batch or refund"
 
 
 def _open_report(session: Session, report_id: int) -> CodeReport:

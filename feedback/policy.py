@@ -7,9 +7,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow, write_transaction
-from app.models import Order, Product
+from app.models import Order, Product, log_order
 from feedback.models import CodeReport
-from feedback.replace import ReportClosed, replace_code
+from feedback.replace import ReportClosed, hold_replacements, refund_covers, replace_code
 
 REPLACEMENT_WINDOW_DAYS = 30
 FLAG_AFTER_REJECTIONS = 3
@@ -24,21 +24,29 @@ def apply_policy(session: Session, report_id: int) -> str:
 
 
 def _apply(session: Session, report_id: int) -> str:
+    """One transaction: the limits are counted and the replacement recorded under the buyer's lock."""
     with write_transaction(session):
         report = session.get(CodeReport, report_id)
         if report is None or report.status != "open" or report.held_because:
             return "skipped"
-        why = hold_reason(session, report) or ("" if replace_code(session, report, "policy") else
-                                               "no code in stock to replace it with")
-        if why:
-            session.execute(update(CodeReport).where(CodeReport.id == report_id, CodeReport.status == "open")
-                            .values(held_because=why))
-            return "held"
-    return "replaced"
+        hold_replacements(session, report)  # before counting: the count then sees every earlier decision
+        why = hold_reason(session, report) or replace_code(session, report, "policy")
+        if not why:
+            return "replaced"
+        held = session.execute(update(CodeReport).where(CodeReport.id == report_id, CodeReport.status == "open",
+                                                        CodeReport.held_because == "")
+                               .values(held_because=why)).rowcount
+        if held:
+            log_order(session, report.order_id, "shop.order.report_held", f"report {report_id}: {why}")
+    return "held" if held else "skipped"
 
 
 def hold_reason(session: Session, report: CodeReport) -> str:
-    """Why this report needs a person, or "" when the policy may replace the code itself."""
+    """Why this report needs a person, or "" when the policy may replace the code itself. Inside the
+    caller's write transaction, after hold_replacements()."""
+    refunded = refund_covers(session, report.order_id)
+    if refunded:
+        return refunded
     product = session.get(Product, report.product_id)
     if product.report_policy == "hold":
         return "the product's policy holds every report for staff"

@@ -1,24 +1,72 @@
-"""Replacing a reported code: a fresh one through the same claim as delivery, the bad one burned."""
+"""Replacing a reported code: a fresh one through the same claim as delivery, the bad one burned.
+
+Every replacement, by the policy or by staff, goes through `replace_code` inside one write
+transaction, which takes its locks in one order (the buyer's limit, the order's payment, the codes,
+the report), so replacements and refunds never deadlock and never both take effect.
+"""
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from app.models import log_order
+from app.limits import hold
+from app.models import Order, log_order
 from feedback.models import CodeReport
 from keystore.claim import claim_codes
 from keystore.models import Code
+from payments.models import Payment, Refund
+from payments.refunds import OPEN
+
+REFUNDED = "the order was refunded"
+NO_STOCK = "no code in stock to replace it with"
+LIMIT_SCOPE = "aftersale.replacements"
 
 
-def replace_code(session: Session, report: CodeReport, by: str) -> bool:
-    """Inside the caller's write transaction; False (and nothing changed) when there is no stock."""
+def hold_replacements(session: Session, report: CodeReport) -> None:
+    """The buyer's replacement lock, before anything is counted: decisions on the same buyer's reports
+    (the per-buyer limit, and the per-order cap, an order having one buyer) then run one at a time."""
+    hold(session, LIMIT_SCOPE, report.buyer_email)
+
+
+def replace_code(session: Session, report: CodeReport, by: str) -> str:
+    """Inside the caller's write transaction: "" when replaced, else why not (nothing changed).
+
+    ReportClosed rises when another decision took the report first; the caller rolls back, which
+    returns the code just claimed to stock."""
+    hold_replacements(session, report)
+    lock_order_money(session, report)
+    why = refund_covers(session, report.order_id)
+    if why:
+        return why
     claimed = claim_codes(session, product_id=report.product_id, order_id=report.order_id, quantity=1)
     if not claimed:
-        return False
+        return NO_STOCK
     resolve(session, report, "replaced", by, replacement_code_id=claimed[0])
     log_order(session, report.order_id, "shop.order.code_replaced", f"report {report.id}")
-    return True
+    return ""
+
+
+def lock_order_money(session: Session, report: CodeReport) -> None:
+    """Lock the order's payments, as every new refund does (payments.refunds), then make sure the
+    report is still open: a refund or replacement that committed while we waited is seen, and ours
+    is refused (ReportClosed) before it changes anything. SQLite's writers run one at a time anyway."""
+    session.execute(select(Payment.id).where(Payment.order_id == report.order_id).order_by(Payment.id)
+                    .with_for_update())
+    status = session.scalar(select(CodeReport.status).where(CodeReport.id == report.id))
+    if status != "open":
+        raise ReportClosed(f"report {report.id} was already {status}")
+
+
+def refund_covers(session: Session, order_id: int) -> str:
+    """REFUNDED when the order's money went back, or is on its way back in full (refunds requested,
+    pending, succeeded or settled by hand add up to what was paid): a replacement would hand out a
+    code nobody pays for. Exact only after lock_order_money()."""
+    status = session.scalar(select(Order.status).where(Order.id == order_id))
+    paid = session.scalar(select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(Payment.order_id == order_id))
+    refunded = session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+        Refund.order_id == order_id, Refund.status.in_(OPEN)))
+    return REFUNDED if status == "refunded" or (paid and refunded >= paid) else ""
 
 
 def resolve(session: Session, report: CodeReport, status: str, by: str, **values) -> None:
