@@ -77,8 +77,12 @@ def serve(host, port, demo):
 
 
 def gunicorn_argv(host: str, port: int, workers: int, database_url: str) -> list[str]:
-    """No access log: order URLs carry tokens. Threads only on PostgreSQL: SQLite has one writer, and
-    more threads waiting on its lock made it unfair and slower under load."""
+    """The access log names routes, not paths (order URLs carry tokens): see app.logs.GunicornLog.
+    Threads only on PostgreSQL: SQLite has one writer, and more threads waiting on its lock made it
+    unfair and slower under load."""
+    from app.logs import ACCESS_FORMAT
+
     threads = 1 if database_url.startswith("sqlite") else 4
     return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--log-level", "warning", "wsgi:app"]
+            "--threads", str(threads), "--log-level", "warning", "--logger-class", "app.logs.GunicornLog",
+            "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT, "wsgi:app"]

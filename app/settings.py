@@ -5,7 +5,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from app.files import write_secret_file
 
@@ -43,7 +43,7 @@ class Settings:
             redis_url=_url(env, "KEYSHOP_REDIS_URL", ("redis", "rediss", "unix")),
             keyring_path=Path(env.get("KEYSHOP_KEYRING") or instance / "keyring.json"),
             secret_key=env.get("KEYSHOP_SECRET_KEY") or _instance_secret(instance),
-            smtp_url=_url(env, "KEYSHOP_SMTP_URL", ("smtp", "smtps")),
+            smtp_url=_smtp_url(env.get("KEYSHOP_SMTP_URL")),
             base_url=(_url(env, "KEYSHOP_BASE_URL", ("http", "https")) or "http://127.0.0.1:5000").rstrip("/"),
             sandbox_enabled=_flag(env, "KEYSHOP_SANDBOX"),
             sweep_after_seconds=_int(env, "KEYSHOP_SWEEP_AFTER", 30),
@@ -75,6 +75,34 @@ def _url(env, name: str, schemes: tuple[str, ...]) -> str | None:
     if parts.scheme not in schemes or not (parts.netloc or parts.path):
         raise SettingsError(f"{name}: expected a {' or '.join(s + '://' for s in schemes)} URL, got {value!r}")
     return value
+
+
+def _smtp_url(value: str | None) -> str | None:
+    """smtp://user:pass@host:port (a login needs STARTTLS), smtps://…, or smtp://…?tls=none to send
+    in the clear to a relay you trust. Errors show the URL without its password."""
+    if not value:
+        return None
+    parts = urlsplit(value)
+    shown = value.replace(f":{parts.password}@", ":…@") if parts.password else value
+    problem = _smtp_url_problem(parts)
+    if problem:
+        raise SettingsError(f"KEYSHOP_SMTP_URL: {problem}, got {shown!r}")
+    return value
+
+
+def _smtp_url_problem(parts) -> str | None:
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        return "expected smtp://user:pass@host:port or smtps://…"
+    try:
+        parts.port
+    except ValueError:
+        return "the port is not a number from 1 to 65535"
+    options = parse_qs(parts.query, keep_blank_values=True)
+    if set(options) - {"tls"} or options.get("tls", ["none"]) != ["none"]:
+        return "the only option is ?tls=none (send in the clear, for a relay you trust)"
+    if options and parts.scheme == "smtps":
+        return "?tls=none contradicts smtps://"
+    return None
 
 
 def _flag(env, name: str) -> bool:

@@ -1,14 +1,25 @@
-"""Where mail goes: an SMTP server (KEYSHOP_SMTP_URL) or, embedded, .eml files in the outbox folder."""
+"""Where mail goes: an SMTP server (KEYSHOP_SMTP_URL) or, embedded, .eml files in the outbox folder.
+
+Credentials cross the wire only inside TLS whose certificate the machine trusts (smtps://, or
+STARTTLS on smtp://), unless the URL says `?tls=none` (a relay on the same machine or network).
+"""
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import Message
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class SmtpRefused(smtplib.SMTPException):
+    """The server cannot be given the credentials safely: a setting to change, not worth retrying."""
 
 
 def is_temporary(exc: Exception) -> bool:
     """4xx answers and network trouble are worth retrying; a 5xx answer (bad address, refused) is not."""
+    if isinstance(exc, (SmtpRefused, ssl.SSLCertVerificationError)):
+        return False
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return all(400 <= code < 500 for code, _ in exc.recipients.values())
     if isinstance(exc, smtplib.SMTPResponseException):
@@ -26,13 +37,36 @@ def send(message: Message, smtp_url: str | None, outbox: Path) -> None:
 def _send_smtp(message: Message, smtp_url: str) -> None:
     parts = urlsplit(smtp_url)
     secure = parts.scheme == "smtps"
-    client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
-    with client_class(parts.hostname, parts.port or (465 if secure else 25), timeout=10) as client:
-        if not secure and parts.username and client.has_extn("starttls"):
-            client.starttls()
+    tls = ssl.create_default_context()  # verified: whoever strips STARTTLS can also offer their own certificate
+    with _connect(parts.hostname, parts.port or (465 if secure else 25), secure, tls) as client:
+        if not secure and not _tls_waived(parts.query):
+            _start_tls(client, tls, needed=bool(parts.username), where=f"{parts.hostname}:{parts.port or 25}")
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
         client.send_message(message)
+
+
+def _connect(host: str, port: int, secure: bool, tls: ssl.SSLContext) -> smtplib.SMTP:
+    if secure:
+        return smtplib.SMTP_SSL(host, port, timeout=10, context=tls)
+    return smtplib.SMTP(host, port, timeout=10)
+
+
+def _start_tls(client: smtplib.SMTP, tls: ssl.SSLContext, needed: bool, where: str) -> None:
+    """STARTTLS when the server offers it; refused before any credential is sent when it does not
+    and the URL did not waive it. (The extensions are known only after EHLO.)"""
+    client.ehlo()
+    if client.has_extn("starttls"):
+        client.starttls(context=tls)
+        client.ehlo()
+    elif needed:
+        raise SmtpRefused(f"KEYSHOP_SMTP_URL: the server at {where} offers no STARTTLS, so the login is not "
+                          "sent; use smtps://, or add ?tls=none for a relay you trust on your own network")
+
+
+def _tls_waived(query: str) -> bool:
+    """`?tls=none`: no STARTTLS, even when offered (a local relay with a certificate nobody signed)."""
+    return parse_qs(query).get("tls") == ["none"]
 
 
 def _write_outbox(message: Message, outbox: Path) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.abuse import is_blocked
 from app.db import utcnow, write_transaction
 from app.errors import BuyerError
+from app.limits import hold
 from app.models import Order, Product, log_order, new_order_number, order_token, token_digest
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
 
@@ -82,9 +83,12 @@ def _refuse_abuse(session: Session, product: Product, choice: CheckoutChoice) ->
         raise CheckoutError("email", "this shop does not take orders from you; contact support if this is a mistake",
                             status=403)
     if product.daily_limit_per_buyer:
+        buyer = choice.email.strip().lower()
+        # Held before counting: a concurrent checkout by the same buyer waits, then counts this order.
+        hold(session, "daily_limit", f"{product.id}|{buyer}")
         since = utcnow() - timedelta(days=1)
         bought = session.scalar(select(func.coalesce(func.sum(Order.quantity), 0)).where(
-            Order.product_id == product.id, func.lower(Order.email) == choice.email.strip().lower(),
+            Order.product_id == product.id, func.lower(Order.email) == buyer,
             Order.created_at >= since, Order.status != "failed"))
         if bought + choice.quantity > product.daily_limit_per_buyer:
             raise CheckoutError("quantity", "at most %(limit)s of this product per buyer a day (%(bought)s ordered)",

@@ -35,6 +35,11 @@ def test_postgres_urls_use_psycopg3(tmp_path):
     ("KEYSHOP_DATABASE_URL", "mysql://db/shop"),
     ("KEYSHOP_REDIS_URL", "http://127.0.0.1:6379"),
     ("KEYSHOP_SMTP_URL", "mail.example.com"),
+    ("KEYSHOP_SMTP_URL", "smtp://user:pw@mail.example.com:587x"),
+    ("KEYSHOP_SMTP_URL", "smtp://user:pw@:587"),
+    ("KEYSHOP_SMTP_URL", "smtp://mail.example.com?tls=maybe"),
+    ("KEYSHOP_SMTP_URL", "smtp://mail.example.com?starttls=off"),
+    ("KEYSHOP_SMTP_URL", "smtps://mail.example.com?tls=none"),
     ("KEYSHOP_BASE_URL", "ftp://shop.example"),
     ("KEYSHOP_SANDBOX", "maybe"),
     ("KEYSHOP_SWEEP_AFTER", "soon"),
@@ -43,6 +48,18 @@ def test_postgres_urls_use_psycopg3(tmp_path):
 def test_a_malformed_setting_names_its_variable(tmp_path, name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
         Settings.from_env(env(tmp_path, **{name: value}))
+
+
+def test_an_smtp_url_error_never_shows_its_password(tmp_path):
+    with pytest.raises(SettingsError, match="^KEYSHOP_SMTP_URL: ") as refused:
+        Settings.from_env(env(tmp_path, KEYSHOP_SMTP_URL="smtp://shop:hunter2-secret@mail.example.com:58x"))
+    assert "hunter2-secret" not in str(refused.value) and "mail.example.com" in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["smtp://shop:pw@mail.example.com:587", "smtps://shop:pw@mail.example.com",
+                                 "smtp://shop:pw@127.0.0.1:25?tls=none", "smtp://relay.internal"])
+def test_well_formed_smtp_urls_are_taken_as_given(tmp_path, url):
+    assert Settings.from_env(env(tmp_path, KEYSHOP_SMTP_URL=url)).smtp_url == url
 
 
 def test_half_a_provider_configuration_names_the_missing_variable(tmp_path):

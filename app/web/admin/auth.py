@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.dashboard import daily_series
 from app.extensions import db
-from app.rate_limit import allow, client_address, used_up
+from app.rate_limit import Reservation, client_address, reserve
 from app.models import Order
 from app.money import format_money
 from app.staff import StaffError, authenticate, create_first_owner, has_staff, sign_out_everywhere
@@ -27,9 +27,12 @@ def login():
         return redirect(url_for("admin.setup"))
     if request.method == "POST":
         email, address = request.form.get("email", "").strip().lower(), client_address()
-        if _throttled(email, address):
+        attempt = _reserve_attempt(email, address)
+        if attempt is None:
             return render_template("admin/login.html", error=THROTTLED), 429
         staff = authenticate(db.session, email, request.form.get("password", ""))
+        if staff is not None:
+            attempt.give_back()  # the right password: only failures use up the allowance
         if staff is not None and staff.totp_secret:
             session.clear()
             session["pending_staff_id"], session["pending_since"] = staff.id, time.time()
@@ -37,8 +40,6 @@ def login():
             return redirect(url_for("admin.login_code"))
         if staff is not None:
             return begin_session(staff.id, staff.session_epoch, request.args.get("next"))
-        allow("login-fail-address", address, FAILS_PER_ADDRESS, FAIL_WINDOW)
-        allow("login-fail", f"{email}|{address}", FAILS_PER_ACCOUNT, FAIL_WINDOW)
         error = "Wrong email or password."
     return render_template("admin/login.html", error=error), 401 if error else 200
 
@@ -49,9 +50,11 @@ FAIL_WINDOW, FAILS_PER_ADDRESS, FAILS_PER_ACCOUNT = 900, 30, 5
 THROTTLED = "Too many failed sign-ins from here. Wait 15 minutes, or sign in from your usual device."
 
 
-def _throttled(email: str, address: str) -> bool:
-    return (used_up("login-fail-address", address, FAILS_PER_ADDRESS, FAIL_WINDOW)
-            or used_up("login-fail", f"{email}|{address}", FAILS_PER_ACCOUNT, FAIL_WINDOW))
+def _reserve_attempt(email: str, address: str) -> Reservation | None:
+    """Taken before the password is checked, so however many guesses run at once, at most the
+    allowance of them reaches a password check."""
+    return reserve(FAIL_WINDOW, ("login-fail-address", address, FAILS_PER_ADDRESS),
+                   ("login-fail", f"{email}|{address}", FAILS_PER_ACCOUNT))
 
 
 def begin_session(staff_id: int, epoch: int, next_page: str | None):

@@ -2,6 +2,10 @@
 token, login throttling that never locks the owner out, and the owners' audit log."""
 from __future__ import annotations
 
+import re
+import threading
+
+import requests
 from sqlalchemy import select
 
 from app.audit import AuditEntry
@@ -83,6 +87,33 @@ def test_guessing_passwords_is_throttled_but_the_owner_still_signs_in_from_elsew
     assert _login(client, "owner@shop.test", PASSWORD, "203.0.113.9").status_code == 429  # even the right one
     owner = app.test_client()  # a fresh session, from the owner's own machine
     assert _login(owner, "owner@shop.test", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def _login_form(url: str) -> tuple[requests.Session, str]:
+    browser = requests.Session()
+    page = browser.get(f"{url}/admin/login", timeout=30).text
+    return browser, re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_forty_wrong_passwords_at_once_get_only_five_password_checks(app, live_server):
+    """A 401 is a password that was checked and found wrong; a 429 was refused before any check."""
+    with app.app_context():
+        create_staff(db.session, "owner@shop.test", PASSWORD)
+        db.session.remove()
+    forms = [_login_form(live_server.url) for _ in range(40)]
+    start, statuses = threading.Barrier(len(forms)), []
+
+    def guess(n: int, browser: requests.Session, csrf: str) -> None:
+        start.wait()
+        statuses.append(browser.post(f"{live_server.url}/admin/login", timeout=60, allow_redirects=False, data={
+            "csrf_token": csrf, "email": "owner@shop.test", "password": f"guess {n} wrong!!"}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(n, *form)) for n, form in enumerate(forms)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [401] * 5 + [429] * 35
 
 
 def test_owners_read_and_export_the_audit_log_and_agents_cannot(app, client):
