@@ -1,62 +1,79 @@
-"""Large batch uploads as jobs, with progress the admin page and the API can show."""
+"""Large batch uploads as jobs: the import row first, then the job, and progress for staff and the API.
+
+The parked upload and its `imports` row (keystore.models.ImportRun) exist before anything is
+enqueued, so a job lost from Redis, or a worker killed mid-way, is found again by the sweeper
+(delivery.import_sweep); the job itself is delivery.import_runs.run_import.
+"""
 from __future__ import annotations
 
-import os
+import json
+import logging
+from datetime import timedelta
 from pathlib import Path
+from typing import BinaryIO
 
-from rq import get_current_job
+from redis import RedisError
 from sqlalchemy.orm import Session
 
-from app.models import Product
-from delivery.backorders import release_waiting_orders
+from app.db import utcnow, write_transaction
 from delivery.queues import queue
-from keystore.keyring import Keyring
-from keystore.uploads import count_lines, import_upload
+from keystore.models import ImportRun
+from keystore.uploads import count_lines, park_upload
+
+log = logging.getLogger(__name__)
+STUCK_AFTER_SECONDS = 60  # no heartbeat for this long: the page says so (the sweeper resumes it)
+# RQ's words for the states, which the API has always answered with
+STATUS = {"queued": "queued", "running": "started", "finished": "finished", "failed": "failed"}
 
 
-def enqueue_import(upload_path: Path, product_id: int, *, name: str, supplier: str, uploaded_by: str,
-                   source: str) -> str:
-    job = queue("imports").enqueue(
-        "delivery.jobs.import_batch", str(upload_path), product_id, name, supplier, uploaded_by, source,
-        job_timeout=3600, result_ttl=86400, failure_ttl=86400, meta={"total": count_lines(upload_path), "done": 0},
-    )
-    return job.id
-
-
-def run_import(session: Session, keyring: Keyring, upload_path: str, product_id: int, **batch) -> dict:
-    job = get_current_job()
-    product = session.get(Product, product_id)
-    session.expunge(product)
-    session.rollback()
-
-    def progress(lines: int) -> None:
-        if job is not None:
-            job.meta["done"] = job.meta.get("done", 0) + lines
-            job.save_meta()
-
+def start_import(session: Session, instance: Path, data: BinaryIO, product_id: int, *, name: str, supplier: str,
+                 uploaded_by: str, source: str) -> int:
+    """Park the upload, record the import, and only after that commit enqueue its job; the import id."""
+    path = park_upload(instance, data)
     try:
-        with open(upload_path, "rb") as handle:
-            result = import_upload(session, keyring, product, handle, progress=progress, **batch)
-    finally:
-        os.unlink(upload_path)  # plaintext codes never linger on disk, whatever happened
-    if result.imported:
-        release_waiting_orders(session, product_id)
-    return result.as_json()
+        with write_transaction(session):
+            run = ImportRun(product_id=product_id, name=name, supplier=supplier, uploaded_by=uploaded_by,
+                            source=source, upload_path=str(path), total=count_lines(path))
+            session.add(run)
+            session.flush()
+            import_id = run.id
+    except BaseException:
+        path.unlink(missing_ok=True)  # no row will ever name this file: it must not stay
+        raise
+    enqueue_run(import_id)
+    return import_id
 
 
-def import_status(job_id: str) -> dict | None:
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
+def enqueue_run(import_id: int) -> bool:
+    """False when Redis is unreachable: the row is queued all the same, and the sweeper enqueues it."""
     try:
-        job = Job.fetch(job_id, connection=queue("imports").connection)
-    except (NoSuchJobError, ValueError):  # ValueError: not even the shape of a job id (found by the API fuzz test)
+        queue("imports").enqueue("delivery.jobs.import_batch", import_id, job_timeout=3600, result_ttl=3600,
+                                 failure_ttl=86400)
+        return True
+    except RedisError as exc:
+        log.warning("could not enqueue import %s (%s); the sweeper will retry", import_id, exc)
+        return False
+
+
+def import_status(job_id: str, session: Session | None = None) -> dict | None:
+    """What the progress page and the API show; None for an id that names no import."""
+    if session is None:
+        from app.extensions import db
+
+        session = db.session
+    if not (job_id.isascii() and job_id.isdigit()) or int(job_id) >= 2**31:  # "²" is a digit to Python
         return None
-    status = job.get_status()
-    body = {"id": job.id, "status": str(status.value if hasattr(status, "value") else status),
-            "total": job.meta.get("total", 0), "done": job.meta.get("done", 0)}
-    if body["status"] == "finished":
-        body["result"] = job.return_value()
-    if body["status"] == "failed":
-        body["error"] = "the import failed; nothing of it is for sale. Staff can see the worker log."
+    run = session.get(ImportRun, int(job_id))
+    session.rollback()
+    return _status_of(run) if run is not None else None
+
+
+def _status_of(run: ImportRun) -> dict:
+    body = {"id": str(run.id), "status": STATUS[run.state], "total": run.total, "done": min(run.done, run.total)}
+    if run.state == "finished":
+        body["result"] = json.loads(run.result)
+    if run.state == "failed":
+        body["error"] = f"the import failed; nothing of it is for sale: {run.error}"
+    if run.state in ("queued", "running") and run.heartbeat_at < utcnow() - timedelta(seconds=STUCK_AFTER_SECONDS):
+        body["stuck_since"] = run.heartbeat_at.isoformat(timespec="seconds") + "Z"
     return body

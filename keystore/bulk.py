@@ -8,19 +8,57 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-COLUMNS = ("product_id", "batch_id", "status", "blind_index", "key_id", "nonce", "ciphertext")
+COLUMNS = ("product_id", "batch_id", "status", "blind_index", "key_id", "nonce", "ciphertext", "shop_unique")
+_TYPES = ("int", "int", "text", "bytea", "text", "bytea", "bytea", "bool")
+_INSERT_SKIPPING = (f"INSERT INTO codes ({', '.join(COLUMNS)}) "
+                    f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in _TYPES)}) "
+                    f"ON CONFLICT DO NOTHING RETURNING blind_index")
+RACE_RETRIES = 5
 
 
-def insert_codes(session: Session, rows: list[tuple]) -> None:
+def insert_codes(session: Session, rows: list[tuple]) -> set[bytes]:
+    """Store the rows; returns the blind indexes of those not stored because another import, running
+    at the same time, stored the same code first (see _insert_racing)."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        driver = connection.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(f"COPY codes ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
+        return _insert_racing(connection.connection.driver_connection, rows)
+    # SQLite: the caller checked stock inside the same write-locked transaction; nobody can race it.
     placeholders = ", ".join("?" for _ in COLUMNS)
     connection.exec_driver_sql(f"INSERT INTO codes ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
+    return set()
+
+
+def _insert_racing(driver, rows: list[tuple]) -> set[bytes]:
+    """PostgreSQL: the stock check cannot see another import's uncommitted rows, so the unique indexes
+    decide. The fast COPY is tried first, in a savepoint; if it meets a code another import stored
+    (or the two deadlock on codes each holds), the chunk is written again skipping the conflicts,
+    which waits for the other import to commit or roll back."""
+    from psycopg import errors
+
+    for attempt in range(RACE_RETRIES):
+        with driver.cursor() as cursor:
+            cursor.execute("SAVEPOINT keyshop_codes")
+            try:
+                skipped = _copy(cursor, rows) if attempt == 0 else _insert_skipping(cursor, rows)
+            except (errors.UniqueViolation, errors.DeadlockDetected):
+                cursor.execute("ROLLBACK TO SAVEPOINT keyshop_codes")
+                continue
+            cursor.execute("RELEASE SAVEPOINT keyshop_codes")
+            return skipped
+    raise RuntimeError(f"codes could not be stored after {RACE_RETRIES} tries against a concurrent import")
+
+
+def _copy(cursor, rows: list[tuple]) -> set[bytes]:
+    with cursor.copy(f"COPY codes ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    return set()
+
+
+def _insert_skipping(cursor, rows: list[tuple]) -> set[bytes]:
+    cursor.execute(_INSERT_SKIPPING, [list(column) for column in zip(*rows)])
+    stored = {bytes(index) for (index,) in cursor.fetchall()}
+    return {bytes(row[3]) for row in rows} - stored
 
 
 def one_transaction_per_batch(session: Session) -> bool:
@@ -28,18 +66,20 @@ def one_transaction_per_batch(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def stocked_indexes(session: Session, product_id: int, indexes: list[bytes]) -> dict[bytes, int]:
-    """Which of these blind indexes the product already holds, in any state, and in which batch."""
+def stocked_indexes(session: Session, product_id: int, indexes: list[bytes], shop_wide: bool) -> dict[bytes, int]:
+    """Which of these blind indexes are already stored, in any state, and in which batch: anywhere in
+    the shop among shop-unique codes (`shop_wide`), or in this product alone (a reusable product)."""
     if not indexes:
         return {}
     connection = session.connection()
+    where = "shop_unique" if shop_wide else "product_id = {}"
     if connection.dialect.name == "postgresql":  # one array parameter, not thousands of bound values
-        query, params = "SELECT blind_index, batch_id FROM codes WHERE product_id = %s AND blind_index = ANY(%s)", \
-            (product_id, indexes)
+        query = f"SELECT blind_index, batch_id FROM codes WHERE {where.format('%s')} AND blind_index = ANY(%s)"
+        params = (indexes,) if shop_wide else (product_id, indexes)
     else:
-        query = (f"SELECT blind_index, batch_id FROM codes WHERE product_id = ? "
+        query = (f"SELECT blind_index, batch_id FROM codes WHERE {where.format('?')} "
                  f"AND blind_index IN ({', '.join('?' for _ in indexes)})")
-        params = (product_id, *indexes)
+        params = tuple(indexes) if shop_wide else (product_id, *indexes)
     return {bytes(index): batch_id for index, batch_id in connection.exec_driver_sql(query, params)}
 
 

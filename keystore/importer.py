@@ -6,6 +6,15 @@ there codes are stored in short transactions as `staged` (never sold) and made `
 together when the batch completes. A batch interrupted half-way there stays `importing` and is
 finished by importing the same file again with `resume_batch_id` (it skips the lines already
 stored), or removed with `discard_batch`.
+
+A code is unique in the whole shop, a reusable product's shared code aside (codes.shop_unique, with
+a partial unique index beneath the check below, so two imports into two products at once cannot
+both store one). The comparison is of blind indexes, each the HMAC of the code normalised by its
+own product's mode: products with the same mode compare codes exactly as one product does (the
+default, "none", compares them as written). Across products of different modes a code is caught
+when both modes normalise it alike ("ABCD1234" in a "none" and a "case_dashes" product), but not
+"abcd-1234" against "ABCD1234": that would need the stored code's plaintext. A shop that stocks
+one supplier's keys in several products gives those products one mode.
 """
 from __future__ import annotations
 
@@ -60,6 +69,7 @@ class ImportResult:
 class _Target:
     product_id: int
     batch_id: int
+    shop_unique: bool  # False for a reusable product: its one shared code may be in other products too
 
 
 def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Iterable, *, name: str, source: str,
@@ -70,17 +80,17 @@ def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Ite
     keep_partial=False (uploads whose file is gone afterwards) is discarded before the error rises;
     a batch that stored nothing (a bad CSV header) is always discarded."""
     result = ImportResult()
-    mode = session.scalar(select(Product.normalise).where(Product.id == product_id))
+    mode, reusable = session.execute(select(Product.normalise, Product.reusable).where(Product.id == product_id)).one()
     session.rollback()
     if dry_run:
         chunks = prepare_chunks(keyring, product_id, mode, lines, CHUNK, seal=False, seen=set())
-        return _dry_run(session, product_id, chunks, result, progress)
+        return _dry_run(session, _Target(product_id, 0, not reusable), chunks, result, progress)
     batch_id, skip_to = (_resume(session, resume_batch_id, result) if resume_batch_id
                          else (_open_batch(session, product_id, name, source, uploaded_by, supplier), 0))
     remaining = ((n, item) for n, item in lines if n > skip_to)
     chunks = ReadAhead(prepare_chunks(keyring, product_id, mode, remaining, CHUNK))
     try:
-        _store_all(session, _Target(product_id, batch_id), chunks, result, progress)
+        _store_all(session, _Target(product_id, batch_id, not reusable), chunks, result, progress)
     except BaseException:
         chunks.close()
         if not keep_partial or not _stored_anything(session, batch_id):  # nothing to resume
@@ -116,10 +126,10 @@ def _store_in_one_transaction(session, target: _Target, chunks, result: ImportRe
         _finish_batch(session, target.batch_id, result)
 
 
-def _dry_run(session, product_id: int, chunks, result: ImportResult, progress) -> ImportResult:
+def _dry_run(session, target: _Target, chunks, result: ImportResult, progress) -> ImportResult:
     for chunk in chunks:
         _note_problems(chunk, result)
-        stocked = stocked_indexes(session, product_id, [code.index for code in chunk.codes])
+        stocked = _stocked(session, target, chunk)
         session.rollback()
         for code in chunk.codes:
             problem = _duplicate(code, stocked, None)
@@ -134,18 +144,25 @@ def _dry_run(session, product_id: int, chunks, result: ImportResult, progress) -
 
 def _store_chunk(session, target: _Target, chunk: PreparedChunk, result: ImportResult, status: str) -> None:
     _note_problems(chunk, result)
-    stocked = stocked_indexes(session, target.product_id, [code.index for code in chunk.codes])
-    rows = []
+    stocked = _stocked(session, target, chunk)
+    rows, lines = [], {}
     for code in chunk.codes:
         problem = _duplicate(code, stocked, target.batch_id)
         if problem:
             result.note(problem, duplicate=True)
             continue
+        lines[code.index] = code.line
         rows.append((target.product_id, target.batch_id, status, code.index, code.sealed.key_id,
-                     code.sealed.nonce, code.sealed.ciphertext))
+                     code.sealed.nonce, code.sealed.ciphertext, target.shop_unique))
     if rows:
-        insert_codes(session, rows)
-        result.imported += len(rows)
+        raced = insert_codes(session, rows)
+        result.imported += len(rows) - len(raced)
+        for line in sorted(lines[index] for index in raced):  # another import stored them meanwhile
+            result.note(LineProblem(line, "duplicate of a code already in stock"), duplicate=True)
+
+
+def _stocked(session, target: _Target, chunk: PreparedChunk) -> dict[bytes, int]:
+    return stocked_indexes(session, target.product_id, [code.index for code in chunk.codes], target.shop_unique)
 
 
 def _note_problems(chunk: PreparedChunk, result: ImportResult) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, false, text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import utcnow
@@ -51,10 +51,18 @@ class Code(db.Model):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     delivered_at: Mapped[datetime | None] = mapped_column()
+    # False only for a reusable product's code (one shared code sold to every buyer), which other
+    # products may hold too; every other code is unique in the whole shop. Set at import from the
+    # product, whose `reusable` never changes afterwards.
+    shop_unique: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     __table_args__ = (
-        # The blind index finds duplicates against everything ever stocked, in any state.
+        # The blind index finds duplicates against everything ever stocked, in any state: within a
+        # product always (the ciphertext's binding relies on it), and across the shop for every
+        # code not of a reusable product, so no code is sold in two products.
         UniqueConstraint("product_id", "blind_index", name="uq_codes_product_blind_index"),
+        Index("uq_codes_shop_blind_index", "blind_index", unique=True, sqlite_where=text("shop_unique"),
+              postgresql_where=text("shop_unique")),
         # The claim walks only unsold rows, in id order (first in, first out).
         Index(
             "ix_codes_available",
@@ -69,3 +77,33 @@ class Code(db.Model):
 def binding(product_id: int, blind_index: bytes) -> bytes:
     """Associated data tying a ciphertext to its row: product and blind index are unique together."""
     return str(product_id).encode() + b"|" + blind_index
+
+
+IMPORT_STATES = ("queued", "running", "finished", "failed")
+
+
+class ImportRun(db.Model):
+    """A large upload imported by a worker (see delivery.import_runs). The row is written before its
+    job is enqueued, so a job lost from Redis or a worker killed mid-way is found again by the
+    sweeper, and staff see what became of it."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    # No foreign key: a batch that imported nothing, or an interrupted one discarded, is deleted.
+    batch_id: Mapped[int | None] = mapped_column()
+    name: Mapped[str] = mapped_column(String(200))
+    supplier: Mapped[str] = mapped_column(String(200), default="")
+    uploaded_by: Mapped[str] = mapped_column(String(254), default="")
+    source: Mapped[str] = mapped_column(String(32))
+    upload_path: Mapped[str] = mapped_column(String(500))  # the parked plaintext, removed when the run ends
+    state: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)  # runs started; each run's updates are guarded by it
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    heartbeat_at: Mapped[datetime] = mapped_column(default=utcnow)  # queued, or last sign of its running job
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str] = mapped_column(Text, default="")  # why it failed; never holds a code
+    result: Mapped[str] = mapped_column(Text, default="")  # ImportResult.as_json: counts and line problems

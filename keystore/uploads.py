@@ -1,6 +1,8 @@
 """Uploads from the admin page and the API: small ones import at once, large ones run as a job.
 
-A large upload waits in the instance's uploads folder (mode 0600) only until its job has read it.
+A large upload waits in the instance's uploads folder (mode 0600) only while its import runs: the
+run deletes it when it finishes or fails, and the sweeper when the import is given up
+(delivery.import_runs, delivery.import_sweep).
 """
 from __future__ import annotations
 

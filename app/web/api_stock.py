@@ -10,10 +10,10 @@ from app.api_tokens import token_for
 from app.extensions import db
 from app.products import ProductError, product_for
 from delivery.backorders import release_waiting_orders
-from delivery.imports import enqueue_import, import_status
+from delivery.imports import import_status, start_import
 from keystore.formats import ImportFileError
 from keystore.stock import stock_by_batch, stock_by_product
-from keystore.uploads import import_upload, park_upload, runs_as_job
+from keystore.uploads import import_upload, runs_as_job
 
 bp = Blueprint("api_stock", __name__, url_prefix="/api/v1")
 
@@ -47,9 +47,10 @@ def upload_batch(slug: str):
         abort(404, str(exc))
     body, options = request.get_data(cache=False), _options()
     if runs_as_job(len(body), options["dry_run"], current_app.config.get("UPLOAD_INLINE_LIMIT")):
-        path = park_upload(current_app.config["KEYSHOP"].instance, io.BytesIO(body))
-        job_id = enqueue_import(path, product.id, name=options["name"], supplier=options["supplier"],
-                                uploaded_by=g.api_actor, source="api")
+        import_id = start_import(db.session, current_app.config["KEYSHOP"].instance, io.BytesIO(body), product.id,
+                                 name=options["name"], supplier=options["supplier"], uploaded_by=g.api_actor,
+                                 source="api")
+        job_id = str(import_id)
         return jsonify(job=job_id, url=url_for("api_stock.import_job", job_id=job_id)), 202
     try:
         result = import_upload(db.session, current_app.extensions["keyshop.keyring"], product, io.BytesIO(body),
@@ -64,6 +65,7 @@ def upload_batch(slug: str):
 @bp.get("/imports/<job_id>")
 @scope_required("upload")
 def import_job(job_id: str):
+    """Progress, then the result, or `failed` with the reason (a lost job is resumed by the sweeper)."""
     return jsonify(import_status(job_id) or abort(404))
 
 

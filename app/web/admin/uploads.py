@@ -8,9 +8,9 @@ from flask import current_app, g, redirect, render_template, request, url_for
 from app.extensions import db
 from app.models import Product
 from delivery.backorders import release_waiting_orders
-from delivery.imports import enqueue_import
+from delivery.imports import start_import
 from keystore.formats import ImportFileError
-from keystore.uploads import import_upload, park_upload, runs_as_job
+from keystore.uploads import import_upload, runs_as_job
 
 
 def upload_codes(product: Product):
@@ -20,10 +20,9 @@ def upload_codes(product: Product):
     supplier = request.form.get("supplier", "").strip()
     dry_run = bool(request.form.get("dry_run"))
     if runs_as_job(_size(data), dry_run, current_app.config.get("UPLOAD_INLINE_LIMIT")):
-        path = park_upload(current_app.config["KEYSHOP"].instance, data)
-        job_id = enqueue_import(path, product.id, name=name, supplier=supplier, uploaded_by=g.actor.email,
-                                source="admin")
-        return redirect(url_for("admin.import_progress", job_id=job_id))
+        import_id = start_import(db.session, current_app.config["KEYSHOP"].instance, data, product.id, name=name,
+                                 supplier=supplier, uploaded_by=g.actor.email, source="admin")
+        return redirect(url_for("admin.import_progress", job_id=str(import_id)))
     try:
         result = import_upload(db.session, current_app.extensions["keyshop.keyring"], product, data, name=name,
                                source="admin", uploaded_by=g.actor.email, supplier=supplier, dry_run=dry_run)
