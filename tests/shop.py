@@ -17,6 +17,18 @@ from payments.sandbox import SIGNATURE_HEADER
 from tests.secrets_in_logs import PLANTED
 
 
+def empty_shop(app) -> None:
+    """Empty every table but the append-only audit log, children first (between state machine runs)."""
+    from sqlalchemy import delete
+
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in ("audit_log", "alembic_version"):
+                db.session.execute(delete(table))
+        db.session.commit()
+        db.session.remove()
+
+
 def make_product(app, slug="card", price="9.99", currency="USD") -> int:
     with app.app_context():
         return create_product(db.session, slug=slug, name=slug.title(), price=price, currency=currency).id

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from app.audit import Actor
 from app.extensions import db
@@ -18,27 +18,17 @@ from keystore.models import Code
 from payments import refunds
 from payments.models import Payment, Refund
 from payments.registry import providers
-from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
+from tests.shop import empty_shop, make_product, place, sandbox_webhook, stock, unique_codes
 
 STAFF = Actor("owner@shop.test", "owner")
 pytestmark = pytest.mark.slow
-
-
-def _reset(app) -> None:
-    """Empty every table but the append-only audit log, children first."""
-    with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in ("audit_log", "alembic_version"):
-                db.session.execute(delete(table))
-        db.session.commit()
-        db.session.remove()
 
 
 def _shop_machine(app, client):
     class Shop(RuleBasedStateMachine):
         def __init__(self):
             super().__init__()
-            _reset(app)
+            empty_shop(app)
             make_product(app, "card", price="5.00")
             self.product_id = self._scalar(select(func.max(Order.product_id))) or self._product_id()
             self.webhooks: dict[int, tuple[dict, bytes]] = {}

@@ -1,7 +1,7 @@
 """The sweeper checks the books, tells the owners once per new breach, and /healthz shows the result."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from app.extensions import db
 from app.staff import create_staff
