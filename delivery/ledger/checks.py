@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Order, Product
 from keystore.models import SOLD_STATUSES, Code
+from delivery.ledger.outboxes import import_stuck, refund_stuck, upload_left_on_disk
 from payments.models import Payment, Refund
 
 LISTED = 50
@@ -89,6 +90,22 @@ def refunded_above_paid(session: Session, now: datetime, instance) -> list[str]:
                  for number, out, came, currency in rows])
 
 
+def payment_above_its_order(session: Session, now: datetime, instance) -> list[str]:
+    """Money beyond the order's price, or in another currency, is flagged for staff, never silent."""
+    unflagged = (select(Payment.order_id, func.sum(Payment.amount_minor).label("paid"))
+                 .where(Payment.flag.is_(None)).group_by(Payment.order_id).subquery())
+    above = session.execute(select(Order.number, unflagged.c.paid, Order.amount_minor, Order.currency)
+                            .join(unflagged, unflagged.c.order_id == Order.id)
+                            .where(unflagged.c.paid > Order.amount_minor))
+    foreign = session.execute(select(Order.number, Payment.id, Payment.currency, Order.currency)
+                              .join(Payment, Payment.order_id == Order.id)
+                              .where(Payment.flag.is_(None), Payment.currency != Order.currency))
+    return _cut([f"{number}: {paid} {currency} paid without a flag on an order of {amount} {currency}"
+                 for number, paid, amount, currency in above]
+                + [f"{number}: payment {payment_id} in {theirs} without a flag on an order in {ours}"
+                   for number, payment_id, theirs, ours in foreign])
+
+
 CHECKS = {
     "code_sold_twice": code_sold_twice,
     "code_in_two_products": code_in_two_products,
@@ -96,4 +113,8 @@ CHECKS = {
     "paid_order_left_behind": paid_order_left_behind,
     "delivered_without_codes": delivered_without_its_codes,
     "refunded_above_paid": refunded_above_paid,
+    "payment_above_order": payment_above_its_order,
+    "refund_stuck": refund_stuck,
+    "import_stuck": import_stuck,
+    "upload_left_on_disk": upload_left_on_disk,
 }

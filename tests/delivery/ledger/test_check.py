@@ -1,6 +1,8 @@
 """`keyshop check` reads the books: silent on a sound shop, every breach named on a broken one."""
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, text, update
@@ -127,3 +129,41 @@ def _drop_shop_wide_uniqueness(app):
                 db.session.execute(text(f"DROP INDEX {index['name']}"))
         db.session.commit()
         db.session.remove()
+
+
+def test_money_beyond_the_order_unflagged(app, client):
+    order_id = _delivered_shop(app, client, orders=1)[0]
+    with app.app_context():
+        number = db.session.scalar(select(Order.number).where(Order.id == order_id))
+        db.session.remove()
+    _change(app, text("INSERT INTO payments (order_id, provider, reference, amount_minor, currency, created_at, "
+                      "flag_state) VALUES (:order, 'sandbox', 'ref-2', 999, 'USD', :now, '')"), order=order_id, now=utcnow())
+    assert _breaches(app) == [("payment_above_order", f"{number}: 1998 USD paid without a flag on an order of 999 USD")]
+    _change(app, update(Payment).where(Payment.reference == "ref-2").values(flag="a second payment"))
+    assert _breaches(app) == []
+
+
+def test_a_refund_whose_job_was_lost_is_named_past_its_deadline(app, client, runner):
+    order_id = _delivered_shop(app, client, orders=1)[0]
+    with app.app_context():
+        payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
+        db.session.add(Refund(order_id=order_id, payment_id=payment.id, amount_minor=100, currency="USD",
+                              idempotency_key="lost", status="requested", requested_by="test",
+                              created_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        db.session.remove()
+    result = runner("check")
+    assert result.exit_code == 1
+    assert "BROKEN refund_stuck: refund 1 of order KS-" in result.output
+    assert "1.00 USD requested since" in result.output
+
+
+def test_a_plaintext_upload_no_import_will_read(app, client):
+    uploads = app.config["KEYSHOP"].instance / "uploads"
+    uploads.mkdir(parents=True, exist_ok=True)
+    left = uploads / "forgotten.upload"
+    left.write_bytes(b"SECRET-CODE-1\n")
+    assert _breaches(app) == []  # a minute's grace: a file is parked just before its import row
+    os.utime(left, (time.time() - 120, time.time() - 120))
+    [(name, detail)] = _breaches(app)
+    assert name == "upload_left_on_disk" and "forgotten.upload" in detail
