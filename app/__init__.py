@@ -49,7 +49,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.errors import register_error_pages
 
     from app.web.csrf import csrf_token
+    from app.web.hostile import guard_hostile_input
 
+    guard_hostile_input(app)  # first: its `int` converter binds to the rules the blueprints add
     for module in (storefront, aftersale, support, help, widget, lookup, api, api_stock, openapi, webhooks,
                    payment_return, sandbox, health, admin):
         app.register_blueprint(module.bp)

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.i18n import translated_error
 from app.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
+from app.web.numbers import column_int
 from app.web.shared import order_for_token
 from app.web.storefront import order_page
 from feedback.reports import report_code
@@ -77,7 +78,5 @@ def _back(token: str, message: str, status: int = 303):
 
 
 def _int(raw) -> int:
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return 0
+    """0, no row's id, for anything but a number a column holds: the service then names the field."""
+    return column_int(raw or "") or 0

@@ -93,6 +93,13 @@ SPEC = {
 }
 
 
+# Any operation refuses a value no field can hold (app/web/hostile.py): NUL, a control character, a lone
+# surrogate, a number past 64 bits.
+for _operations in SPEC["paths"].values():
+    for _operation in _operations.values():
+        _operation["responses"].setdefault("400", _error("a value no field can hold (the field is named)"))
+
+
 @bp.get("/api/v1/openapi.json")
 def openapi():
     return jsonify(SPEC)

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, jsonify, request, url_for
 from app.extensions import db
 from app.i18n import current_language
 from app.web.help import fallback_language
+from app.web.numbers import column_int
 from app.web.visitor import known_visitor
 from delivery.order_view import find_order
 from feedback.help.notices import mark_seen, unseen
@@ -56,7 +57,12 @@ def _orders(body: dict) -> dict[int, str]:
 def _listed(body: dict, key: str, kind: type = str) -> list:
     """Up to MAX_LINKS items of `kind` from the list at `key`; anything else in the body is ignored."""
     items = body.get(key)
-    return [item for item in items[:MAX_LINKS] if type(item) is kind] if isinstance(items, list) else []
+    return [item for item in items[:MAX_LINKS] if _is(item, kind)] if isinstance(items, list) else []
+
+
+def _is(item, kind: type) -> bool:
+    """Of that kind exactly (a bool is no id); an id no column holds is no note of theirs either."""
+    return type(item) is kind and (kind is not int or column_int(item) is not None)
 
 
 def _conversation(token: str) -> dict | None:

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.products import ProductError, set_daily_limit
 from app.shop_settings import change_setting, setting
 from app.web.admin import bp, owner_required
+from app.web.numbers import MAX_INT, column_int
 
 
 @bp.route("/blocks", methods=["GET", "POST"])
@@ -37,18 +38,22 @@ def unblock(block_id: int):
 @owner_required
 def agent_refund_limit():
     raw = request.form.get("limit", "").strip()
-    if raw.isdigit():
-        change_setting(db.session, g.actor, "agent_refund_limit_minor", raw)
+    if column_int(raw, low=0) is not None:  # not str.isdigit(), which takes "²" that int() then refuses
+        change_setting(db.session, g.actor, "agent_refund_limit_minor", str(int(raw)))
     else:
-        flash("Not saved: limit: a whole number of minor units (cents), 0 to let agents refund nothing")
+        flash(f"Not saved: limit: a whole number of minor units (cents) up to {MAX_INT}, 0 to let agents refund "
+              f"nothing")
     return redirect(url_for("admin.blocks"))
 
 
 @bp.post("/products/<int:product_id>/daily-limit")
 @owner_required
 def daily_limit(product_id: int):
+    raw = request.form.get("limit", "")
     try:
-        set_daily_limit(db.session, g.actor, product_id, request.form.get("limit", ""))
+        if raw.strip() and column_int(raw, low=0) is None:  # the service's own message covers the rest
+            raise ProductError(f"daily_limit_per_buyer: a whole number from 0 to {MAX_INT}, 0 for no limit")
+        set_daily_limit(db.session, g.actor, product_id, raw)
     except ProductError as exc:
         flash(f"Not saved: {exc}")
     return redirect(url_for("admin.product", product_id=product_id))

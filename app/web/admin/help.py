@@ -12,6 +12,7 @@ from app.languages import LANGUAGES
 from app.models import Product
 from app.shop_settings import change_setting, setting
 from app.web.admin import bp, owner_required, staff_required
+from app.web.numbers import MAX_INT, column_int
 from feedback.help.articles import ArticleDraft, HelpError, save_article, save_category
 from feedback.help.models import HelpArticle, HelpCategory, HelpText
 from feedback.help.stats import article_stats, deflection
@@ -38,8 +39,11 @@ def help_article_edit(article_id: int | None = None):
         abort(404)
     if request.method == "POST":
         try:
-            saved = save_article(db.session, g.actor, _draft(request.form), article_id)
+            draft = _draft(request.form)
+            db.session.rollback()  # the reads are done; the save is its own write transaction
+            saved = save_article(db.session, g.actor, draft, article_id)
         except (HelpError, ValueError) as exc:
+            db.session.rollback()
             flash(f"Not saved: {exc}")
         else:
             flash("Article saved.")
@@ -52,13 +56,29 @@ def help_article_edit(article_id: int | None = None):
 
 
 def _draft(form) -> ArticleDraft:
-    product = form.get("product_id", "")
     texts = {locale: (form.get(f"title_{locale}", ""), form.get(f"body_{locale}", "")) for locale in LANGUAGES}
-    if not form.get("category_id", "").isdigit():
+    category = column_int(form.get("category_id", ""), low=1)
+    if category is None or db.session.get(HelpCategory, category) is None:
         raise HelpError("category: choose one (make a category first)")
-    return ArticleDraft(form.get("slug", "").strip(), int(form["category_id"]), texts,
-                        int(product) if product.isdigit() else None, int(form.get("position") or 0),
-                        form.get("published") == "1")
+    return ArticleDraft(form.get("slug", "").strip(), category, texts, _product_id(form.get("product_id", "")),
+                        _position(form), form.get("published") == "1")
+
+
+def _product_id(raw: str) -> int | None:
+    if not raw.strip():
+        return None
+    product_id = column_int(raw, low=1)
+    if product_id is None or db.session.get(Product, product_id) is None:
+        raise HelpError("product: choose one of the list, or none")
+    return product_id
+
+
+def _position(form) -> int:
+    """Where it stands in its list; a number an integer column holds, not a clamped one."""
+    position = column_int(form.get("position") or "0")
+    if position is None:
+        raise HelpError(f"position: a whole number from {-MAX_INT - 1} to {MAX_INT}")
+    return position
 
 
 @bp.post("/help/categories")
@@ -67,7 +87,7 @@ def help_category():
     try:
         save_category(db.session, g.actor, request.form.get("slug", "").strip(),
                       {locale: request.form.get(f"name_{locale}", "") for locale in LANGUAGES},
-                      int(request.form.get("position") or 0))
+                      _position(request.form))
     except (HelpError, ValueError) as exc:
         flash(f"Not saved: {exc}")
     return redirect(url_for("admin.help_center"))
@@ -78,10 +98,12 @@ def help_category():
 def help_settings():
     for key in HELP_SETTINGS:
         value = request.form.get(key, "").strip()
-        valid = value in LANGUAGES if key == "help_fallback_language" else value.isdigit()
+        valid = value in LANGUAGES if key == "help_fallback_language" \
+            else column_int(value, low=0) is not None
         if not valid:
             flash(f"Not saved: {key}: {'one of ' + ', '.join(LANGUAGES) if key.startswith('help') else 'a whole number'}")
             return redirect(url_for("admin.help_center"))
     for key in HELP_SETTINGS:
-        change_setting(db.session, g.actor, key, request.form[key].strip())
+        value = request.form[key].strip()
+        change_setting(db.session, g.actor, key, value if key == "help_fallback_language" else str(int(value)))
     return redirect(url_for("admin.help_center"))

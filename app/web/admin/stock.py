@@ -10,6 +10,7 @@ from app.products import ProductError, set_instructions
 from app.rate_limit import allow
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.uploads import upload_codes
+from app.web.numbers import column_int
 from delivery.imports import import_status
 from keystore import staff_actions
 from keystore.models import Batch, Code
@@ -58,14 +59,17 @@ def upload(product_id: int):
 @bp.get("/imports/<job_id>")
 @staff_required
 def import_progress(job_id: str):
-    status = import_status(job_id) or abort(404)
+    status = (column_int(job_id, low=1) and import_status(job_id)) or abort(404)  # ids only: no "²", no 2**31
     return render_template("admin/import_progress.html", job=status)
 
 
 @bp.post("/batches/<int:batch_id>/<any(quarantine, revoke, release):move>")
 @staff_required
 def batch_move(batch_id: int, move: str):
-    moved = staff_actions.move_batch(db.session, g.actor, batch_id, move, request.form.get("reason", ""))
+    try:
+        moved = staff_actions.move_batch(db.session, g.actor, batch_id, move, request.form.get("reason", ""))
+    except staff_actions.ActionError as exc:  # no such batch
+        abort(404, str(exc))
     flash(f"batch {batch_id}: {moved} code(s) {staff_actions.MOVES[move][0]}")
     return redirect(request.referrer or url_for("admin.products"))
 

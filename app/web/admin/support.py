@@ -4,14 +4,15 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.errors import BuyerError
 from app.extensions import db
+from app.languages import LANGUAGES
 from app.models import Order
 from app.staff import Staff
 from app.web.admin import bp, staff_required
 from app.web.shared import settings
 from feedback.models import CodeReport
 from feedback.support import desk
-from feedback.support.conversations import SupportError
 from feedback.support.inbox import VIEWS, inbox, is_overdue
 from feedback.support.metrics import WINDOWS, support_metrics
 from feedback.support.models import Conversation, Message
@@ -58,8 +59,8 @@ def conversation_action(number: str, action: str):
         elif action == "reopen":
             desk.reopen(db.session, g.actor, conversation_id, deadlines)
         else:
-            desk.assign(db.session, g.actor, conversation_id, form.get("assignee", ""))
-    except SupportError as exc:
+            desk.assign(db.session, g.actor, conversation_id, _assignee(form.get("assignee", "")))
+    except (BuyerError, AssignError) as exc:  # SupportError, the text's own (TextError: too long, …)
         flash(f"Not done: {exc}")
     return redirect(url_for("admin.conversation_page", number=number))
 
@@ -69,6 +70,8 @@ def conversation_action(number: str, action: str):
 def reply_templates():
     if request.method == "POST":
         try:
+            if request.form.get("locale", "") not in LANGUAGES:
+                raise TemplateError(f"locale: one of {', '.join(LANGUAGES)}")
             save_template(db.session, g.actor, request.form.get("name", ""), request.form.get("locale", ""),
                           request.form.get("body", ""))
             flash("Template saved.")
@@ -92,6 +95,20 @@ def _order_context(order: Order | None) -> dict:
     return {"order": order, "refunds": refunds_of(db.session, order.id),
             "payments": db.session.scalars(select(Payment).where(Payment.order_id == order.id)).all(),
             "reports": db.session.scalars(select(CodeReport).where(CodeReport.order_id == order.id)).all()}
+
+
+class AssignError(ValueError):
+    """Staff-facing, so not a BuyerError (whose messages are translated for buyers)."""
+
+
+def _assignee(raw: str) -> str:
+    """One of the staff, or nobody (""); anything else is refused before it reaches the row."""
+    email = raw.strip().lower()
+    known = not email or db.session.scalar(select(Staff.id).where(Staff.email == email, Staff.active)) is not None
+    db.session.rollback()  # a read; the assignment is its own write
+    if not known:
+        raise AssignError("assignee: not one of the staff")
+    return email
 
 
 def _by_number(number: str) -> Conversation:

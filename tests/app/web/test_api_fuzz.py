@@ -3,9 +3,13 @@ answered within the description (never a 5xx, never an undocumented status or bo
 request changes nothing."""
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import func, select
 
@@ -13,6 +17,7 @@ from app.api_tokens import create_token
 from app.extensions import db
 from app.models import Order
 from keystore.models import Batch, Code
+from tests.app.web.sweep import fingerprint
 from tests.shop import make_product, stock, unique_codes
 
 
@@ -62,3 +67,49 @@ def test_the_description_is_served_and_names_every_api_route(app, client):
     routes = {rule.rule.replace("<", "{").replace(">", "}").replace("{int:", "{")
               for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/") and "openapi" not in rule.rule}
     assert routes == described
+
+
+HOSTILE_STRINGS = ["a\x00b", "\ud800", "x\udfff", "\x01\x1b", "x" * 70_000, str(2**31), str(10**30), "²"]
+# No inf: schemathesis sends only JSON (test_hostile_input.py sends 1e400 itself).
+HOSTILE_VALUES = [*HOSTILE_STRINGS, 2**31, 2**63, -(2**63) - 1, 10**30, None, [], {}, 1.5, True, 1e308]
+
+
+def test_hostile_values_in_every_described_field_are_refused_as_described(api_schema, app):
+    """What schemathesis does not draw by itself: lone surrogates (its strings are valid UTF-8), NUL in
+    every field at once, numbers past 64 bits, and each wrong JSON type, in every parameter and property
+    the description names. Each answer is within the description, never a 5xx, and a refusal changes
+    no row of any table."""
+    headers = {"Authorization": f"Bearer {app.config['FUZZ_TOKEN']}"}
+    for operation in (result.ok() for result in api_schema.get_all_operations()):
+        raw = operation.definition.raw
+        names = {place: [p["name"] for p in raw.get("parameters", []) if p["in"] == place]
+                 for place in ("path", "query")}
+        content = raw.get("requestBody", {}).get("content", {})
+        properties = list(content.get("application/json", {}).get("schema", {}).get("properties", {}))
+        for value in HOSTILE_VALUES:
+            case = _hostile_case(operation, names, content, properties, value)
+            if case is None:
+                continue
+            before = fingerprint(app)
+            response = case.call(headers=headers)
+            case.validate_response(response, excluded_checks=[positive_data_acceptance], headers=headers)
+            assert response.status_code < 500
+            if response.status_code >= 400:
+                assert fingerprint(app) == before, f"{operation.method} {operation.path} {value!r:.40}"
+
+
+def _hostile_case(operation, names: dict, content: dict, properties: list, value):
+    """A case with `value` in every named field. A URL carries text, and a lone surrogate only as
+    bytes that decode to U+FFFD, so those go in JSON bodies alone; None where the value cannot go."""
+    text = value if isinstance(value, str) else json.dumps(value)
+    in_url = isinstance(value, str) and not re.search(r"[\ud800-\udfff]", value)
+    body = NOT_SET
+    if "application/json" in content:
+        body = {name: value for name in properties}
+    elif "text/plain" in content and in_url:
+        body = text
+    if body is NOT_SET and not in_url:
+        return None
+    parameters = {place: {name: text for name in found} if in_url else {} for place, found in names.items()}
+    return operation.Case(path_parameters=parameters["path"] or None, query=parameters["query"] or None, body=body,
+                          media_type=next(iter(content), None))
