@@ -73,12 +73,12 @@ def send_low_stock_mail(product_id: int, alert: int) -> str:
     return low_stock.send_low_stock_mail(db.session, current_app.config["KEYSHOP"], product_id, alert)
 
 
-def import_batch(upload_path: str, product_id: int, name: str, supplier: str, uploaded_by: str, source: str) -> dict:
-    """A large upload, imported by a worker; progress and the result go into the job's meta."""
-    from delivery.imports import run_import
+def import_batch(import_id: int) -> str:
+    """A large upload recorded as an `imports` row, imported by a worker; progress, the result or
+    the reason it failed go on the row (see delivery.import_runs)."""
+    from delivery.import_runs import run_import
 
-    return run_import(db.session, current_app.extensions["keyshop.keyring"], upload_path, product_id,
-                      name=name, supplier=supplier, uploaded_by=uploaded_by, source=source)
+    return run_import(db.session, current_app.extensions["keyshop.keyring"], import_id)
 
 
 def refund_payment(refund_id: int) -> str:
@@ -86,9 +86,11 @@ def refund_payment(refund_id: int) -> str:
     refund is failed, visible to staff, who retry it or settle it by hand."""
     from rq import get_current_job
 
+    from delivery.queues import renew_refund_lease
     from payments.base import ProviderUnavailable
     from payments.refunds import carry_out, settle
 
+    renew_refund_lease(refund_id)  # this job is alive: the sweeper leaves the refund to it
     try:
         outcome = carry_out(db.session, current_app.extensions["keyshop.providers"], refund_id)
     except ProviderUnavailable as exc:
@@ -102,9 +104,8 @@ def refund_payment(refund_id: int) -> str:
 
 
 def mail_refund(refund_id: int) -> bool:
-    """The buyer hears of each refund that went through, once (the mail log is keyed by refund)."""
-    from payments.models import Refund
+    """The buyer hears of each refund that went through, once (the mail log is keyed by refund), and
+    of no refund whose money has not moved; the mail is owed in the log before anything is enqueued."""
+    from delivery.refund_mail import owe_refund_mail
 
-    order_id = db.session.get(Refund, refund_id).order_id
-    db.session.rollback()
-    return enqueue_mail(order_id, f"refunded:{refund_id}")
+    return owe_refund_mail(db.session, refund_id)

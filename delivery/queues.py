@@ -53,8 +53,64 @@ def enqueue_mail(order_id: int, kind: str) -> bool:
 
 
 REFUND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
+# A refund's job holds a lease in Redis for longer than its whole retry schedule takes (about 80
+# minutes of waits and runs). While it lives the sweeper leaves the refund to its job, however slow;
+# it vanishes with the queue when Redis is lost or restarted empty, and then the sweeper sends again.
+REFUND_LEASE_SECONDS = 2 * 3600
 
 
 def enqueue_refund(refund_id: int) -> bool:
-    # An unreachable provider is retried with the refund's own key; the sweeper re-enqueues if Redis was down.
-    return enqueue("aftersale", "delivery.jobs.refund_payment", refund_id, retry=REFUND_RETRY)
+    """An unreachable provider is retried with the refund's own key; when Redis is down the refund
+    stays `requested` and the sweeper (sweep_refunds) enqueues it once Redis is back."""
+    try:
+        redis_connection().set(_lease(refund_id), 1, ex=REFUND_LEASE_SECONDS)
+    except RedisError as exc:
+        log.warning("could not enqueue refund %s (%s); the sweeper will retry", refund_id, exc)
+        return False
+    return _send_refund(refund_id)
+
+
+def renew_refund_lease(refund_id: int) -> None:
+    """Each run of a refund's job renews its lease: its retries wait up to an hour between runs."""
+    try:
+        redis_connection().set(_lease(refund_id), 1, ex=REFUND_LEASE_SECONDS)
+    except RedisError:
+        pass  # the job runs, so Redis was there a moment ago; the worst case is one idempotent resend
+
+
+def sweep_refunds(session, older_than_seconds: int) -> int:
+    """Enqueue the requested refunds older than `older_than_seconds` whose job is gone; how many."""
+    from payments.outstanding import requested_refunds
+
+    refund_ids = requested_refunds(session, older_than_seconds)
+    session.rollback()  # end the read before the enqueues
+    return sum(_send_refund(refund_id) for refund_id in _without_live_job(refund_ids))
+
+
+def _send_refund(refund_id: int) -> bool:
+    """With its lease taken; a failed enqueue gives the lease back so the next sweep tries again."""
+    if enqueue("aftersale", "delivery.jobs.refund_payment", refund_id, retry=REFUND_RETRY):
+        return True
+    try:
+        redis_connection().delete(_lease(refund_id))
+    except RedisError:
+        pass  # Redis is gone: the lease went, or goes, with it
+    return False
+
+
+def _without_live_job(refund_ids: list[int]) -> list[int]:
+    """Takes the lease of each refund that has none (SET NX): a second sweep finds it taken."""
+    if not refund_ids:
+        return []
+    try:
+        pipe = redis_connection().pipeline(transaction=False)
+        for refund_id in refund_ids:
+            pipe.set(_lease(refund_id), 1, nx=True, ex=REFUND_LEASE_SECONDS)
+        return [refund_id for refund_id, fresh in zip(refund_ids, pipe.execute()) if fresh]
+    except RedisError as exc:
+        log.warning("refund sweep: Redis unreachable (%s); next sweep", exc)
+        return []
+
+
+def _lease(refund_id: int) -> str:
+    return f"keyshop:refund-job:{refund_id}"

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from app.models import Order
+from delivery.import_sweep import sweep_imports
 from delivery.queues import enqueue_fulfilment, redis_connection
 from keystore.stock import available_counts
 
@@ -52,8 +53,12 @@ def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     from delivery.backorders import expire_backorders
     from delivery.mail import recover_stalled_mail
     from delivery.mail_owed import drain_if_owed_since
+    from delivery.queues import sweep_refunds
+    from delivery.refund_mail import sweep_refund_mail
 
     recover_stalled_mail(session)
+    sweep_refund_mail(session, settings.sweep_after_seconds)  # before the drain below looks for owed mail
+    sweep_imports(session, settings.sweep_after_seconds)  # lost or killed imports: resumed or failed
     drain_if_owed_since(session, settings.sweep_after_seconds)
-    return (sweep(session, settings.sweep_after_seconds),
+    return (sweep(session, settings.sweep_after_seconds) + sweep_refunds(session, settings.sweep_after_seconds),
             expire_backorders(session, providers, settings.backorder_refund_after_seconds))

@@ -14,6 +14,8 @@ from payments.base import PaymentEvent
 from payments.models import Payment, WebhookEvent
 
 PAYABLE = ("pending", "failed")  # a late success after a failure still took the buyer's money
+ORDER_AMOUNT_MAX = 2**31 - 1  # orders.amount_minor is 32-bit: a larger amount never pays an order as agreed
+STORABLE = range(-(2**63), 2**63)  # what payments.amount_minor (BIGINT) holds; beyond it no money is real
 AFTER_PAYMENT = {"refunded": "shop.order.refunded_at_provider", "disputed": "shop.order.disputed"}
 
 
@@ -83,7 +85,8 @@ def _paid_at_once(session: Session, provider: str, event: PaymentEvent, result: 
     """The paid event of a payable order of the same amount: four statements instead of six. The
     order moves first (on PostgreSQL a concurrent copy of the event waits on its row lock), then
     the inbox insert, which fails for a copy already stored and takes the move back with it."""
-    if event.kind != "paid" or not event.order_number or event.livemode != livemode:
+    if (event.kind != "paid" or not event.order_number or event.livemode != livemode
+            or not 0 < event.amount_minor <= ORDER_AMOUNT_MAX):
         return False
     order_id = session.execute(_PAY, {"_number": event.order_number, "_amount": event.amount_minor,
                                       "_currency": event.currency, "_now": utcnow()}).scalar()
@@ -109,10 +112,19 @@ def _store(session: Session, provider: str, event: PaymentEvent, order_id: int, 
         raise _Duplicate from None
 
 
-def _record_payment(session: Session, provider: str, order_id: int, event: PaymentEvent) -> None:
-    session.execute(_PAYMENT, {
-        "order_id": order_id, "provider": provider, "amount_minor": event.amount_minor, "currency": event.currency,
-        "reference": event.provider_reference or event.event_id})
+def _record_payment(session: Session, provider: str, order_id: int, event: PaymentEvent,
+                    flag: str | None = None) -> None:
+    """A payment whose (provider, reference) is already recorded is the same money told again (Stripe
+    sends several events for one payment intent): a duplicate, and the whole event changes nothing."""
+    try:
+        session.execute(_PAYMENT, {
+            "order_id": order_id, "provider": provider, "amount_minor": event.amount_minor, "currency": event.currency,
+            "reference": event.provider_reference or event.event_id, "flag": flag, "flag_state": ""})
+    except IntegrityError:
+        raise _Duplicate from None
+    if flag:
+        log_order(session, order_id, "shop.order.payment_flagged",
+                  f"{provider} {event.amount_minor} {event.currency}: {flag}")
 
 
 def _order_of(session: Session, provider: str, event: PaymentEvent) -> _Order | None:
@@ -155,17 +167,35 @@ def _apply(session: Session, provider: str, order: _Order, event: PaymentEvent, 
         return "ignored"
     mismatch = _mismatch(order, event)
     if mismatch:
-        move_order(session, order.id, PAYABLE, status="review", review_reason=mismatch)
-        log_order(session, order.id, "shop.order.flagged", mismatch)
-        result.problems.append(f"order {order.number} flagged for review: {mismatch}")
-        return "flagged"
-    _record_payment(session, provider, order.id, event)
+        return _flag_mismatch(session, provider, order, event, result, mismatch)
     if not move_order(session, order.id, PAYABLE, status="paid", paid_at=utcnow()):
-        log_order(session, order.id, "shop.order.paid_again", f"{provider} {event.event_id} while {order.status}")
-        return "already_settled"
+        return _paid_again(session, provider, order, event)
+    _record_payment(session, provider, order.id, event)
     log_order(session, order.id, "shop.order.paid", f"{provider} {event.event_id}")
     result.paid_order_ids.append(order.id)
     return "paid"
+
+
+def _flag_mismatch(session: Session, provider: str, order: _Order, event: PaymentEvent, result: InboxResult,
+                   mismatch: str) -> str:
+    """The money that came is recorded (flagged) so staff can accept it or refund it; an amount no
+    column can hold is no real money, and is only told."""
+    if event.amount_minor in STORABLE:
+        _record_payment(session, provider, order.id, event, flag=mismatch)
+    move_order(session, order.id, PAYABLE, status="review", review_reason=mismatch)
+    log_order(session, order.id, "shop.order.flagged", mismatch)
+    result.problems.append(f"order {order.number} flagged for review: {mismatch}")
+    return "flagged"
+
+
+def _paid_again(session: Session, provider: str, order: _Order, event: PaymentEvent) -> str:
+    """A distinct payment for an order no longer payable: the buyer paid twice. Recorded and flagged,
+    never silently: staff refund it."""
+    flag = ("another payment while the order is in review" if order.status == "review"
+            else f"another payment for an order already paid (now {order.status})")
+    _record_payment(session, provider, order.id, event, flag=flag)
+    log_order(session, order.id, "shop.order.paid_again", f"{provider} {event.event_id} while {order.status}")
+    return "already_settled"  # 2xx: the provider's part is done, the rest is staff's
 
 
 def _mismatch(order: _Order, event: PaymentEvent) -> str:

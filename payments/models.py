@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import utcnow
@@ -28,15 +28,21 @@ class WebhookEvent(db.Model):
 
 
 class Payment(db.Model):
+    """Money that arrived, whatever it is. A payment that did not pay its order as agreed (a wrong
+    amount or currency, or money beyond the payment that paid it) carries a `flag` for staff, who
+    accept it (deliver) or refund it: `flag_state` '' (open) -> 'accepted' | 'refunded', once."""
+
     __tablename__ = "payments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     provider: Mapped[str] = mapped_column(String(32))
     reference: Mapped[str] = mapped_column(String(200))
-    amount_minor: Mapped[int] = mapped_column()
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    flag: Mapped[str | None] = mapped_column(Text)
+    flag_state: Mapped[str] = mapped_column(String(16), default="", server_default="")
 
     __table_args__ = (UniqueConstraint("provider", "reference", name="uq_payments_provider_reference"),)
 
@@ -54,7 +60,7 @@ class Refund(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"))
-    amount_minor: Mapped[int] = mapped_column()
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="requested")
@@ -64,3 +70,5 @@ class Refund(db.Model):
     requested_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     settled_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (Index("ix_refunds_status_created_at", "status", "created_at"),)

@@ -13,48 +13,40 @@ from sqlalchemy.orm import Session
 
 from app.audit import Actor, audit
 from app.db import utcnow, write_transaction
-from app.shop_settings import setting
 from app.models import ORDER_STATES, log_order, move_order
 from payments.base import PaymentProvider, ProviderRefused, RefundRequest
 from payments.models import Payment, Refund
+from payments.refund_rules import OPEN, RefundError, check, hold_order, payment_to_refund, refunded_amount
 
-OPEN = ("requested", "succeeded", "pending", "manual")  # what counts against the refundable amount
-
-
-class RefundError(ValueError):
-    """The refund cannot be asked for; the message names the field."""
+__all__ = ["OPEN", "RefundError", "refunded_amount", "request_refund", "add_refund", "carry_out", "settle", "retry",
+           "settle_manually", "refunds_of"]
 
 
 def request_refund(session: Session, actor: Actor, order_id: int, amount_minor: int, *, key: str,
-                   reason: str = "") -> tuple[int, bool]:
+                   reason: str = "", payment_id: int | None = None) -> tuple[int, bool]:
     """Record a refund to make; returns (refund id, created). The same key returns the first refund."""
     try:
         with write_transaction(session):
-            return add_refund(session, actor, order_id, amount_minor, key=key, reason=reason)
+            return add_refund(session, actor, order_id, amount_minor, key=key, reason=reason, payment_id=payment_id)
     except IntegrityError:  # the same key, committed by a concurrent request
         return session.scalar(select(Refund.id).where(Refund.idempotency_key == key)), False
 
 
 def add_refund(session: Session, actor: Actor, order_id: int, amount_minor: int, *, key: str,
-               reason: str = "") -> tuple[int, bool]:
-    """The same, inside the caller's write transaction, so a decision and its refund commit together."""
+               reason: str = "", payment_id: int | None = None) -> tuple[int, bool]:
+    """The same, inside the caller's write transaction, so a decision and its refund commit together.
+    `payment_id`: refund that payment (by default the order's first with something left to refund)."""
     existing = session.scalar(select(Refund.id).where(Refund.idempotency_key == key))
     if existing is not None:
         return existing, False
-    return _new_refund(session, actor, order_id, amount_minor, key, reason).id, True
+    return _new_refund(session, actor, order_id, amount_minor, key, reason, payment_id).id, True
 
 
-def _new_refund(session, actor: Actor, order_id: int, amount_minor: int, key: str, reason: str) -> Refund:
-    payment = session.scalar(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())
-                             .limit(1).with_for_update())
-    if payment is None:
-        raise RefundError("order: there is no payment to refund")
-    refundable = payment.amount_minor - refunded_amount(session, payment.id)
-    if type(amount_minor) is not int or not 0 < amount_minor <= refundable:
-        raise RefundError(f"amount: must be a whole number of minor units from 1 to {refundable}")
-    limit = int(setting(session, "agent_refund_limit_minor"))
-    if not actor.is_owner and amount_minor > limit:
-        raise RefundError(f"amount: an agent refunds at most {limit} minor units; ask an owner for more")
+def _new_refund(session, actor: Actor, order_id: int, amount_minor: int, key: str, reason: str,
+                payment_id: int | None) -> Refund:
+    hold_order(session, order_id)
+    payment = payment_to_refund(session, order_id, payment_id)
+    check(session, actor, payment, amount_minor)
     refund = Refund(order_id=order_id, payment_id=payment.id, amount_minor=amount_minor, currency=payment.currency,
                     idempotency_key=key, reason=reason, requested_by=actor.email)
     session.add(refund)
@@ -62,11 +54,6 @@ def _new_refund(session, actor: Actor, order_id: int, amount_minor: int, key: st
     log_order(session, order_id, "shop.order.refund_requested", f"{amount_minor} {payment.currency}: {reason}")
     audit(session, actor.email, "payments.refund.requested", f"refund:{refund.id}", reason=reason)
     return refund
-
-
-def refunded_amount(session: Session, payment_id: int) -> int:
-    return session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-        Refund.payment_id == payment_id, Refund.status.in_(OPEN)))
 
 
 def carry_out(session: Session, providers: dict[str, PaymentProvider], refund_id: int) -> str:
@@ -111,31 +98,68 @@ def _settle(session, refund_id: int, state: str, reference: str, error: str, exp
 
 
 def _mark_refunded_when_whole(session: Session, refund: Refund) -> None:
-    paid = session.scalar(select(Payment.amount_minor).where(Payment.id == refund.payment_id))
-    done = session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-        Refund.payment_id == refund.payment_id, Refund.status.in_(("succeeded", "manual"))))
-    if done >= paid:
+    """The order is refunded when every payment it received went back in full: refunding a second,
+    duplicate payment leaves the order as it was."""
+    done = {payment_id: total for payment_id, total in session.execute(
+        select(Refund.payment_id, func.sum(Refund.amount_minor)).where(
+            Refund.order_id == refund.order_id, Refund.status.in_(("succeeded", "manual")))
+        .group_by(Refund.payment_id))}
+    payments = session.execute(select(Payment.id, Payment.amount_minor).where(Payment.order_id == refund.order_id))
+    if all(done.get(payment_id, 0) >= amount for payment_id, amount in payments):
         move_order(session, refund.order_id, tuple(s for s in ORDER_STATES if s != "refunded"), status="refunded")
 
 
 def retry(session: Session, actor: Actor, refund_id: int) -> bool:
-    """Staff send a failed refund again, with its same key."""
+    """Staff send a failed refund again, with its same key. A failed refund stopped counting against
+    what is refundable, so it is checked again (RefundError) as a new one would be."""
     with write_transaction(session):
-        moved = session.execute(update(Refund).where(Refund.id == refund_id, Refund.status == "failed")
-                                .values(status="requested", error="")).rowcount
-        if moved:
-            audit(session, actor.email, "payments.refund.retried", f"refund:{refund_id}")
-    return bool(moved)
+        if not _readmit_failed(session, actor, refund_id):
+            return False
+        session.execute(update(Refund).where(Refund.id == refund_id, Refund.status == "failed")
+                        .values(status="requested", error=""))
+        log_order(session, session.get(Refund, refund_id).order_id, "shop.order.refund_retried", f"refund {refund_id}")
+        audit(session, actor.email, "payments.refund.retried", f"refund:{refund_id}")
+    return True
+
+
+def _readmit_failed(session: Session, actor: Actor, refund_id: int) -> bool:
+    """Under the order's refund lock: False unless the refund is failed; RefundError unless it fits."""
+    order_id = session.scalar(select(Refund.order_id).where(Refund.id == refund_id))
+    if order_id is None:
+        return False
+    hold_order(session, order_id)
+    refund = session.get(Refund, refund_id)
+    if refund.status != "failed":
+        return False
+    check(session, actor, session.get(Payment, refund.payment_id), refund.amount_minor)
+    return True
 
 
 def settle_manually(session: Session, actor: Actor, refund_id: int, note: str) -> str:
     """Staff paid the buyer back outside the provider (bank transfer, cash, crypto). Returns "manual",
     or "already <state>" when the refund had left failed/requested before (a second click)."""
     with write_transaction(session):
+        _readmit_failed(session, actor, refund_id)  # a failed one counts again once settled
         if not _settle(session, refund_id, "manual", "", note, ("failed", "requested")):
-            return "already " + session.scalar(select(Refund.status).where(Refund.id == refund_id))
+            status = session.scalar(select(Refund.status).where(Refund.id == refund_id))
+            if status is None:
+                raise RefundError(f"refund: there is no refund {refund_id}")
+            return "already " + status
         audit(session, actor.email, "payments.refund.settled_manually", f"refund:{refund_id}", reason=note)
     return "manual"
+
+
+def resend(session: Session, actor: Actor, refund_id: int) -> bool:
+    """Staff ask for a requested refund's job again (its job was lost); the caller enqueues after
+    commit. Safe even if the job was only slow: the job and the provider key make it happen once."""
+    with write_transaction(session):
+        order_id = session.scalar(select(Refund.order_id).where(Refund.id == refund_id,
+                                                                Refund.status == "requested"))
+        if order_id is None:
+            return False
+        log_order(session, order_id, "shop.order.refund_resent", f"refund {refund_id}")
+        audit(session, actor.email, "payments.refund.resent", f"refund:{refund_id}")
+    return True
 
 
 def refunds_of(session: Session, order_id: int) -> list[Refund]:

@@ -16,7 +16,6 @@ from app.products import CodeOptions, create_product
 from keystore.importer import import_codes
 from keystore.models import Code
 from keystore.prepare import prepare_chunks
-from keystore.bulk import insert_codes
 from tests.shop import unique_codes
 
 

@@ -92,7 +92,7 @@ def test_old_and_future_timestamps_are_rejected(app, client):
     assert order_status(app, placed.order_id) == "paid"
 
 
-def test_a_wrong_amount_puts_the_order_in_review_without_a_payment(app, client):
+def test_a_wrong_amount_puts_the_order_in_review_with_the_money_recorded_and_flagged(app, client):
     placed = _pending_order(app)
     headers, body = sandbox_webhook(app, placed.number, 1)
 
@@ -101,7 +101,7 @@ def test_a_wrong_amount_puts_the_order_in_review_without_a_payment(app, client):
     assert answer.status_code == 422 and "does not match" in answer.text
     order = _order(app, placed.order_id)
     assert order.status == "review" and "1 USD" in order.review_reason
-    assert _count(app, Payment) == 0
+    assert _count(app, Payment, Payment.amount_minor == 1, Payment.flag.is_not(None)) == 1
     assert _count(app, OrderEvent, OrderEvent.action == "shop.order.flagged") == 1
 
 
@@ -113,7 +113,7 @@ def test_a_wrong_currency_puts_the_order_in_review(app, client):
 
     assert answer.status_code == 422
     assert _order(app, placed.order_id).status == "review"
-    assert _count(app, Payment) == 0
+    assert _count(app, Payment, Payment.currency == "EUR", Payment.flag.is_not(None)) == 1
 
 
 def test_an_unknown_order_is_422_and_nothing_is_stored(app, client):

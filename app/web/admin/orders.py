@@ -6,6 +6,7 @@ import secrets
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.db import utcnow
 from app.extensions import db
 from app.models import ORDER_STATES, Order
 from app.money import to_minor
@@ -15,8 +16,9 @@ from app.web.admin.exports import audited_csv
 from delivery.jobs import mail_refund
 from delivery.models import MailLog
 from delivery.queues import enqueue_fulfilment, enqueue_refund
-from payments import manual, refunds
+from payments import manual, refunds, review
 from payments.models import Payment
+from payments.outstanding import flagged_payments, is_stuck, refunds_to_see
 from payments.timeline import payment_timeline
 
 
@@ -26,7 +28,8 @@ def order_list():
     wanted = OrderFilter(request.args.get("q", ""), request.args.get("status", ""))
     rows, pages = order_page(db.session, wanted, request.args.get("page", 1, type=int))
     return render_template("admin/orders.html", orders=rows, pages=pages, wanted=wanted, states=ORDER_STATES,
-                           page=min(max(1, request.args.get("page", 1, type=int)), pages))
+                           page=min(max(1, request.args.get("page", 1, type=int)), pages),
+                           stuck_refunds=refunds_to_see(db.session, utcnow()), flagged=flagged_payments(db.session))
 
 
 @bp.get("/orders.csv")
@@ -42,8 +45,9 @@ def order(number: str):
     item = db.session.scalar(select(Order).where(Order.number == number)) or abort(404)
     payments = db.session.scalars(select(Payment).where(Payment.order_id == item.id)).all()
     mails = db.session.scalars(select(MailLog).where(MailLog.order_id == item.id).order_by(MailLog.id)).all()
-    return render_template("admin/order.html", order=item, payments=payments, mails=mails,
-                           refunds=refunds.refunds_of(db.session, item.id),
+    order_refunds = refunds.refunds_of(db.session, item.id)
+    return render_template("admin/order.html", order=item, payments=payments, mails=mails, refunds=order_refunds,
+                           stuck={r.id for r in order_refunds if is_stuck(db.session, r, utcnow())},
                            timeline=payment_timeline(db.session, item.id), refund_key=secrets.token_hex(16))
 
 
@@ -79,16 +83,54 @@ def confirm_payment(number: str):
     return redirect(url_for("admin.order", number=number))
 
 
-@bp.post("/refunds/<int:refund_id>/<any(retry, settle):action>")
+@bp.post("/refunds/<int:refund_id>/<any(retry, resend, settle):action>")
 @staff_required
 def refund_action(refund_id: int, action: str):
-    if action == "retry" and refunds.retry(db.session, g.actor, refund_id):
-        enqueue_refund(refund_id)
-    elif action == "settle":
-        note = request.form.get("note", "").strip() or "settled"
-        if refunds.settle_manually(db.session, g.actor, refund_id, note) == "manual":
-            mail_refund(refund_id)
+    """retry: a failed refund; resend: a requested one whose job was lost; settle: paid back by hand."""
+    try:
+        if action in ("retry", "resend") and _send_again(refund_id, action):
+            enqueue_refund(refund_id)
+        elif action == "settle":
+            note = request.form.get("note", "").strip() or "settled"
+            if refunds.settle_manually(db.session, g.actor, refund_id, note) == "manual":
+                mail_refund(refund_id)
+    except refunds.RefundError as exc:
+        flash(f"Refund {refund_id} not sent again: {exc}")
     return redirect(request.referrer or url_for("admin.dashboard"))
+
+
+def _send_again(refund_id: int, action: str) -> bool:
+    return (refunds.retry if action == "retry" else refunds.resend)(db.session, g.actor, refund_id)
+
+
+@bp.post("/orders/<number>/accept")
+@staff_required
+def accept_payment(number: str):
+    """A reviewed order's flagged payment accepted: the order is paid and delivered."""
+    try:
+        order_id = review.accept(db.session, g.actor, number)
+    except review.ReviewError as exc:
+        flash(f"Not accepted: {exc}")
+        return redirect(url_for("admin.order", number=number))
+    if order_id is not None:
+        enqueue_fulfilment([order_id])
+    flash("Payment accepted; delivering" if order_id else "Nothing to accept: this order was decided already")
+    return redirect(url_for("admin.order", number=number))
+
+
+@bp.post("/payments/<int:payment_id>/refund")
+@staff_required
+def refund_received(payment_id: int):
+    """Refund what came: the whole of a flagged payment, in its currency."""
+    try:
+        refund_id, created = review.refund_received(db.session, g.actor, payment_id)
+    except (review.ReviewError, refunds.RefundError) as exc:
+        flash(f"Refund not made: {exc}")
+        return redirect(request.referrer or url_for("admin.order_list"))
+    if created:
+        enqueue_refund(refund_id)
+    flash(f"Refund {refund_id} {'on its way' if created else 'was already asked for'}")
+    return redirect(request.referrer or url_for("admin.order_list"))
 
 
 @bp.get("/payments")
