@@ -8,7 +8,7 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 
 from app import two_factor
 from app.extensions import db
-from app.rate_limit import allow, used_up
+from app.rate_limit import reserve
 from app.staff import Staff
 from app.totp import new_secret, provisioning_uri
 from app.web.admin import bp, owner_required, staff_required
@@ -23,15 +23,17 @@ def login_code():
     if staff_id is None or time.time() - session.get("pending_since", 0) > PENDING_SECONDS:
         session.clear()
         return redirect(url_for("admin.login"))
-    if used_up("login-code-fail", str(staff_id), CODE_FAILS, FAIL_WINDOW):
-        session.clear()
-        return render_template("admin/login.html", error=THROTTLED), 429
     error = ""
     if request.method == "POST":
+        # counted before the code is checked: codes guessed at once get no more tries than one by one
+        attempt = reserve(FAIL_WINDOW, ("login-code-fail", str(staff_id), CODE_FAILS))
+        if attempt is None:
+            session.clear()
+            return render_template("admin/login.html", error=THROTTLED), 429
         if two_factor.accept_code(db.session, staff_id, request.form.get("code", "")):
+            attempt.give_back()
             epoch = db.session.get(Staff, staff_id).session_epoch
             return begin_session(staff_id, epoch, session.get("pending_next"))
-        allow("login-code-fail", str(staff_id), CODE_FAILS, FAIL_WINDOW)
         error = "That code is wrong or was used already. Enter the code your app shows now."
     return render_template("admin/login_code.html", error=error), 401 if error else 200
 

@@ -105,3 +105,33 @@ def test_an_agent_turns_it_off_with_a_code_and_a_lost_phone_is_reset_from_the_co
     assert "two-factor is off for agent@shop.test" in result.output
     assert sign_in(app.test_client(), "agent@shop.test", PASSWORD).headers["Location"] == "/admin/"
     assert _audited(app, "app.staff.two_factor_reset") == ["cli"]
+
+
+def test_twenty_wrong_codes_at_once_get_only_five_code_checks(app, client, live_server):
+    """A 401 is a code that was checked; a 429 was refused before any check."""
+    import threading
+
+    import requests
+
+    _account(app)
+    sign_in(client, "owner@shop.test", PASSWORD)
+    _enrol(client)
+    thief = requests.Session()  # knows the password, not the phone
+    page = thief.get(f"{live_server.url}/admin/login", timeout=30).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    thief.post(f"{live_server.url}/admin/login", timeout=30,
+               data={"csrf_token": csrf, "email": "owner@shop.test", "password": PASSWORD})
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', thief.get(f"{live_server.url}/admin/login/code").text)[1]
+    cookies, start, statuses = thief.cookies.get_dict(), threading.Barrier(20), []
+
+    def guess(n: int) -> None:
+        start.wait()
+        statuses.append(requests.post(f"{live_server.url}/admin/login/code", cookies=cookies, timeout=60,
+                                      allow_redirects=False, data={"csrf_token": csrf, "code": f"{n:06d}"}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [401] * 5 + [429] * 15
