@@ -17,8 +17,9 @@ $(BIN)/keyshop: pyproject.toml requirements.lock
 run: $(BIN)/keyshop
 	$(BIN)/keyshop serve --demo --host $(HOST) --port $(PORT)
 
+# Three processes on two cores: most of the suite's time is spent waiting on real workers and servers.
 test: $(BIN)/keyshop
-	$(BIN)/pytest
+	$(BIN)/pytest -n 3
 
 # Everything but the slow load and fault tests, for quick iterations.
 test-fast: $(BIN)/keyshop

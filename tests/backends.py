@@ -72,7 +72,13 @@ class RedisServer:
 
     @staticmethod
     def configured_url() -> str:
-        return os.environ.get("KEYSHOP_TEST_REDIS_URL") or DEFAULT_REDIS
+        """Each pytest-xdist process flushes its own database: gw0 uses 13, gw1 14, gw2 15 ..."""
+        if os.environ.get("KEYSHOP_TEST_REDIS_URL"):
+            return os.environ["KEYSHOP_TEST_REDIS_URL"]
+        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
+        if worker > 2:
+            raise RuntimeError("the suite has Redis databases 13-15 for 3 processes (-n 3 at most)")
+        return DEFAULT_REDIS.rsplit("/", 1)[0] + f"/{13 + worker}"
 
     @classmethod
     def describe(cls) -> str:

@@ -5,6 +5,7 @@ a backend that is not here shows up as skipped with its reason.
 """
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -20,13 +21,28 @@ def pytest_configure(config):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """No code a test planted may appear in any log of the run: a leak fails the whole run."""
-    found = secrets_in_logs.leaks()
+    """No code a test planted may appear in any log of the run: a leak fails the whole run. Under
+    pytest-xdist each process checks its own logs and the controller reports them all."""
+    planted, found = len(secrets_in_logs.PLANTED), secrets_in_logs.leaks()
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["log_check"] = json.dumps([planted, found])
+        return
+    for worker_planted, worker_found in _WORKER_LOG_CHECKS:
+        planted, found = planted + worker_planted, found + worker_found
     if found:
         print("\nCODES FOUND IN LOGS:\n  " + "\n  ".join(found[:20]))
         session.exitstatus = 1
     else:
-        print(f"\nlog check: none of {len(secrets_in_logs.PLANTED)} planted codes appears in any log")
+        print(f"\nlog check: none of {planted} planted codes appears in any log")
+
+
+_WORKER_LOG_CHECKS: list[tuple[int, list[str]]] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist: a process is done; keep its log check for the end of the run."""
+    _WORKER_LOG_CHECKS.append(tuple(json.loads(node.workeroutput.get("log_check", "[0, []]"))))
 
 
 def pytest_report_header(config):

@@ -151,7 +151,8 @@ def test_a_report_decided_by_the_policy_after_the_order_was_refunded_is_held_not
     _refund_whole_order(app, client, placed)
 
     with app.app_context():
-        assert sweep_reports(db.session, 0) == 1  # found again, decided by the worker
+        # found again (by this sweep, or by the worker's own sweeper first) and decided by the worker
+        assert sweep_reports(db.session, 0) in (0, 1)
         db.session.remove()
     report = wait_for_report(app, code_id, lambda r: r.held_because or r.status != "open")
     assert (report.status, report.held_because) == ("open", "the order was refunded"), worker.log()[-3000:]

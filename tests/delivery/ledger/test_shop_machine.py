@@ -242,6 +242,6 @@ def _machine(app, client):
 def test_random_histories_of_the_side_paths_keep_the_books(app, client):
     SEEN.clear()
     run_state_machine_as_test(_machine(app, client), settings=settings(
-        max_examples=10, stateful_step_count=40, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        max_examples=5, stateful_step_count=40, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
     print(sorted(SEEN.items()))
