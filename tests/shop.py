@@ -29,6 +29,15 @@ def empty_shop(app) -> None:
         db.session.remove()
 
 
+def in_app(app, action):
+    """Run `action` in an app context with a session of its own, removed afterwards."""
+    with app.app_context():
+        try:
+            return action()
+        finally:
+            db.session.remove()
+
+
 def make_product(app, slug="card", price="9.99", currency="USD") -> int:
     with app.app_context():
         return create_product(db.session, slug=slug, name=slug.title(), price=price, currency=currency).id

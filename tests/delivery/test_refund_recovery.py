@@ -16,24 +16,12 @@ from app.extensions import db
 from app.models import OrderEvent
 from delivery.models import MailLog
 from payments.models import Refund
-from tests.delivery.test_faults import OwnRedis
+from tests.own_redis import own_redis, shop_env  # noqa: F401 (fixtures)
 from tests.feedback.aftersale import staff, staff_post
 from tests.processes import WorkerProcess
 from tests.shop import make_product, order_status, place, sandbox_webhook
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def shop_env(shop_env, own_redis):
-    return {**shop_env, "KEYSHOP_REDIS_URL": own_redis.url}
 
 
 def _paid_order(app, client, price="10.00"):

@@ -18,7 +18,7 @@ from keystore.models import Code
 from payments import refunds
 from payments.models import Payment, Refund
 from payments.registry import providers
-from tests.shop import empty_shop, make_product, place, sandbox_webhook, stock, unique_codes
+from tests.shop import empty_shop, in_app, make_product, place, sandbox_webhook, stock, unique_codes
 
 STAFF = Actor("owner@shop.test", "owner")
 pytestmark = pytest.mark.slow
@@ -47,11 +47,7 @@ def _shop_machine(app, client):
                 return value
 
         def _run(self, action):
-            with app.app_context():
-                try:
-                    return action()
-                finally:
-                    db.session.remove()
+            return in_app(app, action)
 
         @rule(quantity=st.integers(1, 3))
         def place_order(self, quantity):

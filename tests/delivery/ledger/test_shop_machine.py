@@ -36,7 +36,7 @@ from keystore.models import Code, ImportRun
 from payments import refunds, review
 from payments.models import Payment, Refund
 from tests.processes import free_port
-from tests.shop import empty_shop, make_product, place, sandbox_webhook, stock, unique_codes
+from tests.shop import empty_shop, in_app, make_product, place, sandbox_webhook, stock, unique_codes
 
 OWNER, AGENT = Actor("owner@shop.test", "owner"), Actor("agent@shop.test", "agent")
 PRICE = 500
@@ -79,11 +79,7 @@ def _machine(app, client):
 
         # -- helpers -------------------------------------------------------------------------
         def _run(self, action):
-            with app.app_context():
-                try:
-                    return action()
-                finally:
-                    db.session.remove()
+            return in_app(app, action)
 
         def _ids(self, query) -> list[int]:
             return self._run(lambda: list(db.session.scalars(query)))
