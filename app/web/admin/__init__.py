@@ -56,5 +56,5 @@ def owner_required(view):
     return wrapped
 
 
-from app.web.admin import (abuse, aftersale, audit_log, auth, help, orders,  # noqa: E402,F401  (routes register)
-                           stock, support, two_factor)
+from app.web.admin import (abuse, aftersale, attention, audit_log, auth, help,  # noqa: E402,F401  (routes register)
+                           orders, stock, support, two_factor)

@@ -13,7 +13,7 @@ from app.models import Order
 from app.money import format_money
 from app.staff import StaffError, authenticate, create_first_owner, has_staff, sign_out_everywhere
 from app.web.admin import bp, staff_required
-from delivery.models import MailLog
+from app.web.admin.attention import needs_attention
 from feedback.quality import ranking
 from feedback.queue import open_report_count
 from feedback.support.metrics import support_metrics
@@ -103,15 +103,13 @@ def logout_everywhere():
 @staff_required
 def dashboard():
     orders = db.session.scalars(select(Order).order_by(Order.id.desc()).limit(10)).all()
-    failed_mail = db.session.execute(select(MailLog.order_id, Order.number, MailLog.kind, MailLog.last_error)
-                                     .join(Order, Order.id == MailLog.order_id)
-                                     .where(MailLog.status == "failed").order_by(MailLog.id.desc()).limit(20)).all()
+    attention = needs_attention(db.session)
     stock = stock_by_product(db.session)
     charts = {"daily": daily_series(db.session), "stock": [(row.name, row["available"]) for row in stock],
               "complaints": [(row.name, round(row.rate, 1)) for row in ranking(db.session, "product")][:10],
               "support": support_metrics(db.session, 30)}
     return render_template("admin/dashboard.html", stock=stock, orders=orders, money=format_money,
-                           failed_mail=failed_mail, open_reports=open_report_count(db.session), charts=charts)
+                           attention=attention, open_reports=open_report_count(db.session), charts=charts)
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,0 +1,57 @@
+"""What needs a person, on the dashboard: mail that did not go out (sent again on one click), imports
+that failed or stalled, and the last ledger check when it found the books broken."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app, flash, redirect, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.db import utcnow
+from app.extensions import db
+from app.models import Order
+from app.web.admin import bp, staff_required
+from delivery.imports import STUCK_AFTER_SECONDS
+from delivery.ledger.alarm import last_result
+from delivery.models import MailLog
+from delivery.queues import enqueue_mail
+from keystore.models import ImportRun
+
+RECENT = timedelta(days=7)
+
+
+def needs_attention(session: Session) -> dict:
+    return {"failed_mail": _failed_mail(session), "imports": _imports(session),
+            "ledger": last_result(current_app.extensions["keyshop.redis"])}
+
+
+def _failed_mail(session: Session) -> list:
+    return session.execute(select(MailLog.id, Order.number, MailLog.kind, MailLog.last_error)
+                           .join(Order, Order.id == MailLog.order_id)
+                           .where(MailLog.status == "failed").order_by(MailLog.id.desc()).limit(20)).all()
+
+
+def _imports(session: Session) -> list:
+    """Failed in the last week, or queued/running with no sign of life: each with its reason."""
+    now = utcnow()
+    stalled = ImportRun.state.in_(("queued", "running")) & (ImportRun.heartbeat_at < now - timedelta(
+        seconds=STUCK_AFTER_SECONDS))
+    failed = (ImportRun.state == "failed") & (ImportRun.created_at >= now - RECENT)
+    return session.scalars(select(ImportRun).where(stalled | failed).order_by(ImportRun.id.desc()).limit(20)).all()
+
+
+@bp.post("/mail/<int:mail_id>/resend")
+@staff_required
+def resend_mail(mail_id: int):
+    """A failed order mail, queued again; its claim takes the failed row over, so it goes out once."""
+    row = db.session.execute(select(MailLog.order_id, MailLog.kind).where(
+        MailLog.id == mail_id, MailLog.status == "failed", MailLog.order_id.is_not(None))).first()
+    db.session.rollback()
+    if row is None:
+        flash("That mail is not failed any more (sent, or being sent).")
+    elif enqueue_mail(row.order_id, row.kind):
+        flash("Sent again: it goes out within seconds unless the mail server refuses it again.")
+    else:
+        flash("Redis is not answering: the mail could not be queued. Try again in a moment.")
+    return redirect(url_for("admin.dashboard"))
