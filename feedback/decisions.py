@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from app.audit import Actor, audit
 from app.db import write_transaction
 from app.models import log_order
-from delivery.queues import enqueue_mail, enqueue_refund
+from delivery.mail_owed import owe_mail, schedule_drain
+from delivery.queues import enqueue_refund
 from feedback.models import CodeReport
 from feedback.replace import REFUNDED, ReportClosed, lock_order_money, replace_code, resolve
 from feedback.text import plain_text
@@ -38,7 +39,7 @@ def replace_reported(session: Session, actor: Actor, report_id: int) -> None:
             if why:
                 raise DecisionError(_refused_replacement(why))
             audit(session, actor.email, "feedback.report.replaced", f"report:{report_id}")
-    enqueue_mail(report.order_id, f"replaced:{report_id}")  # a code was claimed: the mail carries it
+    schedule_drain()  # the mail with the new code was owed in the replacing transaction
 
 
 def refund_reported(session: Session, actor: Actor, report_id: int, amount_minor: int) -> int:
@@ -65,7 +66,8 @@ def reject_report(session: Session, actor: Actor, report_id: int, message: str) 
             resolve(session, report, "rejected", actor.email, message=message)
             log_order(session, report.order_id, "shop.order.report_rejected", f"report {report_id}")
             audit(session, actor.email, "feedback.report.rejected", f"report:{report_id}", reason=message)
-    enqueue_mail(report.order_id, f"report_rejected:{report_id}")
+            owe_mail(session, report.order_id, f"report_rejected:{report_id}")
+    schedule_drain()
 
 
 def _add_refund(session: Session, actor: Actor, report: CodeReport, amount_minor: int) -> int:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from app.db import utcnow, write_transaction
 from app.extensions import db
-from delivery.queues import enqueue, enqueue_mail
+from delivery.mail_owed import schedule_drain
+from delivery.queues import enqueue
 from feedback.models import CodeReport
 from feedback.owner_mail import enqueue_hold_notice
 from feedback.policy import apply_policy
@@ -20,7 +21,7 @@ def decide_report(report_id: int) -> str:
     report = db.session.get(CodeReport, report_id)
     if report is None:
         return "skipped"
-    order_id, batch_id = report.order_id, report.batch_id
+    batch_id = report.batch_id
     db.session.rollback()
     with write_transaction(db.session):
         held = hold_batch_if_bad(db.session, batch_id)
@@ -28,7 +29,7 @@ def decide_report(report_id: int) -> str:
         enqueue_hold_notice(batch_id)
     outcome = apply_policy(db.session, report_id)
     if outcome == "replaced":
-        enqueue_mail(order_id, f"replaced:{report_id}")
+        schedule_drain()  # the mail was owed in the replacing transaction
     return outcome
 
 

@@ -13,9 +13,11 @@ from app.db import utcnow
 from app.limits import hold
 from app.models import Order, log_order
 from feedback.models import CodeReport
+from delivery.mail_owed import owe_mail
 from keystore.claim import claim_codes
 from keystore.models import Code
 from payments.models import Payment, Refund
+from payments.refund_rules import hold_order
 from payments.refunds import OPEN
 
 REFUNDED = "the order was refunded"
@@ -44,15 +46,15 @@ def replace_code(session: Session, report: CodeReport, by: str) -> str:
         return NO_STOCK
     resolve(session, report, "replaced", by, replacement_code_id=claimed[0])
     log_order(session, report.order_id, "shop.order.code_replaced", f"report {report.id}")
+    owe_mail(session, report.order_id, f"replaced:{report.id}")  # the mail is owed with the code it carries
     return ""
 
 
 def lock_order_money(session: Session, report: CodeReport) -> None:
-    """Lock the order's payments, as every new refund does (payments.refunds), then make sure the
+    """Take the order's refund lock, as every refund does (payments.refund_rules), then make sure the
     report is still open: a refund or replacement that committed while we waited is seen, and ours
     is refused (ReportClosed) before it changes anything. SQLite's writers run one at a time anyway."""
-    session.execute(select(Payment.id).where(Payment.order_id == report.order_id).order_by(Payment.id)
-                    .with_for_update())
+    hold_order(session, report.order_id)
     status = session.scalar(select(CodeReport.status).where(CodeReport.id == report.id))
     if status != "open":
         raise ReportClosed(f"report {report.id} was already {status}")
