@@ -43,6 +43,17 @@ def make_product(app, slug="card", price="9.99", currency="USD") -> int:
         return create_product(db.session, slug=slug, name=slug.title(), price=price, currency=currency).id
 
 
+def set_product(app, product_id: int, **values) -> None:
+    """Change a product's settings directly (policy, limits) for a test."""
+    from app.models import Product
+    from sqlalchemy import update
+
+    with app.app_context():
+        db.session.execute(update(Product).where(Product.id == product_id).values(**values))
+        db.session.commit()
+        db.session.remove()
+
+
 def stock(app, product_id: int, codes: list[str], name="batch"):
     with app.app_context():
         lines = list(enumerate(codes, start=1))

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import pytest
 from redis import Redis
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.audit import Actor
 from app.extensions import db
-from app.models import Product
 from delivery.jobs import send_owed_mail
 from delivery.models import MailLog
 from feedback import decisions
 from feedback.reports import report_code
 from tests.feedback.aftersale import codes_of, delivered
 from tests.processes import free_port
-from tests.shop import make_product, stock, unique_codes
+from tests.shop import make_product, set_product, stock, unique_codes
 
 OWNER = Actor("owner@shop.test", "owner")
 
@@ -23,10 +22,7 @@ OWNER = Actor("owner@shop.test", "owner")
 def _held_report(app, client) -> int:
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(3))
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.id == product_id).values(report_policy="hold"))
-        db.session.commit()
-        db.session.remove()
+    set_product(app, product_id, report_policy="hold")
     placed = delivered(app, client)
     [(code_id, _)] = codes_of(app, placed.order_id)
     with app.app_context():

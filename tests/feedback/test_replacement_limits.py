@@ -16,9 +16,8 @@ from delivery.queues import enqueue
 from feedback.models import CodeReport
 from feedback.reports import report_code
 from tests.feedback.aftersale import codes_of, delivered
-from tests.feedback.test_reports import _set_product
 from tests.processes import WorkerProcess
-from tests.shop import make_product, stock, unique_codes
+from tests.shop import make_product, set_product, stock, unique_codes
 
 WORKERS, ROUNDS, ORDERS = 3, 3, 6
 
@@ -74,7 +73,7 @@ def _burst_and_wait(app, report_ids, processes, seconds: float = 60) -> dict[int
 
 def test_one_buyers_limit_holds_with_three_workers_deciding_at_once(app, client, workers):
     product_id = make_product(app, "card")
-    _set_product(app, product_id, replacement_limit=1)
+    set_product(app, product_id, replacement_limit=1)
     _wait_idle(app, workers)
     for round_ in range(ROUNDS):
         stock(app, product_id, unique_codes(ORDERS), name=f"sold {round_}")
@@ -94,7 +93,7 @@ def test_one_orders_cap_holds_with_three_workers_deciding_at_once(app, client, w
     """No more replacements than codes bought: an order of two with one replacement already, and its
     two working codes reported together, gets one more replacement, not two."""
     product_id = make_product(app, "card")
-    _set_product(app, product_id, replacement_limit=100)
+    set_product(app, product_id, replacement_limit=100)
     _wait_idle(app, workers)
     for round_ in range(ROUNDS):
         stock(app, product_id, unique_codes(2), name=f"sold {round_}")

@@ -16,9 +16,9 @@ from feedback.jobs import sweep_reports
 from payments.models import Refund
 from tests.feedback.aftersale import (PASSWORD, codes_of, delivered, report_of, report_via_page, staff,
                                       staff_post, wait_for_report)
-from tests.feedback.test_reports import _decide, _set_product
-from tests.shop import (csrf_from, make_product, place, sandbox_webhook, sign_in, stock, unique_codes,
-                        wait_for_status)
+from tests.feedback.test_reports import _decide
+from tests.shop import (csrf_from, make_product, place, sandbox_webhook, set_product, sign_in, stock,
+                        unique_codes, wait_for_status)
 
 ROUNDS = 12
 
@@ -60,7 +60,7 @@ def _at_once(*calls):
 
 def test_replace_and_refund_pressed_together_take_effect_once_and_the_refund_is_sent(app, client, worker):
     product_id = make_product(app, "card", price="10.00")
-    _set_product(app, product_id, report_policy="hold")
+    set_product(app, product_id, report_policy="hold")
     staff(app, client)
     other = app.test_client()  # a second member of staff at the same moment
     sign_in(other, "agent@shop.test", PASSWORD)
@@ -95,7 +95,7 @@ def test_replace_and_refund_pressed_together_take_effect_once_and_the_refund_is_
 
 def test_reject_racing_a_refund_leaves_no_refund_behind(app, client, worker):
     product_id = make_product(app, "card", price="10.00")
-    _set_product(app, product_id, report_policy="hold")
+    set_product(app, product_id, report_policy="hold")
     staff(app, client)
     other = app.test_client()
     sign_in(other, "agent@shop.test", PASSWORD)
@@ -167,7 +167,7 @@ def test_a_report_decided_by_the_policy_after_the_order_was_refunded_is_held_not
 def test_staff_cannot_replace_a_code_of_a_refunded_order(app, client, worker):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(3))
-    _set_product(app, product_id, report_policy="hold")
+    set_product(app, product_id, report_policy="hold")
     placed, code_id = _held_report(app, client, "buyer@example.com", amount=999)
     report = wait_for_report(app, code_id, lambda r: r.held_because)
     staff(app, client)

@@ -1,21 +1,13 @@
 """A buyer reports a code that does not work: the policy replaces it, or staff decide."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Product
 from feedback.policy import apply_policy
 from tests.feedback.aftersale import (codes_of, delivered, page_codes, report_of, report_via_page, staff,
                                       staff_post, wait_for_report)
-from tests.shop import csrf_from, make_product, stock, unique_codes
-
-
-def _set_product(app, product_id: int, **values) -> None:
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.id == product_id).values(**values))
-        db.session.commit()
-        db.session.remove()
+from tests.shop import csrf_from, make_product, set_product, stock, unique_codes
 
 
 def _decide(app, code_id: int) -> str:
@@ -76,7 +68,7 @@ def test_a_code_is_reported_once_and_bad_reasons_are_named(app, client):
 def test_a_hold_policy_waits_for_staff_who_refund_once_however_often_they_click(app, client):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(3))
-    _set_product(app, product_id, report_policy="hold")
+    set_product(app, product_id, report_policy="hold")
     placed = delivered(app, client)
     [(code_id, _)] = codes_of(app, placed.order_id)
     report_via_page(client, placed.token, code_id)
@@ -103,7 +95,7 @@ def test_a_hold_policy_waits_for_staff_who_refund_once_however_often_they_click(
 def test_staff_reject_with_a_message_the_buyer_reads_and_the_code_counts_as_working(app, client):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(2))
-    _set_product(app, product_id, report_policy="hold")
+    set_product(app, product_id, report_policy="hold")
     placed = delivered(app, client)
     [(code_id, _)] = codes_of(app, placed.order_id)
     report_via_page(client, placed.token, code_id)
@@ -131,7 +123,7 @@ def test_replacements_stop_at_the_quantity_bought_and_the_buyers_limit(app, clie
     assert _decide(app, replacement) == "held"
     assert "as many as codes bought" in report_of(app, replacement).held_because
 
-    _set_product(app, product_id, replacement_limit=1)
+    set_product(app, product_id, replacement_limit=1)
     other = delivered(app, client)  # the same buyer, a second order
     [(other_code, _)] = codes_of(app, other.order_id)
     report_via_page(client, other.token, other_code)
@@ -153,14 +145,14 @@ def test_without_stock_the_report_waits_for_staff_instead_of_failing(app, client
 def test_a_buyer_whose_reports_are_rejected_again_and_again_is_flagged(app, client):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(10))
-    _set_product(app, product_id, report_policy="hold")
+    set_product(app, product_id, report_policy="hold")
     staff(app, client)
     for _ in range(3):
         placed = delivered(app, client, email="Tries@Example.com")
         [(code_id, _)] = codes_of(app, placed.order_id)
         report_via_page(client, placed.token, code_id)
         staff_post(client, f"/admin/reports/{report_of(app, code_id).id}/reject", message="works")
-    _set_product(app, product_id, report_policy="replace")
+    set_product(app, product_id, report_policy="replace")
     placed = delivered(app, client, email="tries@example.com")
     [(code_id, _)] = codes_of(app, placed.order_id)
     report_via_page(client, placed.token, code_id)

@@ -4,21 +4,18 @@ from __future__ import annotations
 import threading
 
 import requests
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Order, Product
-from tests.shop import make_product
+from app.models import Order
+from tests.shop import make_product, set_product
 
 CHECKOUTS = 10
 
 
 def _limit_product(app, limit: int) -> int:
     product_id = make_product(app, "card")
-    with app.app_context():
-        db.session.execute(update(Product).where(Product.id == product_id).values(daily_limit_per_buyer=limit))
-        db.session.commit()
-        db.session.remove()
+    set_product(app, product_id, daily_limit_per_buyer=limit)
     return product_id
 
 
