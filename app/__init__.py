@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.settings import Settings
+from app.core.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    from app.embedded_redis import connect_redis
-    from app.extensions import db, migrate
-    from app.rate_limit import init_limiter
-    from app.db import engine_options, tune_sqlite
-    from app.idle_ping import ping_after_idle
+    from app.core.embedded_redis import connect_redis
+    from app.core.extensions import db, migrate
+    from app.core.rate_limit import init_limiter
+    from app.core.db import engine_options, tune_sqlite
+    from app.core.idle_ping import ping_after_idle
     from keystore.keyring import Keyring
     from payments.registry import build_providers
 
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["keyshop.redis"] = connect_redis(settings)
     init_limiter(app)
     _register_blueprints(app)
-    from app.i18n import init_i18n
+    from app.core.i18n import init_i18n
     from app.web.security import secure
 
     init_i18n(app, settings.instance)

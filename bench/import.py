@@ -103,9 +103,9 @@ def _import(path: Path) -> int:
 
     logging.disable(logging.INFO)
     from app import create_app
-    from app.extensions import db
-    from app.products import create_product
-    from app.setup import upgrade_database
+    from app.core.extensions import db
+    from app.core.products import create_product
+    from app.cli.setup import upgrade_database
     from keystore.importer import import_codes
     from keystore.formats import read_txt
 

@@ -46,9 +46,9 @@ class _Shop:
         os.environ.update(KEYSHOP_INSTANCE=str(folder / "instance"), KEYSHOP_SANDBOX="1", KEYSHOP_REDIS_URL=REDIS_URL,
                           KEYSHOP_BASE_URL="http://127.0.0.1", KEYSHOP_DATABASE_URL=url)
         from app import create_app
-        from app.extensions import db
-        from app.products import create_product
-        from app.setup import upgrade_database
+        from app.core.extensions import db
+        from app.core.products import create_product
+        from app.cli.setup import upgrade_database
         from keystore.importer import import_codes
         from payments.checkout import CheckoutChoice, place_order
         from payments.registry import providers

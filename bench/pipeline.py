@@ -61,7 +61,7 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
            "KEYSHOP_DATABASE_URL": keyshop_url(url)}
     os.environ.update(env)
     shop = _KeyshopShop(sum(rates) * seconds)
-    from app.cli_run import gunicorn_argv
+    from app.cli.run import gunicorn_argv
 
     web = gunicorn_argv("127.0.0.1", PORT, 2, env["KEYSHOP_DATABASE_URL"])  # as `keyshop web` runs it
     with _processes(env, web, [[sys.executable, "-m", "app.cli", "worker"]] * workers) as processes:
@@ -76,9 +76,9 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
 class _KeyshopShop:
     def __init__(self, orders: int):
         from app import create_app
-        from app.extensions import db
-        from app.products import create_product
-        from app.setup import upgrade_database
+        from app.core.extensions import db
+        from app.core.products import create_product
+        from app.cli.setup import upgrade_database
         from keystore.importer import import_codes
 
         self.app = create_app()
@@ -91,7 +91,7 @@ class _KeyshopShop:
             db.session.remove()
 
     def next_webhooks(self, count: int) -> list[tuple[int, dict, bytes]]:
-        from app.extensions import db
+        from app.core.extensions import db
         from payments.checkout import CheckoutChoice, place_order
         from payments.registry import providers
 
@@ -105,7 +105,7 @@ class _KeyshopShop:
     def unsent_mail(self) -> int:
         from sqlalchemy import func, select
 
-        from app.extensions import db
+        from app.core.extensions import db
         from delivery.models import MailLog
 
         with self.app.app_context():
@@ -116,8 +116,8 @@ class _KeyshopShop:
     def delivered_at(self, order_ids: list[int]) -> dict[int, datetime]:
         from sqlalchemy import select
 
-        from app.extensions import db
-        from app.models import Order
+        from app.core.extensions import db
+        from app.core.models import Order
 
         with self.app.app_context():
             rows = db.session.execute(select(Order.id, Order.delivered_at).where(

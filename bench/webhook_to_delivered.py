@@ -63,10 +63,10 @@ def _environment(folder: Path, database: str):
 def run(env: dict, count: int) -> list[float]:
     os.environ.update(env)
     from app import create_app
-    from app.extensions import db
-    from app.models import Order
-    from app.products import create_product
-    from app.setup import upgrade_database
+    from app.core.extensions import db
+    from app.core.models import Order
+    from app.core.products import create_product
+    from app.cli.setup import upgrade_database
     from keystore.importer import import_codes
     from payments.checkout import CheckoutChoice, place_order
     from payments.registry import providers
@@ -119,8 +119,8 @@ def _start(env: dict) -> list[subprocess.Popen]:
 
 
 def _wait_delivered(app, order_id: int) -> None:
-    from app.extensions import db
-    from app.models import Order
+    from app.core.extensions import db
+    from app.core.models import Order
 
     deadline = time.monotonic() + 10
     with app.app_context():

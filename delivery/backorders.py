@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import Actor
-from app.db import utcnow, write_transaction
-from app.models import Order, log_order, move_order
+from app.core.audit import Actor
+from app.core.db import utcnow, write_transaction
+from app.core.models import Order, log_order, move_order
 from delivery.queues import enqueue_fulfilment, enqueue_refund
 from payments.base import PaymentProvider
 from payments.refunds import request_refund

@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
-from app.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
+from app.core.db import utcnow, write_transaction
+from app.core.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
 from delivery.mail_owed import owe_mail
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import LowStockWatch, crossed_low_stock

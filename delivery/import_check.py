@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Product
+from app.core.models import Product
 from delivery.import_sweep import PENDING, modified, parked_files, pending_paths
 from keystore.models import Batch, ImportRun
 

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
+from app.core.db import utcnow, write_transaction
 from keystore.models import ImportRun
 
 log = logging.getLogger(__name__)

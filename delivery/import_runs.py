@@ -15,8 +15,8 @@ import os
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
-from app.models import Product
+from app.core.db import utcnow, write_transaction
+from app.core.models import Product
 from delivery.backorders import release_waiting_orders
 from delivery.import_heartbeat import Heartbeat, Superseded, guarded
 from keystore.formats import ImportFileError

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
+from app.core.db import utcnow, write_transaction
 from delivery.import_heartbeat import HEARTBEAT_SECONDS
 from delivery.import_runs import fail_import, remove_upload
 from delivery.imports import enqueue_run

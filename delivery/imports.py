@@ -15,7 +15,7 @@ from typing import BinaryIO
 from redis import RedisError
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
+from app.core.db import utcnow, write_transaction
 from delivery.queues import queue
 from keystore.models import ImportRun
 from keystore.uploads import count_lines, park_upload
@@ -58,7 +58,7 @@ def enqueue_run(import_id: int) -> bool:
 def import_status(job_id: str, session: Session | None = None) -> dict | None:
     """What the progress page and the API show; None for an id that names no import."""
     if session is None:
-        from app.extensions import db
+        from app.core.extensions import db
 
         session = db.session
     if not (job_id.isascii() and job_id.isdigit()) or int(job_id) >= 2**31:  # "²" is a digit to Python

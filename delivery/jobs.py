@@ -5,7 +5,7 @@ import time
 
 from flask import current_app
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery import low_stock
 from delivery.fulfil import deliver
 from delivery.mail import send_claimed_order_mail, send_order_mail as send_mail

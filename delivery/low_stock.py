@@ -6,8 +6,8 @@ from email.message import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Order, Product
-from app.settings import Settings
+from app.core.models import Order, Product
+from app.core.settings import Settings
 from delivery.mail import send_once
 from delivery.owner_mail import owner_message
 from delivery.queues import enqueue

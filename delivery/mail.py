@@ -9,9 +9,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import reads_without_transaction, utcnow, write_transaction
-from app.models import Order, order_token
-from app.settings import Settings
+from app.core.db import reads_without_transaction, utcnow, write_transaction
+from app.core.models import Order, order_token
+from app.core.settings import Settings
 from delivery.mail_content import COMPOSERS, NEED_REFUNDS
 from delivery.mail_transport import is_temporary, send
 from delivery.models import MAIL_LOG, MailLog, order_mail_key

@@ -10,7 +10,7 @@ from email.mime.text import MIMEText
 from email.utils import make_msgid
 from html import escape
 
-from app.money import format_money
+from app.core.money import format_money
 from delivery.mail_text import phrase
 from delivery.order_view import OrderView
 

@@ -13,9 +13,9 @@ from redis import RedisError
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
-from app.db import insert_unless_present, utcnow, write_transaction
-from app.models import Order
-from app.settings import Settings
+from app.core.db import insert_unless_present, utcnow, write_transaction
+from app.core.models import Order
+from app.core.settings import Settings
 from delivery.mail import send_claimed_order_mail, taken_for_sending
 from delivery.models import MAIL_LOG, MailLog, order_mail_key
 from delivery.queues import deliveries_waiting, enqueue, enqueue_mail, redis_connection

@@ -1,7 +1,7 @@
 """The words of the buyer's mails, per language. An order keeps the language it was placed in."""
 from __future__ import annotations
 
-from app.languages import LANGUAGES, in_language, language_of  # noqa: F401  (language_of: for delivery's callers)
+from app.core.languages import LANGUAGES, in_language, language_of  # noqa: F401  (language_of: for delivery's callers)
 
 PHRASES = {
     "en": {

@@ -13,7 +13,7 @@ from rq.registry import FailedJobRegistry
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Order
+from app.core.models import Order
 from delivery.queues import QUEUES, queue
 from keystore.stock import stock_by_product
 

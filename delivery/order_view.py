@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Order, token_digest
+from app.core.models import Order, token_digest
 from keystore.keyring import Keyring
 from keystore.reveal import OwnedCode, code_lines_of_order
 from payments.refunds import refunds_of

@@ -7,7 +7,7 @@ from email.utils import make_msgid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.staff import Staff
+from app.core.staff import Staff
 from delivery.mail_content import SENDER
 
 

@@ -10,7 +10,7 @@ import threading
 
 from flask import Flask
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.ledger.alarm import EVERY_SECONDS as LEDGER_EVERY, check_if_due
 from delivery.sweeper import sweep_all
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
+from app.core.db import utcnow, write_transaction
 from delivery.mail_owed import owe_mail, schedule_drain
 from delivery.models import MailLog
 from payments.models import Refund

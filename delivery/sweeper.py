@@ -7,8 +7,8 @@ from redis import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
-from app.models import Order
+from app.core.db import utcnow
+from app.core.models import Order
 from delivery.import_sweep import sweep_imports
 from delivery.queues import enqueue_fulfilment, redis_connection
 from keystore.stock import available_counts

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import write_transaction
-from app.models import log_order
+from app.core.audit import Actor, audit
+from app.core.db import write_transaction
+from app.core.models import log_order
 from delivery.mail_owed import owe_mail, schedule_drain
 from delivery.queues import enqueue_refund
 from feedback.models import CodeReport

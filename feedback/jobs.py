@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
-from app.extensions import db
+from app.core.db import utcnow, write_transaction
+from app.core.extensions import db
 from delivery.mail_owed import schedule_drain
 from delivery.queues import enqueue
 from feedback.models import CodeReport

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import utcnow
-from app.extensions import db
+from app.core.db import utcnow
+from app.core.extensions import db
 
 REPORT_REASONS = ("already_used", "invalid", "wrong_region", "other")
 REPORT_STATES = ("open", "replaced", "refunded", "rejected")

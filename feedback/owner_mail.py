@@ -6,8 +6,8 @@ from email.message import EmailMessage
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.audit import AuditEntry
-from app.extensions import db
+from app.core.audit import AuditEntry
+from app.core.extensions import db
 from delivery.mail import send_once
 from delivery.owner_mail import owner_message
 from delivery.queues import enqueue

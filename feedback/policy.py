@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
-from app.models import Order, Product, log_order
+from app.core.db import utcnow, write_transaction
+from app.core.models import Order, Product, log_order
 from feedback.models import CodeReport
 from feedback.replace import ReportClosed, hold_replacements, refund_covers, replace_code
 

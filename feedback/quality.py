@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.audit import audit
-from app.models import Product
+from app.core.audit import audit
+from app.core.models import Product
 from feedback.models import CodeReport
 from keystore.models import SOLD_STATUSES, Batch, Code
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Order, Product
+from app.core.models import Order, Product
 from feedback.models import CodeReport
 from feedback.policy import FLAG_AFTER_REJECTIONS
 from keystore.models import Batch

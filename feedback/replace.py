@@ -9,9 +9,9 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
-from app.limits import hold
-from app.models import Order, log_order
+from app.core.db import utcnow
+from app.core.limits import hold
+from app.core.models import Order, log_order
 from feedback.models import CodeReport
 from delivery.mail_owed import owe_mail
 from keystore.claim import claim_codes

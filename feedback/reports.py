@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
-from app.errors import BuyerError
-from app.models import Order, log_order
+from app.core.db import write_transaction
+from app.core.errors import BuyerError
+from app.core.models import Order, log_order
 from delivery.queues import enqueue
 from feedback.models import REPORT_REASONS, CodeReport
 from feedback.text import plain_text

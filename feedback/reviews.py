@@ -8,10 +8,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import utcnow, write_transaction
-from app.errors import BuyerError
-from app.models import Order
+from app.core.audit import Actor, audit
+from app.core.db import utcnow, write_transaction
+from app.core.errors import BuyerError
+from app.core.models import Order
 from feedback.models import Review
 from feedback.text import mask_email, plain_text
 

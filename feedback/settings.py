@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit, require_owner
-from app.db import write_transaction
-from app.models import Product
+from app.core.audit import Actor, audit, require_owner
+from app.core.db import write_transaction
+from app.core.models import Product
 from keystore.models import Batch
 
 POLICIES = ("replace", "hold")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Product
+from app.core.models import Product
 from feedback.models import CodeReport, Review
 from keystore.models import SOLD_STATUSES, Code
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from app.models import Product
+from app.core.models import Product
 from keystore.formats import key_of
 from keystore.keyring import Keyring, KeyringError
 from keystore.models import Code

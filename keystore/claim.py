@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.core.db import utcnow
 
 # The pick is a MATERIALIZED CTE, not `id IN (subquery)`: with stale statistics PostgreSQL may plan
 # the subquery as the inner side of a nested loop and rescan it per outer row, and a rescanned

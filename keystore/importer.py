@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
-from app.models import Product
+from app.core.db import write_transaction
+from app.core.models import Product
 from keystore.formats import LineProblem
 from keystore.bulk import PlannerStatistics, insert_codes, one_transaction_per_batch, stocked_indexes
 from keystore.keyring import Keyring

@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.files import write_secret_file
+from app.core.files import write_secret_file
 
 RECHECK_SECONDS = 1.0
 

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import utcnow
-from app.extensions import db
+from app.core.db import utcnow
+from app.core.extensions import db
 
 # "staged": imported by a batch that has not finished; never sold until the batch completes.
 CODE_STATUSES = ("staged", "available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined",

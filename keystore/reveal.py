@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.models import Order
+from app.core.models import Order
 from keystore.formats import display
 from keystore.keyring import Keyring, Sealed
 from keystore.models import Code, binding

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
+from app.core.db import write_transaction
 from keystore.keyring import Keyring, KeyringError, Sealed, write_keyring
 from keystore.models import Code, binding
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Product
+from app.core.models import Product
 from keystore.models import Batch, Code
 
 SHOWN_STATUSES = ("available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined", "revoked")

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from app.models import Product
+from app.core.models import Product
 from keystore.importer import ImportResult, import_codes
 from keystore.keyring import Keyring
 from keystore.readers import reader_for

@@ -6,19 +6,19 @@ from flask import current_app
 from alembic import context
 
 # Every model module, so autogenerate sees every table.
-import app.models  # noqa: F401,E402
+import app.core.models  # noqa: F401,E402
 import keystore.models  # noqa: F401,E402
 import payments.models  # noqa: F401,E402
 import delivery.models  # noqa: F401,E402
 import feedback.models  # noqa: F401,E402
 import feedback.support.models  # noqa: F401,E402
 import feedback.help.models  # noqa: F401,E402
-import app.staff  # noqa: F401,E402
-import app.audit  # noqa: F401,E402
-import app.abuse  # noqa: F401,E402
-import app.limits  # noqa: F401,E402
-import app.shop_settings  # noqa: F401,E402
-import app.api_tokens  # noqa: F401,E402
+import app.core.staff  # noqa: F401,E402
+import app.core.audit  # noqa: F401,E402
+import app.core.abuse  # noqa: F401,E402
+import app.core.limits  # noqa: F401,E402
+import app.core.shop_settings  # noqa: F401,E402
+import app.core.api_tokens  # noqa: F401,E402
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.

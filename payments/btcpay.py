@@ -12,7 +12,7 @@ import hmac
 import json
 from typing import Mapping
 
-from app.money import to_major, to_minor
+from app.core.money import to_major, to_minor
 from payments.base import (
     Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
     PaymentStatus, ProviderRefused, RefundRequest, RefundResult, required_text,

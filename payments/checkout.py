@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.abuse import is_blocked
-from app.db import utcnow, write_transaction
-from app.errors import BuyerError
-from app.limits import hold
-from app.models import Order, Product, log_order, new_order_number, order_token, token_digest
+from app.core.abuse import is_blocked
+from app.core.db import utcnow, write_transaction
+from app.core.errors import BuyerError
+from app.core.limits import hold
+from app.core.models import Order, Product, log_order, new_order_number, order_token, token_digest
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
 
 MAX_QUANTITY = 10

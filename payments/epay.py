@@ -14,7 +14,7 @@ import re
 from typing import Mapping
 from urllib.parse import parse_qsl, urlencode
 
-from app.money import to_major, to_minor
+from app.core.money import to_major, to_minor
 from payments.base import (
     Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
     WebhookAnswer, required_text,

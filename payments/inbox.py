@@ -8,8 +8,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
-from app.models import Order, log_order, move_order
+from app.core.db import utcnow, write_transaction
+from app.core.models import Order, log_order, move_order
 from payments.base import PaymentEvent
 from payments.models import Payment, WebhookEvent
 

@@ -10,9 +10,9 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import write_transaction
-from app.models import Order
+from app.core.audit import Actor, audit
+from app.core.db import write_transaction
+from app.core.models import Order
 from payments.base import (
     Capabilities, CheckoutRequest, CheckoutStart, InvalidSignature, PaymentEvent, PaymentProvider, ProviderRefused,
     RefundRequest, RefundResult,

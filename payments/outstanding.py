@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
-from app.models import Order
-from app.money import to_major
-from app.shop_settings import setting
+from app.core.db import utcnow
+from app.core.models import Order
+from app.core.money import to_major
+from app.core.shop_settings import setting
 from payments.models import Payment, Refund
 
 STUCK_AFTER_MINUTES = 15  # a requested refund older than this is shown to staff and named by `keyshop check`

@@ -7,9 +7,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit import Actor
-from app.limits import hold
-from app.shop_settings import setting
+from app.core.audit import Actor
+from app.core.limits import hold
+from app.core.shop_settings import setting
 from payments.models import Payment, Refund
 
 OPEN = ("requested", "succeeded", "pending", "manual")  # what counts against the refundable amount

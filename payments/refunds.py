@@ -11,9 +11,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import utcnow, write_transaction
-from app.models import ORDER_STATES, log_order, move_order
+from app.core.audit import Actor, audit
+from app.core.db import utcnow, write_transaction
+from app.core.models import ORDER_STATES, log_order, move_order
 from payments.base import PaymentProvider, ProviderRefused, RefundRequest
 from payments.models import Payment, Refund
 from payments.refund_rules import OPEN, RefundError, check, hold_order, payment_to_refund, refunded_amount

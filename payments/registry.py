@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from flask import current_app
 
-from app.settings import Settings
+from app.core.settings import Settings
 from payments.base import PaymentProvider
 from payments.sandbox import SandboxProvider
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import utcnow, write_transaction
-from app.models import Order, log_order, move_order
-from app.shop_settings import setting
+from app.core.audit import Actor, audit
+from app.core.db import utcnow, write_transaction
+from app.core.models import Order, log_order, move_order
+from app.core.shop_settings import setting
 from payments.models import Payment, Refund
 from payments.refund_rules import RefundError, hold_order, refundable
 from payments.refunds import add_refund

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import OrderEvent
+from app.core.models import OrderEvent
 from payments.models import WebhookEvent
 
 

@@ -98,9 +98,9 @@ def shop_env(database_url, redis_server, tmp_path):
 @pytest.fixture
 def app(shop_env):
     from app import create_app
-    from app.extensions import db
-    from app.settings import Settings
-    from app.setup import upgrade_database
+    from app.core.extensions import db
+    from app.core.settings import Settings
+    from app.cli.setup import upgrade_database
 
     app = create_app(Settings.from_env(shop_env))
     app.config["TESTING"] = True

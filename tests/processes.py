@@ -59,7 +59,7 @@ class LiveServer(_Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**env, "KEYSHOP_BASE_URL": self.url}
-        from app.cli_run import gunicorn_argv
+        from app.cli.run import gunicorn_argv
 
         super().__init__(gunicorn_argv("127.0.0.1", self.port, workers, env["KEYSHOP_DATABASE_URL"]), env,
                          "gunicorn.log")

@@ -7,9 +7,9 @@ import time
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Order
-from app.products import create_product
+from app.core.extensions import db
+from app.core.models import Order
+from app.core.products import create_product
 from keystore.importer import import_codes
 from payments.checkout import CheckoutChoice, place_order
 from payments.registry import providers
@@ -45,7 +45,7 @@ def make_product(app, slug="card", price="9.99", currency="USD") -> int:
 
 def set_product(app, product_id: int, **values) -> None:
     """Change a product's settings directly (policy, limits) for a test."""
-    from app.models import Product
+    from app.core.models import Product
     from sqlalchemy import update
 
     with app.app_context():

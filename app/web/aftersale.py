@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from app.errors import BuyerError
-from app.extensions import db
-from app.i18n import translated_error
-from app.rate_limit import allow, client_address
+from app.core.errors import BuyerError
+from app.core.extensions import db
+from app.core.i18n import translated_error
+from app.core.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
 from app.web.numbers import column_int
 from app.web.shared import order_for_token

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from app.extensions import db
-from app.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
+from app.core.extensions import db
+from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.shared import order_for_token, settings
 from delivery.mail_text import language_of

@@ -6,9 +6,9 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, g, jsonify, request, url_for
 
-from app.api_tokens import token_for
-from app.extensions import db
-from app.products import ProductError, product_for
+from app.core.api_tokens import token_for
+from app.core.extensions import db
+from app.core.products import ProductError, product_for
 from delivery.backorders import release_waiting_orders
 from delivery.imports import import_status, start_import
 from keystore.formats import ImportFileError

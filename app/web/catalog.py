@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Product
-from app.money import format_money
+from app.core.models import Product
+from app.core.money import format_money
 from keystore.stock import available_counts, stock_state
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from app.logs import ROUTE, describe_exception, redact_path
+from app.core.logs import ROUTE, describe_exception, redact_path
 
 SHORTEST_SECRET = 8  # shorter values (ids, "en", "1") are no secret, and cutting them out garbles the traceback
 
@@ -30,7 +30,7 @@ def log_server_error(app, exc_info) -> None:
 
 
 def _name_route(_endpoint, _values) -> None:
-    """For gunicorn's access log (app.logs.GunicornLog), which sees only the WSGI environ. Runs before
+    """For gunicorn's access log (app.core.logs.GunicornLog), which sees only the WSGI environ. Runs before
     the routing error of a path that matched nothing is raised, so the rule may be None."""
     request.environ[ROUTE] = _route()
 

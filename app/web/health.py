@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import func, select, text
 
-from app.db import utcnow
-from app.extensions import db
-from app.models import Order
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import Order
 from app.web.api_stock import scope_required
 from delivery import metrics
 from delivery.ledger.alarm import last_result

@@ -6,11 +6,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext
 from sqlalchemy import select
 
-from app.extensions import db
-from app.i18n import current_language
-from app.models import Product
-from app.rate_limit import allow, client_address
-from app.shop_settings import setting
+from app.core.extensions import db
+from app.core.i18n import current_language
+from app.core.models import Product
+from app.core.rate_limit import allow, client_address
+from app.core.shop_settings import setting
 from app.web.csrf import check_csrf
 from app.web.visitor import visitor_id
 from feedback.help import events

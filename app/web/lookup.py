@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 from sqlalchemy import func, select
 
-from app.db import utcnow
-from app.extensions import db
-from app.models import Order
-from app.rate_limit import allow, client_address
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import Order
+from app.core.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
 from delivery.queues import enqueue_mail
 

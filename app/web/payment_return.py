@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.intake import accept_return
 from payments.registry import provider as find_provider
 

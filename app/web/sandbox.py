@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request
 
-from app.extensions import db
-from app.money import format_money
+from app.core.extensions import db
+from app.core.money import format_money
 from delivery.intake import accept_webhook
 from payments.base import InvalidSignature
 from payments.registry import provider as find_provider

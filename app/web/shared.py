@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.extensions import db
-from app.settings import Settings
+from app.core.extensions import db
+from app.core.settings import Settings
 from delivery.order_view import OrderView, view_order
 from payments.registry import providers
 

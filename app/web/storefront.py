@@ -5,9 +5,9 @@ from datetime import datetime
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
 
-from app.extensions import db
-from app.i18n import current_language, translated_error
-from app.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
+from app.core.extensions import db
+from app.core.i18n import current_language, translated_error
+from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.csrf import check_csrf
 from app.web.help import product_help

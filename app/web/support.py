@@ -5,11 +5,11 @@ from flask import Blueprint, Response, abort, flash, make_response, redirect, re
 from flask_babel import gettext
 from sqlalchemy import select
 
-from app.errors import BuyerError
-from app.extensions import db
-from app.i18n import current_language, translated_error
-from app.models import Product
-from app.rate_limit import allow, client_address
+from app.core.errors import BuyerError
+from app.core.extensions import db
+from app.core.i18n import current_language, translated_error
+from app.core.models import Product
+from app.core.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
 from app.web.shared import order_for_token, settings
 from app.web.visitor import known_visitor

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.intake import accept_webhook
 from delivery.metrics import count_webhook
 from payments.registry import provider as find_provider

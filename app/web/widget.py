@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
 
-from app.extensions import db
-from app.i18n import current_language
+from app.core.extensions import db
+from app.core.i18n import current_language
 from app.web.help import fallback_language
 from app.web.numbers import column_int
 from app.web.visitor import known_visitor

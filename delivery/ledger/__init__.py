@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.core.db import utcnow
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import logging
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
-from app.settings import Settings
+from app.core.db import utcnow
+from app.core.settings import Settings
 from delivery.ledger import Breach, check_ledger
 from delivery.mail import send_once
 from delivery.owner_mail import owner_message

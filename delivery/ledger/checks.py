@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
-from app.models import Order, Product
+from app.core.models import Order, Product
 from keystore.models import SOLD_STATUSES, Code
 from delivery.ledger.outboxes import import_stuck, refund_stuck, upload_left_on_disk
 from payments.models import Payment, Refund

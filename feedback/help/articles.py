@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import utcnow, write_transaction
-from app.languages import LANGUAGES
+from app.core.audit import Actor, audit
+from app.core.db import utcnow, write_transaction
+from app.core.languages import LANGUAGES
 from feedback.help.markdown import plain, render
 from feedback.help.models import HelpArticle, HelpCategory, HelpText
 from feedback.help.search import search_index

@@ -4,8 +4,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import CLI
-from app.models import Product
+from app.core.audit import CLI
+from app.core.models import Product
 from feedback.help.articles import ArticleDraft, save_article, save_category
 
 CATEGORIES = (

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
+from app.core.db import utcnow, write_transaction
 from feedback.help.models import EVENTS, HelpEvent
 
 VISITOR = re.compile(r"^[0-9a-f]{32}$")

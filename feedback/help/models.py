@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import utcnow
-from app.extensions import db
+from app.core.db import utcnow
+from app.core.extensions import db
 
 # What a reader does, each counted once per visitor and article: a vote keeps the latest opinion.
 EVENTS = ("view", "vote", "deflected", "conversation", "sent")

@@ -6,8 +6,8 @@ from html import escape
 from flask import current_app
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Order, order_token
+from app.core.extensions import db
+from app.core.models import Order, order_token
 from delivery.mail import send_once
 from delivery.mail_content import compose_message
 from feedback.help.models import ProactiveNotice

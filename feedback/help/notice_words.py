@@ -1,7 +1,7 @@
 """The words of proactive notes, per language: the widget shows them and the mail carries them."""
 from __future__ import annotations
 
-from app.languages import in_language
+from app.core.languages import in_language
 
 WORDS = {
     "en": {

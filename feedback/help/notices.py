@@ -11,9 +11,9 @@ from sqlalchemy import String, cast, exists, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
-from app.models import Order, Product
-from app.shop_settings import setting
+from app.core.db import utcnow, write_transaction
+from app.core.models import Order, Product
+from app.core.shop_settings import setting
 from delivery.models import MailLog
 from delivery.queues import enqueue
 from feedback.help.models import ProactiveNotice

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from app.errors import BuyerError
+from app.core.errors import BuyerError
 
 from feedback.support.models import Attachment
 

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
-from app.errors import BuyerError
-from app.models import NUMBER_ALPHABET, secret_link_token, token_digest
+from app.core.db import utcnow, write_transaction
+from app.core.errors import BuyerError
+from app.core.models import NUMBER_ALPHABET, secret_link_token, token_digest
 from feedback.support.attachments import Upload, attach
 from feedback.support.models import TOPICS, Conversation, Message
 from feedback.support.notify import enqueue_support_mail

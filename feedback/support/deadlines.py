@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from app.db import utcnow, write_transaction
+from app.core.db import utcnow, write_transaction
 from feedback.support.models import Conversation
 from feedback.support.notify import enqueue_support_mail
 

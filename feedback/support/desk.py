@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import utcnow, write_transaction
+from app.core.audit import Actor, audit
+from app.core.db import utcnow, write_transaction
 from feedback.support.conversations import SupportError, add_message, clean_body
 from feedback.support.models import Conversation
 from feedback.support.notify import enqueue_support_mail

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.core.db import utcnow
 from feedback.support.models import KINDS, Conversation
 
 VIEWS = ("waiting_us", "mine", "unassigned", "waiting_buyer", "overdue", "resolved", "all")

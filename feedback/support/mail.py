@@ -7,7 +7,7 @@ from html import escape
 
 from flask import current_app
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.mail import send_once
 from delivery.owner_mail import owner_message
 from delivery.mail_content import compose_message

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.core.db import utcnow
 from feedback.support.models import Conversation, Rating
 
 WINDOWS = (7, 30, 90)

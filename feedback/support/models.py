@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import utcnow
-from app.extensions import db
+from app.core.db import utcnow
+from app.core.extensions import db
 
 KINDS = ("presale", "problem", "service")
 TOPICS = {  # what the buyer picks; the kind follows from it

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
+from app.core.db import write_transaction
 from feedback.support.conversations import SupportError
 from feedback.support.models import Conversation, Rating
 from feedback.text import plain_text

@@ -4,9 +4,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import Actor, audit
-from app.db import write_transaction
-from app.models import Order, Product
+from app.core.audit import Actor, audit
+from app.core.db import write_transaction
+from app.core.models import Order, Product
 from feedback.support.models import Conversation, ReplyTemplate
 from feedback.text import TextError, plain_text
 

@@ -1,7 +1,7 @@
 """The words of support mail, per language (the conversation's)."""
 from __future__ import annotations
 
-from app.languages import in_language
+from app.core.languages import in_language
 
 WORDS = {
     "en": {

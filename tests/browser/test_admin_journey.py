@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
-from app.staff import create_staff
+from app.core.extensions import db
+from app.core.staff import create_staff
 from feedback.support.conversations import Opening, open_conversation
 from tests.shop import make_product, place, sandbox_webhook, unique_codes, wait_for_status
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import CLI
-from app.extensions import db
-from app.shop_settings import change_setting
+from app.core.audit import CLI
+from app.core.extensions import db
+from app.core.shop_settings import change_setting
 from feedback.help.demo import seed_help
 from feedback.help.models import HelpEvent
 from tests.feedback.aftersale import staff, staff_post

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Order
+from app.core.extensions import db
+from app.core.models import Order
 from delivery.backorders import expire_backorders
 from delivery.fulfil import fulfil
 from payments.models import Refund
@@ -28,7 +28,7 @@ def _waiting_order(app, client, method="sandbox") -> int:
         headers, body = sandbox_webhook(app, placed.number, 999)
         client.post("/webhooks/sandbox", data=body, headers=headers)
     else:
-        from app.audit import Actor
+        from app.core.audit import Actor
         from payments.manual import confirm_payment
 
         with app.app_context():

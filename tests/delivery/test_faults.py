@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Order
+from app.core.extensions import db
+from app.core.models import Order
 from delivery.periodic import PeriodicSweep
 from keystore.models import Code
 from tests.own_redis import own_redis, shop_env  # noqa: F401 (fixtures)

@@ -8,8 +8,8 @@ import time
 import pytest
 from sqlalchemy import func, select, update
 
-from app.api_tokens import create_token
-from app.extensions import db
+from app.core.api_tokens import create_token
+from app.core.extensions import db
 from delivery.import_check import leftover_uploads, stuck_imports
 from delivery.import_sweep import MAX_ATTEMPTS, sweep_imports
 from keystore.models import Batch, Code, ImportRun
@@ -65,7 +65,7 @@ def _ledger(app) -> tuple[dict, list[str], list[str], list[str]]:
     so nothing counts as recent)."""
     from datetime import timedelta
 
-    from app.db import utcnow
+    from app.core.db import utcnow
 
     with app.app_context():
         codes = dict(db.session.execute(select(Code.status, func.count()).group_by(Code.status)).all())

@@ -1,8 +1,8 @@
 """The owner is told once per crossing of the low-stock threshold."""
 from __future__ import annotations
 
-from app.extensions import db
-from app.staff import create_staff
+from app.core.extensions import db
+from app.core.staff import create_staff
 from delivery.fulfil import deliver
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
 

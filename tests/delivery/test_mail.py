@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from app.db import utcnow
-from app.extensions import db
+from app.core.db import utcnow
+from app.core.extensions import db
 from delivery.fulfil import fulfil
 from delivery.mail import recover_stalled_mail, send_order_mail
 from delivery.models import MailLog
@@ -101,7 +101,7 @@ def test_the_mail_speaks_the_language_the_order_was_placed_in(smtp, app, client,
     created = client.post("/api/v1/orders", headers={"Accept-Language": accept},
                           json={"product": "card", "email": "lang@example.com", "method": "sandbox"}).json
     with app.app_context():
-        from app.models import Order
+        from app.core.models import Order
 
         order = db.session.scalar(select(Order).where(Order.number == created["number"]))
         order_id = order.id

@@ -6,7 +6,7 @@ import time
 from rq import Queue
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.fulfil import fulfil
 from delivery.jobs import fulfil_order, send_owed_mail
 from delivery.models import MailLog

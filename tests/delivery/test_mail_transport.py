@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.mail import send_once
 from delivery.mail_transport import SmtpRefused, is_temporary, send
 from delivery.models import MailLog

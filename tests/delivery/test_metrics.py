@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 import time
 
-from app.api_tokens import create_token
-from app.extensions import db
+from app.core.api_tokens import create_token
+from app.core.extensions import db
 from tests.shop import make_product, order_status, place, sandbox_webhook, stock, unique_codes
 
 

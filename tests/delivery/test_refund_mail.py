@@ -5,8 +5,8 @@ from __future__ import annotations
 from redis import Redis
 from sqlalchemy import select
 
-from app.audit import Actor
-from app.extensions import db
+from app.core.audit import Actor
+from app.core.extensions import db
 from delivery.jobs import mail_refund, send_owed_mail
 from delivery.models import MailLog
 from delivery.refund_mail import sweep_refund_mail

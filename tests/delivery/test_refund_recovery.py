@@ -11,9 +11,9 @@ import pytest
 from redis import Redis
 from sqlalchemy import select, update
 
-from app.db import utcnow
-from app.extensions import db
-from app.models import OrderEvent
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import OrderEvent
 from delivery.models import MailLog
 from payments.models import Refund
 from tests.own_redis import own_redis, shop_env  # noqa: F401 (fixtures)

@@ -9,8 +9,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Order
+from app.core.extensions import db
+from app.core.models import Order
 from delivery.backorders import release_waiting_orders
 from keystore.models import Code
 from tests.processes import LiveServer, WorkerProcess

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from sqlalchemy import func, select
 
-from app.audit import Actor
-from app.extensions import db
-from app.models import Order
+from app.core.audit import Actor
+from app.core.extensions import db
+from app.core.models import Order
 from delivery.fulfil import fulfil
 from delivery.sweeper import stuck_orders
 from keystore.models import Code
@@ -36,7 +36,7 @@ def _shop_machine(app, client):
             self.refund_keys = 0
 
         def _product_id(self) -> int:
-            from app.models import Product
+            from app.core.models import Product
 
             return self._scalar(select(Product.id))
 

@@ -5,7 +5,7 @@ import time
 
 from rq import Queue
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.fulfil import fulfil
 from delivery.sweeper import stuck_orders, sweep
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes, wait_for_status

@@ -6,8 +6,8 @@ import time
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.staff import create_staff
+from app.core.extensions import db
+from app.core.staff import create_staff
 from delivery.fulfil import fulfil
 from feedback.models import CodeReport
 from keystore.models import Code

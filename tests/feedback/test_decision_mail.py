@@ -6,8 +6,8 @@ import pytest
 from redis import Redis
 from sqlalchemy import select
 
-from app.audit import Actor
-from app.extensions import db
+from app.core.audit import Actor
+from app.core.extensions import db
 from delivery.jobs import send_owed_mail
 from delivery.models import MailLog
 from feedback import decisions

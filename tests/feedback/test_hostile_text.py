@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from app.extensions import db
-from app.models import Product
+from app.core.extensions import db
+from app.core.models import Product
 from feedback.models import CodeReport, Review
 from feedback.policy import apply_policy
 from feedback.text import plain_text

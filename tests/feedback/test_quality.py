@@ -5,8 +5,8 @@ import pytest
 from rq import Queue
 from sqlalchemy import func, select, update
 
-from app.audit import AuditEntry
-from app.extensions import db
+from app.core.audit import AuditEntry
+from app.core.extensions import db
 from feedback.jobs import decide_report
 from keystore.models import Batch, Code
 from tests.feedback.aftersale import codes_of, delivered, report_of, report_via_page, staff, staff_post
@@ -102,7 +102,7 @@ def test_only_an_owner_sets_policies_and_thresholds_and_bad_values_are_named(app
                      follow_redirects=True)
     assert "complaint_threshold_pct: a whole number from 1 to 100" in bad.get_data(as_text=True)
     with app.app_context():
-        from app.models import Product
+        from app.core.models import Product
 
         assert db.session.execute(select(Product.report_policy, Product.replacement_limit)).one() == ("hold", 1)
         assert db.session.execute(select(Batch.complaint_threshold_pct, Batch.complaint_min_reports)).one() == (12, 4)

@@ -11,7 +11,7 @@ import pytest
 from rq import Queue, Worker
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.queues import enqueue
 from feedback.models import CodeReport
 from feedback.reports import report_code

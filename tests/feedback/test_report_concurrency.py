@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.fulfil import fulfil
 from feedback.models import CodeReport
 from feedback.policy import apply_policy

@@ -10,7 +10,7 @@ import time
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.models import MailLog, order_mail_key
 from feedback.jobs import sweep_reports
 from payments.models import Refund
@@ -181,7 +181,7 @@ def test_staff_cannot_replace_a_code_of_a_refunded_order(app, client, worker):
 
 
 def test_a_refund_of_the_whole_order_in_flight_holds_the_replacement(app, client):
-    from app.audit import Actor
+    from app.core.audit import Actor
     from payments.refunds import request_refund
 
     product_id = make_product(app, "card")

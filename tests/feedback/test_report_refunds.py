@@ -6,8 +6,8 @@ import time
 import pytest
 from sqlalchemy import update
 
-from app.extensions import db
-from app.models import Product
+from app.core.extensions import db
+from app.core.models import Product
 from tests.fakes.stripe_api import event, signed
 from tests.feedback.aftersale import codes_of, report_of, report_via_page, staff, staff_post, wait_for_report
 from tests.payments.conftest import STRIPE_WEBHOOK_SECRET, fake_stripe, stripe_env  # noqa: F401 (a fixture)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from feedback.policy import apply_policy
 from tests.feedback.aftersale import (codes_of, delivered, page_codes, report_of, report_via_page, staff,
                                       staff_post, wait_for_report)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.audit import AuditEntry
-from app.extensions import db
+from app.core.audit import AuditEntry
+from app.core.extensions import db
 from feedback.models import Review
 from tests.feedback.aftersale import delivered, review_via_page, staff, staff_post
 from tests.shop import make_product, place, stock, unique_codes

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from app.db import utcnow
-from app.extensions import db
-from app.models import Product
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import Product
 from feedback.models import CodeReport
 from feedback.trust import trust_figures
 from tests.feedback.aftersale import codes_of, delivered, report_of, report_via_page, review_via_page, staff, staff_post

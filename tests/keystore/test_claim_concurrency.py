@@ -6,8 +6,8 @@ import threading
 
 from sqlalchemy import func, select, text, update
 
-from app.extensions import db
-from app.models import Order
+from app.core.extensions import db
+from app.core.models import Order
 from delivery.fulfil import fulfil
 from keystore.claim import claim_codes
 from keystore.models import Code

@@ -6,7 +6,10 @@ import json
 
 import pytest
 
-from keystore.formats import ImportFileError, LineProblem, display, key_of, normalise, plaintext_and_key, read_csv
+from app.core.products import NORMALISE_MODES
+from keystore.formats import (
+    NORMALISERS, ImportFileError, LineProblem, display, key_of, normalise, plaintext_and_key, read_csv,
+)
 
 COLUMNS = ["account", "password"]
 
@@ -60,3 +63,7 @@ def test_a_record_is_sealed_whole_and_identified_by_its_first_column():
     assert key == "ALICE1" == key_of(plaintext, "csv", "case_dashes")
     assert display(plaintext, "csv") == "account: Alice-1 · password: pw"
     assert display('{"looks": "like json"}', "text") == '{"looks": "like json"}'
+
+
+def test_every_normalise_mode_the_catalog_offers_has_a_normaliser_and_no_other():
+    assert set(NORMALISERS) == set(NORMALISE_MODES)

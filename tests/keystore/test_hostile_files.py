@@ -5,9 +5,9 @@ import io
 
 import pytest
 
-from app.extensions import db
-from app.models import Product
-from app.products import CodeOptions, create_product
+from app.core.extensions import db
+from app.core.models import Product
+from app.core.products import CodeOptions, create_product
 from keystore.formats import ImportFileError
 from keystore.importer import import_codes
 from keystore.readers import reader_for

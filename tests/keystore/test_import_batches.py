@@ -6,8 +6,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.products import CodeOptions, create_product
+from app.core.extensions import db
+from app.core.products import CodeOptions, create_product
 from keystore.formats import read_txt
 from keystore.importer import CHUNK, discard_batch, import_codes
 from keystore.models import Batch, Code
@@ -23,7 +23,7 @@ def _product(app, slug="card", **options) -> int:
 
 def _import(app, product_id, data: bytes, **kwargs):
     with app.app_context():
-        from app.models import Product
+        from app.core.models import Product
 
         product = db.session.get(Product, product_id)
         lines = reader_for(product)(io.BytesIO(data))

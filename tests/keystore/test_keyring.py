@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from app.extensions import db
+from app.core.extensions import db
 from keystore.keyring import Keyring, KeyringError, Sealed, write_new_keyring
 from keystore.models import Code, binding
 from keystore.reveal import open_code

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from tests.shop import make_product, stock, unique_codes
 
 

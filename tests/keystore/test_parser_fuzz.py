@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Product
-from app.products import create_product
+from app.core.extensions import db
+from app.core.models import Product
+from app.core.products import create_product
 from keystore.formats import MAX_FIELD_LENGTH, ImportFileError, LineProblem, control_character, read_csv, read_txt
 from keystore.models import Batch, Code
 from keystore.uploads import import_upload

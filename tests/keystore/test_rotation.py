@@ -11,7 +11,7 @@ import time
 
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
 from delivery.fulfil import fulfil
 from keystore.keyring import Keyring
 from keystore.models import Code

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app.extensions import db
-from app.products import CodeOptions, create_product
+from app.core.extensions import db
+from app.core.products import CodeOptions, create_product
 from keystore.importer import import_codes
 from keystore.models import Code
 from keystore.prepare import prepare_chunks

@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
 
-from app.audit import AuditEntry, Actor, NotAllowed
-from app.extensions import db
+from app.core.audit import AuditEntry, Actor, NotAllowed
+from app.core.extensions import db
 from delivery.fulfil import fulfil
 from keystore.models import Code
 from keystore.staff_actions import ActionError, export_unsold, move_batch, move_code, reveal_code
@@ -152,7 +152,7 @@ def test_batch_counts_follow_every_move(app, client):
 
 def test_the_audit_log_cannot_be_rewritten(app):
     with app.app_context():
-        from app.audit import audit
+        from app.core.audit import audit
 
         audit(db.session, "cli", "keystore.batch.exported", "batch:1", reason="test")
         db.session.commit()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
-from app.products import CodeOptions, create_product
+from app.core.extensions import db
+from app.core.products import CodeOptions, create_product
 from delivery.fulfil import fulfil
 from keystore.models import Code
 from keystore.reveal import codes_of_order

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import Actor
-from app.extensions import db
-from app.models import Order
+from app.core.audit import Actor
+from app.core.extensions import db
+from app.core.models import Order
 from payments import refunds
 from payments.models import Payment
 from payments.registry import providers

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.audit import Actor
-from app.extensions import db
-from app.models import Order
+from app.core.audit import Actor
+from app.core.extensions import db
+from app.core.models import Order
 from payments import manual, refunds
 from payments.models import Payment, WebhookEvent
 from payments.registry import providers

@@ -6,8 +6,8 @@ import threading
 import requests
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Order
+from app.core.extensions import db
+from app.core.models import Order
 from tests.shop import make_product, set_product
 
 CHECKOUTS = 10

@@ -5,7 +5,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app.extensions import db
+from app.core.extensions import db
 from payments.models import Payment
 from tests.payments.conftest import epay_env
 from tests.shop import make_product, order_status
@@ -22,7 +22,7 @@ def _checkout(app, client, fake_epay, price="68.00") -> tuple[int, dict]:
     order = client.post("/api/v1/orders", json={"product": "card", "email": "li@example.com", "method": "epay"}).json
     assert requests.get(order["payment"]["url"], timeout=5).status_code == 200  # the gateway accepted our sign
     with app.app_context():
-        from app.models import Order
+        from app.core.models import Order
 
         order_id = db.session.scalar(select(Order.id).where(Order.number == order["number"]))
         db.session.remove()

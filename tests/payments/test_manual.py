@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from app.extensions import db
-from app.staff import create_staff
+from app.core.extensions import db
+from app.core.staff import create_staff
 from tests.payments.conftest import MANUAL_INSTRUCTIONS as INSTRUCTIONS
 from tests.shop import csrf_from, make_product, sign_in, stock, unique_codes
 

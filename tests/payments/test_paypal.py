@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Order
+from app.core.extensions import db
+from app.core.models import Order
 from payments.base import RefundRequest
 from payments.models import Payment
 from payments.registry import providers
@@ -131,7 +131,7 @@ def test_a_denied_capture_fails_the_order_and_a_refund_at_paypal_is_recorded(app
                 "links": [{"rel": "up", "href": f"{fake_paypal.url}/v2/payments/captures/{capture_id}"}]}
     assert _post(client, fake_paypal.webhook("PAYMENT.CAPTURE.REFUNDED", refunded)).status_code == 200
     with app.app_context():
-        from app.models import OrderEvent
+        from app.core.models import OrderEvent
 
         actions = list(db.session.scalars(select(OrderEvent.action).where(OrderEvent.order_id == order_id)))
         db.session.remove()

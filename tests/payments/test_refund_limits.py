@@ -7,9 +7,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import Actor
-from app.extensions import db
-from app.shop_settings import change_setting
+from app.core.audit import Actor
+from app.core.extensions import db
+from app.core.shop_settings import change_setting
 from payments import refunds
 from payments.models import Refund
 from tests.shop import make_product, place, sandbox_webhook

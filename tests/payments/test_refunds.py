@@ -7,9 +7,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.audit import Actor
-from app.extensions import db
-from app.staff import create_staff
+from app.core.audit import Actor
+from app.core.extensions import db
+from app.core.staff import create_staff
 from payments import refunds
 from payments.base import ProviderUnavailable
 from payments.models import Refund

@@ -8,10 +8,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Order, OrderEvent
-from app.shop_settings import change_setting
-from app.audit import Actor
+from app.core.extensions import db
+from app.core.models import Order, OrderEvent
+from app.core.shop_settings import change_setting
+from app.core.audit import Actor
 from payments.models import Payment, Refund
 from tests.fakes.stripe_api import event, signed
 from tests.feedback.aftersale import staff, staff_post

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Order, OrderEvent
+from app.core.extensions import db
+from app.core.models import Order, OrderEvent
 from payments.base import ProviderRefused, ProviderUnavailable, RefundRequest
 from payments.models import Payment
 from payments.registry import providers

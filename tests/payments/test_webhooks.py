@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 from sqlalchemy import func, select
 
-from app.extensions import db
-from app.models import Order, OrderEvent
+from app.core.extensions import db
+from app.core.models import Order, OrderEvent
 from keystore.models import Code
 from payments.models import Payment, WebhookEvent
 from tests.shop import make_product, order_status, place, sandbox_webhook, stock, unique_codes, wait_for_status

@@ -5,10 +5,10 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, redirect, request, session, url_for
 
-from app.audit import Actor
-from app.extensions import db
-from app.staff import Staff
-from app.two_factor import must_enrol
+from app.core.audit import Actor
+from app.core.extensions import db
+from app.core.staff import Staff
+from app.core.two_factor import must_enrol
 from app.web.csrf import check_csrf
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.abuse import KINDS, Block, BlockError, add_block, remove_block
-from app.extensions import db
-from app.products import ProductError, set_daily_limit
-from app.shop_settings import change_setting, setting
+from app.core.abuse import KINDS, Block, BlockError, add_block, remove_block
+from app.core.extensions import db
+from app.core.products import ProductError, set_daily_limit
+from app.core.shop_settings import change_setting, setting
 from app.web.admin import bp, owner_required
 from app.web.numbers import MAX_INT, column_int
 

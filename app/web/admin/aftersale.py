@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.errors import BuyerError
-from app.extensions import db
-from app.models import Order
-from app.money import to_major, to_minor
+from app.core.errors import BuyerError
+from app.core.extensions import db
+from app.core.models import Order
+from app.core.money import to_major, to_minor
 from app.web.admin import bp, owner_required, staff_required
 from feedback import decisions, reviews, settings
 from feedback.models import CodeReport, Review

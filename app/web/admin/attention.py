@@ -8,9 +8,9 @@ from flask import current_app, flash, redirect, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
-from app.extensions import db
-from app.models import Order
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import Order
 from app.web.admin import bp, staff_required
 from delivery.imports import STUCK_AFTER_SECONDS
 from delivery.ledger.alarm import last_result

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import render_template, request
 from sqlalchemy import func, select
 
-from app.audit import AuditEntry
-from app.csv_cells import csv_text
-from app.extensions import db
+from app.core.audit import AuditEntry
+from app.core.csv_cells import csv_text
+from app.core.extensions import db
 from app.web.admin import bp, owner_required
 from app.web.admin.exports import audited_csv
 from app.web.numbers import column_int

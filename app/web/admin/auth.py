@@ -6,12 +6,12 @@ import time
 from flask import abort, redirect, render_template, request, session, url_for
 from sqlalchemy import select
 
-from app.dashboard import daily_series
-from app.extensions import db
-from app.rate_limit import Reservation, client_address, reserve
-from app.models import Order
-from app.money import format_money
-from app.staff import StaffError, authenticate, create_first_owner, has_staff, sign_out_everywhere
+from app.core.dashboard import daily_series
+from app.core.extensions import db
+from app.core.rate_limit import Reservation, client_address, reserve
+from app.core.models import Order
+from app.core.money import format_money
+from app.core.staff import StaffError, authenticate, create_first_owner, has_staff, sign_out_everywhere
 from app.web.admin import bp, staff_required
 from app.web.admin.attention import needs_attention
 from feedback.quality import ranking

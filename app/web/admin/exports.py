@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Response, g, request
 
-from app.audit import audit
-from app.db import write_transaction
-from app.extensions import db
+from app.core.audit import audit
+from app.core.db import write_transaction
+from app.core.extensions import db
 
 
 def audited_csv(body: str, filename: str, action: str) -> Response:

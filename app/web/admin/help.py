@@ -6,11 +6,11 @@ from datetime import timedelta
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.db import utcnow
-from app.extensions import db
-from app.languages import LANGUAGES
-from app.models import Product
-from app.shop_settings import change_setting, setting
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.languages import LANGUAGES
+from app.core.models import Product
+from app.core.shop_settings import change_setting, setting
 from app.web.admin import bp, owner_required, staff_required
 from app.web.numbers import MAX_INT, column_int
 from feedback.help.articles import ArticleDraft, HelpError, save_article, save_category

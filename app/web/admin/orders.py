@@ -6,11 +6,11 @@ import secrets
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.db import utcnow
-from app.extensions import db
-from app.models import ORDER_STATES, Order
-from app.money import to_minor
-from app.order_search import OrderFilter, order_page, orders_csv
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import ORDER_STATES, Order
+from app.core.money import to_minor
+from app.core.order_search import OrderFilter, order_page, orders_csv
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.exports import audited_csv
 from delivery.jobs import mail_refund

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Order, Product
-from app.products import ProductError, set_instructions
-from app.rate_limit import allow
+from app.core.extensions import db
+from app.core.models import Order, Product
+from app.core.products import ProductError, set_instructions
+from app.core.rate_limit import allow
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.uploads import upload_codes
 from app.web.numbers import column_int

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.errors import BuyerError
-from app.extensions import db
-from app.languages import LANGUAGES
-from app.models import Order
-from app.staff import Staff
+from app.core.errors import BuyerError
+from app.core.extensions import db
+from app.core.languages import LANGUAGES
+from app.core.models import Order
+from app.core.staff import Staff
 from app.web.admin import bp, staff_required
 from app.web.shared import settings
 from feedback.models import CodeReport

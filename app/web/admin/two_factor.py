@@ -6,11 +6,11 @@ import time
 import segno
 from flask import flash, g, redirect, render_template, request, session, url_for
 
-from app import two_factor
-from app.extensions import db
-from app.rate_limit import reserve
-from app.staff import Staff
-from app.totp import new_secret, provisioning_uri
+from app.core import two_factor
+from app.core.extensions import db
+from app.core.rate_limit import reserve
+from app.core.staff import Staff
+from app.core.totp import new_secret, provisioning_uri
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.auth import FAIL_WINDOW, THROTTLED, begin_session
 

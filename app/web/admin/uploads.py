@@ -5,8 +5,8 @@ import io
 
 from flask import current_app, g, redirect, render_template, request, url_for
 
-from app.extensions import db
-from app.models import Product
+from app.core.extensions import db
+from app.core.models import Product
 from delivery.backorders import release_waiting_orders
 from delivery.imports import start_import
 from keystore.formats import ImportFileError

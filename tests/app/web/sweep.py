@@ -13,8 +13,8 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import inspect, select, text
 
-from app.api_tokens import create_token
-from app.extensions import db
+from app.core.api_tokens import create_token
+from app.core.extensions import db
 from feedback.help.models import HelpArticle
 from feedback.models import CodeReport, Review
 from feedback.support.models import Attachment, Conversation

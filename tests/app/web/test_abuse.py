@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from app.audit import Actor
-from app.extensions import db
-from app.models import Product
+from app.core.audit import Actor
+from app.core.extensions import db
+from app.core.models import Product
 from payments import refunds
 from tests.feedback.aftersale import delivered, staff, staff_post
 from tests.shop import make_product, stock, unique_codes
@@ -29,7 +29,7 @@ def test_blocked_emails_and_networks_cannot_order_until_unblocked(app, client):
     bad = staff_post(owner, "/admin/blocks", kind="network", value="not a network", reason="x", follow_redirects=True)
     assert "is not an email address or a network" in bad.get_data(as_text=True)
     with app.app_context():
-        from app.abuse import Block
+        from app.core.abuse import Block
 
         block_id = db.session.scalar(db.select(Block.id).where(Block.kind == "email"))
         db.session.remove()

@@ -1,8 +1,8 @@
 """Staff sign-in and the dashboard: orders and stock are visible, codes never."""
 from __future__ import annotations
 
-from app.extensions import db
-from app.staff import create_staff
+from app.core.extensions import db
+from app.core.staff import create_staff
 from tests.shop import csrf_from, make_product, place, sign_in, stock, unique_codes
 
 PASSWORD = "a long staff password"

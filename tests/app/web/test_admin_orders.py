@@ -6,8 +6,8 @@ import io
 
 from sqlalchemy import select
 
-from app.audit import AuditEntry
-from app.extensions import db
+from app.core.audit import AuditEntry
+from app.core.extensions import db
 from tests.feedback.aftersale import delivered, staff
 from tests.shop import csrf_from, make_product, place, stock, unique_codes
 

@@ -7,9 +7,9 @@ import time
 
 from sqlalchemy import select
 
-from app.audit import AuditEntry
-from app.extensions import db
-from app.staff import create_staff
+from app.core.audit import AuditEntry
+from app.core.extensions import db
+from app.core.staff import create_staff
 from keystore.models import Code
 from tests.shop import csrf_from, make_product, sign_in, unique_codes
 

@@ -13,9 +13,9 @@ from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy import func, select
 
-from app.api_tokens import create_token
-from app.extensions import db
-from app.models import Order
+from app.core.api_tokens import create_token
+from app.core.extensions import db
+from app.core.models import Order
 from keystore.models import Batch, Code
 from tests.app.web.sweep import fingerprint
 from tests.shop import make_product, stock, unique_codes

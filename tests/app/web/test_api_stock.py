@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import time
 
-from app.api_tokens import create_token
-from app.extensions import db
+from app.core.api_tokens import create_token
+from app.core.extensions import db
 from tests.shop import make_product, unique_codes
 
 
@@ -52,7 +52,7 @@ def test_an_unknown_product_is_404(app, client):
 
 def test_a_bad_csv_header_is_422_and_names_the_column(app, client):
     with app.app_context():
-        from app.products import CodeOptions, create_product
+        from app.core.products import CodeOptions, create_product
 
         create_product(db.session, slug="card", name="Card", price="1", currency="USD",
                        options=CodeOptions(code_format="csv", csv_columns="account,password"))

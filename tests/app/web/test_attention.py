@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from app.db import utcnow
-from app.extensions import db
+from app.core.db import utcnow
+from app.core.extensions import db
 from delivery.ledger.alarm import check_if_due
 from delivery.models import MailLog
 from delivery.worker import run_worker

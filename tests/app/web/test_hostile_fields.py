@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from feedback.support.models import Conversation
 from tests.feedback.aftersale import delivered, staff, staff_post
 from tests.feedback.test_hostile_text import HOSTILE, _inert

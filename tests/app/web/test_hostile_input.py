@@ -9,8 +9,8 @@ import json
 
 from sqlalchemy import select
 
-from app.api_tokens import create_token
-from app.extensions import db
+from app.core.api_tokens import create_token
+from app.core.extensions import db
 from feedback.support.models import Conversation
 from tests.feedback.aftersale import PASSWORD, delivered, report_via_page, staff, staff_post
 from tests.shop import csrf_from, make_product, stock, unique_codes

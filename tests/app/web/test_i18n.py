@@ -7,8 +7,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from sqlalchemy import select
 
-from app.extensions import db
-from app.models import Order
+from app.core.extensions import db
+from app.core.models import Order
 from tests.shop import csrf_from, make_product
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -2,8 +2,8 @@
 is refused every owners' action, and an API token every route outside its scope."""
 from __future__ import annotations
 
-from app.api_tokens import create_token
-from app.extensions import db
+from app.core.api_tokens import create_token
+from app.core.extensions import db
 from tests.feedback.aftersale import staff
 from tests.shop import csrf_from
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from app.languages import LANGUAGES
+from app.core.languages import LANGUAGES
 from app.web.admin.help import HELP_SETTINGS
 from tests.app.web.sweep import Sweep, path_for, real_paths, seeded_shop
 

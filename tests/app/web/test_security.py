@@ -9,9 +9,9 @@ import time
 import requests
 from sqlalchemy import select
 
-from app.audit import AuditEntry
-from app.extensions import db
-from app.staff import create_staff
+from app.core.audit import AuditEntry
+from app.core.extensions import db
+from app.core.staff import create_staff
 from app.web.admin.stock import REVEALS_PER_HOUR
 from keystore.models import Code
 from tests.feedback.aftersale import codes_of, delivered, staff

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.extensions import db
-from app.staff import Staff
+from app.core.extensions import db
+from app.core.staff import Staff
 from tests.payments.conftest import fake_stripe, stripe_env  # noqa: F401 (a fixture)
 from tests.shop import csrf_from
 

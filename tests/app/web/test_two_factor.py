@@ -6,10 +6,10 @@ import re
 
 from sqlalchemy import select
 
-from app.audit import AuditEntry
-from app.extensions import db
-from app.staff import create_staff
-from app.totp import code_at, current_step
+from app.core.audit import AuditEntry
+from app.core.extensions import db
+from app.core.staff import create_staff
+from app.core.totp import code_at, current_step
 from tests.shop import csrf_from, sign_in
 
 PASSWORD = "a long owner password"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from app.extensions import db
-from app.staff import create_staff
+from app.core.extensions import db
+from app.core.staff import create_staff
 from delivery.fulfil import fulfil
 from delivery.ledger.alarm import LOCK
 from delivery.periodic import PeriodicSweep

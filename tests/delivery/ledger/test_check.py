@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select, text, update
 
-from app.db import utcnow
-from app.extensions import db
-from app.models import Order
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import Order
 from delivery.fulfil import fulfil
 from delivery.ledger import check_ledger, invariant_names
 from keystore.models import Code

@@ -20,10 +20,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from redis import Redis
 from sqlalchemy import select
 
-from app.audit import Actor
-from app.db import utcnow
-from app.extensions import db
-from app.models import Order
+from app.core.audit import Actor
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import Order
 from delivery.imports import start_import
 from delivery.ledger import check_ledger
 from delivery.periodic import PeriodicSweep

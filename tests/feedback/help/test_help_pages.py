@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.extensions import db
+from app.core.extensions import db
 from feedback.help.demo import seed_help
 from feedback.help.stats import article_stats, deflection
 from tests.feedback.aftersale import staff, staff_post

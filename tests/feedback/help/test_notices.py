@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from app.audit import CLI
-from app.db import utcnow
-from app.extensions import db
-from app.models import Order
-from app.shop_settings import change_setting
+from app.core.audit import CLI
+from app.core.db import utcnow
+from app.core.extensions import db
+from app.core.models import Order
+from app.core.shop_settings import change_setting
 from delivery.fulfil import fulfil
 from feedback.help.notices import sweep_notices
 from tests.feedback.aftersale import codes_of, delivered, report_via_page, staff, staff_post

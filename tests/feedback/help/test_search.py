@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.audit import CLI
-from app.extensions import db
+from app.core.audit import CLI
+from app.core.extensions import db
 from feedback.help.articles import ArticleDraft, save_article
 from feedback.help.demo import seed_help
 from feedback.help.reading import categories, search, shown_text

@@ -5,7 +5,7 @@ import io
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from feedback.support.models import Attachment, Conversation
 from tests.feedback.aftersale import delivered, staff, staff_post
 from tests.shop import csrf_from, make_product, stock, unique_codes

@@ -7,9 +7,9 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from app.audit import Actor
-from app.db import utcnow
-from app.extensions import db
+from app.core.audit import Actor
+from app.core.db import utcnow
+from app.core.extensions import db
 from feedback.support import desk
 from feedback.support.conversations import Opening, buyer_writes, open_conversation
 from feedback.support.deadlines import notify_overdue

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app.db import utcnow
-from app.extensions import db
+from app.core.db import utcnow
+from app.core.extensions import db
 from feedback.support.conversations import Opening, open_conversation
 from feedback.support.models import Conversation
 from tests.feedback.aftersale import staff, staff_post

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import select
 
-from app.extensions import db
+from app.core.extensions import db
 from feedback.support.models import Conversation, Rating
 from tests.feedback.aftersale import delivered, staff, staff_post
 from tests.shop import csrf_from, make_product, stock, unique_codes

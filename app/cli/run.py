@@ -1,0 +1,88 @@
+"""Running keyshop: `serve` (everything, for one machine), or `web`, `worker`, `sweep` on their own."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from app.core.settings import Settings
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn processes")
+def web(host, port, workers):
+    """The web server (gunicorn)."""
+    from app.cli import make_checked_app
+
+    app = make_checked_app()
+    _say_where_admin_starts(app, host, port)
+    os.execv(sys.executable, gunicorn_argv(host, port, workers, app.config["KEYSHOP"].database_url))
+
+
+def _say_where_admin_starts(app, host: str, port: int) -> None:
+    from app.cli.setup import admin_hint
+
+    with app.app_context():
+        click.echo(admin_hint(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"))
+
+
+@click.command()
+@click.option("--queues", default="delivery,notify,aftersale,imports", show_default=True)
+@click.option("--burst", is_flag=True, help="stop when the queues are empty")
+def worker(queues, burst):
+    """An RQ worker (non-forking) on the keyshop queues."""
+    from app.cli import make_checked_app
+    from app.core.logs import configure_logging
+    from delivery.worker import run_worker
+    from feedback.sweeps import SWEEPS
+
+    configure_logging()
+    run_worker(make_checked_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst,
+               also=SWEEPS)
+
+
+@click.command()
+def sweep():
+    """Re-enqueue paid orders stuck before delivery, and waiting orders that have stock again."""
+    from app.cli import make_app
+    from app.core.extensions import db
+    from delivery.sweeper import sweep_all
+    from feedback.sweeps import SWEEPS
+
+    app = make_app()
+    with app.app_context():
+        settings = app.config["KEYSHOP"]
+        count, expired = sweep_all(db.session, settings, app.extensions["keyshop.providers"])
+        reports, overdue, notices = (sweep(db.session, settings.sweep_after_seconds) for sweep in SWEEPS)
+    click.echo(f"re-enqueued {count} order(s) and {reports} undecided report(s); "
+               f"{expired} back-order(s) waited too long and went to review; {overdue} conversation(s) newly overdue; "
+               f"{notices} proactive note(s) written")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="seed a demo shop once and turn on the sandbox payment provider")
+def serve(host, port, demo):
+    """Web, one worker and (when no Redis is configured) an embedded Redis. Ctrl-C stops them all."""
+    from app.cli.serve import Stack
+
+    if demo:
+        os.environ.setdefault("KEYSHOP_SANDBOX", "1")
+        os.environ.setdefault("KEYSHOP_BASE_URL", f"http://{host}:{port}")
+    Stack(Settings.from_env(), host, port, demo).run()
+
+
+def gunicorn_argv(host: str, port: int, workers: int, database_url: str) -> list[str]:
+    """The access log names routes, not paths (order URLs carry tokens): see app.core.logs.GunicornLog.
+    Threads only on PostgreSQL: SQLite has one writer, and more threads waiting on its lock made it
+    unfair and slower under load."""
+    from app.core.logs import ACCESS_FORMAT
+
+    threads = 1 if database_url.startswith("sqlite") else 4
+    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+            "--threads", str(threads), "--log-level", "warning", "--logger-class", "app.core.logs.GunicornLog",
+            "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT, "wsgi:app"]
