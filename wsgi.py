@@ -1,4 +1,5 @@
 """Entry point for gunicorn: `gunicorn wsgi:app` (what `keyshop web` and `keyshop serve` run)."""
+
 from app import create_app
 from app.core.logs import configure_logging
 

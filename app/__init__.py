@@ -1,4 +1,5 @@
 """keyshop: the Flask application factory. Kept light so domain packages can import app.models."""
+
 from __future__ import annotations
 
 from flask import Flask
@@ -7,11 +8,11 @@ from app.core.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
+    from app.core.db import engine_options, tune_sqlite
     from app.core.embedded_redis import connect_redis
     from app.core.extensions import db, migrate
-    from app.core.rate_limit import init_limiter
-    from app.core.db import engine_options, tune_sqlite
     from app.core.idle_ping import ping_after_idle
+    from app.core.rate_limit import init_limiter
     from keystore.keyring import Keyring
     from payments.registry import build_providers
 
@@ -43,17 +44,44 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.web import (admin, aftersale, api, api_stock, health, help, lookup, openapi, payment_return,
-                         sandbox, storefront, support, webhooks, widget)
-    from app.web.visitor import init_visitor
-    from app.web.errors import register_error_pages
-
+    from app.web import (
+        admin,
+        aftersale,
+        api,
+        api_stock,
+        health,
+        help,
+        lookup,
+        openapi,
+        payment_return,
+        sandbox,
+        storefront,
+        support,
+        webhooks,
+        widget,
+    )
     from app.web.csrf import csrf_token
+    from app.web.errors import register_error_pages
     from app.web.hostile import guard_hostile_input
+    from app.web.visitor import init_visitor
 
     guard_hostile_input(app)  # first: its `int` converter binds to the rules the blueprints add
-    for module in (storefront, aftersale, support, help, widget, lookup, api, api_stock, openapi, webhooks,
-                   payment_return, sandbox, health, admin):
+    for module in (
+        storefront,
+        aftersale,
+        support,
+        help,
+        widget,
+        lookup,
+        api,
+        api_stock,
+        openapi,
+        webhooks,
+        payment_return,
+        sandbox,
+        health,
+        admin,
+    ):
         app.register_blueprint(module.bp)
     register_error_pages(app)
     init_visitor(app)

@@ -6,12 +6,13 @@ signature, no inbox, no order states, no encryption, no mail: the floor keyshop 
 
     python -m bench.bare_pipeline worker      # what bench/pipeline.py starts; not run by hand
 """
+
 from __future__ import annotations
 
 import os
 import sqlite3
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 QUEUE = "bare"
 _connection = None
@@ -64,9 +65,12 @@ def claim(order_id: int) -> None:
     if not postgres:
         conn.execute("BEGIN IMMEDIATE")
     lock = "FOR UPDATE SKIP LOCKED" if postgres else ""
-    _execute(conn, "UPDATE bare_codes SET order_id = {p}, delivered_at = {p} WHERE id = (SELECT id FROM bare_codes "
-                   f"WHERE order_id IS NULL ORDER BY id LIMIT 1 {lock}) AND order_id IS NULL RETURNING id",
-             (order_id, _now()))
+    _execute(
+        conn,
+        "UPDATE bare_codes SET order_id = {p}, delivered_at = {p} WHERE id = (SELECT id FROM bare_codes "
+        f"WHERE order_id IS NULL ORDER BY id LIMIT 1 {lock}) AND order_id IS NULL RETURNING id",
+        (order_id, _now()),
+    )
     _commit(conn)
 
 
@@ -84,7 +88,7 @@ def _commit(conn) -> None:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _queue():

@@ -1,4 +1,5 @@
 """Throw-away databases for the benchmarks: a SQLite file, or a PostgreSQL database dropped afterwards."""
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,9 @@ class ThrowAwayDatabase:
 
     def __init__(self, backend: str, folder: Path):
         self.backend, self.name = backend, f"keyshop_bench_{os.getpid()}_{int(time.time() * 1000)}"
-        self.url = str(folder / "bench.db") if backend == "sqlite" else POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + self.name
+        self.url = (
+            str(folder / "bench.db") if backend == "sqlite" else POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + self.name
+        )
 
     def __enter__(self) -> str:
         if self.backend == "postgresql":

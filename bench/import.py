@@ -7,6 +7,7 @@ Each phase runs in its own process so its peak memory (ru_maxrss) is its own:
 - floor: read the file, encrypt (AES-256-GCM) and blind-index every code, store nothing;
 - sqlite / postgresql: the real import (`keystore.importer.import_codes`) into a fresh database.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,11 +104,11 @@ def _import(path: Path) -> int:
 
     logging.disable(logging.INFO)
     from app import create_app
+    from app.cli.setup import upgrade_database
     from app.core.extensions import db
     from app.core.products import create_product
-    from app.cli.setup import upgrade_database
-    from keystore.importer import import_codes
     from keystore.formats import read_txt
+    from keystore.importer import import_codes
 
     os.environ["KEYSHOP_REDIS_URL"] = "redis://127.0.0.1:6379/15"  # not used by an import
     app = create_app()
@@ -115,8 +116,14 @@ def _import(path: Path) -> int:
         upgrade_database()
         product = create_product(db.session, slug="bench", name="Bench", price="1", currency="USD")
         with open(path, "rb") as handle:
-            result = import_codes(db.session, app.extensions["keyshop.keyring"], product.id, read_txt(handle),
-                                  name="bench", source="bench")
+            result = import_codes(
+                db.session,
+                app.extensions["keyshop.keyring"],
+                product.id,
+                read_txt(handle),
+                name="bench",
+                source="bench",
+            )
         db.engine.dispose()
     return result.imported
 

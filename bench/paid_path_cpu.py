@@ -8,6 +8,7 @@ the buyer's mail sent inline as an idle worker does, or owed and then drained as
 Where bench/pipeline.py says how the whole machine copes with a load, this says which half costs
 what, with little noise: run it before and after a change to the code of either half.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402 - after the path
+
 REDIS_URL = os.environ.get("BENCH_CPU_REDIS_URL", "redis://127.0.0.1:6379/12")  # not bench/pipeline.py's db
 
 
@@ -43,12 +45,17 @@ def main() -> None:
 
 class _Shop:
     def __init__(self, folder: Path, url: str, orders: int):
-        os.environ.update(KEYSHOP_INSTANCE=str(folder / "instance"), KEYSHOP_SANDBOX="1", KEYSHOP_REDIS_URL=REDIS_URL,
-                          KEYSHOP_BASE_URL="http://127.0.0.1", KEYSHOP_DATABASE_URL=url)
+        os.environ.update(
+            KEYSHOP_INSTANCE=str(folder / "instance"),
+            KEYSHOP_SANDBOX="1",
+            KEYSHOP_REDIS_URL=REDIS_URL,
+            KEYSHOP_BASE_URL="http://127.0.0.1",
+            KEYSHOP_DATABASE_URL=url,
+        )
         from app import create_app
+        from app.cli.setup import upgrade_database
         from app.core.extensions import db
         from app.core.products import create_product
-        from app.cli.setup import upgrade_database
         from keystore.importer import import_codes
         from payments.checkout import CheckoutChoice, place_order
         from payments.registry import providers
@@ -60,8 +67,14 @@ class _Shop:
         with self.app.app_context():
             upgrade_database()
             product = create_product(db.session, slug="bench", name="Bench", price="1.00", currency="USD")
-            import_codes(db.session, self.app.extensions["keyshop.keyring"], product.id,
-                         [(n, f"BENCH-{n:08d}") for n in range(1, orders + 1)], name="bench", source="bench")
+            import_codes(
+                db.session,
+                self.app.extensions["keyshop.keyring"],
+                product.id,
+                [(n, f"BENCH-{n:08d}") for n in range(1, orders + 1)],
+                name="bench",
+                source="bench",
+            )
             sandbox, choice = providers()["sandbox"], CheckoutChoice("bench", 1, "b@example.com", "sandbox")
             placed = [place_order(db.session, choice, providers(), "http://bench") for _ in range(orders)]
             db.session.remove()
@@ -70,8 +83,10 @@ class _Shop:
         for name in ("app", "delivery", "payments", "keystore"):
             logging.getLogger(name).addHandler(logging.NullHandler())
             logging.getLogger(name).propagate = False
-        self.hooks = [(p.order_id, *sandbox.signed_event({"order": p.number, "amount": 100, "currency": "USD"}, "paid"))
-                      for p in placed]
+        self.hooks = [
+            (p.order_id, *sandbox.signed_event({"order": p.number, "amount": 100, "currency": "USD"}, "paid"))
+            for p in placed
+        ]
 
     def receive_webhooks(self) -> None:
         client = self.app.test_client()
@@ -109,8 +124,10 @@ def _measure(name: str, half, orders: int, profile: Path | None) -> None:
         profile.mkdir(parents=True, exist_ok=True)
         profiler.dump_stats(profile / f"{name}.pstats")
     wall, cpu = (1000 * (time.perf_counter() - wall) / orders, 1000 * (time.process_time() - cpu) / orders)
-    print(f"{name:>6}: {cpu:.2f} ms CPU, {wall:.2f} ms wall per order{' (under cProfile)' if profiler else ''}",
-          flush=True)
+    print(
+        f"{name:>6}: {cpu:.2f} ms CPU, {wall:.2f} ms wall per order{' (under cProfile)' if profiler else ''}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the run waits (up to 30 s) for the backlog to drain and counts what was never de
 each pipeline's saturation is the most it delivered per second at any rate, and the run ends with
 keyshop's as a fraction of the bare pipeline's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -30,6 +31,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402 - after the path
+
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PORT = 5097
 SATURATION: dict[tuple[str, str], float] = {}  # (pipeline, backend) -> the most delivered per second
@@ -45,7 +47,7 @@ def main() -> None:
     args = parser.parse_args()
     rates = [int(rate) for rate in args.rates.split(",")]
     chosen = [{"keyshop": run_keyshop, "bare": run_bare}[name] for name in args.pipelines.split(",")]
-    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+    for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         for pipeline in chosen:
             with tempfile.TemporaryDirectory() as folder, ThrowAwayDatabase(backend, Path(folder)) as url:
                 pipeline(backend, url, Path(folder), rates, args.seconds, args.workers)
@@ -56,9 +58,14 @@ def main() -> None:
 
 
 def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int, workers: int) -> None:
-    env = {"KEYSHOP_INSTANCE": str(folder / "instance"), "KEYSHOP_SANDBOX": "1", "KEYSHOP_REDIS_URL": REDIS_URL,
-           "KEYSHOP_BASE_URL": f"http://127.0.0.1:{PORT}", "KEYSHOP_SWEEP_AFTER": "60",
-           "KEYSHOP_DATABASE_URL": keyshop_url(url)}
+    env = {
+        "KEYSHOP_INSTANCE": str(folder / "instance"),
+        "KEYSHOP_SANDBOX": "1",
+        "KEYSHOP_REDIS_URL": REDIS_URL,
+        "KEYSHOP_BASE_URL": f"http://127.0.0.1:{PORT}",
+        "KEYSHOP_SWEEP_AFTER": "60",
+        "KEYSHOP_DATABASE_URL": keyshop_url(url),
+    }
     os.environ.update(env)
     shop = _KeyshopShop(sum(rates) * seconds)
     from app.cli.run import gunicorn_argv
@@ -76,9 +83,9 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
 class _KeyshopShop:
     def __init__(self, orders: int):
         from app import create_app
+        from app.cli.setup import upgrade_database
         from app.core.extensions import db
         from app.core.products import create_product
-        from app.cli.setup import upgrade_database
         from keystore.importer import import_codes
 
         self.app = create_app()
@@ -86,8 +93,14 @@ class _KeyshopShop:
         with self.app.app_context():
             upgrade_database()
             product = create_product(db.session, slug="bench", name="Bench", price="1.00", currency="USD")
-            import_codes(db.session, self.app.extensions["keyshop.keyring"], product.id,
-                         [(n, f"BENCH-{n:08d}") for n in range(1, orders + 1)], name="bench", source="bench")
+            import_codes(
+                db.session,
+                self.app.extensions["keyshop.keyring"],
+                product.id,
+                [(n, f"BENCH-{n:08d}") for n in range(1, orders + 1)],
+                name="bench",
+                source="bench",
+            )
             db.session.remove()
 
     def next_webhooks(self, count: int) -> list[tuple[int, dict, bytes]]:
@@ -99,8 +112,10 @@ class _KeyshopShop:
             sandbox, choice = providers()["sandbox"], CheckoutChoice("bench", 1, "b@example.com", "sandbox")
             placed = [place_order(db.session, choice, providers(), "http://bench") for _ in range(count)]
             db.session.remove()
-        return [(p.order_id, *sandbox.signed_event({"order": p.number, "amount": 100, "currency": "USD"}, "paid"))
-                for p in placed]
+        return [
+            (p.order_id, *sandbox.signed_event({"order": p.number, "amount": 100, "currency": "USD"}, "paid"))
+            for p in placed
+        ]
 
     def unsent_mail(self) -> int:
         from sqlalchemy import func, select
@@ -120,8 +135,9 @@ class _KeyshopShop:
         from app.core.models import Order
 
         with self.app.app_context():
-            rows = db.session.execute(select(Order.id, Order.delivered_at).where(
-                Order.id.in_(order_ids), Order.delivered_at.is_not(None))).all()
+            rows = db.session.execute(
+                select(Order.id, Order.delivered_at).where(Order.id.in_(order_ids), Order.delivered_at.is_not(None))
+            ).all()
             db.session.remove()
         return dict(rows)
 
@@ -135,18 +151,31 @@ def run_bare(backend: str, url: str, folder: Path, rates: list[int], seconds: in
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    web = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{PORT}", "--workers", "2",
-           "--log-level", "warning", "bench.bare_pipeline:app"]
+    web = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--workers",
+        "2",
+        "--log-level",
+        "warning",
+        "bench.bare_pipeline:app",
+    ]
     next_id = iter(range(1, 10**9))
-    with _processes(env, web, [[sys.executable, "-m", "bench.bare_pipeline", "worker"]] * workers,
-                    health=None) as processes:
+    with _processes(
+        env, web, [[sys.executable, "-m", "bench.bare_pipeline", "worker"]] * workers, health=None
+    ) as processes:
         for rate in rates:
-            hooks = [(order_id, {}, str(order_id).encode()) for order_id in
-                     (next(next_id) for _ in range(rate * seconds))]
+            hooks = [
+                (order_id, {}, str(order_id).encode()) for order_id in (next(next_id) for _ in range(rate * seconds))
+            ]
             with _CpuPerOrder(processes.children) as cpu:
                 due = _offer(rate, seconds, hooks, "/hook")
-                cpu.orders = _report("bare", backend, rate, seconds, due,
-                                     lambda ids: _bare_delivered(bare_pipeline, ids))
+                cpu.orders = _report(
+                    "bare", backend, rate, seconds, due, lambda ids: _bare_delivered(bare_pipeline, ids)
+                )
 
 
 def _bare_delivered(bare_pipeline, order_ids: list[int]) -> dict[int, datetime]:
@@ -173,7 +202,7 @@ def _offer(rate: int, seconds: int, hooks: list[tuple[int, dict, bytes]], path: 
         order_id, headers, body = hook
         session.post(f"http://127.0.0.1:{PORT}{path}", data=body, headers=headers, timeout=30)
 
-    start, wall_start = time.monotonic(), datetime.now(timezone.utc).replace(tzinfo=None)
+    start, wall_start = time.monotonic(), datetime.now(UTC).replace(tzinfo=None)
     with ThreadPoolExecutor(max_workers=32) as pool:
         for index, hook in enumerate(hooks):
             delay = start + index / rate - time.monotonic()
@@ -191,7 +220,8 @@ def _wait_until_sent(shop: _KeyshopShop, seconds: float = 60) -> None:
 
     connection, deadline = redis.Redis.from_url(REDIS_URL), time.monotonic() + seconds
     while time.monotonic() < deadline and (
-            any(connection.llen(f"rq:queue:{name}") for name in ("delivery", "notify")) or shop.unsent_mail()):
+        any(connection.llen(f"rq:queue:{name}") for name in ("delivery", "notify")) or shop.unsent_mail()
+    ):
         time.sleep(0.2)
 
 
@@ -205,8 +235,12 @@ class _CpuPerOrder:
 
     def _sample(self) -> tuple[float, float, float, float, float]:
         sender = os.times()
-        return (_tree_cpu(self.web), sum(map(_tree_cpu, self.workers)), sender.user + sender.system,
-                *_machine_busy_and_total())
+        return (
+            _tree_cpu(self.web),
+            sum(map(_tree_cpu, self.workers)),
+            sender.user + sender.system,
+            *_machine_busy_and_total(),
+        )
 
     def __enter__(self):
         self.before = self._sample()
@@ -216,8 +250,11 @@ class _CpuPerOrder:
         if exc[0] is None and self.orders:
             web, worker, sender, busy, total = (after - before for after, before in zip(self._sample(), self.before))
             web, worker, sender, machine = (1000 * cpu / self.orders for cpu in (web, worker, sender, busy))
-            print(f"{'':>7} {'':>10} cpu ms per order: web {web:.1f}, worker {worker:.1f}, sender {sender:.1f}, "
-                  f"whole machine {machine:.1f} (busy {100 * busy / total:.0f}% of {os.cpu_count()} cores)", flush=True)
+            print(
+                f"{'':>7} {'':>10} cpu ms per order: web {web:.1f}, worker {worker:.1f}, sender {sender:.1f}, "
+                f"whole machine {machine:.1f} (busy {100 * busy / total:.0f}% of {os.cpu_count()} cores)",
+                flush=True,
+            )
 
 
 def _machine_busy_and_total() -> tuple[float, float]:
@@ -258,9 +295,12 @@ def _report(pipeline: str, backend: str, rate: int, seconds: int, due: dict[int,
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     rate_delivered = len(delivered) / span
     SATURATION[pipeline, backend] = max(SATURATION.get((pipeline, backend), 0.0), rate_delivered)
-    print(f"{pipeline:>7} {backend:>10} offered {rate:>3}/s for {seconds} s: delivered {rate_delivered:6.1f}/s, "
-          f"dropped {len(due) - len(delivered)}, ms p50={statistics.median(latencies):.1f} p99={p99:.1f} "
-          f"max={latencies[-1]:.1f}", flush=True)
+    print(
+        f"{pipeline:>7} {backend:>10} offered {rate:>3}/s for {seconds} s: delivered {rate_delivered:6.1f}/s, "
+        f"dropped {len(due) - len(delivered)}, ms p50={statistics.median(latencies):.1f} p99={p99:.1f} "
+        f"max={latencies[-1]:.1f}",
+        flush=True,
+    )
     return len(delivered)
 
 
@@ -269,8 +309,10 @@ class _processes:
         self.env, self.argvs, self.health = {**os.environ, **env}, [web, *workers], health
 
     def __enter__(self):
-        self.children = [subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                          stderr=subprocess.DEVNULL) for argv in self.argvs]
+        self.children = [
+            subprocess.Popen(argv, env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for argv in self.argvs
+        ]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -7,6 +7,7 @@ delivered_at (stamped inside the delivering transaction) minus the moment the we
     .venv/bin/python bench/webhook_to_delivered.py --orders 200 --database sqlite
     .venv/bin/python bench/webhook_to_delivered.py --orders 200 --database postgresql
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -44,8 +45,12 @@ def main() -> None:
 
 
 def _environment(folder: Path, database: str):
-    env = {"KEYSHOP_INSTANCE": str(folder / "instance"), "KEYSHOP_SANDBOX": "1", "KEYSHOP_REDIS_URL": REDIS_URL,
-           "KEYSHOP_BASE_URL": "http://127.0.0.1:5099"}
+    env = {
+        "KEYSHOP_INSTANCE": str(folder / "instance"),
+        "KEYSHOP_SANDBOX": "1",
+        "KEYSHOP_REDIS_URL": REDIS_URL,
+        "KEYSHOP_BASE_URL": "http://127.0.0.1:5099",
+    }
     if database == "sqlite":
         return env, lambda: None
     name = f"keyshop_bench_{os.getpid()}"
@@ -63,10 +68,10 @@ def _environment(folder: Path, database: str):
 def run(env: dict, count: int) -> list[float]:
     os.environ.update(env)
     from app import create_app
+    from app.cli.setup import upgrade_database
     from app.core.extensions import db
     from app.core.models import Order
     from app.core.products import create_product
-    from app.cli.setup import upgrade_database
     from keystore.importer import import_codes
     from payments.checkout import CheckoutChoice, place_order
     from payments.registry import providers
@@ -76,17 +81,27 @@ def run(env: dict, count: int) -> list[float]:
     with app.app_context():
         upgrade_database()
         product = create_product(db.session, slug="bench", name="Bench", price="1.00", currency="USD")
-        import_codes(db.session, app.extensions["keyshop.keyring"], product.id,
-                     [(n, f"BENCH-{n:08d}") for n in range(1, count + 1)], name="bench", source="bench")
-        orders = [place_order(db.session, CheckoutChoice("bench", 1, "b@example.com", "sandbox"), providers(),
-                              env["KEYSHOP_BASE_URL"]) for _ in range(count)]
+        import_codes(
+            db.session,
+            app.extensions["keyshop.keyring"],
+            product.id,
+            [(n, f"BENCH-{n:08d}") for n in range(1, count + 1)],
+            name="bench",
+            source="bench",
+        )
+        orders = [
+            place_order(
+                db.session, CheckoutChoice("bench", 1, "b@example.com", "sandbox"), providers(), env["KEYSHOP_BASE_URL"]
+            )
+            for _ in range(count)
+        ]
         sandbox = providers()["sandbox"]
     processes = _start(env)
     try:
         sent_at, answer_ms = {}, []
         for placed in orders:
             headers, body = sandbox.signed_event({"order": placed.number, "amount": 100, "currency": "USD"}, "paid")
-            sent_at[placed.order_id] = datetime.now(timezone.utc).replace(tzinfo=None)
+            sent_at[placed.order_id] = datetime.now(UTC).replace(tzinfo=None)
             started = time.perf_counter()
             requests.post("http://127.0.0.1:5099/webhooks/sandbox", data=body, headers=headers, timeout=10)
             answer_ms.append((time.perf_counter() - started) * 1000)
@@ -103,10 +118,24 @@ def run(env: dict, count: int) -> list[float]:
 
 def _start(env: dict) -> list[subprocess.Popen]:
     full = {**os.environ, **env}
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:5099", "--workers", "2",
-                            "--log-level", "warning", "app:create_app()"], env=full)
-    worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=full,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            "127.0.0.1:5099",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+            "app:create_app()",
+        ],
+        env=full,
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"], env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -135,8 +164,10 @@ def _wait_delivered(app, order_id: int) -> None:
 def _report(args, latencies: list[float]) -> None:
     ordered = sorted(latencies)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"backend={args.database} orders={len(ordered)} webhook-to-delivered ms: "
-          f"p50={statistics.median(ordered):.1f} p99={p99:.1f} max={ordered[-1]:.1f} min={ordered[0]:.1f}")
+    print(
+        f"backend={args.database} orders={len(ordered)} webhook-to-delivered ms: "
+        f"p50={statistics.median(ordered):.1f} p99={p99:.1f} max={ordered[-1]:.1f} min={ordered[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Orders waiting for stock are fulfilled first come, first served when a batch arrives; one that
 waits too long is refunded automatically when its provider can refund, else put before staff."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,8 +19,11 @@ SYSTEM = Actor("system", "owner")
 
 
 def waiting_orders(session: Session, product_id: int) -> list[int]:
-    query = (select(Order.id).where(Order.status == "awaiting_stock", Order.product_id == product_id)
-             .order_by(Order.paid_at, Order.id))
+    query = (
+        select(Order.id)
+        .where(Order.status == "awaiting_stock", Order.product_id == product_id)
+        .order_by(Order.paid_at, Order.id)
+    )
     return list(session.scalars(query))
 
 
@@ -33,14 +37,18 @@ def expire_backorders(session: Session, providers: dict[str, PaymentProvider], o
     """Orders waiting longer than allowed leave the queue for stock (to review, so late stock cannot
     deliver them as well) and are refunded in full where the provider refunds. Returns how many."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    expired = session.execute(select(Order.id, Order.method, Order.amount_minor).where(
-        Order.status == "awaiting_stock", Order.paid_at <= cutoff).order_by(Order.paid_at)).all()
+    expired = session.execute(
+        select(Order.id, Order.method, Order.amount_minor)
+        .where(Order.status == "awaiting_stock", Order.paid_at <= cutoff)
+        .order_by(Order.paid_at)
+    ).all()
     session.rollback()
     for order_id, method, amount in expired:
         adapter = providers.get(method)
         if _take_out_of_the_queue(session, order_id, refundable=bool(adapter and adapter.capabilities.refunds)):
-            refund_id, created = request_refund(session, SYSTEM, order_id, amount, key=f"backorder-{order_id}",
-                                                reason="out of stock for too long")
+            refund_id, created = request_refund(
+                session, SYSTEM, order_id, amount, key=f"backorder-{order_id}", reason="out of stock for too long"
+            )
             if created:
                 enqueue_refund(refund_id)
     return len(expired)

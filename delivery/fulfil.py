@@ -1,10 +1,10 @@
 """Fulfil a paid order: claim its codes, mark it delivered and record the mail it owes, in one
 transaction. Safe to run twice."""
+
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, update
@@ -51,8 +51,9 @@ def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery
             log_order(session, order_id, "shop.order.delivered", given)
             mail = owe_mail(session, order_id, "delivered", claimed=mail_now)
             alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
-            delivery = Delivery("delivered", order.number, alert,
-                                (now - order.paid_at).total_seconds() if order.paid_at else None, mail)
+            delivery = Delivery(
+                "delivered", order.number, alert, (now - order.paid_at).total_seconds() if order.paid_at else None, mail
+            )
     except _OutOfStock:
         return _wait_for_stock(session, order_id, mail_now)
     log.info("order delivered", extra={"order": delivery.number})
@@ -78,12 +79,21 @@ def _product(column):
 
 # One statement moves the order and reads what delivering needs: first, because on PostgreSQL it
 # locks the order row, so a second job for the same order waits here and then finds nothing to do.
-_TAKE = (update(Order.__table__)
-         .where(Order.id == bindparam("_order_id"), Order.status.in_(OPEN_FOR_DELIVERY))
-         .values(status="delivered", delivered_at=bindparam("_now"))
-         .returning(Order.number, Order.product_id, Order.quantity, Order.paid_at, _product(Product.reusable),
-                    _product(Product.low_stock_threshold), _product(Product.low_stock_alerted),
-                    _product(Product.low_stock_alerts)))
+_TAKE = (
+    update(Order.__table__)
+    .where(Order.id == bindparam("_order_id"), Order.status.in_(OPEN_FOR_DELIVERY))
+    .values(status="delivered", delivered_at=bindparam("_now"))
+    .returning(
+        Order.number,
+        Order.product_id,
+        Order.quantity,
+        Order.paid_at,
+        _product(Product.reusable),
+        _product(Product.low_stock_threshold),
+        _product(Product.low_stock_alerted),
+        _product(Product.low_stock_alerts),
+    )
+)
 
 
 def _take(session: Session, order_id: int, now: datetime) -> _Taken | None:
@@ -91,8 +101,15 @@ def _take(session: Session, order_id: int, now: datetime) -> _Taken | None:
     if row is None:
         return None
     number, product_id, quantity, paid_at, reusable, threshold, alerted, alerts = row
-    return _Taken(order_id, number, product_id, quantity, paid_at, bool(reusable),
-                  LowStockWatch(product_id, threshold, bool(alerted), alerts))
+    return _Taken(
+        order_id,
+        number,
+        product_id,
+        quantity,
+        paid_at,
+        bool(reusable),
+        LowStockWatch(product_id, threshold, bool(alerted), alerts),
+    )
 
 
 def _claim(session: Session, order: _Taken) -> str:

@@ -1,5 +1,6 @@
 """Read-only, for the ledger check (`keyshop check`) and its alarms: imports stuck past their
 deadline and plaintext uploads that outlived their import. Nothing here changes anything."""
+
 from __future__ import annotations
 
 import time
@@ -20,16 +21,33 @@ def stuck_imports(session: Session, now: datetime) -> list[str]:
     """One line per import stuck past its deadline: queued or running with no sign of life, or a
     batch still importing that no import will finish."""
     since = now - timedelta(seconds=STUCK_AFTER_SECONDS)
-    runs = session.execute(select(ImportRun, Product.slug).join(Product, Product.id == ImportRun.product_id)
-                           .where(ImportRun.state.in_(PENDING), ImportRun.heartbeat_at < since)).all()
-    lines = [f"import {run.id} (batch {run.batch_id or 'not opened'}, product {slug}): {run.state} since "
-             f"{_when(run.heartbeat_at)} with no sign of its job (attempt {run.attempts})" for run, slug in runs]
-    batches = session.execute(select(Batch, Product.slug).join(Product, Product.id == Batch.product_id).where(
-        Batch.status == "importing", Batch.created_at < since, Batch.id.not_in(
-            select(ImportRun.batch_id).where(ImportRun.state.in_(PENDING), ImportRun.batch_id.is_not(None))))).all()
-    lines += [f"batch {batch.id} (product {slug}, {batch.source}): importing since {_when(batch.created_at)}, "
-              f"interrupted with no import running; resume it (`keyshop codes import {slug} FILE --resume "
-              f"{batch.id}`) or discard it" for batch, slug in batches]
+    runs = session.execute(
+        select(ImportRun, Product.slug)
+        .join(Product, Product.id == ImportRun.product_id)
+        .where(ImportRun.state.in_(PENDING), ImportRun.heartbeat_at < since)
+    ).all()
+    lines = [
+        f"import {run.id} (batch {run.batch_id or 'not opened'}, product {slug}): {run.state} since "
+        f"{_when(run.heartbeat_at)} with no sign of its job (attempt {run.attempts})"
+        for run, slug in runs
+    ]
+    batches = session.execute(
+        select(Batch, Product.slug)
+        .join(Product, Product.id == Batch.product_id)
+        .where(
+            Batch.status == "importing",
+            Batch.created_at < since,
+            Batch.id.not_in(
+                select(ImportRun.batch_id).where(ImportRun.state.in_(PENDING), ImportRun.batch_id.is_not(None))
+            ),
+        )
+    ).all()
+    lines += [
+        f"batch {batch.id} (product {slug}, {batch.source}): importing since {_when(batch.created_at)}, "
+        f"interrupted with no import running; resume it (`keyshop codes import {slug} FILE --resume "
+        f"{batch.id}`) or discard it"
+        for batch, slug in batches
+    ]
     session.rollback()
     return lines
 
@@ -45,8 +63,10 @@ def leftover_uploads(instance_path: Path, session: Session) -> list[str]:
         except FileNotFoundError:  # its import ended while we looked
             continue
         if str(path) not in pending and mtime < grace:
-            lines.append(f"{path}: a plaintext upload ({size} bytes, since {_when(modified(path))}) "
-                         f"that no running import will read")
+            lines.append(
+                f"{path}: a plaintext upload ({size} bytes, since {_when(modified(path))}) "
+                f"that no running import will read"
+            )
     return lines
 
 

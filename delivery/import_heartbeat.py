@@ -4,6 +4,7 @@ The heartbeat is written from a thread on a connection of its own: on PostgreSQL
 is one long transaction, whose writes nobody else sees until it commits, and a run waiting on a lock
 (another import storing the same codes) must still look alive to the sweeper.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,11 @@ class Superseded(Exception):
 
 def guarded(session: Session, import_id: int, attempt: int, was: str = "running", **values) -> None:
     """Move the row only if it is still in `was` under this run's attempt; else raise Superseded."""
-    moved = session.execute(update(ImportRun).where(ImportRun.id == import_id, ImportRun.state == was,
-                                                    ImportRun.attempts == attempt).values(**values))
+    moved = session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == import_id, ImportRun.state == was, ImportRun.attempts == attempt)
+        .values(**values)
+    )
     if moved.rowcount != 1:
         raise Superseded(f"import {import_id} is no longer {was} under attempt {attempt}")
 
@@ -59,14 +63,13 @@ class Heartbeat:
         while not self._stop.wait(HEARTBEAT_SECONDS):
             try:
                 self._beat(0)
-            except Exception as exc:  # noqa: BLE001 - a missed beat is retried; the sweeper is patient
+            except Exception as exc:
                 log.warning("import %s: heartbeat failed (%s)", self._import_id, type(exc).__name__)
 
     def _beat(self, lines: int) -> None:
         with self._lock, Session(bind=self._engine) as session:
             try:
                 with write_transaction(session):
-                    guarded(session, self._import_id, self._attempt, heartbeat_at=utcnow(),
-                            done=ImportRun.done + lines)
+                    guarded(session, self._import_id, self._attempt, heartbeat_at=utcnow(), done=ImportRun.done + lines)
             except Superseded:
                 self.superseded = True

@@ -6,6 +6,7 @@ taken over. A run killed mid-way is resumed from its batch (SQLite keeps the chu
 `staged`; PostgreSQL had them in one transaction, which died with it). Whatever ends a run, the
 plaintext upload is deleted with it.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,7 @@ def run_import(session: Session, keyring: Keyring, import_id: int) -> str:
             return _carry_out(session, keyring, run, attempt, heartbeat)
     except Superseded:
         return "superseded"
-    except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row for staff
+    except Exception as exc:
         log.error("import %s failed: %s", import_id, type(exc).__name__, exc_info=True)
         session.rollback()
         fail_import(session, import_id, attempt, failure_reason(exc))
@@ -50,8 +51,11 @@ def run_import(session: Session, keyring: Keyring, import_id: int) -> str:
 
 def _claim(session: Session, import_id: int) -> int | None:
     with write_transaction(session):
-        moved = session.execute(update(ImportRun).where(ImportRun.id == import_id, ImportRun.state == "queued")
-                                .values(state="running", attempts=ImportRun.attempts + 1, heartbeat_at=utcnow()))
+        moved = session.execute(
+            update(ImportRun)
+            .where(ImportRun.id == import_id, ImportRun.state == "queued")
+            .values(state="running", attempts=ImportRun.attempts + 1, heartbeat_at=utcnow())
+        )
         if moved.rowcount != 1:
             return None
         return session.scalar(select(ImportRun.attempts).where(ImportRun.id == import_id))
@@ -69,8 +73,16 @@ def _carry_out(session: Session, keyring: Keyring, run: ImportRun, attempt: int,
     session.expunge(product)
     session.rollback()
     with open(run.upload_path, "rb") as handle:
-        result = import_codes(session, keyring, run.product_id, reader_for(product)(handle), name=run.name,
-                              source=run.source, progress=heartbeat.progress, resume_batch_id=batch_id)
+        result = import_codes(
+            session,
+            keyring,
+            run.product_id,
+            reader_for(product)(handle),
+            name=run.name,
+            source=run.source,
+            progress=heartbeat.progress,
+            resume_batch_id=batch_id,
+        )
     return _finish(session, run, attempt, result.as_json())
 
 
@@ -83,8 +95,13 @@ def _batch_state(session: Session, batch_id: int | None) -> tuple[int | None, st
 def _open_batch(session: Session, run: ImportRun, attempt: int) -> int:
     """The batch and the import's note of it in one transaction: a resume always finds its batch."""
     with write_transaction(session):
-        batch = Batch(product_id=run.product_id, name=run.name, source=run.source, uploaded_by=run.uploaded_by,
-                      supplier=run.supplier)
+        batch = Batch(
+            product_id=run.product_id,
+            name=run.name,
+            source=run.source,
+            uploaded_by=run.uploaded_by,
+            supplier=run.supplier,
+        )
         session.add(batch)
         session.flush()
         guarded(session, run.id, attempt, batch_id=batch.id)
@@ -93,16 +110,28 @@ def _open_batch(session: Session, run: ImportRun, attempt: int) -> int:
 
 def _result_of_batch(session: Session, batch_id: int) -> dict:
     batch = session.get(Batch, batch_id)
-    result = {"batch_id": batch_id, "imported": batch.imported, "duplicates": batch.duplicates,
-              "rejected": batch.rejected, "problems": []}
+    result = {
+        "batch_id": batch_id,
+        "imported": batch.imported,
+        "duplicates": batch.duplicates,
+        "rejected": batch.rejected,
+        "problems": [],
+    }
     session.rollback()
     return result
 
 
 def _finish(session: Session, run: ImportRun, attempt: int, result: dict) -> str:
     with write_transaction(session):
-        guarded(session, run.id, attempt, state="finished", finished_at=utcnow(), result=json.dumps(result),
-                done=ImportRun.total)
+        guarded(
+            session,
+            run.id,
+            attempt,
+            state="finished",
+            finished_at=utcnow(),
+            result=json.dumps(result),
+            done=ImportRun.total,
+        )
     remove_upload(run.upload_path)
     if result["imported"]:
         release_waiting_orders(session, run.product_id)
@@ -146,6 +175,7 @@ def failure_reason(exc: BaseException) -> str:
     type only, since a driver's message may quote values."""
     if isinstance(exc, ImportFileError):
         return str(exc)
-    return (f"the import stopped on an error ({type(exc).__name__}); nothing of it is for sale. "
-            f"The worker log has the details; upload the file again.")
-
+    return (
+        f"the import stopped on an error ({type(exc).__name__}); nothing of it is for sale. "
+        f"The worker log has the details; upload the file again."
+    )

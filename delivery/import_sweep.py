@@ -3,9 +3,10 @@
 `sweep_imports` is part of the periodic sweep; what it leaves for people to see, the ledger check
 reads through delivery.import_check.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -29,8 +30,11 @@ def sweep_imports(session: Session, older_than_seconds: int, instance: Path | No
     """Re-enqueue imports whose job was lost, fail those that cannot go on, remove plaintext uploads
     and half-written batches no import will finish. Returns how many imports it moved."""
     cutoff = utcnow() - timedelta(seconds=max(older_than_seconds, LOST_AFTER_SECONDS))
-    lost = session.execute(select(ImportRun.id, ImportRun.state, ImportRun.attempts, ImportRun.upload_path)
-                           .where(ImportRun.state.in_(PENDING), ImportRun.heartbeat_at < cutoff)).all()
+    lost = session.execute(
+        select(ImportRun.id, ImportRun.state, ImportRun.attempts, ImportRun.upload_path).where(
+            ImportRun.state.in_(PENDING), ImportRun.heartbeat_at < cutoff
+        )
+    ).all()
     session.rollback()
     moved = sum(_recover(session, row, cutoff) for row in lost)
     _remove_leftover_files(session, Path(instance or current_app.config["KEYSHOP"].instance), cutoff)
@@ -40,15 +44,32 @@ def sweep_imports(session: Session, older_than_seconds: int, instance: Path | No
 
 def _recover(session: Session, row, cutoff: datetime) -> bool:
     if not Path(row.upload_path).exists():
-        return fail_import(session, row.id, row.attempts, "the uploaded file is gone (removed before its import "
-                           "finished); upload it again", was=row.state)
+        return fail_import(
+            session,
+            row.id,
+            row.attempts,
+            "the uploaded file is gone (removed before its import finished); upload it again",
+            was=row.state,
+        )
     if row.state == "running" and row.attempts >= MAX_ATTEMPTS:
-        return fail_import(session, row.id, row.attempts, f"the import stopped {row.attempts} times without "
-                           "finishing (its worker was killed or lost); upload the file again")
+        return fail_import(
+            session,
+            row.id,
+            row.attempts,
+            f"the import stopped {row.attempts} times without "
+            "finishing (its worker was killed or lost); upload the file again",
+        )
     with write_transaction(session):
-        moved = session.execute(update(ImportRun).where(
-            ImportRun.id == row.id, ImportRun.state == row.state, ImportRun.attempts == row.attempts,
-            ImportRun.heartbeat_at < cutoff).values(state="queued", heartbeat_at=utcnow())).rowcount
+        moved = session.execute(
+            update(ImportRun)
+            .where(
+                ImportRun.id == row.id,
+                ImportRun.state == row.state,
+                ImportRun.attempts == row.attempts,
+                ImportRun.heartbeat_at < cutoff,
+            )
+            .values(state="queued", heartbeat_at=utcnow())
+        ).rowcount
     if moved:
         enqueue_run(row.id)  # Redis down: the row is queued again all the same; the next sweep retries
     return bool(moved)
@@ -74,7 +95,7 @@ def _remove_leftover_files(session: Session, instance: Path, cutoff: datetime) -
 
 
 def modified(path: Path) -> datetime:
-    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(tzinfo=None)
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
 
 
 def _discard_orphan_batches(session: Session) -> None:
@@ -89,7 +110,12 @@ def _discard_orphan_batches(session: Session) -> None:
 
 def _orphan_batches(session: Session, before: datetime) -> list[int]:
     owned = select(ImportRun.batch_id).where(ImportRun.state.in_(PENDING), ImportRun.batch_id.is_not(None))
-    ids = list(session.scalars(select(Batch.id).where(
-        Batch.status == "importing", Batch.source != "cli", Batch.created_at < before, Batch.id.not_in(owned))))
+    ids = list(
+        session.scalars(
+            select(Batch.id).where(
+                Batch.status == "importing", Batch.source != "cli", Batch.created_at < before, Batch.id.not_in(owned)
+            )
+        )
+    )
     session.rollback()
     return ids

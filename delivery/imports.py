@@ -4,6 +4,7 @@ The parked upload and its `imports` row (keystore.models.ImportRun) exist before
 enqueued, so a job lost from Redis, or a worker killed mid-way, is found again by the sweeper
 (delivery.import_sweep); the job itself is delivery.import_runs.run_import.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,14 +27,30 @@ STUCK_AFTER_SECONDS = 60  # no heartbeat for this long: the page says so (the sw
 STATUS = {"queued": "queued", "running": "started", "finished": "finished", "failed": "failed"}
 
 
-def start_import(session: Session, instance: Path, data: BinaryIO, product_id: int, *, name: str, supplier: str,
-                 uploaded_by: str, source: str) -> int:
+def start_import(
+    session: Session,
+    instance: Path,
+    data: BinaryIO,
+    product_id: int,
+    *,
+    name: str,
+    supplier: str,
+    uploaded_by: str,
+    source: str,
+) -> int:
     """Park the upload, record the import, and only after that commit enqueue its job; the import id."""
     path = park_upload(instance, data)
     try:
         with write_transaction(session):
-            run = ImportRun(product_id=product_id, name=name, supplier=supplier, uploaded_by=uploaded_by,
-                            source=source, upload_path=str(path), total=count_lines(path))
+            run = ImportRun(
+                product_id=product_id,
+                name=name,
+                supplier=supplier,
+                uploaded_by=uploaded_by,
+                source=source,
+                upload_path=str(path),
+                total=count_lines(path),
+            )
             session.add(run)
             session.flush()
             import_id = run.id
@@ -47,8 +64,9 @@ def start_import(session: Session, instance: Path, data: BinaryIO, product_id: i
 def enqueue_run(import_id: int) -> bool:
     """False when Redis is unreachable: the row is queued all the same, and the sweeper enqueues it."""
     try:
-        queue("imports").enqueue("delivery.jobs.import_batch", import_id, job_timeout=3600, result_ttl=3600,
-                                 failure_ttl=86400)
+        queue("imports").enqueue(
+            "delivery.jobs.import_batch", import_id, job_timeout=3600, result_ttl=3600, failure_ttl=86400
+        )
         return True
     except RedisError as exc:
         log.warning("could not enqueue import %s (%s); the sweeper will retry", import_id, exc)

@@ -1,9 +1,10 @@
 """The front door of the paid-order path: verify, record, enqueue after commit, answer."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from sqlalchemy.orm import Session
 
@@ -21,8 +22,9 @@ class Answer:
     content_type: str = "text/plain"
 
 
-def accept_webhook(session: Session, provider: PaymentProvider, headers: Mapping[str, str], body: bytes,
-                   query: Mapping[str, str]) -> Answer:
+def accept_webhook(
+    session: Session, provider: PaymentProvider, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]
+) -> Answer:
     try:
         events = provider.parse_webhook(headers, body, query)
         result = record_events(session, provider.name, events, provider.livemode)
@@ -47,7 +49,7 @@ def accept_return(session: Session, provider: PaymentProvider, query: Mapping[st
     order page: the provider's webhook (or the sweeper) completes the payment."""
     try:
         result = record_events(session, provider.name, provider.complete_return(query), provider.livemode)
-    except Exception as exc:  # noqa: BLE001 - logged, and the order page tells the buyer where things stand
+    except Exception as exc:
         session.rollback()
         log.warning("%s return not completed: %s", provider.name, exc.__class__.__name__)
         return

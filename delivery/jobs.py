@@ -1,4 +1,5 @@
 """RQ entry points. They take ids, run inside an app context (see delivery.worker), and are idempotent."""
+
 from __future__ import annotations
 
 import time
@@ -8,7 +9,8 @@ from flask import current_app
 from app.core.extensions import db
 from delivery import low_stock
 from delivery.fulfil import deliver
-from delivery.mail import send_claimed_order_mail, send_order_mail as send_mail
+from delivery.mail import send_claimed_order_mail
+from delivery.mail import send_order_mail as send_mail
 from delivery.mail_owed import drain, schedule_drain
 from delivery.metrics import observe_delivery
 from delivery.queues import deliveries_waiting, enqueue_mail
@@ -52,9 +54,10 @@ def fulfil_order(order_id: int) -> str:
 def _send_claimed_mail(order_id: int, kind: str, number: str) -> None:
     app = current_app
     try:
-        send_claimed_order_mail(db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"],
-                                order_id, kind, number)
-    except Exception:  # noqa: BLE001 - recorded as failed by send_claimed; the notify job retries it
+        send_claimed_order_mail(
+            db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"], order_id, kind, number
+        )
+    except Exception:
         mail_trouble.start()
         enqueue_mail(order_id, kind)
 

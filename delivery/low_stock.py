@@ -1,4 +1,5 @@
 """The owner hears once when a product's stock falls to its low-stock threshold."""
+
 from __future__ import annotations
 
 from email.message import EmailMessage
@@ -25,9 +26,13 @@ def send_low_stock_mail(session: Session, settings: Settings, product_id: int, a
     def compose() -> EmailMessage:
         product = session.get(Product, product_id)
         left = available_count(session, product_id)
-        message = owner_message(session, f"Low stock: {product.name} ({left} left)",
-                                f"{product.name} has {left} code(s) left (threshold {product.low_stock_threshold}).\n"
-                                f"Upload a batch: {settings.base_url}/admin/\n", f"low-stock-{product_id}-{alert}")
+        message = owner_message(
+            session,
+            f"Low stock: {product.name} ({left} left)",
+            f"{product.name} has {left} code(s) left (threshold {product.low_stock_threshold}).\n"
+            f"Upload a batch: {settings.base_url}/admin/\n",
+            f"low-stock-{product_id}-{alert}",
+        )
         session.rollback()
         return message
 

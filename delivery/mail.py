@@ -1,4 +1,5 @@
 """Mail is claimed in the database before it is sent, so each one goes out once."""
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,9 @@ def send_order_mail(session: Session, settings: Settings, keyring: Keyring, orde
     return send_claimed_order_mail(session, settings, keyring, order_id, kind, number)
 
 
-def send_claimed_order_mail(session: Session, settings: Settings, keyring: Keyring, order_id: int, kind: str,
-                            order_number: str) -> str:
+def send_claimed_order_mail(
+    session: Session, settings: Settings, keyring: Keyring, order_id: int, kind: str, order_number: str
+) -> str:
     """Send an order's mail this job has claimed ("sending"); see send_claimed."""
     composer = COMPOSERS[kind.split(":", 1)[0]]
 
@@ -49,8 +51,15 @@ def send_claimed_order_mail(session: Session, settings: Settings, keyring: Keyri
     return send_claimed(session, settings, order_mail_key(order_id, kind), compose, order_number)
 
 
-def send_once(session: Session, settings: Settings, key: str, kind: str, compose, order_id: int | None = None,
-              order_number: str | None = None) -> str:
+def send_once(
+    session: Session,
+    settings: Settings,
+    key: str,
+    kind: str,
+    compose,
+    order_id: int | None = None,
+    order_number: str | None = None,
+) -> str:
     """Return sent, failed or skipped (already sent or being sent); see send_claimed."""
     if not _claim(session, key, kind, order_id):
         return "skipped"
@@ -79,10 +88,14 @@ def _claim(session: Session, key: str, kind: str, order_id: int | None) -> bool:
     mail nobody recorded yet is inserted. False: it is sent, or another job is sending it."""
     try:
         with write_transaction(session):
-            if session.execute(
-                update(MAIL_LOG).where(MAIL_LOG.c.key == key, MAIL_LOG.c.status.in_(("pending", "failed")))
-                .values(**taken_for_sending())
-            ).rowcount == 1:
+            if (
+                session.execute(
+                    update(MAIL_LOG)
+                    .where(MAIL_LOG.c.key == key, MAIL_LOG.c.status.in_(("pending", "failed")))
+                    .values(**taken_for_sending())
+                ).rowcount
+                == 1
+            ):
                 return True
             session.add(MailLog(key=key, kind=kind, order_id=order_id))
         return True
@@ -98,7 +111,8 @@ def taken_for_sending() -> dict:
 def _finish(session: Session, key: str, status: str, error: str) -> None:
     with write_transaction(session, one_statement=True):
         session.execute(
-            update(MAIL_LOG).where(MAIL_LOG.c.key == key, MAIL_LOG.c.status == "sending")
+            update(MAIL_LOG)
+            .where(MAIL_LOG.c.key == key, MAIL_LOG.c.status == "sending")
             .values(status=status, last_error=error[:500], sent_at=utcnow() if status == "sent" else None)
         )
 
@@ -109,10 +123,16 @@ def recover_stalled_mail(session: Session, older_than: timedelta = STALLED_AFTER
     (the rare cost: a mail that did leave before the crash goes twice, rather than none at all)."""
     cutoff = utcnow() - older_than
     with write_transaction(session):
-        stalled = session.execute(
-            update(MailLog).where(MailLog.status == "sending", MailLog.claimed_at <= cutoff)
-            .values(status="failed", last_error="the sender stopped before it finished; retried")
-            .returning(MailLog.key)).scalars().all()
+        stalled = (
+            session.execute(
+                update(MailLog)
+                .where(MailLog.status == "sending", MailLog.claimed_at <= cutoff)
+                .values(status="failed", last_error="the sender stopped before it finished; retried")
+                .returning(MailLog.key)
+            )
+            .scalars()
+            .all()
+        )
     for key in stalled:
         kind, _, rest = key.partition(":")
         if kind == "order":

@@ -1,4 +1,5 @@
 """The mails a buyer gets, in plain text and HTML, in the language of the order."""
+
 from __future__ import annotations
 
 import secrets
@@ -22,12 +23,16 @@ UTF8.body_encoding = QP  # codes stay readable in the raw message (an outbox fil
 def delivered_mail(order: OrderView, order_url: str) -> Message:
     t = _words(order)
     codes = "\n".join(f"  {code}" for code in order.codes)
-    text = (f"{t('delivered.thanks')}\n\n{order.quantity} x {order.product_name}\n\n"
-            f"{t('delivered.codes')}\n{codes}\n\n{t('delivered.page')}\n{order_url}\n")
+    text = (
+        f"{t('delivered.thanks')}\n\n{order.quantity} x {order.product_name}\n\n"
+        f"{t('delivered.codes')}\n{codes}\n\n{t('delivered.page')}\n{order_url}\n"
+    )
     items = "".join(f"<li><code>{escape(code)}</code></li>" for code in order.codes)
-    html = (f"<p>{escape(t('delivered.thanks'))}</p>"
-            f"<p>{order.quantity} &times; {escape(order.product_name)}</p><ol>{items}</ol>"
-            f'<p><a href="{escape(order_url)}">{escape(t("open"))}</a></p>')
+    html = (
+        f"<p>{escape(t('delivered.thanks'))}</p>"
+        f"<p>{order.quantity} &times; {escape(order.product_name)}</p><ol>{items}</ol>"
+        f'<p><a href="{escape(order_url)}">{escape(t("open"))}</a></p>'
+    )
     return _message(order, t("delivered.subject"), text, html)
 
 
@@ -36,8 +41,10 @@ def replaced_mail(order: OrderView, order_url: str) -> Message:
     codes = "\n".join(f"  {code}" for code in order.codes)
     text = f"{t('replaced.body')}\n{codes}\n\n{t('delivered.page')}\n{order_url}\n"
     items = "".join(f"<li><code>{escape(code)}</code></li>" for code in order.codes)
-    html = (f"<p>{escape(t('replaced.body'))}</p><ol>{items}</ol>"
-            f'<p><a href="{escape(order_url)}">{escape(t("open"))}</a></p>')
+    html = (
+        f"<p>{escape(t('replaced.body'))}</p><ol>{items}</ol>"
+        f'<p><a href="{escape(order_url)}">{escape(t("open"))}</a></p>'
+    )
     return _message(order, t("replaced.subject"), text, html)
 
 
@@ -58,8 +65,10 @@ def lookup_mail(order: OrderView, order_url: str) -> Message:
 def awaiting_stock_mail(order: OrderView, order_url: str) -> Message:
     t = _words(order)
     text = f"{t('waiting.body')}\n{t('waiting.page')}\n{order_url}\n"
-    html = (f"<p>{escape(t('waiting.body'))}</p><p>{escape(t('waiting.page'))} "
-            f'<a href="{escape(order_url)}">{escape(t("open"))}</a></p>')
+    html = (
+        f"<p>{escape(t('waiting.body'))}</p><p>{escape(t('waiting.page'))} "
+        f'<a href="{escape(order_url)}">{escape(t("open"))}</a></p>'
+    )
     return _message(order, t("waiting.subject"), text, html)
 
 
@@ -69,8 +78,10 @@ def refunded_mail(order: OrderView, order_url: str) -> Message:
     lines = "\n".join(f"  {format_money(r.amount_minor, r.currency)}" for r in done)
     text = f"{t('refunded.body')}\n{lines}\n\n{t('refunded.when')}\n{order_url}\n"
     items = "".join(f"<li>{escape(format_money(r.amount_minor, r.currency))}</li>" for r in done)
-    html = (f"<p>{escape(t('refunded.body'))}</p><ul>{items}</ul><p>{escape(t('refunded.when'))} "
-            f'<a href="{escape(order_url)}">{escape(t("open"))}</a></p>')
+    html = (
+        f"<p>{escape(t('refunded.body'))}</p><ul>{items}</ul><p>{escape(t('refunded.when'))} "
+        f'<a href="{escape(order_url)}">{escape(t("open"))}</a></p>'
+    )
     return _message(order, t("refunded.subject"), text, html)
 
 
@@ -98,5 +109,11 @@ def compose_message(to: str, locale: str, idstring: str, subject: str, text: str
 
 
 NEED_REFUNDS = (refunded_mail,)  # the others are composed without reading the order's refunds
-COMPOSERS = {"delivered": delivered_mail, "awaiting_stock": awaiting_stock_mail, "refunded": refunded_mail,
-             "replaced": replaced_mail, "report_rejected": report_rejected_mail, "lookup": lookup_mail}
+COMPOSERS = {
+    "delivered": delivered_mail,
+    "awaiting_stock": awaiting_stock_mail,
+    "refunded": refunded_mail,
+    "replaced": replaced_mail,
+    "report_rejected": report_rejected_mail,
+    "lookup": lookup_mail,
+}

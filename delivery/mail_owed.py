@@ -4,6 +4,7 @@ sends it itself right after (the worker is idle), "pending" (owed) when deliveri
 So no mail is lost between the commit and the send (Redis away at that moment), and a busy shop
 needs no job per mail: one drain job at a time sends what is owed, a batch at a time, oldest first.
 """
+
 from __future__ import annotations
 
 import logging
@@ -32,9 +33,17 @@ def owe_mail(session: Session, order_id: int, kind: str, claimed: bool = False) 
     "owed", "claimed", or "" when the mail was recorded before."""
     now = utcnow()
     recorded = insert_unless_present(
-        session, MailLog, key=order_mail_key(order_id, kind), kind=kind, order_id=order_id, last_error="",
-        created_at=now, status="sending" if claimed else "pending", attempts=int(claimed),
-        claimed_at=now if claimed else None)
+        session,
+        MailLog,
+        key=order_mail_key(order_id, kind),
+        kind=kind,
+        order_id=order_id,
+        last_error="",
+        created_at=now,
+        status="sending" if claimed else "pending",
+        attempts=int(claimed),
+        claimed_at=now if claimed else None,
+    )
     return ("claimed" if claimed else "owed") if recorded else ""
 
 
@@ -62,11 +71,11 @@ def drain(session: Session, settings: Settings, keyring: Keyring) -> int:
     except RedisError:
         pass  # the flag expires by itself
     batch, sent = _claim_owed(session), 0
-    for index, (key, order_id, kind, number) in enumerate(batch):
-        rest = [later[0] for later in batch[index + 1:]]
+    for index, (_key, order_id, kind, number) in enumerate(batch):
+        rest = [later[0] for later in batch[index + 1 :]]
         try:
             sent += send_claimed_order_mail(session, settings, keyring, order_id, kind, number) == "sent"
-        except Exception:  # noqa: BLE001 - recorded as failed by send_claimed; its retry takes over
+        except Exception:
             _owe_again(session, rest)
             enqueue_mail(order_id, kind)
             return sent
@@ -85,19 +94,25 @@ def _claim_owed(session: Session) -> list[tuple[str, int, str, str]]:
     oldest = select(MAIL_LOG.c.key).where(MAIL_LOG.c.status == "pending").order_by(MAIL_LOG.c.id).limit(BATCH)
     with write_transaction(session):
         claimed = session.execute(
-            update(MAIL_LOG).where(MAIL_LOG.c.key.in_(oldest.scalar_subquery()), MAIL_LOG.c.status == "pending")
+            update(MAIL_LOG)
+            .where(MAIL_LOG.c.key.in_(oldest.scalar_subquery()), MAIL_LOG.c.status == "pending")
             .values(**taken_for_sending())
-            .returning(MAIL_LOG.c.id, MAIL_LOG.c.key, MAIL_LOG.c.order_id, MAIL_LOG.c.kind)).all()
-        numbers = dict(session.execute(select(Order.id, Order.number)
-                                       .where(Order.id.in_({row.order_id for row in claimed}))).all())
+            .returning(MAIL_LOG.c.id, MAIL_LOG.c.key, MAIL_LOG.c.order_id, MAIL_LOG.c.kind)
+        ).all()
+        numbers = dict(
+            session.execute(select(Order.id, Order.number).where(Order.id.in_({row.order_id for row in claimed}))).all()
+        )
     return [(row.key, row.order_id, row.kind, numbers[row.order_id]) for row in sorted(claimed)]
 
 
 def _owe_again(session: Session, keys: list[str]) -> None:
     if keys:
         with write_transaction(session):
-            session.execute(update(MAIL_LOG).where(MAIL_LOG.c.key.in_(keys), MAIL_LOG.c.status == "sending")
-                            .values(status="pending", attempts=MAIL_LOG.c.attempts - 1))
+            session.execute(
+                update(MAIL_LOG)
+                .where(MAIL_LOG.c.key.in_(keys), MAIL_LOG.c.status == "sending")
+                .values(status="pending", attempts=MAIL_LOG.c.attempts - 1)
+            )
 
 
 def drain_if_owed_since(session: Session, older_than_seconds: int) -> bool:

@@ -1,4 +1,5 @@
 """The words of the buyer's mails, per language. An order keeps the language it was placed in."""
+
 from __future__ import annotations
 
 from app.core.languages import LANGUAGES, in_language, language_of  # noqa: F401  (language_of: for delivery's callers)

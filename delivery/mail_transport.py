@@ -3,6 +3,7 @@
 Credentials cross the wire only inside TLS whose certificate the machine trusts (smtps://, or
 STARTTLS on smtp://), unless the URL says `?tls=none` (a relay on the same machine or network).
 """
+
 from __future__ import annotations
 
 import smtplib
@@ -60,8 +61,10 @@ def _start_tls(client: smtplib.SMTP, tls: ssl.SSLContext, needed: bool, where: s
         client.starttls(context=tls)
         client.ehlo()
     elif needed:
-        raise SmtpRefused(f"KEYSHOP_SMTP_URL: the server at {where} offers no STARTTLS, so the login is not "
-                          "sent; use smtps://, or add ?tls=none for a relay you trust on your own network")
+        raise SmtpRefused(
+            f"KEYSHOP_SMTP_URL: the server at {where} offers no STARTTLS, so the login is not "
+            "sent; use smtps://, or add ?tls=none for a relay you trust on your own network"
+        )
 
 
 def _tls_waived(query: str) -> bool:

@@ -4,6 +4,7 @@ Things that happen (webhooks answered, delivery latency) are counted in Redis, s
 process; things that are (orders by state, stock, failed jobs) are read from the database and
 Redis when scraped. Counting never gets in the way: a Redis error loses a count, not a webhook.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,8 +49,10 @@ def render(session: Session, redis: Redis) -> str:
 
 
 def _webhooks(lines, redis) -> None:
-    lines += ["# HELP keyshop_webhooks_total Webhooks answered, by provider and HTTP status.",
-              "# TYPE keyshop_webhooks_total counter"]
+    lines += [
+        "# HELP keyshop_webhooks_total Webhooks answered, by provider and HTTP status.",
+        "# TYPE keyshop_webhooks_total counter",
+    ]
     for key, value in sorted(redis.hgetall(WEBHOOKS).items()):
         provider, status = key.decode().split("|")
         lines.append(f'keyshop_webhooks_total{{provider="{provider}",status="{status}"}} {int(value)}')
@@ -57,8 +60,10 @@ def _webhooks(lines, redis) -> None:
 
 def _latency(lines, redis) -> None:
     stored = {key.decode(): float(value) for key, value in redis.hgetall(LATENCY).items()}
-    lines += ["# HELP keyshop_webhook_to_delivered_seconds From payment recorded to codes delivered.",
-              "# TYPE keyshop_webhook_to_delivered_seconds histogram"]
+    lines += [
+        "# HELP keyshop_webhook_to_delivered_seconds From payment recorded to codes delivered.",
+        "# TYPE keyshop_webhook_to_delivered_seconds histogram",
+    ]
     below = 0
     for bound in (*map(str, BUCKETS), "+Inf"):
         below += int(stored.get(bound, 0))
@@ -81,8 +86,12 @@ def _stock(lines, session) -> None:
 
 
 def _jobs(lines, redis) -> None:
-    lines += ["# HELP keyshop_jobs_failed Jobs in RQ's failed registry, by queue.", "# TYPE keyshop_jobs_failed gauge",
-              "# HELP keyshop_queue_depth Jobs waiting, by queue.", "# TYPE keyshop_queue_depth gauge"]
+    lines += [
+        "# HELP keyshop_jobs_failed Jobs in RQ's failed registry, by queue.",
+        "# TYPE keyshop_jobs_failed gauge",
+        "# HELP keyshop_queue_depth Jobs waiting, by queue.",
+        "# TYPE keyshop_queue_depth gauge",
+    ]
     for name in QUEUES:
         waiting = queue(name)
         lines.append(f'keyshop_jobs_failed{{queue="{name}"}} {FailedJobRegistry(queue=waiting).count}')

@@ -1,4 +1,5 @@
 """The record of every mail, keyed by what it is about, so a retried job never sends it twice."""
+
 from __future__ import annotations
 
 from datetime import datetime

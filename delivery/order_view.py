@@ -1,4 +1,5 @@
 """What a token holder may see of an order: found only through its secret token."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -65,12 +66,25 @@ def view_of(session: Session, keyring: Keyring, order: Order, with_refunds: bool
     `with_refunds=False` spares a query where the refunds are not shown (most mail)."""
     lines = code_lines_of_order(session, keyring, order.id) if order.status == "delivered" else []
     return OrderView(
-        number=order.number, status=order.status, product_name=order.product.name,
-        product_slug=order.product.slug, quantity=order.quantity, amount_minor=order.amount_minor,
-        currency=order.currency, email=order.email, created_at=order.created_at,
-        codes=[line.text for line in lines if line.usable], code_lines=lines, order_id=order.id,
-        paid_at=order.paid_at, delivered_at=order.delivered_at, instructions=order.product.instructions,
-        method=order.method, locale=order.locale,
-        refunds=[RefundLine(r.amount_minor, r.currency, r.status, r.settled_at)
-                 for r in (refunds_of(session, order.id) if with_refunds else [])],
+        number=order.number,
+        status=order.status,
+        product_name=order.product.name,
+        product_slug=order.product.slug,
+        quantity=order.quantity,
+        amount_minor=order.amount_minor,
+        currency=order.currency,
+        email=order.email,
+        created_at=order.created_at,
+        codes=[line.text for line in lines if line.usable],
+        code_lines=lines,
+        order_id=order.id,
+        paid_at=order.paid_at,
+        delivered_at=order.delivered_at,
+        instructions=order.product.instructions,
+        method=order.method,
+        locale=order.locale,
+        refunds=[
+            RefundLine(r.amount_minor, r.currency, r.status, r.settled_at)
+            for r in (refunds_of(session, order.id) if with_refunds else [])
+        ],
     )

@@ -1,4 +1,5 @@
 """Mail to the shop's owners (low stock, a batch put on hold): plain text, to every active owner."""
+
 from __future__ import annotations
 
 from email.message import EmailMessage

@@ -3,6 +3,7 @@
 So a shop scaled out to any number of `keyshop worker` processes sweeps about once per interval
 without cron, and a shop whose workers all died sweeps again as soon as one is back.
 """
+
 from __future__ import annotations
 
 import logging
@@ -11,7 +12,8 @@ import threading
 from flask import Flask
 
 from app.core.extensions import db
-from delivery.ledger.alarm import EVERY_SECONDS as LEDGER_EVERY, check_if_due
+from delivery.ledger.alarm import EVERY_SECONDS as LEDGER_EVERY
+from delivery.ledger.alarm import check_if_due
 from delivery.sweeper import sweep_all
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class PeriodicSweep(threading.Thread):
         while not self._stopping.wait(self._every):
             try:
                 self.sweep_once()
-            except Exception as exc:  # noqa: BLE001 - the next tick tries again; a worker never dies of it
+            except Exception as exc:
                 log.warning("sweep failed: %s: %s", type(exc).__name__, exc)
 
     def sweep_once(self) -> int | None:

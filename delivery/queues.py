@@ -3,6 +3,7 @@
 Redis being down never fails the caller: the database already holds the truth, and the sweeper
 enqueues whatever was missed.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,7 @@ def queue(name: str) -> Queue:
 def enqueue(queue_name: str, function: str, *args, retry: Retry | None = None) -> bool:
     """Enqueue `function` (a dotted path) with plain arguments; False when Redis is unreachable."""
     try:
-        queue(queue_name).enqueue(function, *args, job_timeout=120, result_ttl=60, failure_ttl=7 * 86400,
-                                  retry=retry)
+        queue(queue_name).enqueue(function, *args, job_timeout=120, result_ttl=60, failure_ttl=7 * 86400, retry=retry)
         return True
     except RedisError as exc:
         log.warning("could not enqueue %s%r on %s (%s); the sweeper will retry", function, args, queue_name, exc)
@@ -48,8 +48,13 @@ def deliveries_waiting() -> bool:
 
 def enqueue_mail(order_id: int, kind: str) -> bool:
     # Temporary SMTP trouble is retried with backoff; the mail log keeps a retry from sending twice.
-    return enqueue("notify", "delivery.jobs.send_order_mail", order_id, kind,
-                   retry=Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600]))
+    return enqueue(
+        "notify",
+        "delivery.jobs.send_order_mail",
+        order_id,
+        kind,
+        retry=Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600]),
+    )
 
 
 REFUND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])

@@ -3,6 +3,7 @@
 So a refund whose mail could not be enqueued (Redis down at that moment) or whose job died right
 after the money moved still mails the buyer: the sweeper owes every such mail that is missing.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,9 +34,17 @@ def sweep_refund_mail(session: Session, older_than_seconds: int) -> int:
     """Refunds whose money moved and whose mail nobody recorded: owed now (the drain follows)."""
     cutoff, since = utcnow() - timedelta(seconds=older_than_seconds), utcnow() - LOOK_BACK
     key = "order:" + Refund.order_id.cast(MailLog.key.type) + ":refunded:" + Refund.id.cast(MailLog.key.type)
-    missing = list(session.scalars(
-        select(Refund.id).outerjoin(MailLog, and_(MailLog.key == key))
-        .where(Refund.status.in_(MONEY_MOVED), Refund.settled_at <= cutoff, Refund.settled_at >= since,
-               MailLog.id.is_(None))))
+    missing = list(
+        session.scalars(
+            select(Refund.id)
+            .outerjoin(MailLog, and_(MailLog.key == key))
+            .where(
+                Refund.status.in_(MONEY_MOVED),
+                Refund.settled_at <= cutoff,
+                Refund.settled_at >= since,
+                MailLog.id.is_(None),
+            )
+        )
+    )
     session.rollback()
     return sum(owe_refund_mail(session, refund_id) for refund_id in missing)

@@ -6,6 +6,7 @@ worker is killed (SIGKILL, a crashed machine) it lives on holding them: PostgreS
 killed worker's connection close, so its open transaction, and the order row it had locked, stay
 until someone kills the orphan. A thread dies with its worker.
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """The sweeper: the database is the source of truth, so whatever a lost job missed is found again."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,11 +20,13 @@ COOLDOWN_SECONDS = 30
 def stuck_orders(session: Session, older_than_seconds: int) -> list[int]:
     """Paid orders not delivered in time, and waiting orders whose product has stock again."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    paid = session.scalars(select(Order.id).where(Order.status == "paid", Order.paid_at <= cutoff)
-                           .order_by(Order.paid_at))
+    paid = session.scalars(
+        select(Order.id).where(Order.status == "paid", Order.paid_at <= cutoff).order_by(Order.paid_at)
+    )
     stocked = [product_id for product_id, count in available_counts(session).items() if count > 0]
-    waiting = session.scalars(select(Order.id).where(Order.status == "awaiting_stock",
-                                                     Order.product_id.in_(stocked)).order_by(Order.paid_at))
+    waiting = session.scalars(
+        select(Order.id).where(Order.status == "awaiting_stock", Order.product_id.in_(stocked)).order_by(Order.paid_at)
+    )
     return list(paid) + list(waiting)
 
 
@@ -60,5 +63,7 @@ def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     sweep_refund_mail(session, settings.sweep_after_seconds)  # before the drain below looks for owed mail
     sweep_imports(session, settings.sweep_after_seconds)  # lost or killed imports: resumed or failed
     drain_if_owed_since(session, settings.sweep_after_seconds)
-    return (sweep(session, settings.sweep_after_seconds) + sweep_refunds(session, settings.sweep_after_seconds),
-            expire_backorders(session, providers, settings.backorder_refund_after_seconds))
+    return (
+        sweep(session, settings.sweep_after_seconds) + sweep_refunds(session, settings.sweep_after_seconds),
+        expire_backorders(session, providers, settings.backorder_refund_after_seconds),
+    )

@@ -1,4 +1,5 @@
 """The keyshop worker: RQ's non-forking worker, each job inside a fresh Flask app context."""
+
 from __future__ import annotations
 
 import logging
@@ -32,8 +33,12 @@ class AppWorker(SimpleWorker):
         """RQ beats about five times a job, a plain beat costing three round trips to Redis. The
         worker's key lives worker_ttl (minutes), so a plain beat at most once a second keeps it as
         alive; beats that set a timeout or ride in a pipeline are all made."""
-        if (timeout is None and pipeline is None and self.last_heartbeat is not None
-                and now() - self.last_heartbeat < BEAT_AT_MOST_EVERY):
+        if (
+            timeout is None
+            and pipeline is None
+            and self.last_heartbeat is not None
+            and now() - self.last_heartbeat < BEAT_AT_MOST_EVERY
+        ):
             return
         super().heartbeat(timeout, pipeline)
 
@@ -41,10 +46,14 @@ class AppWorker(SimpleWorker):
 def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False, also: tuple = ()) -> bool:
     worker = AppWorker(list(queues), connection=app.extensions["keyshop.redis"])
     worker.flask_app = app
-    threads = [] if burst else [
-        PeriodicSweep(app, min(EVERY_SECONDS, app.config["KEYSHOP"].sweep_after_seconds), also),
-        ScheduledJobs(list(queues), app.extensions["keyshop.redis"]),  # not RQ's forked scheduler: see there
-    ]
+    threads = (
+        []
+        if burst
+        else [
+            PeriodicSweep(app, min(EVERY_SECONDS, app.config["KEYSHOP"].sweep_after_seconds), also),
+            ScheduledJobs(list(queues), app.extensions["keyshop.redis"]),  # not RQ's forked scheduler: see there
+        ]
+    )
     for thread in threads:
         thread.start()
     log.info("worker %s listening on %s", worker.name, ", ".join(queues))

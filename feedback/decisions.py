@@ -5,6 +5,7 @@ decisions pressed at the same moment exactly one takes effect; the other is refu
 decided" and leaves nothing behind (no refund row, no claimed code). Jobs and mail are enqueued
 only after the winning decision has committed.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -75,8 +76,14 @@ def _add_refund(session: Session, actor: Actor, report: CodeReport, amount_minor
     replacement's, so the two never deadlock; a decision committed while we waited is seen first."""
     lock_order_money(session, report)
     try:
-        refund_id, _ = add_refund(session, actor, report.order_id, amount_minor, key=f"report:{report.id}",
-                                  reason=f"code reported (report {report.id})")
+        refund_id, _ = add_refund(
+            session,
+            actor,
+            report.order_id,
+            amount_minor,
+            key=f"report:{report.id}",
+            reason=f"code reported (report {report.id})",
+        )
     except RefundError as exc:
         raise DecisionError(str(exc)) from None
     return refund_id

@@ -1,4 +1,5 @@
 """RQ entry points for after-sale work. They take ids, run in an app context, and are idempotent."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -36,7 +37,12 @@ def decide_report(report_id: int) -> str:
 def sweep_reports(session: Session, older_than_seconds: int) -> int:
     """Reports no job decided (Redis was down when they came in): enqueued again."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
-    undecided = list(session.scalars(select(CodeReport.id).where(
-        CodeReport.status == "open", CodeReport.held_because == "", CodeReport.created_at <= cutoff)))
+    undecided = list(
+        session.scalars(
+            select(CodeReport.id).where(
+                CodeReport.status == "open", CodeReport.held_because == "", CodeReport.created_at <= cutoff
+            )
+        )
+    )
     session.rollback()
     return sum(enqueue("aftersale", "feedback.jobs.decide_report", report_id) for report_id in undecided)

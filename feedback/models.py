@@ -1,4 +1,5 @@
 """After-sale records: reports of codes that do not work, and reviews."""
+
 from __future__ import annotations
 
 from datetime import datetime

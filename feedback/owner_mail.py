@@ -1,4 +1,5 @@
 """The owner hears when a batch is put on hold for complaints."""
+
 from __future__ import annotations
 
 from email.message import EmailMessage
@@ -15,9 +16,13 @@ from keystore.models import Batch
 
 
 def enqueue_hold_notice(batch_id: int) -> None:
-    holds = db.session.scalar(select(func.count()).where(AuditEntry.action == "keystore.batch.quarantined",
-                                                        AuditEntry.actor == "system",
-                                                        AuditEntry.target == f"batch:{batch_id}"))
+    holds = db.session.scalar(
+        select(func.count()).where(
+            AuditEntry.action == "keystore.batch.quarantined",
+            AuditEntry.actor == "system",
+            AuditEntry.target == f"batch:{batch_id}",
+        )
+    )
     db.session.rollback()
     enqueue("notify", "feedback.owner_mail.send_hold_notice", batch_id, holds)
 
@@ -28,11 +33,14 @@ def send_hold_notice(batch_id: int, hold: int) -> str:
 
     def compose() -> EmailMessage:
         batch = session.get(Batch, batch_id)
-        message = owner_message(session, f"Batch on hold: {batch.name}",
-                                f"Buyers reported too many codes of batch {batch.name!r} (supplier: "
-                                f"{batch.supplier or 'not set'}); its unsold codes are quarantined.\n"
-                                f"See the complaint ranking and release it: {settings.base_url}/admin/quality\n",
-                                f"batch-hold-{batch_id}-{hold}")
+        message = owner_message(
+            session,
+            f"Batch on hold: {batch.name}",
+            f"Buyers reported too many codes of batch {batch.name!r} (supplier: "
+            f"{batch.supplier or 'not set'}); its unsold codes are quarantined.\n"
+            f"See the complaint ranking and release it: {settings.base_url}/admin/quality\n",
+            f"batch-hold-{batch_id}-{hold}",
+        )
         session.rollback()
         return message
 

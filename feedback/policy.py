@@ -1,4 +1,5 @@
 """The shop's policy on a fresh report: replace at once from stock, or hold it for staff."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -33,9 +34,11 @@ def _apply(session: Session, report_id: int) -> str:
         why = hold_reason(session, report) or replace_code(session, report, "policy")
         if not why:
             return "replaced"
-        held = session.execute(update(CodeReport).where(CodeReport.id == report_id, CodeReport.status == "open",
-                                                        CodeReport.held_because == "")
-                               .values(held_because=why)).rowcount
+        held = session.execute(
+            update(CodeReport)
+            .where(CodeReport.id == report_id, CodeReport.status == "open", CodeReport.held_because == "")
+            .values(held_because=why)
+        ).rowcount
         if held:
             log_order(session, report.order_id, "shop.order.report_held", f"report {report_id}: {why}")
     return "held" if held else "skipped"
@@ -56,8 +59,10 @@ def hold_reason(session: Session, report: CodeReport) -> str:
     since = utcnow() - timedelta(days=REPLACEMENT_WINDOW_DAYS)
     recent = _replacements(session, CodeReport.buyer_email == report.buyer_email, CodeReport.created_at >= since)
     if recent >= product.replacement_limit:
-        return (f"the buyer had {recent} replacement(s) in {REPLACEMENT_WINDOW_DAYS} days "
-                f"(limit {product.replacement_limit})")
+        return (
+            f"the buyer had {recent} replacement(s) in {REPLACEMENT_WINDOW_DAYS} days "
+            f"(limit {product.replacement_limit})"
+        )
     rejected = rejections(session, report.buyer_email)
     if rejected >= FLAG_AFTER_REJECTIONS:
         return f"the buyer's reports were rejected {rejected} times"
@@ -65,8 +70,9 @@ def hold_reason(session: Session, report: CodeReport) -> str:
 
 
 def rejections(session: Session, email: str) -> int:
-    return session.scalar(select(func.count()).where(CodeReport.buyer_email == email.lower(),
-                                                     CodeReport.status == "rejected"))
+    return session.scalar(
+        select(func.count()).where(CodeReport.buyer_email == email.lower(), CodeReport.status == "rejected")
+    )
 
 
 def _replacements(session: Session, *where) -> int:

@@ -1,6 +1,7 @@
 """Batch quality: complaint rate = reports per 100 codes delivered. A batch crossing its threshold
 is put on hold (its unsold codes quarantined) and the owner is told; staff release it like any
 quarantine (keystore.staff_actions.move_batch), which lifts the hold."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,30 +38,61 @@ def hold_batch_if_bad(session: Session, batch_id: int) -> bool:
     delivered = session.scalar(select(func.count()).where(Code.batch_id == batch_id, Code.status.in_(SOLD_STATUSES)))
     if reports < batch.complaint_min_reports or reports * 100 < batch.complaint_threshold_pct * delivered:
         return False
-    if not session.execute(update(Batch).where(Batch.id == batch_id, Batch.on_hold.is_(False))
-                           .values(on_hold=True)).rowcount:
+    if not session.execute(
+        update(Batch).where(Batch.id == batch_id, Batch.on_hold.is_(False)).values(on_hold=True)
+    ).rowcount:
         return False
-    held = session.execute(update(Code).where(Code.batch_id == batch_id, Code.status == "available")
-                           .values(status="quarantined")).rowcount
-    audit(session, "system", "keystore.batch.quarantined", f"batch:{batch_id}",
-          reason=f"{reports} report(s) on {delivered} delivered, threshold {batch.complaint_threshold_pct}%",
-          detail=f"{held} unsold code(s) quarantined")
+    held = session.execute(
+        update(Code).where(Code.batch_id == batch_id, Code.status == "available").values(status="quarantined")
+    ).rowcount
+    audit(
+        session,
+        "system",
+        "keystore.batch.quarantined",
+        f"batch:{batch_id}",
+        reason=f"{reports} report(s) on {delivered} delivered, threshold {batch.complaint_threshold_pct}%",
+        detail=f"{held} unsold code(s) quarantined",
+    )
     return True
 
 
 def ranking(session: Session, by: str) -> list[Complaints]:
     """Products, batches or suppliers, worst complaint rate first."""
-    group = {"product": (Code.product_id, Product.name), "batch": (Code.batch_id, Batch.name),
-             "supplier": (Batch.supplier, Batch.supplier)}[by]
-    delivered = dict(session.execute(select(group[0], func.count()).select_from(Code)
-                                     .join(Batch, Batch.id == Code.batch_id)
-                                     .where(Code.status.in_(SOLD_STATUSES)).group_by(group[0])).all())
-    reports = dict(session.execute(select(group[0], func.count()).select_from(CodeReport)
-                                   .join(Code, Code.id == CodeReport.code_id).join(Batch, Batch.id == Code.batch_id)
-                                   .group_by(group[0])).all())
-    names = dict(session.execute(select(group[0], group[1]).select_from(Code).join(Batch, Batch.id == Code.batch_id)
-                                 .join(Product, Product.id == Code.product_id).distinct()).all())
+    group = {
+        "product": (Code.product_id, Product.name),
+        "batch": (Code.batch_id, Batch.name),
+        "supplier": (Batch.supplier, Batch.supplier),
+    }[by]
+    delivered = dict(
+        session.execute(
+            select(group[0], func.count())
+            .select_from(Code)
+            .join(Batch, Batch.id == Code.batch_id)
+            .where(Code.status.in_(SOLD_STATUSES))
+            .group_by(group[0])
+        ).all()
+    )
+    reports = dict(
+        session.execute(
+            select(group[0], func.count())
+            .select_from(CodeReport)
+            .join(Code, Code.id == CodeReport.code_id)
+            .join(Batch, Batch.id == Code.batch_id)
+            .group_by(group[0])
+        ).all()
+    )
+    names = dict(
+        session.execute(
+            select(group[0], group[1])
+            .select_from(Code)
+            .join(Batch, Batch.id == Code.batch_id)
+            .join(Product, Product.id == Code.product_id)
+            .distinct()
+        ).all()
+    )
     held = set(session.scalars(select(Batch.id).where(Batch.on_hold))) if by == "batch" else set()
-    rows = [Complaints(str(names.get(key, key)), key, delivered.get(key, 0), reports.get(key, 0), key in held)
-            for key in set(delivered) | set(reports)]
+    rows = [
+        Complaints(str(names.get(key, key)), key, delivered.get(key, 0), reports.get(key, 0), key in held)
+        for key in set(delivered) | set(reports)
+    ]
     return sorted(rows, key=lambda row: (-row.rate, -row.reports, str(row.name)))

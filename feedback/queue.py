@@ -1,4 +1,5 @@
 """The staff's queue of reports: what each is about and who the buyer is, worst waiting first."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,27 +48,60 @@ class QueuedReport:
 
 def report_queue(session: Session, status: str = "open", limit: int = 100) -> list[QueuedReport]:
     rows = session.execute(
-        select(CodeReport, Order.number, Order.amount_minor, Order.quantity, Order.currency, Product.name,
-               Batch.name, Batch.supplier)
-        .join(Order, Order.id == CodeReport.order_id).join(Product, Product.id == CodeReport.product_id)
-        .join(Batch, Batch.id == CodeReport.batch_id).where(CodeReport.status == status)
-        .order_by(CodeReport.created_at if status == "open" else CodeReport.resolved_at.desc()).limit(limit)).all()
+        select(
+            CodeReport,
+            Order.number,
+            Order.amount_minor,
+            Order.quantity,
+            Order.currency,
+            Product.name,
+            Batch.name,
+            Batch.supplier,
+        )
+        .join(Order, Order.id == CodeReport.order_id)
+        .join(Product, Product.id == CodeReport.product_id)
+        .join(Batch, Batch.id == CodeReport.batch_id)
+        .where(CodeReport.status == status)
+        .order_by(CodeReport.created_at if status == "open" else CodeReport.resolved_at.desc())
+        .limit(limit)
+    ).all()
     histories = buyer_histories(session, {row[0].buyer_email for row in rows})
-    return [QueuedReport(r.id, r.status, number, product, batch, supplier, r.buyer_email, r.reason, r.text,
-                         r.held_because, r.message, r.resolved_by, r.created_at, amount // quantity, currency,
-                         histories[r.buyer_email])
-            for r, number, amount, quantity, currency, product, batch, supplier in rows]
+    return [
+        QueuedReport(
+            r.id,
+            r.status,
+            number,
+            product,
+            batch,
+            supplier,
+            r.buyer_email,
+            r.reason,
+            r.text,
+            r.held_because,
+            r.message,
+            r.resolved_by,
+            r.created_at,
+            amount // quantity,
+            currency,
+            histories[r.buyer_email],
+        )
+        for r, number, amount, quantity, currency, product, batch, supplier in rows
+    ]
 
 
 def buyer_histories(session: Session, emails: set[str]) -> dict[str, BuyerHistory]:
-    counts = session.execute(select(CodeReport.buyer_email, CodeReport.status, func.count())
-                             .where(CodeReport.buyer_email.in_(emails))
-                             .group_by(CodeReport.buyer_email, CodeReport.status)).all()
+    counts = session.execute(
+        select(CodeReport.buyer_email, CodeReport.status, func.count())
+        .where(CodeReport.buyer_email.in_(emails))
+        .group_by(CodeReport.buyer_email, CodeReport.status)
+    ).all()
     by_email: dict[str, dict[str, int]] = {email: {} for email in emails}
     for email, status, count in counts:
         by_email[email][status] = count
-    return {email: BuyerHistory(sum(c.values()), c.get("replaced", 0), c.get("refunded", 0), c.get("rejected", 0))
-            for email, c in by_email.items()}
+    return {
+        email: BuyerHistory(sum(c.values()), c.get("replaced", 0), c.get("refunded", 0), c.get("rejected", 0))
+        for email, c in by_email.items()
+    }
 
 
 def open_report_count(session: Session) -> int:

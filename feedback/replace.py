@@ -4,6 +4,7 @@ Every replacement, by the policy or by staff, goes through `replace_code` inside
 transaction, which takes its locks in one order (the buyer's limit, the order's payment, the codes,
 the report), so replacements and refunds never deadlock and never both take effect.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
@@ -12,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow
 from app.core.limits import hold
 from app.core.models import Order, log_order
-from feedback.models import CodeReport
 from delivery.mail_owed import owe_mail
+from feedback.models import CodeReport
 from keystore.claim import claim_codes
 from keystore.models import Code
 from payments.models import Payment, Refund
@@ -66,15 +67,21 @@ def refund_covers(session: Session, order_id: int) -> str:
     code nobody pays for. Exact only after lock_order_money()."""
     status = session.scalar(select(Order.status).where(Order.id == order_id))
     paid = session.scalar(select(func.coalesce(func.sum(Payment.amount_minor), 0)).where(Payment.order_id == order_id))
-    refunded = session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-        Refund.order_id == order_id, Refund.status.in_(OPEN)))
+    refunded = session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+            Refund.order_id == order_id, Refund.status.in_(OPEN)
+        )
+    )
     return REFUNDED if status == "refunded" or (paid and refunded >= paid) else ""
 
 
 def resolve(session: Session, report: CodeReport, status: str, by: str, **values) -> None:
     """Close an open report and settle its code: burned (invalid), or confirmed working on a rejection."""
-    moved = session.execute(update(CodeReport).where(CodeReport.id == report.id, CodeReport.status == "open")
-                            .values(status=status, resolved_by=by, resolved_at=utcnow(), **values)).rowcount
+    moved = session.execute(
+        update(CodeReport)
+        .where(CodeReport.id == report.id, CodeReport.status == "open")
+        .values(status=status, resolved_by=by, resolved_at=utcnow(), **values)
+    ).rowcount
     if moved != 1:
         raise ReportClosed(f"report {report.id} was already decided")
     code_state = "confirmed_ok" if status == "rejected" else "invalid"

@@ -1,4 +1,5 @@
 """A buyer reports a delivered code that does not work. The code leaves sale at once."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,12 +46,22 @@ def report_code(session: Session, order_id: int, code_id: int, reason: str, text
         code = session.get(Code, code_id)
         if code is None or code.order_id != order_id:
             raise ReportError("code", "not one of this order's codes")
-        taken = session.execute(update(Code).where(Code.id == code_id, Code.order_id == order_id,
-                                                   Code.status == "delivered").values(status="reported")).rowcount
+        taken = session.execute(
+            update(Code)
+            .where(Code.id == code_id, Code.order_id == order_id, Code.status == "delivered")
+            .values(status="reported")
+        ).rowcount
         if not taken:
             raise ReportError("code", "this code was already reported")
-        report = CodeReport(order_id=order_id, code_id=code_id, product_id=code.product_id, batch_id=code.batch_id,
-                            buyer_email=order.email.lower(), reason=reason, text=text)
+        report = CodeReport(
+            order_id=order_id,
+            code_id=code_id,
+            product_id=code.product_id,
+            batch_id=code.batch_id,
+            buyer_email=order.email.lower(),
+            reason=reason,
+            text=text,
+        )
         session.add(report)
         session.flush()
         log_order(session, order_id, "shop.order.code_reported", f"report {report.id}: {reason}")

@@ -1,4 +1,5 @@
 """Reviews: stars and words from the buyer of a delivered order, one per order, editable for a while."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -79,11 +80,19 @@ def hide_review(session: Session, actor: Actor, review_id: int, reason: str, hid
     if hidden and not reason:
         raise ReviewError("reason", "say why the review is hidden (it is kept in the audit log)")
     with write_transaction(session):
-        moved = session.execute(update(Review).where(Review.id == review_id, Review.hidden.is_(not hidden))
-                                .values(hidden=hidden, hidden_reason=reason if hidden else "")).rowcount
+        moved = session.execute(
+            update(Review)
+            .where(Review.id == review_id, Review.hidden.is_(not hidden))
+            .values(hidden=hidden, hidden_reason=reason if hidden else "")
+        ).rowcount
         if moved:
-            audit(session, actor.email, "feedback.review.hidden" if hidden else "feedback.review.shown",
-                  f"review:{review_id}", reason=reason)
+            audit(
+                session,
+                actor.email,
+                "feedback.review.hidden" if hidden else "feedback.review.shown",
+                f"review:{review_id}",
+                reason=reason,
+            )
 
 
 def reply_to_review(session: Session, actor: Actor, review_id: int, reply: str) -> None:

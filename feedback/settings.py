@@ -1,4 +1,5 @@
 """The owner's after-sale settings: a product's report policy, a batch's complaint threshold."""
+
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -22,10 +23,16 @@ def set_report_policy(session: Session, actor: Actor, product_id: int, policy: s
         raise SettingError(f"report_policy: must be one of {', '.join(POLICIES)}")
     limit = _whole("replacement_limit", limit, 0, 1000)
     with write_transaction(session):
-        session.execute(update(Product).where(Product.id == product_id)
-                        .values(report_policy=policy, replacement_limit=limit))
-        audit(session, actor.email, "shop.product.report_policy", f"product:{product_id}",
-              detail=f"{policy}, at most {limit} replacement(s) per buyer")
+        session.execute(
+            update(Product).where(Product.id == product_id).values(report_policy=policy, replacement_limit=limit)
+        )
+        audit(
+            session,
+            actor.email,
+            "shop.product.report_policy",
+            f"product:{product_id}",
+            detail=f"{policy}, at most {limit} replacement(s) per buyer",
+        )
 
 
 def set_complaint_threshold(session: Session, actor: Actor, batch_id: int, percent, minimum) -> None:
@@ -33,10 +40,18 @@ def set_complaint_threshold(session: Session, actor: Actor, batch_id: int, perce
     percent = _whole("complaint_threshold_pct", percent, 1, 100)
     minimum = _whole("complaint_min_reports", minimum, 1, 10**6)
     with write_transaction(session):
-        session.execute(update(Batch).where(Batch.id == batch_id)
-                        .values(complaint_threshold_pct=percent, complaint_min_reports=minimum))
-        audit(session, actor.email, "keystore.batch.complaint_threshold", f"batch:{batch_id}",
-              detail=f"{percent}% once {minimum} report(s)")
+        session.execute(
+            update(Batch)
+            .where(Batch.id == batch_id)
+            .values(complaint_threshold_pct=percent, complaint_min_reports=minimum)
+        )
+        audit(
+            session,
+            actor.email,
+            "keystore.batch.complaint_threshold",
+            f"batch:{batch_id}",
+            detail=f"{percent}% once {minimum} report(s)",
+        )
 
 
 def _whole(field: str, raw, low: int, high: int) -> int:

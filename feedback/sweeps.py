@@ -1,5 +1,6 @@
 """What the periodic sweeper (delivery.periodic) and `keyshop sweep` also do for after-sale and
 support, each `(session, older_than_seconds) -> count`."""
+
 from __future__ import annotations
 
 from feedback.help.notices import sweep_notices

@@ -1,4 +1,5 @@
 """Buyers' words as plain text: no markup survives, nothing invisible, bounded length."""
+
 from __future__ import annotations
 
 import re

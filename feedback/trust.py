@@ -1,4 +1,5 @@
 """The public trust figures: per product and for the whole shop, from what actually happened."""
+
 from __future__ import annotations
 
 import statistics
@@ -34,8 +35,10 @@ class TrustLine:
 def trust_figures(session: Session) -> tuple[list[TrustLine], TrustLine]:
     """One line per active product, and the shop-wide line."""
     products = session.execute(select(Product.id, Product.name).where(Product.active).order_by(Product.name)).all()
-    lines = [_line(session, name, Code.product_id == pid, CodeReport.product_id == pid, Review.product_id == pid)
-             for pid, name in products]
+    lines = [
+        _line(session, name, Code.product_id == pid, CodeReport.product_id == pid, Review.product_id == pid)
+        for pid, name in products
+    ]
     return lines, _line(session, "All products", True, True, True)
 
 
@@ -43,7 +46,15 @@ def _line(session: Session, name: str, codes_where, reports_where, reviews_where
     delivered = session.scalar(select(func.count()).where(Code.status.in_(SOLD_STATUSES), codes_where))
     reports = session.execute(select(CodeReport.created_at, CodeReport.resolved_at).where(reports_where)).all()
     hours = [(done - made).total_seconds() / 3600 for made, done in reports if done is not None]
-    rating, ratings = session.execute(select(func.avg(Review.stars), func.count())
-                                      .where(reviews_where, Review.hidden.is_(False))).one()
-    return TrustLine(name, delivered, len(reports), len(hours), round(statistics.median(hours), 2) if hours else None,
-                     round(float(rating), 2) if ratings else None, ratings)
+    rating, ratings = session.execute(
+        select(func.avg(Review.stars), func.count()).where(reviews_where, Review.hidden.is_(False))
+    ).one()
+    return TrustLine(
+        name,
+        delivered,
+        len(reports),
+        len(hours),
+        round(statistics.median(hours), 2) if hours else None,
+        round(float(rating), 2) if ratings else None,
+        ratings,
+    )

@@ -3,6 +3,7 @@
 This bypasses the ORM on purpose: a million rows through it cost minutes, through these seconds.
 The rows join the caller's transaction like any other statement.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -10,9 +11,11 @@ from sqlalchemy.orm import Session
 
 COLUMNS = ("product_id", "batch_id", "status", "blind_index", "key_id", "nonce", "ciphertext", "shop_unique")
 _TYPES = ("int", "int", "text", "bytea", "text", "bytea", "bytea", "bool")
-_INSERT_SKIPPING = (f"INSERT INTO codes ({', '.join(COLUMNS)}) "
-                    f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in _TYPES)}) "
-                    f"ON CONFLICT DO NOTHING RETURNING blind_index")
+_INSERT_SKIPPING = (
+    f"INSERT INTO codes ({', '.join(COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in _TYPES)}) "
+    f"ON CONFLICT DO NOTHING RETURNING blind_index"
+)
 RACE_RETRIES = 5
 
 
@@ -77,8 +80,10 @@ def stocked_indexes(session: Session, product_id: int, indexes: list[bytes], sho
         query = f"SELECT blind_index, batch_id FROM codes WHERE {where.format('%s')} AND blind_index = ANY(%s)"
         params = (indexes,) if shop_wide else (product_id, indexes)
     else:
-        query = (f"SELECT blind_index, batch_id FROM codes WHERE {where.format('?')} "
-                 f"AND blind_index IN ({', '.join('?' for _ in indexes)})")
+        query = (
+            f"SELECT blind_index, batch_id FROM codes WHERE {where.format('?')} "
+            f"AND blind_index IN ({', '.join('?' for _ in indexes)})"
+        )
         params = tuple(indexes) if shop_wide else (product_id, *indexes)
     return {bytes(index): batch_id for index, batch_id in connection.exec_driver_sql(query, params)}
 

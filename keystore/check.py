@@ -1,4 +1,5 @@
 """At start: the keyring must open what is stored. A wrong keyring fails clearly, never yields garbage."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, inspect, select
@@ -20,15 +21,21 @@ def verify_keyring(session: Session, keyring: Keyring) -> None:
         if code.key_id not in keyring.key_ids:
             keyring.refresh(force=True)
         if code.key_id not in keyring.key_ids:
-            raise KeyringError(f"KEYSHOP_KEYRING: stored codes are sealed with key {code.key_id!r}, which this "
-                               f"keyring lacks; restore the keyring that sealed them")
+            raise KeyringError(
+                f"KEYSHOP_KEYRING: stored codes are sealed with key {code.key_id!r}, which this "
+                f"keyring lacks; restore the keyring that sealed them"
+            )
         try:
             plaintext = open_code(keyring, code)
         except KeyringError:
-            raise KeyringError(f"KEYSHOP_KEYRING: key {code.key_id!r} of this keyring cannot open the stored "
-                               f"codes; it is not the keyring that sealed them") from None
+            raise KeyringError(
+                f"KEYSHOP_KEYRING: key {code.key_id!r} of this keyring cannot open the stored "
+                f"codes; it is not the keyring that sealed them"
+            ) from None
         product = session.get(Product, code.product_id)
         if keyring.blind_index(key_of(plaintext, product.code_format, product.normalise)) != code.blind_index:
-            raise KeyringError("KEYSHOP_KEYRING: the index_key differs from the one that indexed the stored "
-                               "codes; duplicates would go unnoticed")
+            raise KeyringError(
+                "KEYSHOP_KEYRING: the index_key differs from the one that indexed the stored "
+                "codes; duplicates would go unnoticed"
+            )
     session.rollback()

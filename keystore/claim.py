@@ -4,6 +4,7 @@ PostgreSQL locks candidate rows with FOR UPDATE SKIP LOCKED so concurrent claims
 rows without waiting; SQLite runs inside BEGIN IMMEDIATE (see app.db.write_transaction), which
 serialises writers, and the guarded UPDATE … RETURNING does the rest.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -51,6 +52,7 @@ def claim_codes(session: Session, *, product_id: int, order_id: int, quantity: i
 
 def shared_code(session: Session, product_id: int) -> int | None:
     """A reusable product's code: the newest available one, never consumed."""
-    return session.scalar(text(
-        "SELECT id FROM codes WHERE product_id = :product_id AND status = 'available' ORDER BY id DESC LIMIT 1"
-    ), {"product_id": product_id})
+    return session.scalar(
+        text("SELECT id FROM codes WHERE product_id = :product_id AND status = 'available' ORDER BY id DESC LIMIT 1"),
+        {"product_id": product_id},
+    )

@@ -5,6 +5,7 @@ columns) or a LineProblem. UTF-8 with or without BOM, or UTF-16 with its BOM; CR
 and surrounding spaces are ignored. A file in another encoding is refused whole, or (a stray byte)
 its line is rejected; a code holding a control character is rejected.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -64,8 +65,10 @@ def _encoding_by_mark(first: bytes) -> str:
 def _utf8_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, str | LineProblem]]:
     for number, raw in enumerate(lines, start=1):
         if len(raw) >= 4 and raw.count(b"\x00") * 4 >= len(raw):  # ASCII as UTF-16 or UTF-32 with no mark
-            raise ImportFileError(f"line {number}: the file is not UTF-8 text (it looks like UTF-16 or UTF-32 "
-                                  f"without a byte-order mark); save it as UTF-8")
+            raise ImportFileError(
+                f"line {number}: the file is not UTF-8 text (it looks like UTF-16 or UTF-32 "
+                f"without a byte-order mark); save it as UTF-8"
+            )
         try:
             yield number, raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError:
@@ -80,8 +83,9 @@ def _utf16_lines(chunks: Iterable[bytes], encoding: str) -> Iterator[tuple[int, 
         try:
             pending += decoder.decode(chunk)
         except UnicodeDecodeError:
-            raise ImportFileError(f"line {number + 1}: not valid {encoding.upper()[:6]} text; "
-                                  f"save it as UTF-8") from None
+            raise ImportFileError(
+                f"line {number + 1}: not valid {encoding.upper()[:6]} text; save it as UTF-8"
+            ) from None
         *complete, pending = pending.split("\n")
         for text in complete:
             number += 1
@@ -143,8 +147,9 @@ def _header(number: int, fields: list[str], columns: list[str]) -> list[int]:
     names = [field.lower() for field in fields]
     missing = [column for column in columns if column.lower() not in names]
     if missing:
-        raise ImportFileError(f"line {number}: the header lacks the column(s) {', '.join(missing)}; "
-                              f"expected {', '.join(columns)}")
+        raise ImportFileError(
+            f"line {number}: the header lacks the column(s) {', '.join(missing)}; expected {', '.join(columns)}"
+        )
     return [names.index(column.lower()) for column in columns]
 
 

@@ -16,6 +16,7 @@ when both modes normalise it alike ("ABCD1234" in a "none" and a "case_dashes" p
 "abcd-1234" against "ABCD1234": that would need the stored code's plaintext. A shop that stocks
 one supplier's keys in several products gives those products one mode.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -26,8 +27,8 @@ from sqlalchemy.orm import Session
 
 from app.core.db import write_transaction
 from app.core.models import Product
-from keystore.formats import LineProblem
 from keystore.bulk import PlannerStatistics, insert_codes, one_transaction_per_batch, stocked_indexes
+from keystore.formats import LineProblem
 from keystore.keyring import Keyring
 from keystore.models import Batch, Code
 from keystore.prepare import PreparedChunk, PreparedCode, prepare_chunks
@@ -52,9 +53,13 @@ class ImportResult:
         return sorted(self.duplicates + self.rejected, key=lambda problem: problem.line)
 
     def as_json(self, listed: int = 1000) -> dict:
-        return {"batch_id": self.batch_id, "imported": self.imported, "duplicates": self.duplicate_count,
-                "rejected": self.rejected_count,
-                "problems": [{"line": p.line, "reason": p.reason} for p in self.problems[:listed]]}
+        return {
+            "batch_id": self.batch_id,
+            "imported": self.imported,
+            "duplicates": self.duplicate_count,
+            "rejected": self.rejected_count,
+            "problems": [{"line": p.line, "reason": p.reason} for p in self.problems[:listed]],
+        }
 
     def note(self, problem: LineProblem, duplicate: bool) -> None:
         if duplicate:
@@ -72,10 +77,21 @@ class _Target:
     shop_unique: bool  # False for a reusable product: its one shared code may be in other products too
 
 
-def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Iterable, *, name: str, source: str,
-                 uploaded_by: str = "", supplier: str = "", dry_run: bool = False,
-                 progress: Callable[[int], None] | None = None, resume_batch_id: int | None = None,
-                 keep_partial: bool = True) -> ImportResult:
+def import_codes(
+    session: Session,
+    keyring: Keyring,
+    product_id: int,
+    lines: Iterable,
+    *,
+    name: str,
+    source: str,
+    uploaded_by: str = "",
+    supplier: str = "",
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+    resume_batch_id: int | None = None,
+    keep_partial: bool = True,
+) -> ImportResult:
     """Import one batch. If it stops half-way, the batch stays `importing` for a resume, or with
     keep_partial=False (uploads whose file is gone afterwards) is discarded before the error rises;
     a batch that stored nothing (a bad CSV header) is always discarded."""
@@ -85,8 +101,11 @@ def import_codes(session: Session, keyring: Keyring, product_id: int, lines: Ite
     if dry_run:
         chunks = prepare_chunks(keyring, product_id, mode, lines, CHUNK, seal=False, seen=set())
         return _dry_run(session, _Target(product_id, 0, not reusable), chunks, result, progress)
-    batch_id, skip_to = (_resume(session, resume_batch_id, result) if resume_batch_id
-                         else (_open_batch(session, product_id, name, source, uploaded_by, supplier), 0))
+    batch_id, skip_to = (
+        _resume(session, resume_batch_id, result)
+        if resume_batch_id
+        else (_open_batch(session, product_id, name, source, uploaded_by, supplier), 0)
+    )
     remaining = ((n, item) for n, item in lines if n > skip_to)
     chunks = ReadAhead(prepare_chunks(keyring, product_id, mode, remaining, CHUNK))
     try:
@@ -110,8 +129,9 @@ def _store_all(session, target: _Target, chunks, result: ImportResult, progress)
         if progress:
             progress(chunk.lines)
     with write_transaction(session):
-        session.execute(update(Code).where(Code.batch_id == target.batch_id, Code.status == "staged")
-                        .values(status="available"))
+        session.execute(
+            update(Code).where(Code.batch_id == target.batch_id, Code.status == "staged").values(status="available")
+        )
         _finish_batch(session, target.batch_id, result)
 
 
@@ -152,8 +172,18 @@ def _store_chunk(session, target: _Target, chunk: PreparedChunk, result: ImportR
             result.note(problem, duplicate=True)
             continue
         lines[code.index] = code.line
-        rows.append((target.product_id, target.batch_id, status, code.index, code.sealed.key_id,
-                     code.sealed.nonce, code.sealed.ciphertext, target.shop_unique))
+        rows.append(
+            (
+                target.product_id,
+                target.batch_id,
+                status,
+                code.index,
+                code.sealed.key_id,
+                code.sealed.nonce,
+                code.sealed.ciphertext,
+                target.shop_unique,
+            )
+        )
     if rows:
         raced = insert_codes(session, rows)
         result.imported += len(rows) - len(raced)
@@ -205,9 +235,16 @@ def _resume(session, batch_id: int, result: ImportResult) -> tuple[int, int]:
 
 
 def _save_progress(session, batch_id: int, last_line: int, result: ImportResult) -> None:
-    session.execute(update(Batch).where(Batch.id == batch_id).values(
-        lines_done=last_line, imported=result.imported, duplicates=result.duplicate_count,
-        rejected=result.rejected_count))
+    session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id)
+        .values(
+            lines_done=last_line,
+            imported=result.imported,
+            duplicates=result.duplicate_count,
+            rejected=result.rejected_count,
+        )
+    )
 
 
 def _finish_batch(session, batch_id: int, result: ImportResult) -> None:
@@ -215,9 +252,16 @@ def _finish_batch(session, batch_id: int, result: ImportResult) -> None:
     if result.imported == 0:
         session.execute(delete(Batch).where(Batch.id == batch_id))
         return
-    session.execute(update(Batch).where(Batch.id == batch_id).values(
-        status="complete", imported=result.imported, duplicates=result.duplicate_count,
-        rejected=result.rejected_count))
+    session.execute(
+        update(Batch)
+        .where(Batch.id == batch_id)
+        .values(
+            status="complete",
+            imported=result.imported,
+            duplicates=result.duplicate_count,
+            rejected=result.rejected_count,
+        )
+    )
     rearm_low_stock(session, session.scalar(select(Batch.product_id).where(Batch.id == batch_id)))
 
 
@@ -230,4 +274,3 @@ def discard_batch(session: Session, batch_id: int) -> int:
         removed = session.execute(delete(Code).where(Code.batch_id == batch_id)).rowcount
         session.execute(delete(Batch).where(Batch.id == batch_id))
         return removed
-

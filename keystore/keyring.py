@@ -5,6 +5,7 @@ The file is JSON, written with mode 0600:
 A keyring loaded from a file follows it: after `keyshop keys rotate` writes a new active key, running
 processes pick it up on their next seal, or as soon as they meet a code sealed under a key they lack.
 """
+
 from __future__ import annotations
 
 import base64
@@ -87,20 +88,23 @@ class Keyring:
             self._stamp = stamp
 
     def as_json(self) -> dict:
-        return {"active": self.active, "keys": {k: base64.b64encode(v).decode() for k, v in self._keys.items()},
-                "index_key": base64.b64encode(self._index_key).decode()}
+        return {
+            "active": self.active,
+            "keys": {k: base64.b64encode(v).decode() for k, v in self._keys.items()},
+            "index_key": base64.b64encode(self._index_key).decode(),
+        }
 
     @staticmethod
     def _aad(key_id: str, binding: bytes) -> bytes:
         return b"keyshop.code.v1|" + key_id.encode() + b"|" + binding
 
     @classmethod
-    def load(cls, path: Path) -> "Keyring":
+    def load(cls, path: Path) -> Keyring:
         path = Path(path)
         return cls(*_read(path), path=path)
 
     @classmethod
-    def load_or_create(cls, path: Path) -> "Keyring":
+    def load_or_create(cls, path: Path) -> Keyring:
         path = Path(path)
         if not path.exists():
             write_new_keyring(path)
@@ -133,8 +137,12 @@ def write_keyring(path: Path, data: dict, replace: bool = True) -> None:
 
 
 def write_new_keyring(path: Path) -> None:
-    write_keyring(path, {
-        "active": "k1",
-        "keys": {"k1": base64.b64encode(os.urandom(32)).decode()},
-        "index_key": base64.b64encode(os.urandom(32)).decode(),
-    }, replace=False)
+    write_keyring(
+        path,
+        {
+            "active": "k1",
+            "keys": {"k1": base64.b64encode(os.urandom(32)).decode()},
+            "index_key": base64.b64encode(os.urandom(32)).decode(),
+        },
+        replace=False,
+    )

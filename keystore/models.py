@@ -1,4 +1,5 @@
 """Stored codes and the batches they came in."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,8 +11,7 @@ from app.core.db import utcnow
 from app.core.extensions import db
 
 # "staged": imported by a batch that has not finished; never sold until the batch completes.
-CODE_STATUSES = ("staged", "available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined",
-                 "revoked")
+CODE_STATUSES = ("staged", "available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined", "revoked")
 SOLD_STATUSES = ("delivered", "reported", "invalid", "confirmed_ok")
 BATCH_STATUSES = ("importing", "complete")
 
@@ -61,8 +61,13 @@ class Code(db.Model):
         # product always (the ciphertext's binding relies on it), and across the shop for every
         # code not of a reusable product, so no code is sold in two products.
         UniqueConstraint("product_id", "blind_index", name="uq_codes_product_blind_index"),
-        Index("uq_codes_shop_blind_index", "blind_index", unique=True, sqlite_where=text("shop_unique"),
-              postgresql_where=text("shop_unique")),
+        Index(
+            "uq_codes_shop_blind_index",
+            "blind_index",
+            unique=True,
+            sqlite_where=text("shop_unique"),
+            postgresql_where=text("shop_unique"),
+        ),
         # The claim walks only unsold rows, in id order (first in, first out).
         Index(
             "ix_codes_available",

@@ -2,6 +2,7 @@
 
 It runs in the import's read-ahead thread, so it touches nothing shared but the keyring.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -28,8 +29,16 @@ class PreparedChunk:
     codes: list[PreparedCode] = field(default_factory=list)
 
 
-def prepare_chunks(keyring: Keyring, product_id: int, normalise: str, lines: Iterable, size: int, *,
-                   seal: bool = True, seen: set[bytes] | None = None) -> Iterator[PreparedChunk]:
+def prepare_chunks(
+    keyring: Keyring,
+    product_id: int,
+    normalise: str,
+    lines: Iterable,
+    size: int,
+    *,
+    seal: bool = True,
+    seen: set[bytes] | None = None,
+) -> Iterator[PreparedChunk]:
     """Chunks of `size` lines; `seen` carries repeats across chunks (a dry run), else each is alone."""
     for chunk in _chunks(lines, size):
         prepared = PreparedChunk(last_line=chunk[-1][0], lines=len(chunk))

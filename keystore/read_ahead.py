@@ -3,6 +3,7 @@
 The import encrypts chunk N+1 while chunk N is being written: SQLite and psycopg release the GIL
 while they wait on disk or the server, so the two really do overlap.
 """
+
 from __future__ import annotations
 
 import queue
@@ -16,8 +17,9 @@ class ReadAhead(Iterator):
     def __init__(self, items: Iterable, depth: int = 2):
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._produce, args=(iter(items),), daemon=True,
-                                        name="keyshop-read-ahead")
+        self._thread = threading.Thread(
+            target=self._produce, args=(iter(items),), daemon=True, name="keyshop-read-ahead"
+        )
         self._thread.start()
 
     def __next__(self):

@@ -1,4 +1,5 @@
 """Which reader a product's batches go through."""
+
 from __future__ import annotations
 
 from functools import partial

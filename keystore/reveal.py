@@ -1,4 +1,5 @@
 """Opening stored codes: for the order that owns them (delivery), or for staff (audited elsewhere)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ def code_lines_of_order(session: Session, keyring: Keyring, order_id: int) -> li
     code_format = order.product.code_format  # loaded with the order
     owned = Code.order_id == order_id
     query = select(Code).where(or_(owned, Code.id == order.shared_code_id) if order.shared_code_id else owned)
-    return [OwnedCode(row.id, display(open_code(keyring, row), code_format), row.status)
-            for row in session.scalars(query.order_by(Code.id))]
+    return [
+        OwnedCode(row.id, display(open_code(keyring, row), code_format), row.status)
+        for row in session.scalars(query.order_by(Code.id))
+    ]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 Each batch is its own transaction and touches a row only if it is still under the old key, so sales
 go on during a rotation and a rotation killed half-way is finished by running it again.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,8 +30,9 @@ def add_active_key(keyring: Keyring, path) -> str:
     return key_id
 
 
-def reseal_all(session: Session, keyring: Keyring, progress: Callable[[int], None] | None = None,
-               batch: int = BATCH) -> int:
+def reseal_all(
+    session: Session, keyring: Keyring, progress: Callable[[int], None] | None = None, batch: int = BATCH
+) -> int:
     """Re-seal every code not under the active key; returns how many were re-sealed."""
     done = 0
     while moved := _reseal_batch(session, keyring, batch):
@@ -44,7 +46,9 @@ def _reseal_batch(session: Session, keyring: Keyring, size: int) -> int:
     with write_transaction(session):
         rows = session.execute(
             select(Code.id, Code.product_id, Code.blind_index, Code.key_id, Code.nonce, Code.ciphertext)
-            .where(Code.key_id != keyring.active).order_by(Code.id).limit(size)
+            .where(Code.key_id != keyring.active)
+            .order_by(Code.id)
+            .limit(size)
         ).all()
         if not rows:
             return 0
@@ -52,11 +56,20 @@ def _reseal_batch(session: Session, keyring: Keyring, size: int) -> int:
         for row in rows:
             bound = binding(row.product_id, row.blind_index)
             sealed = keyring.seal(keyring.open(Sealed(row.key_id, row.nonce, row.ciphertext), bound), bound)
-            changes.append({"row_id": row.id, "old_key": row.key_id, "new_key": sealed.key_id,
-                            "new_nonce": sealed.nonce, "new_ciphertext": sealed.ciphertext})
-        statement = (update(Code).where(Code.id == bindparam("row_id"), Code.key_id == bindparam("old_key"))
-                     .values(key_id=bindparam("new_key"), nonce=bindparam("new_nonce"),
-                             ciphertext=bindparam("new_ciphertext")))
+            changes.append(
+                {
+                    "row_id": row.id,
+                    "old_key": row.key_id,
+                    "new_key": sealed.key_id,
+                    "new_nonce": sealed.nonce,
+                    "new_ciphertext": sealed.ciphertext,
+                }
+            )
+        statement = (
+            update(Code)
+            .where(Code.id == bindparam("row_id"), Code.key_id == bindparam("old_key"))
+            .values(key_id=bindparam("new_key"), nonce=bindparam("new_nonce"), ciphertext=bindparam("new_ciphertext"))
+        )
         session.connection().execute(statement, changes)
         return len(rows)
 

@@ -1,4 +1,5 @@
 """What staff do to stored codes. Each action is a conditional update, audited in the same transaction."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -42,8 +43,9 @@ def reveal_code(session: Session, keyring: Keyring, actor: Actor, code_id: int, 
 def move_code(session: Session, actor: Actor, code_id: int, move: str, reason: str = "") -> bool:
     status, expected = _move(move)
     with write_transaction(session):
-        moved = session.execute(update(Code).where(Code.id == code_id, Code.status.in_(expected))
-                                .values(status=status)).rowcount
+        moved = session.execute(
+            update(Code).where(Code.id == code_id, Code.status.in_(expected)).values(status=status)
+        ).rowcount
         if moved:
             audit(session, actor.email, f"keystore.code.{status}", f"code:{code_id}", reason=reason)
     return moved == 1
@@ -56,12 +58,19 @@ def move_batch(session: Session, actor: Actor, batch_id: int, move: str, reason:
     with write_transaction(session):
         if session.get(Batch, batch_id) is None:
             raise ActionError(f"no batch {batch_id}")
-        moved = session.execute(update(Code).where(Code.batch_id == batch_id, Code.status.in_(expected))
-                                .values(status=status)).rowcount
+        moved = session.execute(
+            update(Code).where(Code.batch_id == batch_id, Code.status.in_(expected)).values(status=status)
+        ).rowcount
         if move == "release":  # a hold for complaints ends too: a person decided the batch is fine
             session.execute(update(Batch).where(Batch.id == batch_id).values(on_hold=False))
-        audit(session, actor.email, f"keystore.batch.{status}", f"batch:{batch_id}", reason=reason,
-              detail=f"{moved} code(s)")
+        audit(
+            session,
+            actor.email,
+            f"keystore.batch.{status}",
+            f"batch:{batch_id}",
+            reason=reason,
+            detail=f"{moved} code(s)",
+        )
     return moved
 
 
@@ -73,11 +82,20 @@ def export_unsold(session: Session, keyring: Keyring, actor: Actor, batch_id: in
         if batch is None:
             raise ActionError(f"no batch {batch_id}")
         code_format = session.scalar(select(Product.code_format).where(Product.id == batch.product_id))
-        rows = session.scalars(select(Code).where(Code.batch_id == batch_id,
-                                                  Code.status.in_(("available", "quarantined"))).order_by(Code.id))
+        rows = session.scalars(
+            select(Code)
+            .where(Code.batch_id == batch_id, Code.status.in_(("available", "quarantined")))
+            .order_by(Code.id)
+        )
         codes = [display(open_code(keyring, row), code_format) for row in rows]
-        audit(session, actor.email, "keystore.batch.exported", f"batch:{batch_id}", reason=reason,
-              detail=f"{len(codes)} code(s)")
+        audit(
+            session,
+            actor.email,
+            "keystore.batch.exported",
+            f"batch:{batch_id}",
+            reason=reason,
+            detail=f"{len(codes)} code(s)",
+        )
     return codes
 
 

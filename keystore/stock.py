@@ -1,4 +1,5 @@
 """Stock counts and the storefront's stock state, read without decrypting anything."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -39,15 +40,21 @@ def more_available_than(session: Session, product_id: int, count: int) -> bool:
     COUNT would read the whole stock on every delivery. From the newest end: codes are sold oldest
     first, so the oldest end holds the entries of codes sold since the last vacuum (and a plan
     without the order, a sequential scan, walked past every code ever sold)."""
-    query = (select(Code.id).where(Code.product_id == product_id, Code.status == "available")
-             .order_by(Code.id.desc()).offset(count).limit(1))
+    query = (
+        select(Code.id)
+        .where(Code.product_id == product_id, Code.status == "available")
+        .order_by(Code.id.desc())
+        .offset(count)
+        .limit(1)
+    )
     return session.scalar(query) is not None
 
 
 def stock_by_product(session: Session) -> list[StockRow]:
     rows = {p.id: StockRow(p.id, p.name) for p in session.scalars(select(Product).order_by(Product.name))}
     for product_id, status, count in session.execute(
-            select(Code.product_id, Code.status, func.count()).group_by(Code.product_id, Code.status)):
+        select(Code.product_id, Code.status, func.count()).group_by(Code.product_id, Code.status)
+    ):
         rows[product_id].counts[status] = count
     return list(rows.values())
 
@@ -91,9 +98,11 @@ def crossed_low_stock(session: Session, watch: LowStockWatch) -> int | None:
         return None
     alert = watch.alerts + 1
     moved = session.execute(
-        update(Product).where(Product.id == watch.product_id, Product.low_stock_alerted.is_(False))
+        update(Product)
+        .where(Product.id == watch.product_id, Product.low_stock_alerted.is_(False))
         .values(low_stock_alerted=True, low_stock_alerts=alert),
-        execution_options={"synchronize_session": False})
+        execution_options={"synchronize_session": False},
+    )
     return alert if moved.rowcount == 1 else None
 
 

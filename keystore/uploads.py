@@ -4,6 +4,7 @@ A large upload waits in the instance's uploads folder (mode 0600) only while its
 run deletes it when it finishes or fails, and the sweeper when the import is given up
 (delivery.import_runs, delivery.import_sweep).
 """
+
 from __future__ import annotations
 
 import os
@@ -27,12 +28,32 @@ def runs_as_job(size: int, dry_run: bool, limit: int | None = None) -> bool:
     return not dry_run and size > (INLINE_LIMIT if limit is None else limit)
 
 
-def import_upload(session: Session, keyring: Keyring, product: Product, lines: BinaryIO, *, name: str, source: str,
-                  uploaded_by: str, supplier: str = "", dry_run: bool = False,
-                  progress: Callable[[int], None] | None = None) -> ImportResult:
-    return import_codes(session, keyring, product.id, reader_for(product)(lines), name=name, source=source,
-                        uploaded_by=uploaded_by, supplier=supplier, dry_run=dry_run, progress=progress,
-                        keep_partial=False)
+def import_upload(
+    session: Session,
+    keyring: Keyring,
+    product: Product,
+    lines: BinaryIO,
+    *,
+    name: str,
+    source: str,
+    uploaded_by: str,
+    supplier: str = "",
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    return import_codes(
+        session,
+        keyring,
+        product.id,
+        reader_for(product)(lines),
+        name=name,
+        source=source,
+        uploaded_by=uploaded_by,
+        supplier=supplier,
+        dry_run=dry_run,
+        progress=progress,
+        keep_partial=False,
+    )
 
 
 def park_upload(instance: Path, data: BinaryIO) -> Path:

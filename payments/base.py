@@ -4,10 +4,12 @@ Adapters speak their provider's protocol and nothing else: they take and return 
 below, never database rows. The core (payments.inbox, payments.checkout) owns the orders' payment
 state, so an adapter cannot mark anything paid by itself.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, Mapping
+from typing import Literal
 
 
 class InvalidSignature(Exception):

@@ -5,17 +5,28 @@ order number in its metadata) before it reports an event; if BTCPay cannot be re
 is answered 503 and BTCPay delivers it again. Refunds go out as BTCPay pull payments that staff
 create in BTCPay itself, so keyshop records them for settlement by hand.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
-from typing import Mapping
+from collections.abc import Mapping
 
 from app.core.money import to_major, to_minor
 from payments.base import (
-    Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
-    PaymentStatus, ProviderRefused, RefundRequest, RefundResult, required_text,
+    Capabilities,
+    CheckoutRequest,
+    CheckoutStart,
+    InvalidPayload,
+    InvalidSignature,
+    PaymentEvent,
+    PaymentProvider,
+    PaymentStatus,
+    ProviderRefused,
+    RefundRequest,
+    RefundResult,
+    required_text,
 )
 from payments.http import call
 
@@ -34,11 +45,20 @@ class BTCPayProvider(PaymentProvider):
         self._webhook_secret = webhook_secret.encode()
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
-        invoice = self._call("POST", "/invoices", json={
-            "amount": to_major(request.amount_minor, request.currency), "currency": request.currency,
-            "metadata": {"orderId": request.order_number, "buyerEmail": request.email,
-                         "itemDesc": request.description},
-            "checkout": {"redirectURL": request.return_url, "redirectAutomatically": True}})
+        invoice = self._call(
+            "POST",
+            "/invoices",
+            json={
+                "amount": to_major(request.amount_minor, request.currency),
+                "currency": request.currency,
+                "metadata": {
+                    "orderId": request.order_number,
+                    "buyerEmail": request.email,
+                    "itemDesc": request.description,
+                },
+                "checkout": {"redirectURL": request.return_url, "redirectAutomatically": True},
+            },
+        )
         return CheckoutStart(invoice["checkoutLink"], invoice["id"])
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]) -> list[PaymentEvent]:
@@ -54,23 +74,37 @@ class BTCPayProvider(PaymentProvider):
         if kind == "other":
             return []
         status = self.fetch_status(invoice_id)
-        return [PaymentEvent(event_id=f"{invoice_id}:{delivery['type']}", kind=kind, order_number=status.order_number,
-                             amount_minor=status.amount_minor, currency=status.currency,
-                             provider_reference=invoice_id, livemode=True)]
+        return [
+            PaymentEvent(
+                event_id=f"{invoice_id}:{delivery['type']}",
+                kind=kind,
+                order_number=status.order_number,
+                amount_minor=status.amount_minor,
+                currency=status.currency,
+                provider_reference=invoice_id,
+                livemode=True,
+            )
+        ]
 
     def fetch_status(self, provider_reference: str) -> PaymentStatus:
         invoice = self._call("GET", f"/invoices/{provider_reference}")
         try:
             currency = required_text(invoice["currency"]).upper()
             state = {"Settled": "paid", "Expired": "failed", "Invalid": "failed"}.get(invoice["status"], "pending")
-            return PaymentStatus(invoice["id"], state, required_text(invoice["metadata"]["orderId"]),
-                                 to_minor(invoice["amount"], currency), currency)
+            return PaymentStatus(
+                invoice["id"],
+                state,
+                required_text(invoice["metadata"]["orderId"]),
+                to_minor(invoice["amount"], currency),
+                currency,
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidPayload(f"btcpay invoice is not readable: {exc}") from None
 
     def refund(self, request: RefundRequest) -> RefundResult:
-        raise ProviderRefused("BTCPay refunds are sent by staff as a pull payment in BTCPay; "
-                              "settle this refund by hand once it is sent")
+        raise ProviderRefused(
+            "BTCPay refunds are sent by staff as a pull payment in BTCPay; settle this refund by hand once it is sent"
+        )
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
         return call("btcpay", method, self._store + path, headers=self._headers, **kwargs)

@@ -1,4 +1,5 @@
 """Checkout: validate the buyer's choice, create the order, and ask the provider where to pay."""
+
 from __future__ import annotations
 
 import re
@@ -48,8 +49,9 @@ class PlacedOrder:
     provider: str
 
 
-def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, PaymentProvider],
-                base_url: str) -> PlacedOrder:
+def place_order(
+    session: Session, choice: CheckoutChoice, providers: dict[str, PaymentProvider], base_url: str
+) -> PlacedOrder:
     provider = _validate(choice, providers)
     with write_transaction(session):
         product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
@@ -57,14 +59,23 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
             raise CheckoutError("product", "no product %(slug)r for sale", slug=choice.product_slug)
         _refuse_abuse(session, product, choice)
         if not provider.capabilities.accepts(product.currency):
-            raise CheckoutError("method", "%(provider)s takes only %(currencies)s", provider=provider.label,
-                                currencies=", ".join(provider.capabilities.currencies))
+            raise CheckoutError(
+                "method",
+                "%(provider)s takes only %(currencies)s",
+                provider=provider.label,
+                currencies=", ".join(provider.capabilities.currencies),
+            )
         order, token = _new_order(session, product, choice)
         log_order(session, order.id, "shop.order.created", f"{choice.quantity} x {product.slug} via {provider.name}")
         request = CheckoutRequest(
-            order_number=order.number, amount_minor=order.amount_minor, currency=order.currency,
-            description=product.name, quantity=order.quantity, email=order.email,
-            return_url=f"{base_url}/o/{token}", notify_url=f"{base_url}/webhooks/{provider.name}",
+            order_number=order.number,
+            amount_minor=order.amount_minor,
+            currency=order.currency,
+            description=product.name,
+            quantity=order.quantity,
+            email=order.email,
+            return_url=f"{base_url}/o/{token}",
+            notify_url=f"{base_url}/webhooks/{provider.name}",
             complete_url=f"{base_url}/return/{provider.name}?next=/o/{token}",
         )
         placed = (order.id, order.number, order.status)
@@ -72,27 +83,42 @@ def place_order(session: Session, choice: CheckoutChoice, providers: dict[str, P
     try:
         start = provider.start_checkout(request)
     except (ProviderUnavailable, ProviderRefused) as exc:
-        raise CheckoutError("method", "%(provider)s cannot take payments right now (%(why)s); try again or "
-                                      "choose another way to pay", status=503, provider=provider.label, why=exc) from None
+        raise CheckoutError(
+            "method",
+            "%(provider)s cannot take payments right now (%(why)s); try again or choose another way to pay",
+            status=503,
+            provider=provider.label,
+            why=exc,
+        ) from None
     return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
 
 
 def _refuse_abuse(session: Session, product: Product, choice: CheckoutChoice) -> None:
     """The blocklist, and the product's daily limit per buyer (orders that did not fail, 24 hours)."""
     if is_blocked(session, choice.email, choice.address):
-        raise CheckoutError("email", "this shop does not take orders from you; contact support if this is a mistake",
-                            status=403)
+        raise CheckoutError(
+            "email", "this shop does not take orders from you; contact support if this is a mistake", status=403
+        )
     if product.daily_limit_per_buyer:
         buyer = choice.email.strip().lower()
         # Held before counting: a concurrent checkout by the same buyer waits, then counts this order.
         hold(session, "daily_limit", f"{product.id}|{buyer}")
         since = utcnow() - timedelta(days=1)
-        bought = session.scalar(select(func.coalesce(func.sum(Order.quantity), 0)).where(
-            Order.product_id == product.id, func.lower(Order.email) == buyer,
-            Order.created_at >= since, Order.status != "failed"))
+        bought = session.scalar(
+            select(func.coalesce(func.sum(Order.quantity), 0)).where(
+                Order.product_id == product.id,
+                func.lower(Order.email) == buyer,
+                Order.created_at >= since,
+                Order.status != "failed",
+            )
+        )
         if bought + choice.quantity > product.daily_limit_per_buyer:
-            raise CheckoutError("quantity", "at most %(limit)s of this product per buyer a day (%(bought)s ordered)",
-                                limit=product.daily_limit_per_buyer, bought=bought)
+            raise CheckoutError(
+                "quantity",
+                "at most %(limit)s of this product per buyer a day (%(bought)s ordered)",
+                limit=product.daily_limit_per_buyer,
+                bought=bought,
+            )
 
 
 def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> PaymentProvider:
@@ -103,8 +129,9 @@ def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> 
     provider = providers.get(choice.method)
     if provider is None:
         offered = ", ".join(sorted(providers)) or "none configured"
-        raise CheckoutError("method", "%(method)r is not offered (offered: %(offered)s)", method=choice.method,
-                            offered=offered)
+        raise CheckoutError(
+            "method", "%(method)r is not offered (offered: %(offered)s)", method=choice.method, offered=offered
+        )
     return provider
 
 
@@ -113,9 +140,15 @@ def _new_order(session: Session, product: Product, choice: CheckoutChoice) -> tu
         number = new_order_number()
         token = order_token(number)
         order = Order(
-            number=number, token_digest=token_digest(token), product_id=product.id,
-            quantity=choice.quantity, email=choice.email.strip(), amount_minor=product.price_minor * choice.quantity,
-            currency=product.currency, method=choice.method, locale=choice.locale,
+            number=number,
+            token_digest=token_digest(token),
+            product_id=product.id,
+            quantity=choice.quantity,
+            email=choice.email.strip(),
+            amount_minor=product.price_minor * choice.quantity,
+            currency=product.currency,
+            method=choice.method,
+            locale=choice.locale,
         )
         try:
             with session.begin_nested():

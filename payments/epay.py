@@ -6,18 +6,26 @@ calls our notify URL with signed query parameters (GET, sometimes POST) and expe
 `sign_type` left out, joined as `k=v&…`, with the merchant key appended. It is compared in
 constant time. Amounts travel as yuan with two decimals ("9.99"): CNY only.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import re
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import parse_qsl, urlencode
 
 from app.core.money import to_major, to_minor
 from payments.base import (
-    Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
-    WebhookAnswer, required_text,
+    Capabilities,
+    CheckoutRequest,
+    CheckoutStart,
+    InvalidPayload,
+    InvalidSignature,
+    PaymentEvent,
+    PaymentProvider,
+    WebhookAnswer,
+    required_text,
 )
 
 MONEY = re.compile(r"\d{1,9}(\.\d{1,2})?")
@@ -37,9 +45,15 @@ class EpayProvider(PaymentProvider):
         self._method = method
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
-        params = {"pid": self._pid, "type": self._method, "out_trade_no": request.order_number,
-                  "notify_url": request.notify_url, "return_url": request.return_url,
-                  "name": request.description[:120], "money": to_major(request.amount_minor, "CNY")}
+        params = {
+            "pid": self._pid,
+            "type": self._method,
+            "out_trade_no": request.order_number,
+            "notify_url": request.notify_url,
+            "return_url": request.return_url,
+            "name": request.description[:120],
+            "money": to_major(request.amount_minor, "CNY"),
+        }
         params.update(sign=sign(params, self._key), sign_type="MD5")
         return CheckoutStart(f"{self._gateway}/submit.php?{urlencode(params)}", request.order_number)
 
@@ -63,10 +77,15 @@ class EpayProvider(PaymentProvider):
             raise ValueError(f"money {money!r} is not an amount in yuan")
         status = params.get("trade_status", "")
         trade = required_text(params.get("trade_no"))
-        return PaymentEvent(event_id=f"{trade}:{status}", kind="paid" if status == "TRADE_SUCCESS" else "other",
-                            order_number=required_text(params.get("out_trade_no")),
-                            amount_minor=to_minor(money, "CNY"), currency="CNY", provider_reference=trade,
-                            livemode=True)
+        return PaymentEvent(
+            event_id=f"{trade}:{status}",
+            kind="paid" if status == "TRADE_SUCCESS" else "other",
+            order_number=required_text(params.get("out_trade_no")),
+            amount_minor=to_minor(money, "CNY"),
+            currency="CNY",
+            provider_reference=trade,
+            livemode=True,
+        )
 
 
 def sign(params: Mapping[str, str], key: str) -> str:

@@ -1,4 +1,5 @@
 """One HTTP call to a provider's API, with our timeouts and the two failures the core tells apart."""
+
 from __future__ import annotations
 
 import requests

@@ -1,4 +1,5 @@
 """The webhook inbox: record each verified event once and move its order, in one transaction."""
+
 from __future__ import annotations
 
 import json
@@ -58,10 +59,17 @@ class _Order:
 
 
 # The common case in one statement: a payment of exactly the order's amount for a payable order.
-_PAY = (update(Order.__table__)
-        .where(Order.number == bindparam("_number"), Order.status.in_(PAYABLE),
-               Order.amount_minor == bindparam("_amount"), Order.currency == bindparam("_currency"))
-        .values(status="paid", paid_at=bindparam("_now")).returning(Order.id))
+_PAY = (
+    update(Order.__table__)
+    .where(
+        Order.number == bindparam("_number"),
+        Order.status.in_(PAYABLE),
+        Order.amount_minor == bindparam("_amount"),
+        Order.currency == bindparam("_currency"),
+    )
+    .values(status="paid", paid_at=bindparam("_now"))
+    .returning(Order.id)
+)
 
 
 def _record(session: Session, provider: str, event: PaymentEvent, result: InboxResult, livemode: bool) -> None:
@@ -85,11 +93,17 @@ def _paid_at_once(session: Session, provider: str, event: PaymentEvent, result: 
     """The paid event of a payable order of the same amount: four statements instead of six. The
     order moves first (on PostgreSQL a concurrent copy of the event waits on its row lock), then
     the inbox insert, which fails for a copy already stored and takes the move back with it."""
-    if (event.kind != "paid" or not event.order_number or event.livemode != livemode
-            or not 0 < event.amount_minor <= ORDER_AMOUNT_MAX):
+    if (
+        event.kind != "paid"
+        or not event.order_number
+        or event.livemode != livemode
+        or not 0 < event.amount_minor <= ORDER_AMOUNT_MAX
+    ):
         return False
-    order_id = session.execute(_PAY, {"_number": event.order_number, "_amount": event.amount_minor,
-                                      "_currency": event.currency, "_now": utcnow()}).scalar()
+    order_id = session.execute(
+        _PAY,
+        {"_number": event.order_number, "_amount": event.amount_minor, "_currency": event.currency, "_now": utcnow()},
+    ).scalar()
     if order_id is None:
         return False
     _store(session, provider, event, order_id, outcome="paid")
@@ -105,26 +119,45 @@ _PAYMENT = insert(Payment.__table__)
 
 def _store(session: Session, provider: str, event: PaymentEvent, order_id: int, outcome: str) -> int:
     try:
-        return session.execute(_STORE, {
-            "provider": provider, "event_id": event.event_id, "kind": event.kind, "order_id": order_id,
-            "payload": json.dumps(asdict(event)), "outcome": outcome}).scalar_one()
+        return session.execute(
+            _STORE,
+            {
+                "provider": provider,
+                "event_id": event.event_id,
+                "kind": event.kind,
+                "order_id": order_id,
+                "payload": json.dumps(asdict(event)),
+                "outcome": outcome,
+            },
+        ).scalar_one()
     except IntegrityError:
         raise _Duplicate from None
 
 
-def _record_payment(session: Session, provider: str, order_id: int, event: PaymentEvent,
-                    flag: str | None = None) -> None:
+def _record_payment(
+    session: Session, provider: str, order_id: int, event: PaymentEvent, flag: str | None = None
+) -> None:
     """A payment whose (provider, reference) is already recorded is the same money told again (Stripe
     sends several events for one payment intent): a duplicate, and the whole event changes nothing."""
     try:
-        session.execute(_PAYMENT, {
-            "order_id": order_id, "provider": provider, "amount_minor": event.amount_minor, "currency": event.currency,
-            "reference": event.provider_reference or event.event_id, "flag": flag, "flag_state": ""})
+        session.execute(
+            _PAYMENT,
+            {
+                "order_id": order_id,
+                "provider": provider,
+                "amount_minor": event.amount_minor,
+                "currency": event.currency,
+                "reference": event.provider_reference or event.event_id,
+                "flag": flag,
+                "flag_state": "",
+            },
+        )
     except IntegrityError:
         raise _Duplicate from None
     if flag:
-        log_order(session, order_id, "shop.order.payment_flagged",
-                  f"{provider} {event.amount_minor} {event.currency}: {flag}")
+        log_order(
+            session, order_id, "shop.order.payment_flagged", f"{provider} {event.amount_minor} {event.currency}: {flag}"
+        )
 
 
 def _order_of(session: Session, provider: str, event: PaymentEvent) -> _Order | None:
@@ -133,8 +166,11 @@ def _order_of(session: Session, provider: str, event: PaymentEvent) -> _Order | 
     if event.order_number:
         row = session.execute(columns.where(Order.number == event.order_number)).first()
     elif event.provider_reference:
-        row = session.execute(columns.join(Payment, Payment.order_id == Order.id).where(
-            Payment.provider == provider, Payment.reference == event.provider_reference)).first()
+        row = session.execute(
+            columns.join(Payment, Payment.order_id == Order.id).where(
+                Payment.provider == provider, Payment.reference == event.provider_reference
+            )
+        ).first()
     else:
         row = None
     return _Order(*row) if row else None
@@ -152,8 +188,12 @@ def _wrong_mode(session: Session, order: _Order, event: PaymentEvent, result: In
 
 def _note_after_payment(session: Session, provider: str, order: _Order, event: PaymentEvent) -> str:
     """A refund made at the provider, or a chargeback: staff must see it on the order."""
-    log_order(session, order.id, AFTER_PAYMENT[event.kind],
-              f"{provider} {event.event_id}: {event.amount_minor} {event.currency}")
+    log_order(
+        session,
+        order.id,
+        AFTER_PAYMENT[event.kind],
+        f"{provider} {event.event_id}: {event.amount_minor} {event.currency}",
+    )
     return event.kind
 
 
@@ -176,8 +216,9 @@ def _apply(session: Session, provider: str, order: _Order, event: PaymentEvent, 
     return "paid"
 
 
-def _flag_mismatch(session: Session, provider: str, order: _Order, event: PaymentEvent, result: InboxResult,
-                   mismatch: str) -> str:
+def _flag_mismatch(
+    session: Session, provider: str, order: _Order, event: PaymentEvent, result: InboxResult, mismatch: str
+) -> str:
     """The money that came is recorded (flagged) so staff can accept it or refund it; an amount no
     column can hold is no real money, and is only told."""
     if event.amount_minor in STORABLE:
@@ -191,8 +232,11 @@ def _flag_mismatch(session: Session, provider: str, order: _Order, event: Paymen
 def _paid_again(session: Session, provider: str, order: _Order, event: PaymentEvent) -> str:
     """A distinct payment for an order no longer payable: the buyer paid twice. Recorded and flagged,
     never silently: staff refund it."""
-    flag = ("another payment while the order is in review" if order.status == "review"
-            else f"another payment for an order already paid (now {order.status})")
+    flag = (
+        "another payment while the order is in review"
+        if order.status == "review"
+        else f"another payment for an order already paid (now {order.status})"
+    )
     _record_payment(session, provider, order.id, event, flag=flag)
     log_order(session, order.id, "shop.order.paid_again", f"{provider} {event.event_id} while {order.status}")
     return "already_settled"  # 2xx: the provider's part is done, the rest is staff's
@@ -201,6 +245,7 @@ def _paid_again(session: Session, provider: str, order: _Order, event: PaymentEv
 def _mismatch(order: _Order, event: PaymentEvent) -> str:
     if (event.amount_minor, event.currency) == (order.amount_minor, order.currency):
         return ""
-    return (f"payment of {event.amount_minor} {event.currency} does not match "
-            f"the order's {order.amount_minor} {order.currency}")
-
+    return (
+        f"payment of {event.amount_minor} {event.currency} does not match "
+        f"the order's {order.amount_minor} {order.currency}"
+    )

@@ -3,9 +3,10 @@
 A confirmation goes through the same inbox as a provider's webhook (same amount check, same
 one-time conditional update), keyed by the order, so confirming twice records one payment.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +15,15 @@ from app.core.audit import Actor, audit
 from app.core.db import write_transaction
 from app.core.models import Order
 from payments.base import (
-    Capabilities, CheckoutRequest, CheckoutStart, InvalidSignature, PaymentEvent, PaymentProvider, ProviderRefused,
-    RefundRequest, RefundResult,
+    Capabilities,
+    CheckoutRequest,
+    CheckoutStart,
+    InvalidSignature,
+    PaymentEvent,
+    PaymentProvider,
+    ProviderRefused,
+    RefundRequest,
+    RefundResult,
 )
 from payments.inbox import InboxResult, record_events
 
@@ -45,9 +53,15 @@ def confirm_payment(session: Session, actor: Actor, number: str, reference: str)
     if order is None:
         session.rollback()
         raise ValueError(f"order: {number} is not an order paid by bank transfer")
-    event = PaymentEvent(event_id=f"manual:{number}", kind="paid", order_number=number,
-                         amount_minor=order.amount_minor, currency=order.currency,
-                         provider_reference=reference or f"manual:{number}", livemode=True)
+    event = PaymentEvent(
+        event_id=f"manual:{number}",
+        kind="paid",
+        order_number=number,
+        amount_minor=order.amount_minor,
+        currency=order.currency,
+        provider_reference=reference or f"manual:{number}",
+        livemode=True,
+    )
     session.rollback()
     result = record_events(session, ManualProvider.name, [event], livemode=True)
     if result.paid_order_ids:

@@ -1,4 +1,5 @@
 """The webhook inbox and the payments it recorded."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -5,24 +5,39 @@ verify-webhook-signature call, refund a capture.
 Every path to a capture names it the same way (`capture:<id>`), so the return and the webhooks
 for one capture are one event in the inbox.
 """
+
 from __future__ import annotations
 
 import json
 import threading
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 from app.core.money import to_major, to_minor
 from payments.base import (
-    Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
-    PaymentStatus, ProviderRefused, RefundRequest, RefundResult, required_text,
+    Capabilities,
+    CheckoutRequest,
+    CheckoutStart,
+    InvalidPayload,
+    InvalidSignature,
+    PaymentEvent,
+    PaymentProvider,
+    PaymentStatus,
+    ProviderRefused,
+    RefundRequest,
+    RefundResult,
+    required_text,
 )
 from payments.http import call
 
 API = {"test": "https://api-m.sandbox.paypal.com", "live": "https://api-m.paypal.com"}
-SIGNATURE_HEADERS = {"auth_algo": "PAYPAL-AUTH-ALGO", "cert_url": "PAYPAL-CERT-URL",
-                     "transmission_id": "PAYPAL-TRANSMISSION-ID", "transmission_sig": "PAYPAL-TRANSMISSION-SIG",
-                     "transmission_time": "PAYPAL-TRANSMISSION-TIME"}
+SIGNATURE_HEADERS = {
+    "auth_algo": "PAYPAL-AUTH-ALGO",
+    "cert_url": "PAYPAL-CERT-URL",
+    "transmission_id": "PAYPAL-TRANSMISSION-ID",
+    "transmission_sig": "PAYPAL-TRANSMISSION-SIG",
+    "transmission_time": "PAYPAL-TRANSMISSION-TIME",
+}
 
 
 class PayPalProvider(PaymentProvider):
@@ -38,14 +53,34 @@ class PayPalProvider(PaymentProvider):
         self._token, self._token_until, self._lock = "", 0.0, threading.Lock()
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
-        order = self._call("POST", "/v2/checkout/orders", f"checkout-{request.order_number}", json={
-            "intent": "CAPTURE",
-            "purchase_units": [{"reference_id": request.order_number, "custom_id": request.order_number,
-                                "description": request.description[:127],
-                                "amount": {"currency_code": request.currency,
-                                           "value": to_major(request.amount_minor, request.currency)}}],
-            "payment_source": {"paypal": {"experience_context": {"return_url": request.complete_url, "cancel_url": request.return_url,
-                                                                 "user_action": "PAY_NOW"}}}})
+        order = self._call(
+            "POST",
+            "/v2/checkout/orders",
+            f"checkout-{request.order_number}",
+            json={
+                "intent": "CAPTURE",
+                "purchase_units": [
+                    {
+                        "reference_id": request.order_number,
+                        "custom_id": request.order_number,
+                        "description": request.description[:127],
+                        "amount": {
+                            "currency_code": request.currency,
+                            "value": to_major(request.amount_minor, request.currency),
+                        },
+                    }
+                ],
+                "payment_source": {
+                    "paypal": {
+                        "experience_context": {
+                            "return_url": request.complete_url,
+                            "cancel_url": request.return_url,
+                            "user_action": "PAY_NOW",
+                        }
+                    }
+                },
+            },
+        )
         approve = next(link["href"] for link in order["links"] if link["rel"] in ("payer-action", "approve"))
         return CheckoutStart(approve, order["id"])
 
@@ -69,14 +104,23 @@ class PayPalProvider(PaymentProvider):
         capture = self._call("GET", f"/v2/payments/captures/{provider_reference}")
         amount = capture["amount"]
         state = {"COMPLETED": "paid", "DECLINED": "failed", "FAILED": "failed"}.get(capture["status"], "pending")
-        return PaymentStatus(capture["id"], state, capture.get("custom_id", ""),
-                             to_minor(amount["value"], amount["currency_code"]), amount["currency_code"])
+        return PaymentStatus(
+            capture["id"],
+            state,
+            capture.get("custom_id", ""),
+            to_minor(amount["value"], amount["currency_code"]),
+            amount["currency_code"],
+        )
 
     def refund(self, request: RefundRequest) -> RefundResult:
-        refund = self._call("POST", f"/v2/payments/captures/{request.provider_reference}/refund",
-                            request.idempotency_key, json={"amount": {
-                                "currency_code": request.currency,
-                                "value": to_major(request.amount_minor, request.currency)}})
+        refund = self._call(
+            "POST",
+            f"/v2/payments/captures/{request.provider_reference}/refund",
+            request.idempotency_key,
+            json={
+                "amount": {"currency_code": request.currency, "value": to_major(request.amount_minor, request.currency)}
+            },
+        )
         if refund.get("status") in ("CANCELLED", "FAILED"):
             raise ProviderRefused(f"paypal refund {refund.get('id')} {refund['status'].lower()}")
         return RefundResult("succeeded" if refund.get("status") == "COMPLETED" else "pending", refund["id"])
@@ -88,11 +132,20 @@ class PayPalProvider(PaymentProvider):
             return [self._capture_event(resource)]
         if kind == "PAYMENT.CAPTURE.REFUNDED":
             amount = resource["amount"]
-            capture_id = next((link["href"].rsplit("/", 1)[1] for link in resource.get("links", [])
-                               if link.get("rel") == "up"), "")
-            return [PaymentEvent(f"refund:{required_text(resource['id'])}", "refunded", resource.get("custom_id", ""),
-                                 to_minor(amount["value"], amount["currency_code"]), amount["currency_code"],
-                                 capture_id, self.livemode)]
+            capture_id = next(
+                (link["href"].rsplit("/", 1)[1] for link in resource.get("links", []) if link.get("rel") == "up"), ""
+            )
+            return [
+                PaymentEvent(
+                    f"refund:{required_text(resource['id'])}",
+                    "refunded",
+                    resource.get("custom_id", ""),
+                    to_minor(amount["value"], amount["currency_code"]),
+                    amount["currency_code"],
+                    capture_id,
+                    self.livemode,
+                )
+            ]
         return []
 
     def _capture(self, order_id: str) -> list[PaymentEvent]:
@@ -103,16 +156,25 @@ class PayPalProvider(PaymentProvider):
     def _capture_event(self, capture: dict) -> PaymentEvent:
         amount = capture["amount"]
         kind = {"COMPLETED": "paid", "DECLINED": "failed"}.get(capture["status"], "other")
-        return PaymentEvent(f"capture:{required_text(capture['id'])}", kind, required_text(capture["custom_id"]),
-                            to_minor(amount["value"], amount["currency_code"]), amount["currency_code"],
-                            capture["id"], self.livemode)
+        return PaymentEvent(
+            f"capture:{required_text(capture['id'])}",
+            kind,
+            required_text(capture["custom_id"]),
+            to_minor(amount["value"], amount["currency_code"]),
+            amount["currency_code"],
+            capture["id"],
+            self.livemode,
+        )
 
     def _verify(self, headers: Mapping[str, str], event: dict) -> None:
         fields = {name: headers.get(header, "") for name, header in SIGNATURE_HEADERS.items()}
         if not all(fields.values()):
             raise InvalidSignature("paypal transmission headers missing")
-        answer = self._call("POST", "/v1/notifications/verify-webhook-signature",
-                            json={**fields, "webhook_id": self._webhook_id, "webhook_event": event})
+        answer = self._call(
+            "POST",
+            "/v1/notifications/verify-webhook-signature",
+            json={**fields, "webhook_id": self._webhook_id, "webhook_event": event},
+        )
         if answer.get("verification_status") != "SUCCESS":
             raise InvalidSignature("paypal did not verify this webhook")
 
@@ -125,8 +187,13 @@ class PayPalProvider(PaymentProvider):
     def _access_token(self) -> str:
         with self._lock:
             if time.monotonic() >= self._token_until:
-                answer = call("paypal", "POST", self._api + "/v1/oauth2/token", auth=self._credentials,
-                              data={"grant_type": "client_credentials"})
+                answer = call(
+                    "paypal",
+                    "POST",
+                    self._api + "/v1/oauth2/token",
+                    auth=self._credentials,
+                    data={"grant_type": "client_credentials"},
+                )
                 self._token = answer["access_token"]
                 self._token_until = time.monotonic() + int(answer.get("expires_in", 300)) - 60
             return self._token

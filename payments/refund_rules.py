@@ -2,6 +2,7 @@
 give back. Checked and then recorded by the caller in one write transaction, after `hold_order`:
 every refund of an order (asked for, sent again, settled by hand) queues on the same lock, so the
 sums read here include every decision made before, whatever runs at once."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -30,8 +31,9 @@ def payment_to_refund(session: Session, order_id: int, payment_id: int | None) -
     if payment_id is not None:
         payments = [payment for payment in payments if payment.id == payment_id]
     if not payments:
-        raise RefundError("order: there is no payment to refund" if payment_id is None
-                          else "payment: not a payment of this order")
+        raise RefundError(
+            "order: there is no payment to refund" if payment_id is None else "payment: not a payment of this order"
+        )
     return next((p for p in payments if refundable(session, p) > 0), payments[-1])
 
 
@@ -41,8 +43,13 @@ def refundable(session: Session, payment: Payment) -> int:
 
 def refunded_amount(session: Session, payment_id: int) -> int:
     # int(): PostgreSQL sums a BIGINT column as NUMERIC, which arrives as a Decimal
-    return int(session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-        Refund.payment_id == payment_id, Refund.status.in_(OPEN))))
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+                Refund.payment_id == payment_id, Refund.status.in_(OPEN)
+            )
+        )
+    )
 
 
 def check(session: Session, actor: Actor, payment: Payment, amount_minor: int) -> None:
@@ -50,8 +57,10 @@ def check(session: Session, actor: Actor, payment: Payment, amount_minor: int) -
     left = refundable(session, payment)
     if type(amount_minor) is not int or not 0 < amount_minor <= left:
         already = payment.amount_minor - left
-        raise RefundError(f"amount: must be a whole number of minor units from 1 to {max(left, 0)}"
-                          + (f" ({already} already refunded or on its way)" if already else ""))
+        raise RefundError(
+            f"amount: must be a whole number of minor units from 1 to {max(left, 0)}"
+            + (f" ({already} already refunded or on its way)" if already else "")
+        )
     if not actor.is_owner:
         _check_agent_limit(session, payment.order_id, amount_minor)
 
@@ -60,8 +69,15 @@ def _check_agent_limit(session: Session, order_id: int, amount_minor: int) -> No
     """An agent's limit bounds all that is refunded on the order, not each refund: four small
     refunds must not give back what one large one may not."""
     limit = int(setting(session, "agent_refund_limit_minor"))
-    already = int(session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-        Refund.order_id == order_id, Refund.status.in_(OPEN))))
+    already = int(
+        session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+                Refund.order_id == order_id, Refund.status.in_(OPEN)
+            )
+        )
+    )
     if already + amount_minor > limit:
-        raise RefundError(f"amount: an agent refunds at most {limit} minor units per order "
-                          f"({already} already refunded or on its way); ask an owner for more")
+        raise RefundError(
+            f"amount: an agent refunds at most {limit} minor units per order "
+            f"({already} already refunded or on its way); ask an owner for more"
+        )

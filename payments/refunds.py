@@ -5,6 +5,7 @@ key afterwards (in a job, outside any transaction). So a double click, a retried
 answer can never pay the buyer twice: the provider sees the same key, and the row can move out of
 `requested` only once.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
@@ -18,12 +19,30 @@ from payments.base import PaymentProvider, ProviderRefused, RefundRequest
 from payments.models import Payment, Refund
 from payments.refund_rules import OPEN, RefundError, check, hold_order, payment_to_refund, refunded_amount
 
-__all__ = ["OPEN", "RefundError", "refunded_amount", "request_refund", "add_refund", "carry_out", "settle", "retry",
-           "settle_manually", "refunds_of"]
+__all__ = [
+    "OPEN",
+    "RefundError",
+    "refunded_amount",
+    "request_refund",
+    "add_refund",
+    "carry_out",
+    "settle",
+    "retry",
+    "settle_manually",
+    "refunds_of",
+]
 
 
-def request_refund(session: Session, actor: Actor, order_id: int, amount_minor: int, *, key: str,
-                   reason: str = "", payment_id: int | None = None) -> tuple[int, bool]:
+def request_refund(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    amount_minor: int,
+    *,
+    key: str,
+    reason: str = "",
+    payment_id: int | None = None,
+) -> tuple[int, bool]:
     """Record a refund to make; returns (refund id, created). The same key returns the first refund."""
     try:
         with write_transaction(session):
@@ -32,8 +51,16 @@ def request_refund(session: Session, actor: Actor, order_id: int, amount_minor: 
         return session.scalar(select(Refund.id).where(Refund.idempotency_key == key)), False
 
 
-def add_refund(session: Session, actor: Actor, order_id: int, amount_minor: int, *, key: str,
-               reason: str = "", payment_id: int | None = None) -> tuple[int, bool]:
+def add_refund(
+    session: Session,
+    actor: Actor,
+    order_id: int,
+    amount_minor: int,
+    *,
+    key: str,
+    reason: str = "",
+    payment_id: int | None = None,
+) -> tuple[int, bool]:
     """The same, inside the caller's write transaction, so a decision and its refund commit together.
     `payment_id`: refund that payment (by default the order's first with something left to refund)."""
     existing = session.scalar(select(Refund.id).where(Refund.idempotency_key == key))
@@ -42,13 +69,21 @@ def add_refund(session: Session, actor: Actor, order_id: int, amount_minor: int,
     return _new_refund(session, actor, order_id, amount_minor, key, reason, payment_id).id, True
 
 
-def _new_refund(session, actor: Actor, order_id: int, amount_minor: int, key: str, reason: str,
-                payment_id: int | None) -> Refund:
+def _new_refund(
+    session, actor: Actor, order_id: int, amount_minor: int, key: str, reason: str, payment_id: int | None
+) -> Refund:
     hold_order(session, order_id)
     payment = payment_to_refund(session, order_id, payment_id)
     check(session, actor, payment, amount_minor)
-    refund = Refund(order_id=order_id, payment_id=payment.id, amount_minor=amount_minor, currency=payment.currency,
-                    idempotency_key=key, reason=reason, requested_by=actor.email)
+    refund = Refund(
+        order_id=order_id,
+        payment_id=payment.id,
+        amount_minor=amount_minor,
+        currency=payment.currency,
+        idempotency_key=key,
+        reason=reason,
+        requested_by=actor.email,
+    )
     session.add(refund)
     session.flush()
     log_order(session, order_id, "shop.order.refund_requested", f"{amount_minor} {payment.currency}: {reason}")
@@ -64,8 +99,9 @@ def carry_out(session: Session, providers: dict[str, PaymentProvider], refund_id
         session.rollback()
         return refund.status if refund else "missing"
     payment = session.get(Payment, refund.payment_id)
-    request = RefundRequest(payment.reference, refund.amount_minor, refund.currency, refund.idempotency_key,
-                            refund.reason)
+    request = RefundRequest(
+        payment.reference, refund.amount_minor, refund.currency, refund.idempotency_key, refund.reason
+    )
     adapter = providers.get(payment.provider)
     session.rollback()  # no transaction is held while the provider answers
     try:
@@ -85,13 +121,20 @@ def settle(session: Session, refund_id: int, state: str, *, reference: str = "",
 
 
 def _settle(session, refund_id: int, state: str, reference: str, error: str, expected: tuple[str, ...]) -> bool:
-    moved = session.execute(update(Refund).where(Refund.id == refund_id, Refund.status.in_(expected)).values(
-        status=state, provider_reference=reference, error=error[:2000], settled_at=utcnow())).rowcount
+    moved = session.execute(
+        update(Refund)
+        .where(Refund.id == refund_id, Refund.status.in_(expected))
+        .values(status=state, provider_reference=reference, error=error[:2000], settled_at=utcnow())
+    ).rowcount
     if not moved:
         return False
     refund = session.get(Refund, refund_id)
-    log_order(session, refund.order_id, f"shop.order.refund_{state}",
-              f"{refund.amount_minor} {refund.currency} {reference or error}".strip())
+    log_order(
+        session,
+        refund.order_id,
+        f"shop.order.refund_{state}",
+        f"{refund.amount_minor} {refund.currency} {reference or error}".strip(),
+    )
     if state in ("succeeded", "manual"):  # a whole refund marks the order refunded
         _mark_refunded_when_whole(session, refund)
     return True
@@ -100,10 +143,14 @@ def _settle(session, refund_id: int, state: str, reference: str, error: str, exp
 def _mark_refunded_when_whole(session: Session, refund: Refund) -> None:
     """The order is refunded when every payment it received went back in full: refunding a second,
     duplicate payment leaves the order as it was."""
-    done = {payment_id: total for payment_id, total in session.execute(
-        select(Refund.payment_id, func.sum(Refund.amount_minor)).where(
-            Refund.order_id == refund.order_id, Refund.status.in_(("succeeded", "manual")))
-        .group_by(Refund.payment_id))}
+    done = {
+        payment_id: total
+        for payment_id, total in session.execute(
+            select(Refund.payment_id, func.sum(Refund.amount_minor))
+            .where(Refund.order_id == refund.order_id, Refund.status.in_(("succeeded", "manual")))
+            .group_by(Refund.payment_id)
+        )
+    }
     payments = session.execute(select(Payment.id, Payment.amount_minor).where(Payment.order_id == refund.order_id))
     if all(done.get(payment_id, 0) >= amount for payment_id, amount in payments):
         move_order(session, refund.order_id, tuple(s for s in ORDER_STATES if s != "refunded"), status="refunded")
@@ -115,8 +162,9 @@ def retry(session: Session, actor: Actor, refund_id: int) -> bool:
     with write_transaction(session):
         if not _readmit_failed(session, actor, refund_id):
             return False
-        session.execute(update(Refund).where(Refund.id == refund_id, Refund.status == "failed")
-                        .values(status="requested", error=""))
+        session.execute(
+            update(Refund).where(Refund.id == refund_id, Refund.status == "failed").values(status="requested", error="")
+        )
         log_order(session, session.get(Refund, refund_id).order_id, "shop.order.refund_retried", f"refund {refund_id}")
         audit(session, actor.email, "payments.refund.retried", f"refund:{refund_id}")
     return True
@@ -153,8 +201,7 @@ def resend(session: Session, actor: Actor, refund_id: int) -> bool:
     """Staff ask for a requested refund's job again (its job was lost); the caller enqueues after
     commit. Safe even if the job was only slow: the job and the provider key make it happen once."""
     with write_transaction(session):
-        order_id = session.scalar(select(Refund.order_id).where(Refund.id == refund_id,
-                                                                Refund.status == "requested"))
+        order_id = session.scalar(select(Refund.order_id).where(Refund.id == refund_id, Refund.status == "requested"))
         if order_id is None:
             return False
         log_order(session, order_id, "shop.order.refund_resent", f"refund {refund_id}")

@@ -1,4 +1,5 @@
 """Builds the adapters that are configured; a provider that is not configured is not offered."""
+
 from __future__ import annotations
 
 import hashlib
@@ -27,8 +28,9 @@ def _epay(config: dict[str, str]) -> PaymentProvider:
 def _btcpay(config: dict[str, str]) -> PaymentProvider:
     from payments.btcpay import BTCPayProvider
 
-    return BTCPayProvider(config["BTCPAY_URL"], config["BTCPAY_STORE_ID"], config["BTCPAY_API_KEY"],
-                          config["BTCPAY_WEBHOOK_SECRET"])
+    return BTCPayProvider(
+        config["BTCPAY_URL"], config["BTCPAY_STORE_ID"], config["BTCPAY_API_KEY"], config["BTCPAY_WEBHOOK_SECRET"]
+    )
 
 
 def _manual(config: dict[str, str]) -> PaymentProvider:
@@ -40,13 +42,22 @@ def _manual(config: dict[str, str]) -> PaymentProvider:
 def _paypal(config: dict[str, str]) -> PaymentProvider:
     from payments.paypal import PayPalProvider
 
-    return PayPalProvider(config["PAYPAL_CLIENT_ID"], config["PAYPAL_SECRET"], config["PAYPAL_WEBHOOK_ID"],
-                          config.get("PAYPAL_MODE", "test"), config.get("PAYPAL_API_BASE"))
+    return PayPalProvider(
+        config["PAYPAL_CLIENT_ID"],
+        config["PAYPAL_SECRET"],
+        config["PAYPAL_WEBHOOK_ID"],
+        config.get("PAYPAL_MODE", "test"),
+        config.get("PAYPAL_API_BASE"),
+    )
 
 
 # One builder per provider of app.settings.PROVIDER_SETTINGS, given that provider's variables.
 BUILDERS: dict[str, Callable[[dict[str, str]], PaymentProvider]] = {
-    "stripe": _stripe, "paypal": _paypal, "epay": _epay, "btcpay": _btcpay, "manual": _manual,
+    "stripe": _stripe,
+    "paypal": _paypal,
+    "epay": _epay,
+    "btcpay": _btcpay,
+    "manual": _manual,
 }
 
 

@@ -5,6 +5,7 @@ update: whichever decision comes second finds it taken and changes nothing. Owne
 decide; an agent accepts a short payment only when the shortfall is within the agents' refund
 limit (accepting it gives the difference away), and refunds within that limit as any refund.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select, update
@@ -27,15 +28,17 @@ def accept(session: Session, actor: Actor, number: str) -> int | None:
     """Review -> paid, the flagged payments accepted; the order's id to fulfil after commit, or None
     when there was nothing to accept (a second click, or refunded meanwhile)."""
     with write_transaction(session):
-        order = session.execute(select(Order.id, Order.status, Order.amount_minor, Order.currency)
-                                .where(Order.number == number)).first()
+        order = session.execute(
+            select(Order.id, Order.status, Order.amount_minor, Order.currency).where(Order.number == number)
+        ).first()
         if order is None:
             raise ReviewError("order: no such order")
         hold_order(session, order.id)
         if not actor.is_owner:
             _check_shortfall(session, order)
         if not _take_flags(session, order.id, "accepted") or not move_order(
-                session, order.id, ("review",), status="paid", paid_at=utcnow(), review_reason=None):
+            session, order.id, ("review",), status="paid", paid_at=utcnow(), review_reason=None
+        ):
             session.rollback()
             return None
         log_order(session, order.id, "shop.order.accepted", f"by {actor.email}")
@@ -44,20 +47,27 @@ def accept(session: Session, actor: Actor, number: str) -> int | None:
 
 
 def _take_flags(session: Session, order_id: int, decision: str) -> int:
-    return session.execute(update(Payment).where(Payment.order_id == order_id, Payment.flag.is_not(None),
-                                                 Payment.flag_state == "").values(flag_state=decision)).rowcount
+    return session.execute(
+        update(Payment)
+        .where(Payment.order_id == order_id, Payment.flag.is_not(None), Payment.flag_state == "")
+        .values(flag_state=decision)
+    ).rowcount
 
 
 def _check_shortfall(session: Session, order) -> None:
-    payments = session.execute(select(Payment.currency, func.sum(Payment.amount_minor))
-                               .where(Payment.order_id == order.id).group_by(Payment.currency)).all()
+    payments = session.execute(
+        select(Payment.currency, func.sum(Payment.amount_minor))
+        .where(Payment.order_id == order.id)
+        .group_by(Payment.currency)
+    ).all()
     if any(currency != order.currency for currency, _ in payments):
         raise ReviewError("currency: a payment in another currency is accepted by an owner only")
     short = order.amount_minor - int(sum(total for _, total in payments))
     limit = int(setting(session, "agent_refund_limit_minor"))
     if short > limit:
-        raise ReviewError(f"amount: the payment is {short} minor units short, more than an agent may give "
-                          f"({limit}); ask an owner")
+        raise ReviewError(
+            f"amount: the payment is {short} minor units short, more than an agent may give ({limit}); ask an owner"
+        )
 
 
 def refund_received(session: Session, actor: Actor, payment_id: int) -> tuple[int, bool]:
@@ -74,15 +84,26 @@ def refund_received(session: Session, actor: Actor, payment_id: int) -> tuple[in
         hold_order(session, payment.order_id)
         if not _take_flag(session, payment_id):
             raise ReviewError(f"payment: already decided ({session.get(Payment, payment_id).flag_state})")
-        refund_id, _ = add_refund(session, actor, payment.order_id, refundable(session, payment), key=key,
-                                  reason=f"refund of what came: {payment.flag}", payment_id=payment_id)
+        refund_id, _ = add_refund(
+            session,
+            actor,
+            payment.order_id,
+            refundable(session, payment),
+            key=key,
+            reason=f"refund of what came: {payment.flag}",
+            payment_id=payment_id,
+        )
         audit(session, actor.email, "payments.review.refunded", f"payment:{payment_id}")
     return refund_id, True
 
 
 def _take_flag(session: Session, payment_id: int) -> bool:
-    return session.execute(update(Payment).where(Payment.id == payment_id, Payment.flag_state == "")
-                           .values(flag_state="refunded")).rowcount == 1
+    return (
+        session.execute(
+            update(Payment).where(Payment.id == payment_id, Payment.flag_state == "").values(flag_state="refunded")
+        ).rowcount
+        == 1
+    )
 
 
 __all__ = ["ReviewError", "RefundError", "accept", "refund_received"]

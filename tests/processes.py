@@ -1,4 +1,5 @@
 """Real keyshop processes for the pipeline tests: a gunicorn web server and RQ workers."""
+
 from __future__ import annotations
 
 import os
@@ -61,8 +62,9 @@ class LiveServer(_Process):
         env = {**env, "KEYSHOP_BASE_URL": self.url}
         from app.cli.run import gunicorn_argv
 
-        super().__init__(gunicorn_argv("127.0.0.1", self.port, workers, env["KEYSHOP_DATABASE_URL"]), env,
-                         "gunicorn.log")
+        super().__init__(
+            gunicorn_argv("127.0.0.1", self.port, workers, env["KEYSHOP_DATABASE_URL"]), env, "gunicorn.log"
+        )
         wait_until_up(self.url + "/healthz", self)
 
 

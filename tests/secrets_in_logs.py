@@ -3,6 +3,7 @@
 Logs are this process's log records (all levels, with their tracebacks) and the output of every
 keyshop process the tests started (web servers with their access logs, workers).
 """
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Helpers that set up a shop through the same services the product uses."""
+
 from __future__ import annotations
 
 import json
@@ -45,8 +46,9 @@ def make_product(app, slug="card", price="9.99", currency="USD") -> int:
 
 def set_product(app, product_id: int, **values) -> None:
     """Change a product's settings directly (policy, limits) for a test."""
-    from app.core.models import Product
     from sqlalchemy import update
+
+    from app.core.models import Product
 
     with app.app_context():
         db.session.execute(update(Product).where(Product.id == product_id).values(**values))
@@ -74,10 +76,24 @@ def place(app, slug="card", quantity=1, email="buyer@example.com", method="sandb
     return placed
 
 
-def sandbox_webhook(app, number: str, amount: int, currency: str = "USD", kind="payment.succeeded",
-                    event_id: str | None = None, timestamp: float | None = None) -> tuple[dict, bytes]:
-    body = json.dumps({"id": event_id or "evt_" + secrets.token_hex(8), "type": kind, "order": number,
-                       "amount": amount, "currency": currency}).encode()
+def sandbox_webhook(
+    app,
+    number: str,
+    amount: int,
+    currency: str = "USD",
+    kind="payment.succeeded",
+    event_id: str | None = None,
+    timestamp: float | None = None,
+) -> tuple[dict, bytes]:
+    body = json.dumps(
+        {
+            "id": event_id or "evt_" + secrets.token_hex(8),
+            "type": kind,
+            "order": number,
+            "amount": amount,
+            "currency": currency,
+        }
+    ).encode()
     with app.app_context():
         header = providers()["sandbox"].sign(body, timestamp)
     return {SIGNATURE_HEADER: header, "Content-Type": "application/json"}, body

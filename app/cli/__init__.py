@@ -1,4 +1,5 @@
 """The `keyshop` console script. Commands call services; they hold no business rules themselves."""
+
 from __future__ import annotations
 
 import sys
@@ -73,13 +74,19 @@ def product():
 @click.option("--description", default="")
 @click.option("--format", "code_format", type=click.Choice(["text", "csv"]), default="text", show_default=True)
 @click.option("--columns", default="", help="CSV columns, e.g. account,password,note (the first identifies a code)")
-@click.option("--normalise", type=click.Choice(["none", "case", "case_dashes"]), default="none", show_default=True,
-              help="what duplicate detection ignores")
+@click.option(
+    "--normalise",
+    type=click.Choice(["none", "case", "case_dashes"]),
+    default="none",
+    show_default=True,
+    help="what duplicate detection ignores",
+)
 @click.option("--reusable", is_flag=True, help="one shared code delivered to every buyer")
 @click.option("--stock-display", type=click.Choice(["state", "count"]), default="state", show_default=True)
 @click.option("--low-stock", type=int, default=5, show_default=True, help="tell the owner at or below this")
-def product_create(slug, name, price, currency, description, code_format, columns, normalise, reusable,
-                   stock_display, low_stock):
+def product_create(
+    slug, name, price, currency, description, code_format, columns, normalise, reusable, stock_display, low_stock
+):
     """Create a product; its price is stored in minor units."""
     from app.core.extensions import db as database
     from app.core.products import CodeOptions, ProductError, create_product
@@ -88,8 +95,15 @@ def product_create(slug, name, price, currency, description, code_format, column
     app = make_app()
     with app.app_context():
         try:
-            created = create_product(database.session, slug=slug, name=name, price=price, currency=currency,
-                                     description=description, options=options)
+            created = create_product(
+                database.session,
+                slug=slug,
+                name=name,
+                price=price,
+                currency=currency,
+                description=description,
+                options=options,
+            )
         except ProductError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"created product {created.slug}: {created.name} at {created.price}")
@@ -103,4 +117,3 @@ from app.cli.run import serve, sweep, web, worker  # noqa: E402
 
 for command in (admin, api_token, check, codes, keys, serve, web, worker, sweep):
     main.add_command(command)
-

@@ -1,4 +1,5 @@
 """`python -m app.cli`: the same commands as the `keyshop` console script."""
+
 from app.cli import main
 
 main()

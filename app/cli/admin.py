@@ -1,4 +1,5 @@
 """`keyshop admin create EMAIL`: a staff account; the password is asked for, or read from stdin."""
+
 from __future__ import annotations
 
 import sys
@@ -62,8 +63,8 @@ def api_token():
 @click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["upload", "stock", "orders"]))
 def create_api_token(name, scopes):
     """Create a token; it is printed once and stored only as a digest."""
-    from app.core.api_tokens import create_token
     from app.cli import make_app
+    from app.core.api_tokens import create_token
     from app.core.extensions import db
 
     app = make_app()

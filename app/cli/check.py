@@ -1,4 +1,5 @@
 """`keyshop check`: read the ledger and print every broken invariant; exit 1 when one is broken."""
+
 from __future__ import annotations
 
 import sys

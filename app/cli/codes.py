@@ -1,4 +1,5 @@
 """`keyshop codes …`: batch import with a progress bar and a line-numbered summary."""
+
 from __future__ import annotations
 
 import os
@@ -39,9 +40,17 @@ def import_command(slug, file, name, supplier, dry_run, resume_batch):
         try:
             with click.progressbar(length=size or None, label="importing", file=sys.stderr) as bar:
                 lines = reader_for(product)(_ByteCounter(file, bar))
-                result = import_codes(db.session, app.extensions["keyshop.keyring"], product.id, lines,
-                                      name=name or os.path.basename(file.name), source="cli", supplier=supplier,
-                                      dry_run=dry_run, resume_batch_id=resume_batch)
+                result = import_codes(
+                    db.session,
+                    app.extensions["keyshop.keyring"],
+                    product.id,
+                    lines,
+                    name=name or os.path.basename(file.name),
+                    source="cli",
+                    supplier=supplier,
+                    dry_run=dry_run,
+                    resume_batch_id=resume_batch,
+                )
         except (ImportFileError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         print_summary(result, dry_run)
@@ -56,8 +65,7 @@ def import_command(slug, file, name, supplier, dry_run, resume_batch):
 def print_summary(result, dry_run: bool) -> None:
     verb = "would import" if dry_run else "imported"
     batch = f" into batch {result.batch_id}" if result.batch_id else ""
-    click.echo(f"{verb} {result.imported}{batch}, duplicate {result.duplicate_count}, "
-               f"rejected {result.rejected_count}")
+    click.echo(f"{verb} {result.imported}{batch}, duplicate {result.duplicate_count}, rejected {result.rejected_count}")
     listed = result.problems
     for problem in listed[:200]:
         click.echo(f"  line {problem.line}: {problem.reason}")

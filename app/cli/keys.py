@@ -1,4 +1,5 @@
 """`keyshop keys …`: rotate the code-encryption key, retire old keys, see which key seals what."""
+
 from __future__ import annotations
 
 import click
@@ -14,8 +15,8 @@ def keys():
 @click.option("--batch", default=1000, show_default=True, help="codes re-sealed per transaction")
 def rotate(resume, batch):
     """Add a new active key and re-seal every code under it, in batches; safe to run again."""
-    from app.core.audit import audit
     from app.cli import make_app
+    from app.core.audit import audit
     from app.core.db import write_transaction
     from app.core.extensions import db
     from keystore.check import verify_keyring
@@ -40,8 +41,8 @@ def rotate(resume, batch):
 @click.argument("key_id")
 def retire(key_id):
     """Remove a key that no code uses any more."""
-    from app.core.audit import audit
     from app.cli import make_app
+    from app.core.audit import audit
     from app.core.db import write_transaction
     from app.core.extensions import db
     from keystore.rotation import retire_key

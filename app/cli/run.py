@@ -1,4 +1,5 @@
 """Running keyshop: `serve` (everything, for one machine), or `web`, `worker`, `sweep` on their own."""
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,7 @@ def worker(queues, burst):
     from feedback.sweeps import SWEEPS
 
     configure_logging()
-    run_worker(make_checked_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst,
-               also=SWEEPS)
+    run_worker(make_checked_app(), tuple(q.strip() for q in queues.split(",") if q.strip()), burst=burst, also=SWEEPS)
 
 
 @click.command()
@@ -57,9 +57,11 @@ def sweep():
         settings = app.config["KEYSHOP"]
         count, expired = sweep_all(db.session, settings, app.extensions["keyshop.providers"])
         reports, overdue, notices = (sweep(db.session, settings.sweep_after_seconds) for sweep in SWEEPS)
-    click.echo(f"re-enqueued {count} order(s) and {reports} undecided report(s); "
-               f"{expired} back-order(s) waited too long and went to review; {overdue} conversation(s) newly overdue; "
-               f"{notices} proactive note(s) written")
+    click.echo(
+        f"re-enqueued {count} order(s) and {reports} undecided report(s); "
+        f"{expired} back-order(s) waited too long and went to review; {overdue} conversation(s) newly overdue; "
+        f"{notices} proactive note(s) written"
+    )
 
 
 @click.command()
@@ -83,6 +85,23 @@ def gunicorn_argv(host: str, port: int, workers: int, database_url: str) -> list
     from app.core.logs import ACCESS_FORMAT
 
     threads = 1 if database_url.startswith("sqlite") else 4
-    return [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-            "--threads", str(threads), "--log-level", "warning", "--logger-class", "app.core.logs.GunicornLog",
-            "--access-logfile", "-", "--access-logformat", ACCESS_FORMAT, "wsgi:app"]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        "--logger-class",
+        "app.core.logs.GunicornLog",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        ACCESS_FORMAT,
+        "wsgi:app",
+    ]

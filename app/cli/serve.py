@@ -1,4 +1,5 @@
 """`keyshop serve`: the whole shop on one machine, started and stopped as one."""
+
 from __future__ import annotations
 
 import os
@@ -47,8 +48,8 @@ class Stack:
 
     def _prepare(self):
         from app import create_app
-        from app.core.extensions import db
         from app.cli.setup import seed_demo, upgrade_database
+        from app.core.extensions import db
         from keystore.check import verify_keyring
 
         app = create_app(Settings.from_env())

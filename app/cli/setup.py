@@ -1,4 +1,5 @@
 """Bringing a shop up: migrations, and the demo shop seeded once."""
+
 from __future__ import annotations
 
 import os
@@ -13,7 +14,13 @@ from app.core.extensions import db
 from app.core.models import Product
 
 DEMO_PRODUCTS = (
-    ("steam-wallet-20", "Steam Wallet Card $20", "20.00", "USD", "Redeem in Steam: Games > Redeem a Steam Wallet Code."),
+    (
+        "steam-wallet-20",
+        "Steam Wallet Card $20",
+        "20.00",
+        "USD",
+        "Redeem in Steam: Games > Redeem a Steam Wallet Code.",
+    ),
     ("netflix-gift-25", "Netflix Gift Card €25", "25.00", "EUR", "Redeem at netflix.com/redeem."),
     ("windows-11-pro", "Windows 11 Pro licence", "9.99", "USD", "Settings > System > Activation > Change product key."),
 )
@@ -38,8 +45,9 @@ def seed_demo() -> bool:
     db.session.rollback()
     keyring = current_app.extensions["keyshop.keyring"]
     for slug, name, price, currency, description in DEMO_PRODUCTS:
-        created = create_product(db.session, slug=slug, name=name, price=price, currency=currency,
-                                 description=description)
+        created = create_product(
+            db.session, slug=slug, name=name, price=price, currency=currency, description=description
+        )
         lines = [(n, _demo_code()) for n in range(1, DEMO_CODES_PER_PRODUCT + 1)]
         import_codes(db.session, keyring, created.id, lines, name="demo stock", source="demo")
     seed_help(db.session)
@@ -71,6 +79,8 @@ def admin_hint(base_url: str) -> str:
     if path.exists():
         return f"admin: {base_url}/admin/  email {DEMO_OWNER}  password {path.read_text().strip()}"
     if db.session.scalar(select(Staff.id).limit(1)) is None:
-        return (f"admin: no staff account yet; make the owner's at {base_url}/admin/setup "
-                "or with `keyshop admin create EMAIL`")
+        return (
+            f"admin: no staff account yet; make the owner's at {base_url}/admin/setup "
+            "or with `keyshop admin create EMAIL`"
+        )
     return f"admin: {base_url}/admin/ (sign in with your staff account)"

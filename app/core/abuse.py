@@ -1,4 +1,5 @@
 """Who may not buy: a blocklist of emails, addresses and networks, kept by owners, audited."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -72,5 +73,8 @@ def _normal(kind: str, value: str) -> str:
             return str(ipaddress.ip_network(value, strict=False))
         except ValueError:
             pass
-    raise BlockError(f"{kind}: {value!r} is not an email address or a network like 203.0.113.0/24"
-                     if kind in KINDS else f"kind: must be one of {', '.join(KINDS)}")
+    raise BlockError(
+        f"{kind}: {value!r} is not an email address or a network like 203.0.113.0/24"
+        if kind in KINDS
+        else f"kind: must be one of {', '.join(KINDS)}"
+    )

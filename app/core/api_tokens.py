@@ -1,4 +1,5 @@
 """API tokens for scripts: a random secret shown once, stored as a digest, limited to its scopes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,9 @@ def create_token(session: Session, name: str, scopes: list[str], created_by: str
         raise ValueError(f"scope: choose from {', '.join(SCOPES)}")
     secret = PREFIX + secrets.token_urlsafe(32)
     with write_transaction(session):
-        session.add(ApiToken(name=name, digest=_digest(secret), scopes=",".join(sorted(set(scopes))),
-                             created_by=created_by))
+        session.add(
+            ApiToken(name=name, digest=_digest(secret), scopes=",".join(sorted(set(scopes))), created_by=created_by)
+        )
     return secret
 
 

@@ -3,6 +3,7 @@
 The database refuses UPDATE and DELETE on the table (triggers in the migration), so not even a bug
 in this code can rewrite history.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,10 +1,11 @@
 """CSV for staff to open in a spreadsheet: a cell that a spreadsheet would run as a formula is
 kept as text by a leading apostrophe (buyers write emails and names; staff open the export)."""
+
 from __future__ import annotations
 
 import csv
 import io
-from typing import Iterable
+from collections.abc import Iterable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -1,4 +1,5 @@
 """The owner's figures at a glance, per day over the last weeks, as plain series for charts."""
+
 from __future__ import annotations
 
 import statistics
@@ -26,9 +27,11 @@ class Series:
 def daily_series(session: Session, days: int = 14) -> list[Series]:
     """Orders paid, sales (in the shop's most used currency) and median delivery seconds, per day."""
     since = utcnow() - timedelta(days=days - 1)
-    rows = session.execute(select(Order.paid_at, Order.delivered_at, Order.amount_minor, Order.currency).where(
-        Order.paid_at >= since.replace(hour=0, minute=0, second=0, microsecond=0),
-        Order.status.in_(PAID_STATES))).all()
+    rows = session.execute(
+        select(Order.paid_at, Order.delivered_at, Order.amount_minor, Order.currency).where(
+            Order.paid_at >= since.replace(hour=0, minute=0, second=0, microsecond=0), Order.status.in_(PAID_STATES)
+        )
+    ).all()
     currency = Counter(r.currency for r in rows).most_common(1)[0][0] if rows else "USD"
     labels = [(since.date() + timedelta(days=n)) for n in range(days)]
     orders, sales, waits = Counter(), Counter(), {}
@@ -38,11 +41,15 @@ def daily_series(session: Session, days: int = 14) -> list[Series]:
         sales[day] += r.amount_minor if r.currency == currency else 0
         if r.delivered_at:
             waits.setdefault(day, []).append((r.delivered_at - r.paid_at).total_seconds())
-    return [Series("Orders paid", _points(labels, orders)),
-            Series(f"Sales ({currency})", _points(labels, {d: v / 10 ** exponent(currency) for d, v in sales.items()}),
-                   currency),
-            Series("Paid to delivered, median",
-                   _points(labels, {d: statistics.median(w) for d, w in waits.items()}), "s")]
+    return [
+        Series("Orders paid", _points(labels, orders)),
+        Series(
+            f"Sales ({currency})",
+            _points(labels, {d: v / 10 ** exponent(currency) for d, v in sales.items()}),
+            currency,
+        ),
+        Series("Paid to delivered, median", _points(labels, {d: statistics.median(w) for d, w in waits.items()}), "s"),
+    ]
 
 
 def _points(labels: list[date], values) -> list[tuple[str, float]]:

@@ -1,8 +1,9 @@
 """Database engine tuning and the write-transaction helper shared by every service."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager, nullcontext
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cache
 
 from sqlalchemy import event
@@ -14,7 +15,7 @@ from app.core.sqlite_writers import writer_queue
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def engine_options(database_url: str) -> dict:

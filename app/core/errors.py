@@ -1,6 +1,7 @@
 """Refusals a buyer reads. Each names its field and carries its message as a translatable
 template with named values, so the API can say `email: is not an email address` in English and a
 page can say it in the buyer's language."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Extensions created here and bound to the app in create_app()."""
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData

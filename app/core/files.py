@@ -1,4 +1,5 @@
 """Secret files (the instance secret, the keyring): written whole, never readable by others."""
+
 from __future__ import annotations
 
 import os

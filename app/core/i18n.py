@@ -1,6 +1,7 @@
 """The buyer's language: chosen with ?lang=, remembered in a cookie, else the browser's; English
 by default. Translations are .po files in app/translations, compiled at start into the instance
 folder (compiled catalogs are build output, not source)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,12 +11,12 @@ from babel.messages.pofile import read_po
 from flask import Flask, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
-from app.core.money import format_money
 from app.core.errors import BuyerError
 from app.core.languages import LANGUAGES, NAMES, language_of
+from app.core.money import format_money
 
 COOKIE = "keyshop_lang"
-SOURCE = Path(__file__).resolve().parent / "translations"
+SOURCE = Path(__file__).resolve().parent.parent / "translations"
 
 
 def init_i18n(app: Flask, instance: Path) -> None:
@@ -61,12 +62,23 @@ def _remember_choice(response):
 
 
 FIELDS = dict(  # each a literal, so that extraction finds it
-    product=lazy_gettext("product"), quantity=lazy_gettext("quantity"), email=lazy_gettext("email"),
-    method=lazy_gettext("method"), reason=lazy_gettext("reason"), order=lazy_gettext("order"),
-    code=lazy_gettext("code"), review=lazy_gettext("review"), stars=lazy_gettext("stars"),
-    text=lazy_gettext("text"), attachment=lazy_gettext("attachment"), topic=lazy_gettext("topic"),
-    message=lazy_gettext("message"), rating=lazy_gettext("rating"), score=lazy_gettext("score"),
-    comment=lazy_gettext("comment"), name=lazy_gettext("name"),
+    product=lazy_gettext("product"),
+    quantity=lazy_gettext("quantity"),
+    email=lazy_gettext("email"),
+    method=lazy_gettext("method"),
+    reason=lazy_gettext("reason"),
+    order=lazy_gettext("order"),
+    code=lazy_gettext("code"),
+    review=lazy_gettext("review"),
+    stars=lazy_gettext("stars"),
+    text=lazy_gettext("text"),
+    attachment=lazy_gettext("attachment"),
+    topic=lazy_gettext("topic"),
+    message=lazy_gettext("message"),
+    rating=lazy_gettext("rating"),
+    score=lazy_gettext("score"),
+    comment=lazy_gettext("comment"),
+    name=lazy_gettext("name"),
 )
 
 

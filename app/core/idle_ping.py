@@ -7,6 +7,7 @@ answer is replaced before anybody uses it. A connection lost in between (the ser
 within those seconds) fails its statement once: SQLAlchemy then invalidates the pool, the job's
 retry or the sweeper does the work again, and a provider sends its webhook again.
 """
+
 from __future__ import annotations
 
 import time

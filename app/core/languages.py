@@ -1,4 +1,5 @@
 """The languages keyshop speaks to buyers. An order keeps the one it was placed in."""
+
 from __future__ import annotations
 
 LANGUAGES = ("en", "de", "zh")

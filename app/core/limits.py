@@ -5,6 +5,7 @@ counts the same thing in between: `hold()` takes a lock row for the limit's scop
 the caller's write transaction, so every other transaction checking the same limit waits until this
 one has recorded its decision and committed, and then counts it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -42,5 +43,6 @@ def hold(session: Session, scope: str, key: str) -> None:
 def _upsert(dialect_name: str):
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     statement = dialect.insert(LimitLock.__table__)
-    return statement.on_conflict_do_update(index_elements=["scope", "key"],
-                                           set_={"taken_at": statement.excluded.taken_at})
+    return statement.on_conflict_do_update(
+        index_elements=["scope", "key"], set_={"taken_at": statement.excluded.taken_at}
+    )

@@ -5,6 +5,7 @@ password (the test run fails if a planted code or order token reaches any proces
 an exception carries its type and traceback (`exc_type`, `traceback`); a web request is named by its
 route's rule (`/o/<token>`), never its path, which holds the secret.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,12 @@ OURS = ("app", "delivery", "payments", "keystore", "feedback")
 
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = {"ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), "level": record.levelname.lower(),
-                "logger": record.name, "msg": record.getMessage()}
+        line = {
+            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
         for field in ("order", "job", "route", "exc_type", "traceback"):
             value = getattr(record, field, None)
             if value is not None:
@@ -65,9 +70,15 @@ class GunicornLog(Logger):
         """Only what ACCESS_FORMAT shows: the default atoms also hold the raw URI and the referer."""
         path = environ.get(ROUTE) or redact_path(environ.get("PATH_INFO", ""))
         milliseconds = request_time.seconds * 1000 + request_time.microseconds // 1000
-        return {"h": environ.get("REMOTE_ADDR", "-"), "t": self.now(), "m": environ.get("REQUEST_METHOD"),
-                "U": path, "s": str(resp.status).split(None, 1)[0], "b": str(getattr(resp, "sent", None) or "-"),
-                "M": milliseconds}
+        return {
+            "h": environ.get("REMOTE_ADDR", "-"),
+            "t": self.now(),
+            "m": environ.get("REQUEST_METHOD"),
+            "U": path,
+            "s": str(resp.status).split(None, 1)[0],
+            "b": str(getattr(resp, "sent", None) or "-"),
+            "M": milliseconds,
+        }
 
     def error(self, msg, *args, **kwargs):
         super().error(msg, *_redacted(args), **kwargs)

@@ -1,4 +1,5 @@
 """The shop core: products, orders and the order's action log."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """Staff's order list: search by number or email, filter by state, page through, export as CSV."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,8 +12,20 @@ from app.core.models import ORDER_STATES, Order
 from app.core.money import to_major
 
 PAGE_SIZE = 50
-CSV_COLUMNS = ("number", "created_at", "status", "product", "quantity", "amount", "currency", "email", "method",
-               "paid_at", "delivered_at", "locale")
+CSV_COLUMNS = (
+    "number",
+    "created_at",
+    "status",
+    "product",
+    "quantity",
+    "amount",
+    "currency",
+    "email",
+    "method",
+    "paid_at",
+    "delivered_at",
+    "locale",
+)
 
 
 @dataclass(frozen=True)
@@ -35,18 +48,35 @@ def order_page(session: Session, wanted: OrderFilter, page: int) -> tuple[list[O
     total = session.scalar(select(func.count()).select_from(Order).where(*wanted.where()))
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    rows = session.scalars(select(Order).where(*wanted.where()).order_by(Order.id.desc())
-                           .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    rows = session.scalars(
+        select(Order).where(*wanted.where()).order_by(Order.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
     return list(rows), pages
 
 
 def orders_csv(session: Session, wanted: OrderFilter) -> str:
     """Every matching order (never a code, never a token), formula-safe (app.csv_cells)."""
     orders = session.scalars(select(Order).where(*wanted.where()).order_by(Order.id))
-    return csv_text(CSV_COLUMNS, ((
-        order.number, order.created_at.isoformat(), order.status, order.product.name, order.quantity,
-        to_major(order.amount_minor, order.currency), order.currency, order.email, order.method,
-        _iso(order.paid_at), _iso(order.delivered_at), order.locale) for order in orders))
+    return csv_text(
+        CSV_COLUMNS,
+        (
+            (
+                order.number,
+                order.created_at.isoformat(),
+                order.status,
+                order.product.name,
+                order.quantity,
+                to_major(order.amount_minor, order.currency),
+                order.currency,
+                order.email,
+                order.method,
+                _iso(order.paid_at),
+                _iso(order.delivered_at),
+                order.locale,
+            )
+            for order in orders
+        ),
+    )
 
 
 def _iso(moment) -> str:

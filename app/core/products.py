@@ -1,4 +1,5 @@
 """Creating products: the price arrives in major units and is stored in minor units."""
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,16 @@ class CodeOptions:
             raise ProductError("low stock threshold: must not be negative")
 
 
-def create_product(session: Session, *, slug: str, name: str, price: str, currency: str,
-                   description: str = "", options: CodeOptions = CodeOptions()) -> CreatedProduct:
+def create_product(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    price: str,
+    currency: str,
+    description: str = "",
+    options: CodeOptions = CodeOptions(),
+) -> CreatedProduct:
     options.check()
     if not SLUG.match(slug):
         raise ProductError(f"slug: {slug!r} must be lowercase letters, digits and dashes (at most 64)")
@@ -67,8 +76,14 @@ def create_product(session: Session, *, slug: str, name: str, price: str, curren
     with write_transaction(session):
         if session.scalar(select(Product.id).where(Product.slug == slug)):
             raise ProductError(f"slug: a product {slug!r} already exists")
-        product = Product(slug=slug, name=name.strip(), description=description, price_minor=price_minor,
-                          currency=currency.upper(), **asdict(options))
+        product = Product(
+            slug=slug,
+            name=name.strip(),
+            description=description,
+            price_minor=price_minor,
+            currency=currency.upper(),
+            **asdict(options),
+        )
         session.add(product)
         session.flush()
         created = CreatedProduct(product.id, slug, product.name, format_money(price_minor, product.currency))

@@ -1,6 +1,7 @@
 """Rate limits: Flask-Limiter, counting fixed windows in the shop's Redis so they hold across every
 web process. Views ask through these functions because their keys come from what was posted (an
 order, an email, an account from an address), not only from the caller's address."""
+
 from __future__ import annotations
 
 import logging
@@ -18,8 +19,14 @@ CHECKOUTS_PER_HOUR = 30  # per address, the storefront's form and the JSON API t
 def init_limiter(app: Flask) -> None:
     pool = app.extensions["keyshop.redis"].connection_pool
     app.extensions["keyshop.limiter"] = Limiter(
-        client_address, app=app, storage_uri="redis://", storage_options={"connection_pool": pool},
-        strategy="fixed-window", key_prefix="keyshop", swallow_errors=True)
+        client_address,
+        app=app,
+        storage_uri="redis://",
+        storage_options={"connection_pool": pool},
+        strategy="fixed-window",
+        key_prefix="keyshop",
+        swallow_errors=True,
+    )
 
 
 def allow(name: str, subject: str, limit: int, per_seconds: int) -> bool:

@@ -1,4 +1,5 @@
 """Typed settings read from the environment; a bad value fails at start with one clear line."""
+
 from __future__ import annotations
 
 import os
@@ -33,7 +34,7 @@ class Settings:
     providers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         instance = Path(env.get("KEYSHOP_INSTANCE") or "instance").resolve()
         instance.mkdir(parents=True, exist_ok=True)
@@ -94,7 +95,7 @@ def _smtp_url_problem(parts) -> str | None:
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         return "expected smtp://user:pass@host:port or smtps://…"
     try:
-        parts.port
+        _ = parts.port  # urllib checks the port only when asked
     except ValueError:
         return "the port is not a number from 1 to 65535"
     options = parse_qs(parts.query, keep_blank_values=True)

@@ -1,4 +1,5 @@
 """Settings the owner changes from the admin, kept in the database (not the environment)."""
+
 from __future__ import annotations
 
 from sqlalchemy import String, Text

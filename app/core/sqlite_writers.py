@@ -6,6 +6,7 @@ spend their time asleep while it sits free. An flock on a file beside the databa
 instead: the next writer wakes the moment the lock is released. Threads of one process queue on a
 lock of their own first (an flock is held per process, not per thread).
 """
+
 from __future__ import annotations
 
 import fcntl

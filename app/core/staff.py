@@ -1,4 +1,5 @@
 """Staff accounts: owners and support agents, with argon2id password hashes."""
+
 from __future__ import annotations
 
 import re

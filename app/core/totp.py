@@ -1,6 +1,7 @@
 """Time-based one-time passwords (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits), as every
 authenticator app reads them. A code is accepted one step early or late for clock drift, and never
 twice: the caller keeps the last step used and passes it back."""
+
 from __future__ import annotations
 
 import base64
@@ -21,7 +22,7 @@ def new_secret() -> str:
 def code_at(secret: str, step: int) -> str:
     digest = hmac.digest(base64.b32decode(secret), struct.pack(">Q", step), "sha1")
     offset = digest[-1] & 0x0F
-    number = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
     return str(number % 10**DIGITS).zfill(DIGITS)
 
 
@@ -43,5 +44,6 @@ def matching_step(secret: str, code: str, *, after: int, now: float | None = Non
 
 def provisioning_uri(secret: str, account: str, issuer: str) -> str:
     label = quote(f"{issuer}:{account}")
-    return f"otpauth://totp/{label}?" + urlencode({"secret": secret, "issuer": issuer, "digits": DIGITS,
-                                                    "period": STEP_SECONDS})
+    return f"otpauth://totp/{label}?" + urlencode(
+        {"secret": secret, "issuer": issuer, "digits": DIGITS, "period": STEP_SECONDS}
+    )

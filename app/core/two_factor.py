@@ -1,4 +1,5 @@
 """Two-factor sign-in for staff: optional per account, required of owners when the shop says so."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -28,13 +29,15 @@ def accept_code(session: Session, staff_id: int, code: str) -> bool:
     """True once per valid code: the step is recorded by a conditional update, so a code seen by an
     onlooker (or sent twice by a double click) cannot sign anyone in a second time."""
     with write_transaction(session):
-        secret, last = session.execute(select(Staff.totp_secret, Staff.totp_last_step)
-                                       .where(Staff.id == staff_id)).one()
+        secret, last = session.execute(
+            select(Staff.totp_secret, Staff.totp_last_step).where(Staff.id == staff_id)
+        ).one()
         step = matching_step(secret, code, after=last) if secret else None
         if step is None:
             return False
-        claimed = session.execute(update(Staff).where(Staff.id == staff_id, Staff.totp_last_step < step)
-                                  .values(totp_last_step=step))
+        claimed = session.execute(
+            update(Staff).where(Staff.id == staff_id, Staff.totp_last_step < step).values(totp_last_step=step)
+        )
         return claimed.rowcount == 1
 
 
@@ -45,8 +48,11 @@ def enable(session: Session, staff_id: int, secret: str, code: str) -> None:
     if step is None:
         raise TwoFactorError("code: that is not the code your app shows now; check the phone's clock and try again")
     with write_transaction(session):
-        changed = session.execute(update(Staff).where(Staff.id == staff_id, Staff.totp_secret.is_(None))
-                                  .values(totp_secret=secret, totp_last_step=step))
+        changed = session.execute(
+            update(Staff)
+            .where(Staff.id == staff_id, Staff.totp_secret.is_(None))
+            .values(totp_secret=secret, totp_last_step=step)
+        )
         if changed.rowcount != 1:
             raise TwoFactorError("two-factor is already on for this account")
         audit(session, _email(session, staff_id), "app.staff.two_factor_enabled", f"staff:{staff_id}")

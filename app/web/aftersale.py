@@ -1,4 +1,5 @@
 """The buyer's after-sale forms on the order page (report a code, rate the order) and the trust page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -27,12 +28,18 @@ def report(token: str):
     order = _order_or_404(token)
     _limit("report", order.order_id)
     try:
-        report_code(db.session, order.order_id, _int(request.form.get("code")), request.form.get("reason", ""),
-                    request.form.get("text", ""))
+        report_code(
+            db.session,
+            order.order_id,
+            _int(request.form.get("code")),
+            request.form.get("reason", ""),
+            request.form.get("text", ""),
+        )
     except BuyerError as exc:  # ReportError, or the text's own (TextError)
         return _back(token, translated_error(exc), 400)
-    return _back(token, gettext("Thank you. The code is out of use; a replacement or an answer follows here and by "
-                                "mail."))
+    return _back(
+        token, gettext("Thank you. The code is out of use; a replacement or an answer follows here and by mail.")
+    )
 
 
 @bp.post("/o/<token>/review")
@@ -62,8 +69,9 @@ def _order_or_404(token: str):
 
 def _limit(name: str, order_id: int) -> None:
     limit, seconds = LIMITS[name]
-    if not (allow(name, f"order:{order_id}", limit, seconds) and
-            allow(name, f"ip:{client_address()}", limit * 10, seconds)):
+    if not (
+        allow(name, f"order:{order_id}", limit, seconds) and allow(name, f"ip:{client_address()}", limit * 10, seconds)
+    ):
         abort(429)
 
 

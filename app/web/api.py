@@ -1,4 +1,5 @@
 """The JSON API for headless shops and bots."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
@@ -27,16 +28,24 @@ def create_order():
     if not allow("checkout", f"ip:{client_address()}", CHECKOUTS_PER_HOUR, 3600):
         return _error(429, "rate", "too many orders from this address; try again later")
     try:
-        choice = CheckoutChoice(str(data.get("product", "")), data.get("quantity", 1), data.get("email", ""),
-                                str(data.get("method", "")),
-                                language_of(str(data.get("locale") or request.accept_languages.best or "")),
-                                client_address())
+        choice = CheckoutChoice(
+            str(data.get("product", "")),
+            data.get("quantity", 1),
+            data.get("email", ""),
+            str(data.get("method", "")),
+            language_of(str(data.get("locale") or request.accept_languages.best or "")),
+            client_address(),
+        )
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
         return _error(exc.status, exc.field, str(exc))
-    body = {"token": placed.token, "number": placed.number, "status": placed.status,
-            "url": f"{settings().base_url}/o/{placed.token}",
-            "payment": {"provider": placed.provider, "url": placed.payment.redirect_url}}
+    body = {
+        "token": placed.token,
+        "number": placed.number,
+        "status": placed.status,
+        "url": f"{settings().base_url}/o/{placed.token}",
+        "payment": {"provider": placed.provider, "url": placed.payment.redirect_url},
+    }
     return jsonify(body), 201
 
 
@@ -45,8 +54,14 @@ def get_order(token: str):
     order = order_for_token(token)
     if order is None:
         return _error(404, "token", "no such order")
-    body = {"number": order.number, "status": order.status, "product": order.product_slug,
-            "quantity": order.quantity, "amount_minor": order.amount_minor, "currency": order.currency}
+    body = {
+        "number": order.number,
+        "status": order.status,
+        "product": order.product_slug,
+        "quantity": order.quantity,
+        "amount_minor": order.amount_minor,
+        "currency": order.currency,
+    }
     if order.status == "delivered":
         body["codes"] = order.codes
     if order.refunds:

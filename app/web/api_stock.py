@@ -1,4 +1,5 @@
 """The JSON API for scripts (token auth): batch upload and stock."""
+
 from __future__ import annotations
 
 import io
@@ -47,14 +48,28 @@ def upload_batch(slug: str):
         abort(404, str(exc))
     body, options = request.get_data(cache=False), _options()
     if runs_as_job(len(body), options["dry_run"], current_app.config.get("UPLOAD_INLINE_LIMIT")):
-        import_id = start_import(db.session, current_app.config["KEYSHOP"].instance, io.BytesIO(body), product.id,
-                                 name=options["name"], supplier=options["supplier"], uploaded_by=g.api_actor,
-                                 source="api")
+        import_id = start_import(
+            db.session,
+            current_app.config["KEYSHOP"].instance,
+            io.BytesIO(body),
+            product.id,
+            name=options["name"],
+            supplier=options["supplier"],
+            uploaded_by=g.api_actor,
+            source="api",
+        )
         job_id = str(import_id)
         return jsonify(job=job_id, url=url_for("api_stock.import_job", job_id=job_id)), 202
     try:
-        result = import_upload(db.session, current_app.extensions["keyshop.keyring"], product, io.BytesIO(body),
-                               source="api", uploaded_by=g.api_actor, **options)
+        result = import_upload(
+            db.session,
+            current_app.extensions["keyshop.keyring"],
+            product,
+            io.BytesIO(body),
+            source="api",
+            uploaded_by=g.api_actor,
+            **options,
+        )
     except ImportFileError as exc:
         return jsonify(error={"message": str(exc)}), 422
     if result.imported and not options["dry_run"]:
@@ -78,5 +93,8 @@ def stock():
 
 
 def _options() -> dict:
-    return {"name": request.args.get("name", "api upload")[:200], "supplier": request.args.get("supplier", "")[:200],
-            "dry_run": request.args.get("dry_run") in ("1", "true", "yes")}
+    return {
+        "name": request.args.get("name", "api upload")[:200],
+        "supplier": request.args.get("supplier", "")[:200],
+        "dry_run": request.args.get("dry_run") in ("1", "true", "yes"),
+    }

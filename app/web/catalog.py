@@ -1,4 +1,5 @@
 """The products a buyer can see, with their stock state."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,8 +25,14 @@ class ProductCard:
     id: int = 0
 
     def as_json(self) -> dict:
-        body = {"slug": self.slug, "name": self.name, "price_minor": self.price_minor,
-                "currency": self.currency, "price": self.price, "stock": self.stock}
+        body = {
+            "slug": self.slug,
+            "name": self.name,
+            "price_minor": self.price_minor,
+            "currency": self.currency,
+            "price": self.price,
+            "stock": self.stock,
+        }
         if self.count is not None:
             body["stock_count"] = self.count
         return body
@@ -41,7 +48,14 @@ def product_cards(session: Session, slug: str | None = None) -> list[ProductCard
 
 def _card(product: Product, available: int) -> ProductCard:
     shows_count = product.stock_display == "count" and not product.reusable
-    return ProductCard(product.slug, product.name, product.description, product.price_minor, product.currency,
-                       format_money(product.price_minor, product.currency),
-                       stock_state(available, product.low_stock_threshold, product.reusable),
-                       available if shows_count else None, product.id)
+    return ProductCard(
+        product.slug,
+        product.name,
+        product.description,
+        product.price_minor,
+        product.currency,
+        format_money(product.price_minor, product.currency),
+        stock_state(available, product.low_stock_threshold, product.reusable),
+        available if shows_count else None,
+        product.id,
+    )

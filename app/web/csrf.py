@@ -1,4 +1,5 @@
 """CSRF protection for HTML forms: a per-session token in every form, checked on every POST."""
+
 from __future__ import annotations
 
 import hmac

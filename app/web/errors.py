@@ -1,4 +1,5 @@
 """Error pages (JSON under /api and /webhooks, HTML elsewhere), and the log line of a 500."""
+
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
@@ -25,8 +26,12 @@ def log_server_error(app, exc_info) -> None:
     """The exception's type and traceback, under the route's rule (`/o/<token>`); any value of the
     URL long enough to be a secret is cut out of the traceback too."""
     route = _route()
-    app.logger.error("Exception on %s [%s]", route, request.method,
-                     extra={"route": route, **describe_exception(exc_info, _secrets_in_url())})
+    app.logger.error(
+        "Exception on %s [%s]",
+        route,
+        request.method,
+        extra={"route": route, **describe_exception(exc_info, _secrets_in_url())},
+    )
 
 
 def _name_route(_endpoint, _values) -> None:

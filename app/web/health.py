@@ -1,5 +1,6 @@
 """GET /healthz: can we take and deliver orders? GET /metrics: Prometheus, for an API token with the
 `stock` scope."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
@@ -18,8 +19,10 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    checks = {"database": _check(lambda: db.session.execute(text("SELECT 1"))),
-              "redis": _check(lambda: current_app.extensions["keyshop.redis"].ping())}
+    checks = {
+        "database": _check(lambda: db.session.execute(text("SELECT 1"))),
+        "redis": _check(lambda: current_app.extensions["keyshop.redis"].ping()),
+    }
     healthy = all(value == "ok" for value in checks.values())
     body = {"status": "ok" if healthy else "unavailable", "checks": checks}
     if healthy:
@@ -32,8 +35,9 @@ def healthz():
 @bp.get("/metrics")
 @scope_required("stock")
 def prometheus():
-    return Response(metrics.render(db.session, current_app.extensions["keyshop.redis"]),
-                    content_type="text/plain; version=0.0.4")
+    return Response(
+        metrics.render(db.session, current_app.extensions["keyshop.redis"]), content_type="text/plain; version=0.0.4"
+    )
 
 
 def _oldest_undelivered() -> float | None:

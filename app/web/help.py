@@ -1,5 +1,6 @@
 """The help center's pages: categories, an article in the reader's language, search, votes, and the
 suggestions the support forms show while the buyer types."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -28,8 +29,9 @@ def fallback_language() -> str:
 
 def product_help(product: int | str) -> list:
     """The articles linked to a product (by id or slug), in the reader's language: "How to redeem"."""
-    product_id = product if isinstance(product, int) else db.session.scalar(
-        select(Product.id).where(Product.slug == product))
+    product_id = (
+        product if isinstance(product, int) else db.session.scalar(select(Product.id).where(Product.slug == product))
+    )
     articles = for_product(db.session, product_id, current_language(), fallback_language()) if product_id else []
     db.session.rollback()
     return articles
@@ -52,8 +54,12 @@ def suggest():
         return jsonify(results=[]), 429
     hits = search(db.session, request.args.get("q", "")[:500], current_language(), fallback_language(), SUGGESTIONS)
     db.session.rollback()
-    return jsonify(results=[{"slug": h.slug, "title": h.title, "snippet": h.snippet,
-                             "url": url_for("help.article", slug=h.slug)} for h in hits])
+    return jsonify(
+        results=[
+            {"slug": h.slug, "title": h.title, "snippet": h.snippet, "url": url_for("help.article", slug=h.slug)}
+            for h in hits
+        ]
+    )
 
 
 @bp.get("/<slug>")
@@ -75,7 +81,7 @@ def vote(slug: str):
 
 @bp.post("/<slug>/answered")
 def answered(slug: str):
-    """"This answered my question", pressed on a suggestion while writing to support."""
+    """ "This answered my question", pressed on a suggestion while writing to support."""
     shown = _article_or_404(slug)
     counted = events.record(db.session, shown.article_id, visitor_id(), "deflected")
     if request.accept_mimetypes.best == "application/json":

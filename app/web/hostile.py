@@ -4,6 +4,7 @@ other C0 controls), anywhere a request carries text, and a number no column hold
 400 naming the field, as JSON where the client speaks JSON and as the error page elsewhere, so a
 view never meets such a value and nothing is written. Numbers inside the ranges are the views' own
 business (tests/app/web/test_hostile_input.py, test_route_sweep.py)."""
+
 from __future__ import annotations
 
 import math
@@ -120,8 +121,9 @@ def _parsed_json():
 def _check_text(text: str, field: str, unsafe: re.Pattern, what: str = "") -> None:
     if unsafe.search(text):
         where = f"{what} " if what else ""
-        raise Hostile(field, f"{where}holds a character that is not allowed there (NUL, a control character "
-                             f"or a lone surrogate)")
+        raise Hostile(
+            field, f"{where}holds a character that is not allowed there (NUL, a control character or a lone surrogate)"
+        )
 
 
 def _printable(field: str) -> str:

@@ -1,5 +1,6 @@
 """Lost the order link? The buyer gives email and order number; the link goes to that email, never
 onto the page, so knowing someone's order number and address shows nothing."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request

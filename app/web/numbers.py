@@ -1,6 +1,7 @@
 """Whole numbers from the outside, held to what the database columns can store: ids and counts are
 PostgreSQL `integer` (signed 32-bit), and a number past that must be refused, not sent to the
 database (PostgreSQL answers "integer out of range", SQLite's driver overflows past 64 bits)."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,9 @@ DIGITS = re.compile(r"[+-]?[0-9]{1,19}")  # ASCII only: int() would also read "Ù
 class DatabaseId(IntegerConverter):
     """Flask's `int` converter, bounded: /admin/products/2147483648 is no row, so it is not found."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_INT,
-                 signed: bool = False) -> None:
+    def __init__(
+        self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = MAX_INT, signed: bool = False
+    ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 

@@ -1,40 +1,91 @@
 """The OpenAPI 3.0 description of the JSON API, served at /api/v1/openapi.json. The API fuzz test
 (tests/app/web/test_api_fuzz.py) holds the code to it: a route that answers outside it fails."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
 bp = Blueprint("openapi", __name__)
 
-_ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
-    "type": "object", "required": ["message"],
-    "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["message"],
+            "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
 _COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
-_STOCK_ROW = {"type": "object", "required": ["id", "name", "counts"],
-              "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "counts": _COUNTS}}
-_PRODUCT = {"type": "object", "required": ["slug", "name", "price_minor", "currency", "price", "stock"], "properties": {
-    "slug": {"type": "string"}, "name": {"type": "string"}, "price_minor": {"type": "integer", "minimum": 0},
-    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"}, "price": {"type": "string"},
-    "stock": {"type": "string", "enum": ["in_stock", "low", "sold_out"]}, "stock_count": {"type": "integer"}}}
-_NEW_ORDER = {"type": "object", "required": ["product", "email", "method"], "properties": {
-    "product": {"type": "string", "description": "a product's slug"},
-    "quantity": {"type": "integer", "minimum": 1, "default": 1},
-    "email": {"type": "string", "format": "email"},
-    "method": {"type": "string", "description": "a payment method the shop offers, e.g. stripe"},
-    "locale": {"type": "string", "description": "en, de or zh: the language of mail and pages"}}}
-_PLACED = {"type": "object", "required": ["token", "number", "status", "url", "payment"], "properties": {
-    "token": {"type": "string", "description": "the order's secret; the only way to read it back"},
-    "number": {"type": "string"}, "status": {"type": "string"}, "url": {"type": "string"},
-    "payment": {"type": "object", "properties": {"provider": {"type": "string"}, "url": {"type": "string"}}}}}
-_ORDER = {"type": "object", "required": ["number", "status", "product", "quantity", "amount_minor", "currency"],
-          "properties": {"number": {"type": "string"}, "status": {"type": "string"}, "product": {"type": "string"},
-                         "quantity": {"type": "integer"}, "amount_minor": {"type": "integer"},
-                         "currency": {"type": "string"}, "codes": {"type": "array", "items": {"type": "string"}},
-                         "refunds": {"type": "array", "items": {"type": "object"}}}}
-_IMPORT = {"type": "object", "properties": {
-    "batch_id": {"type": ["integer", "null"]}, "imported": {"type": "integer"}, "duplicates": {"type": "integer"},
-    "rejected": {"type": "integer"}, "problems": {"type": "array", "items": {
-        "type": "object", "properties": {"line": {"type": "integer"}, "reason": {"type": "string"}}}}}}
+_STOCK_ROW = {
+    "type": "object",
+    "required": ["id", "name", "counts"],
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "counts": _COUNTS},
+}
+_PRODUCT = {
+    "type": "object",
+    "required": ["slug", "name", "price_minor", "currency", "price", "stock"],
+    "properties": {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "price_minor": {"type": "integer", "minimum": 0},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "price": {"type": "string"},
+        "stock": {"type": "string", "enum": ["in_stock", "low", "sold_out"]},
+        "stock_count": {"type": "integer"},
+    },
+}
+_NEW_ORDER = {
+    "type": "object",
+    "required": ["product", "email", "method"],
+    "properties": {
+        "product": {"type": "string", "description": "a product's slug"},
+        "quantity": {"type": "integer", "minimum": 1, "default": 1},
+        "email": {"type": "string", "format": "email"},
+        "method": {"type": "string", "description": "a payment method the shop offers, e.g. stripe"},
+        "locale": {"type": "string", "description": "en, de or zh: the language of mail and pages"},
+    },
+}
+_PLACED = {
+    "type": "object",
+    "required": ["token", "number", "status", "url", "payment"],
+    "properties": {
+        "token": {"type": "string", "description": "the order's secret; the only way to read it back"},
+        "number": {"type": "string"},
+        "status": {"type": "string"},
+        "url": {"type": "string"},
+        "payment": {"type": "object", "properties": {"provider": {"type": "string"}, "url": {"type": "string"}}},
+    },
+}
+_ORDER = {
+    "type": "object",
+    "required": ["number", "status", "product", "quantity", "amount_minor", "currency"],
+    "properties": {
+        "number": {"type": "string"},
+        "status": {"type": "string"},
+        "product": {"type": "string"},
+        "quantity": {"type": "integer"},
+        "amount_minor": {"type": "integer"},
+        "currency": {"type": "string"},
+        "codes": {"type": "array", "items": {"type": "string"}},
+        "refunds": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_IMPORT = {
+    "type": "object",
+    "properties": {
+        "batch_id": {"type": ["integer", "null"]},
+        "imported": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "rejected": {"type": "integer"},
+        "problems": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"line": {"type": "integer"}, "reason": {"type": "string"}}},
+        },
+    },
+}
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -50,45 +101,106 @@ _REFUSED = {"401": _error("no valid API token"), "403": _error("the token lacks 
 
 SPEC = {
     "openapi": "3.0.3",
-    "info": {"title": "keyshop", "version": "1",
-             "description": "Products, orders and stock. Orders are read back only with their secret token."},
-    "components": {"securitySchemes": {"token": {"type": "http", "scheme": "bearer",
-                                                 "description": "keyshop api-token create NAME --scope …"}}},
+    "info": {
+        "title": "keyshop",
+        "version": "1",
+        "description": "Products, orders and stock. Orders are read back only with their secret token.",
+    },
+    "components": {
+        "securitySchemes": {
+            "token": {"type": "http", "scheme": "bearer", "description": "keyshop api-token create NAME --scope …"}
+        }
+    },
     "paths": {
-        "/api/v1/products": {"get": {"summary": "Products for sale", "responses": {
-            "200": _json({"type": "object", "required": ["products"],
-                          "properties": {"products": {"type": "array", "items": _PRODUCT}}}, "the catalogue")}}},
-        "/api/v1/orders": {"post": {
-            "summary": "Place an order; pay at payment.url",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": _NEW_ORDER}}},
-            "responses": {"201": _json(_PLACED, "placed, waiting for payment"), "400": _error("not a JSON object"),
-                          "403": _error("this buyer may not buy"), "422": _error("a field is wrong (named)"),
-                          "429": _error("too many orders from this address"),
-                          "503": _error("the payment provider cannot be reached")}}},
-        "/api/v1/orders/{token}": {"get": {
-            "summary": "An order, and its codes once delivered",
-            "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": _json(_ORDER, "the order"), "404": _error("no order has this token")}}},
-        "/api/v1/stock": {"get": {"summary": "Codes per product and batch, by state", "security": _TOKEN_AUTH,
-                                  "responses": {"200": _json({"type": "object", "properties": {
-                                      "products": {"type": "array", "items": _STOCK_ROW},
-                                      "batches": {"type": "array", "items": _STOCK_ROW}}}, "stock"), **_REFUSED}}},
-        "/api/v1/products/{slug}/batches": {"post": {
-            "summary": "Upload a batch of codes (txt: one per line; csv: with a header)", "security": _TOKEN_AUTH,
-            "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
-                           {"name": "name", "in": "query", "schema": {"type": "string"}},
-                           {"name": "supplier", "in": "query", "schema": {"type": "string"}},
-                           {"name": "dry_run", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]}}],
-            "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
-            "responses": {"201": _json(_IMPORT, "stored"), "200": _json(_IMPORT, "nothing stored (dry run, or none valid)"),
-                          "202": _json({"type": "object"}, "large: imported by a job; poll its url"),
-                          "404": {"description": "no such product"}, "413": {"description": "too large"},
-                          "422": _error("the file cannot be read (the message names the line)"), **_REFUSED}}},
-        "/api/v1/imports/{job_id}": {"get": {
-            "summary": "A batch import's progress", "security": _TOKEN_AUTH,
-            "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": _json({"type": "object"}, "progress"), "404": {"description": "no such job"},
-                          **_REFUSED}}},
+        "/api/v1/products": {
+            "get": {
+                "summary": "Products for sale",
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "required": ["products"],
+                            "properties": {"products": {"type": "array", "items": _PRODUCT}},
+                        },
+                        "the catalogue",
+                    )
+                },
+            }
+        },
+        "/api/v1/orders": {
+            "post": {
+                "summary": "Place an order; pay at payment.url",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _NEW_ORDER}}},
+                "responses": {
+                    "201": _json(_PLACED, "placed, waiting for payment"),
+                    "400": _error("not a JSON object"),
+                    "403": _error("this buyer may not buy"),
+                    "422": _error("a field is wrong (named)"),
+                    "429": _error("too many orders from this address"),
+                    "503": _error("the payment provider cannot be reached"),
+                },
+            }
+        },
+        "/api/v1/orders/{token}": {
+            "get": {
+                "summary": "An order, and its codes once delivered",
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": _json(_ORDER, "the order"), "404": _error("no order has this token")},
+            }
+        },
+        "/api/v1/stock": {
+            "get": {
+                "summary": "Codes per product and batch, by state",
+                "security": _TOKEN_AUTH,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "products": {"type": "array", "items": _STOCK_ROW},
+                                "batches": {"type": "array", "items": _STOCK_ROW},
+                            },
+                        },
+                        "stock",
+                    ),
+                    **_REFUSED,
+                },
+            }
+        },
+        "/api/v1/products/{slug}/batches": {
+            "post": {
+                "summary": "Upload a batch of codes (txt: one per line; csv: with a header)",
+                "security": _TOKEN_AUTH,
+                "parameters": [
+                    {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "name", "in": "query", "schema": {"type": "string"}},
+                    {"name": "supplier", "in": "query", "schema": {"type": "string"}},
+                    {"name": "dry_run", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]}},
+                ],
+                "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
+                "responses": {
+                    "201": _json(_IMPORT, "stored"),
+                    "200": _json(_IMPORT, "nothing stored (dry run, or none valid)"),
+                    "202": _json({"type": "object"}, "large: imported by a job; poll its url"),
+                    "404": {"description": "no such product"},
+                    "413": {"description": "too large"},
+                    "422": _error("the file cannot be read (the message names the line)"),
+                    **_REFUSED,
+                },
+            }
+        },
+        "/api/v1/imports/{job_id}": {
+            "get": {
+                "summary": "A batch import's progress",
+                "security": _TOKEN_AUTH,
+                "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json({"type": "object"}, "progress"),
+                    "404": {"description": "no such job"},
+                    **_REFUSED,
+                },
+            }
+        },
     },
 }
 

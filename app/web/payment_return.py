@@ -1,4 +1,5 @@
 """GET /return/<provider>?next=/o/<token>: where a provider sends the buyer back after paying."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, request

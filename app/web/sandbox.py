@@ -2,6 +2,7 @@
 
 Its form produces a signed webhook that goes through the same intake as any provider's call.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request
@@ -26,8 +27,12 @@ def pay():
     except InvalidSignature:
         abort(404)
     if request.method == "GET":
-        return render_template("sandbox_pay.html", session=session, token=token,
-                               amount=format_money(session["amount"], session["currency"]))
+        return render_template(
+            "sandbox_pay.html",
+            session=session,
+            token=token,
+            amount=format_money(session["amount"], session["currency"]),
+        )
     outcome = request.form.get("outcome")
     if outcome not in ("paid", "failed"):
         abort(400, "outcome must be paid or failed")

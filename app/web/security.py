@@ -1,4 +1,5 @@
 """Headers every response carries, cookie flags, and the client's address behind a proxy."""
+
 from __future__ import annotations
 
 from flask import Flask, request
@@ -6,8 +7,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script or style anywhere: the policy can forbid them. No form-action: checkout forms
 # are answered with a redirect to the payment provider, which browsers check against it.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-       "base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def secure(app: Flask, base_url: str, proxy_hops: int) -> None:

@@ -1,4 +1,5 @@
 """Small helpers the blueprints share."""
+
 from __future__ import annotations
 
 from flask import current_app

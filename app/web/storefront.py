@@ -1,4 +1,5 @@
 """The buyer's pages: catalog, product, checkout, and the order page."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +12,8 @@ from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.csrf import check_csrf
 from app.web.help import product_help
-from app.web.visitor import visitor_id
 from app.web.shared import offered_methods, order_for_token, settings
+from app.web.visitor import visitor_id
 from feedback.help.notices import product_viewed
 from feedback.models import REPORT_REASONS
 from feedback.reports import reports_of_order
@@ -39,8 +40,16 @@ def _product_page(slug: str, error: str = "", form=None, status: int = 200):
     if not cards:
         abort(404)
     rating, reviews = product_reviews(db.session, cards[0].id)
-    page = render_template("product.html", product=cards[0], methods=offered_methods(), error=error,
-                           form=form or {}, rating=rating, reviews=reviews, help_articles=product_help(cards[0].id))
+    page = render_template(
+        "product.html",
+        product=cards[0],
+        methods=offered_methods(),
+        error=error,
+        form=form or {},
+        rating=rating,
+        reviews=reviews,
+        help_articles=product_help(cards[0].id),
+    )
     product_viewed(db.session, current_app.extensions["keyshop.redis"], visitor_id(), cards[0].id, current_language())
     return page, status
 
@@ -52,8 +61,14 @@ def checkout():
     try:
         if not allow("checkout", f"ip:{client_address()}", CHECKOUTS_PER_HOUR, 3600):
             abort(429)
-        choice = CheckoutChoice(slug, _quantity(form.get("quantity", "1")), form.get("email", "").strip(),
-                                form.get("method", ""), current_language(), client_address())
+        choice = CheckoutChoice(
+            slug,
+            _quantity(form.get("quantity", "1")),
+            form.get("email", "").strip(),
+            form.get("method", ""),
+            current_language(),
+            client_address(),
+        )
         placed = place_order(db.session, choice, providers(), settings().base_url)
     except CheckoutError as exc:
         status = 400 if exc.status == 422 else exc.status  # 503: the provider, not the buyer, failed
@@ -69,10 +84,19 @@ def order_page(token: str):
     adapter = providers().get(order.method)
     instructions = getattr(adapter, "instructions", "") if order.status == "pending" else ""
     reports = reports_of_order(db.session, order.order_id)
-    response = make_response(render_template(
-        "order.html", order=order, token=token, instructions=instructions, reasons=REPORT_REASONS,
-        reports=reports, review=review_of_order(db.session, order.order_id), timeline=order_timeline(order, reports),
-        help_articles=product_help(order.product_slug)))
+    response = make_response(
+        render_template(
+            "order.html",
+            order=order,
+            token=token,
+            instructions=instructions,
+            reasons=REPORT_REASONS,
+            reports=reports,
+            review=review_of_order(db.session, order.order_id),
+            timeline=order_timeline(order, reports),
+            help_articles=product_help(order.product_slug),
+        )
+    )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

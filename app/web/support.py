@@ -1,4 +1,5 @@
 """The buyer's support pages: contact from an order or a product, then the conversation's own page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
@@ -15,8 +16,14 @@ from app.web.shared import order_for_token, settings
 from app.web.visitor import known_visitor
 from feedback.help.events import question_sent
 from feedback.support import attachments
-from feedback.support.conversations import (Opening, buyer_messages, buyer_writes, conversation_token,
-                                            find_conversation, open_conversation)
+from feedback.support.conversations import (
+    Opening,
+    buyer_messages,
+    buyer_writes,
+    conversation_token,
+    find_conversation,
+    open_conversation,
+)
 from feedback.support.models import TOPICS, Attachment, Message, Rating
 from feedback.support.survey import rate
 
@@ -32,9 +39,16 @@ def from_order(token: str):
     form = request.form if request.method == "POST" else {"topic": request.args.get("topic") or _suggest(order)}
     if request.method == "POST":
         _limit("write")
-        opening = Opening(order.email, form.get("topic", ""), form.get("message", ""), form.get("name", ""),
-                          order.locale, order.order_id, _product_id(order.product_slug),
-                          f"{order.number}: {order.product_name}")
+        opening = Opening(
+            order.email,
+            form.get("topic", ""),
+            form.get("message", ""),
+            form.get("name", ""),
+            order.locale,
+            order.order_id,
+            _product_id(order.product_slug),
+            f"{order.number}: {order.product_name}",
+        )
         return _open(opening, lambda error: _form(order=order, token=token, form=form, error=error))
     return _form(order=order, token=token, form=form)
 
@@ -45,8 +59,16 @@ def ask(slug: str):
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
         _limit("write")
-        opening = Opening(form.get("email", ""), "question", form.get("message", ""), form.get("name", ""),
-                          current_language(), None, product_id, f"Question about {slug}")
+        opening = Opening(
+            form.get("email", ""),
+            "question",
+            form.get("message", ""),
+            form.get("name", ""),
+            current_language(),
+            None,
+            product_id,
+            f"Question about {slug}",
+        )
         return _open(opening, lambda error: _form(slug=slug, form=form, error=error))
     return _form(slug=slug, form=form)
 
@@ -57,8 +79,16 @@ def ask_general():
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
         _limit("write")
-        opening = Opening(form.get("email", ""), "question", form.get("message", ""), form.get("name", ""),
-                          current_language(), None, None, "Question")
+        opening = Opening(
+            form.get("email", ""),
+            "question",
+            form.get("message", ""),
+            form.get("name", ""),
+            current_language(),
+            None,
+            None,
+            "Question",
+        )
         return _open(opening, lambda error: _form(form=form, error=error))
     return _form(form=form)
 
@@ -68,8 +98,16 @@ def conversation(token: str):
     found = find_conversation(db.session, token) or abort(404)
     rated = db.session.scalar(select(Rating.id).where(Rating.conversation_id == found.id)) is not None
     files = _files(found.id)
-    response = make_response(render_template("conversation.html", conversation=found, token=token, rated=rated,
-                                             messages=buyer_messages(db.session, found.id), files=files))
+    response = make_response(
+        render_template(
+            "conversation.html",
+            conversation=found,
+            token=token,
+            rated=rated,
+            messages=buyer_messages(db.session, found.id),
+            files=files,
+        )
+    )
     response.headers["Cache-Control"], response.headers["Referrer-Policy"] = "no-store", "no-referrer"
     return response
 
@@ -81,8 +119,9 @@ def reply(token: str):
     db.session.rollback()
     _limit("write")
     try:
-        buyer_writes(db.session, settings().support_deadline_hours, conversation_id, request.form.get("message", ""),
-                     _image())
+        buyer_writes(
+            db.session, settings().support_deadline_hours, conversation_id, request.form.get("message", ""), _image()
+        )
         flash(gettext("Sent. We answer here and by mail."))
     except BuyerError as exc:  # SupportError, AttachmentError, TextError
         flash(gettext("Not sent: %(reason)s", reason=translated_error(exc)))
@@ -105,9 +144,11 @@ def rating(token: str):
 @bp.get("/c/<token>/files/<int:attachment_id>")
 def attachment(token: str, attachment_id: int):
     found = find_conversation(db.session, token) or abort(404)
-    row = db.session.execute(select(Attachment).join(Message, Message.id == Attachment.message_id).where(
-        Attachment.id == attachment_id, Message.conversation_id == found.id,
-        Message.author_kind != "note")).scalar_one_or_none() or abort(404)
+    row = db.session.execute(
+        select(Attachment)
+        .join(Message, Message.id == Attachment.message_id)
+        .where(Attachment.id == attachment_id, Message.conversation_id == found.id, Message.author_kind != "note")
+    ).scalar_one_or_none() or abort(404)
     response = Response(row.data, content_type=row.content_type)
     response.headers["X-Content-Type-Options"], response.headers["Cache-Control"] = "nosniff", "private, no-store"
     response.headers["Content-Disposition"] = "inline"
@@ -122,8 +163,11 @@ def _open(opening: Opening, again):
     visitor = known_visitor()
     if visitor:
         question_sent(db.session, visitor, request.form.get("suggested") == "1")
-    flash(gettext("Conversation %(number)s is open; we sent its link to %(email)s.", number=opened.number,
-                  email=opening.email))
+    flash(
+        gettext(
+            "Conversation %(number)s is open; we sent its link to %(email)s.", number=opened.number, email=opening.email
+        )
+    )
     return redirect(url_for("support.conversation", token=conversation_token(opened.number)), code=303)
 
 
@@ -138,8 +182,13 @@ def _form(**values):
 
 
 def _suggest(order) -> str:
-    return {"pending": "order_status", "paid": "order_status", "awaiting_stock": "missing_code",
-            "refunded": "refund", "review": "order_status"}.get(order.status, "defective_code")
+    return {
+        "pending": "order_status",
+        "paid": "order_status",
+        "awaiting_stock": "missing_code",
+        "refunded": "refund",
+        "review": "order_status",
+    }.get(order.status, "defective_code")
 
 
 def _product_id(slug: str) -> int | None:
@@ -149,9 +198,11 @@ def _product_id(slug: str) -> int | None:
 
 
 def _files(conversation_id: int) -> dict[int, list[tuple[int, str]]]:
-    rows = db.session.execute(select(Attachment.message_id, Attachment.id, Attachment.filename)
-                              .join(Message, Message.id == Attachment.message_id)
-                              .where(Message.conversation_id == conversation_id, Message.author_kind != "note")).all()
+    rows = db.session.execute(
+        select(Attachment.message_id, Attachment.id, Attachment.filename)
+        .join(Message, Message.id == Attachment.message_id)
+        .where(Message.conversation_id == conversation_id, Message.author_kind != "note")
+    ).all()
     files: dict[int, list[tuple[int, str]]] = {}
     for message_id, attachment_id, filename in rows:
         files.setdefault(message_id, []).append((attachment_id, filename))

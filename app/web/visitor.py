@@ -1,5 +1,6 @@
 """A random, anonymous id per browser, for what the help center counts once per visitor and for
 proactive notes to people who have not ordered. It names no one and opens nothing."""
+
 from __future__ import annotations
 
 import secrets
@@ -28,6 +29,7 @@ def init_visitor(app: Flask) -> None:
     @app.after_request
     def _send_new_id(response):
         if g.get("new_visitor"):
-            response.set_cookie(COOKIE, g.visitor, max_age=365 * 86400, samesite="Lax", httponly=True,
-                                secure=request.is_secure)
+            response.set_cookie(
+                COOKIE, g.visitor, max_age=365 * 86400, samesite="Lax", httponly=True, secure=request.is_secure
+            )
         return response

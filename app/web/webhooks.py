@@ -1,4 +1,5 @@
 """POST (and GET, for query-string protocols) /webhooks/<provider>: verify, record, enqueue, answer."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -16,7 +17,6 @@ def receive(name: str):
     adapter = find_provider(name)
     if adapter is None:
         abort(404)
-    answer = accept_webhook(db.session, adapter, request.headers, request.get_data(cache=False),
-                            request.args.to_dict())
+    answer = accept_webhook(db.session, adapter, request.headers, request.get_data(cache=False), request.args.to_dict())
     count_webhook(current_app.extensions["keyshop.redis"], name, answer.status)
     return Response(answer.body, status=answer.status, content_type=answer.content_type)

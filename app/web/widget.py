@@ -2,6 +2,7 @@
 browser kept), their latest replies, and proactive notes. It changes nothing but a note's "seen",
 and takes JSON bodies only, which no other site's form can send (a cross-site fetch with that type
 needs a preflight this app never allows): that is its CSRF defence."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
@@ -26,9 +27,10 @@ def state():
     conversations = [_conversation(token) for token in _listed(body, "conversations")]
     orders = _orders(body)
     notices = unseen(db.session, list(orders), known_visitor(), current_language())
-    response = jsonify(conversations=[c for c in conversations if c],
-                       notices=[{"id": n.id, "kind": n.kind, "text": n.text, "url": _notice_url(n, orders)}
-                                for n in notices])
+    response = jsonify(
+        conversations=[c for c in conversations if c],
+        notices=[{"id": n.id, "kind": n.kind, "text": n.text, "url": _notice_url(n, orders)} for n in notices],
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -72,15 +74,22 @@ def _conversation(token: str) -> dict | None:
     messages = buyer_messages(db.session, found.id)
     staff = [m for m in messages if m.author_kind == "staff"]
     latest = staff[-1].body if staff else ""
-    return {"token": token, "number": found.number, "subject": found.subject, "status": found.status,
-            "url": url_for("support.conversation", token=token), "staff_replies": len(staff),
-            "latest_reply": latest[:200] + ("…" if len(latest) > 200 else "")}
+    return {
+        "token": token,
+        "number": found.number,
+        "subject": found.subject,
+        "status": found.status,
+        "url": url_for("support.conversation", token=token),
+        "staff_replies": len(staff),
+        "latest_reply": latest[:200] + ("…" if len(latest) > 200 else ""),
+    }
 
 
 def _notice_url(notice, orders: dict[int, str]) -> str:
     if notice.order_id in orders:
         return url_for("storefront.order_page", token=orders[notice.order_id])
-    articles = for_product(db.session, notice.product_id, current_language(), fallback_language()) \
-        if notice.product_id else []
+    articles = (
+        for_product(db.session, notice.product_id, current_language(), fallback_language()) if notice.product_id else []
+    )
     db.session.rollback()
     return url_for("help.article", slug=articles[0].slug) if articles else url_for("help.index")

@@ -3,6 +3,7 @@
 `keyshop check` prints what is broken; the periodic sweeper runs the same check and alarms staff
 (delivery.ledger.alarm). Each check reads the database only and returns one human line per breach.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

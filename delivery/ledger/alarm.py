@@ -1,5 +1,6 @@
 """The ledger check in the sweeper: one worker checks the books every EVERY_SECONDS, keeps the
 answer in Redis for /healthz, and mails the owners about breaches they were not told of yet."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,15 @@ def check_if_due(session: Session, settings: Settings, redis: Redis, every: int 
     if not redis.set(LOCK, "1", nx=True, ex=max(1, every)):
         return None
     breaches = check_ledger(session, settings.instance)
-    redis.set(RESULT, json.dumps({"checked_at": utcnow().isoformat(timespec="seconds"),
-                                  "breaches": [[b.invariant, b.detail] for b in breaches]}))
+    redis.set(
+        RESULT,
+        json.dumps(
+            {
+                "checked_at": utcnow().isoformat(timespec="seconds"),
+                "breaches": [[b.invariant, b.detail] for b in breaches],
+            }
+        ),
+    )
     if breaches:
         log.warning("ledger check: %s breach(es) of %s", len(breaches), sorted({b.invariant for b in breaches}))
         alarm(session, settings, breaches)
@@ -40,8 +48,11 @@ def alarm(session: Session, settings: Settings, breaches: list[Breach]) -> str:
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:20]
 
     def compose():
-        body = ("keyshop's ledger check found what should never happen:\n\n" + "\n".join(lines)
-                + f"\n\nRun `keyshop check` for the whole list; the admin: {settings.base_url}/admin/\n")
+        body = (
+            "keyshop's ledger check found what should never happen:\n\n"
+            + "\n".join(lines)
+            + f"\n\nRun `keyshop check` for the whole list; the admin: {settings.base_url}/admin/\n"
+        )
         message = owner_message(session, f"Ledger check: {len(breaches)} breach(es)", body, f"ledger-{digest}")
         session.rollback()
         return message
@@ -56,5 +67,9 @@ def last_result(redis: Redis) -> dict:
         return {"status": "not checked yet"}
     result = json.loads(raw)
     breaches = result["breaches"]
-    return {"status": "broken" if breaches else "ok", "checked_at": result["checked_at"], "breaches": len(breaches),
-            "invariants": sorted({name for name, _ in breaches})}
+    return {
+        "status": "broken" if breaches else "ok",
+        "checked_at": result["checked_at"],
+        "breaches": len(breaches),
+        "invariants": sorted({name for name, _ in breaches}),
+    }

@@ -1,5 +1,6 @@
 """The outboxes' part of the ledger: nothing waits past its deadline unseen (refunds, imports) and no
 plaintext upload outlives its import. Same shape as delivery.ledger.checks."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Writing help articles, and reading them in the reader's language or the shop's fallback one."""
+
 from __future__ import annotations
 
 import json
@@ -63,8 +64,11 @@ def save_category(session: Session, actor: Actor, slug: str, names: dict[str, st
 
 def save_article(session: Session, actor: Actor, draft: ArticleDraft, article_id: int | None = None) -> int:
     _check_slug(draft.slug)
-    texts = {locale: (title.strip()[:200], body) for locale, (title, body) in draft.texts.items()
-             if locale in LANGUAGES and title.strip()}
+    texts = {
+        locale: (title.strip()[:200], body)
+        for locale, (title, body) in draft.texts.items()
+        if locale in LANGUAGES and title.strip()
+    }
     if not texts:
         raise HelpError("title: write the article in at least one language (a title and a text)")
     with write_transaction(session):

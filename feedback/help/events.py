@@ -1,4 +1,5 @@
 """What readers do with articles, counted once per visitor (a random id in their cookie)."""
+
 from __future__ import annotations
 
 import re
@@ -28,9 +29,11 @@ def record(session: Session, article_id: int, visitor: str, kind: str, value: st
     except IntegrityError:
         if kind == "vote":
             with write_transaction(session):
-                session.execute(update(HelpEvent).where(HelpEvent.article_id == article_id,
-                                                        HelpEvent.visitor == visitor, HelpEvent.kind == "vote")
-                                .values(value=value))
+                session.execute(
+                    update(HelpEvent)
+                    .where(HelpEvent.article_id == article_id, HelpEvent.visitor == visitor, HelpEvent.kind == "vote")
+                    .values(value=value)
+                )
         return False
 
 
@@ -41,8 +44,13 @@ def question_sent(session: Session, visitor: str, after_suggestions: bool) -> No
     if not VISITOR.match(visitor):
         return
     since = utcnow() - READ_BEFORE_ASKING
-    read = list(session.scalars(select(HelpEvent.article_id).where(
-        HelpEvent.visitor == visitor, HelpEvent.kind == "view", HelpEvent.created_at >= since)))
+    read = list(
+        session.scalars(
+            select(HelpEvent.article_id).where(
+                HelpEvent.visitor == visitor, HelpEvent.kind == "view", HelpEvent.created_at >= since
+            )
+        )
+    )
     session.rollback()
     for article_id in read:
         record(session, article_id, visitor, "conversation")

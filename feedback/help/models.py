@@ -1,4 +1,5 @@
 """Help articles (one text per language), readers' events, and proactive notices."""
+
 from __future__ import annotations
 
 from datetime import datetime

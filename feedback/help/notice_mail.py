@@ -1,4 +1,5 @@
 """The mail of a proactive note about an order, sent once (the mail log's key is the notice)."""
+
 from __future__ import annotations
 
 from html import escape
@@ -26,10 +27,16 @@ def send_notice_mail(notice_id: int) -> str:
     words = {key: notice_text(locale, key, number=number, product="") for key in (kind, "subject", "open")}
     text = f"{words[kind]}\n\n{link}\n"
     html = f'<p>{escape(words[kind])}</p><p><a href="{escape(link)}">{escape(words["open"])}</a></p>'
-    compose = (lambda: compose_message(email, locale, number, words["subject"], text, html))
+
+    def compose():
+        return compose_message(email, locale, number, words["subject"], text, html)
+
     return send_once(session, settings, f"notice:{notice_id}", "notice", compose, order_id, number)
 
 
 def select_notice(notice_id: int):
-    return (select(ProactiveNotice.kind, ProactiveNotice.locale, Order.id, Order.number, Order.email)
-            .join(Order, Order.id == ProactiveNotice.order_id).where(ProactiveNotice.id == notice_id))
+    return (
+        select(ProactiveNotice.kind, ProactiveNotice.locale, Order.id, Order.number, Order.email)
+        .join(Order, Order.id == ProactiveNotice.order_id)
+        .where(ProactiveNotice.id == notice_id)
+    )

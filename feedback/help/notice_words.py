@@ -1,4 +1,5 @@
 """The words of proactive notes, per language: the widget shows them and the mail carries them."""
+
 from __future__ import annotations
 
 from app.core.languages import in_language
@@ -6,18 +7,18 @@ from app.core.languages import in_language
 WORDS = {
     "en": {
         "backorder": "Your order {number} is still waiting for stock. We deliver it the moment stock arrives; "
-                     "if that takes too long, we refund you automatically.",
+        "if that takes too long, we refund you automatically.",
         "reported": "We got your report on order {number}. We are checking the code and will replace it or "
-                    "refund you; you will hear from us on the order page and by email.",
+        "refund you; you will hear from us on the order page and by email.",
         "repeat_views": "Questions about {product}? Our help center explains how to redeem it, or ask us directly.",
         "subject": "About your order {number}",
         "open": "Open your order page",
     },
     "de": {
         "backorder": "Ihre Bestellung {number} wartet noch auf Bestand. Wir liefern, sobald Bestand eintrifft; "
-                     "dauert es zu lange, erstatten wir Ihnen den Betrag automatisch.",
+        "dauert es zu lange, erstatten wir Ihnen den Betrag automatisch.",
         "reported": "Wir haben Ihre Meldung zur Bestellung {number} erhalten. Wir prüfen den Code und ersetzen "
-                    "ihn oder erstatten; Sie hören von uns auf der Bestellseite und per E-Mail.",
+        "ihn oder erstatten; Sie hören von uns auf der Bestellseite und per E-Mail.",
         "repeat_views": "Fragen zu {product}? Unsere Hilfe erklärt, wie Sie es einlösen, oder fragen Sie uns direkt.",
         "subject": "Zu Ihrer Bestellung {number}",
         "open": "Bestellseite öffnen",

@@ -1,6 +1,7 @@
 """Proactive notes the shop turns on: an order waiting for stock too long, a delivered order whose
 code was reported, a visitor back on the same product page again and again. Each is one row (unique
 per kind and subject): shown once in the widget, and mailed once where the buyer gave an email."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -48,8 +49,11 @@ def sweep_notices(session: Session, older_than_seconds: int = 60) -> int:
     """Run by the sweeper: write the notes now due, and (re)enqueue their mail. Returns how many it wrote."""
     due = _waiting_orders(session) + _reported_orders(session)
     session.rollback()
-    written = [notice_id for kind, order_id, locale in due
-               if (notice_id := create_notice(session, kind, f"order:{order_id}", order_id=order_id, locale=locale))]
+    written = [
+        notice_id
+        for kind, order_id, locale in due
+        if (notice_id := create_notice(session, kind, f"order:{order_id}", order_id=order_id, locale=locale))
+    ]
     for notice_id in written + _unmailed(session, older_than_seconds):
         enqueue("notify", "feedback.help.notice_mail.send_notice_mail", notice_id)
     return len(written)
@@ -59,27 +63,39 @@ def _waiting_orders(session: Session) -> list[tuple[str, int, str]]:
     minutes = int(setting(session, "notice_backorder_minutes") or 0)
     if minutes <= 0:
         return []
-    rows = session.execute(select(Order.id, Order.locale).where(
-        Order.status == "awaiting_stock", Order.paid_at <= utcnow() - timedelta(minutes=minutes),
-        ~exists().where(ProactiveNotice.kind == "backorder", ProactiveNotice.order_id == Order.id)))
+    rows = session.execute(
+        select(Order.id, Order.locale).where(
+            Order.status == "awaiting_stock",
+            Order.paid_at <= utcnow() - timedelta(minutes=minutes),
+            ~exists().where(ProactiveNotice.kind == "backorder", ProactiveNotice.order_id == Order.id),
+        )
+    )
     return [("backorder", order_id, locale) for order_id, locale in rows]
 
 
 def _reported_orders(session: Session) -> list[tuple[str, int, str]]:
     if setting(session, "notice_reported") != "1":
         return []
-    rows = session.execute(select(Order.id, Order.locale).where(
-        exists().where(CodeReport.order_id == Order.id),
-        ~exists().where(ProactiveNotice.kind == "reported", ProactiveNotice.order_id == Order.id)))
+    rows = session.execute(
+        select(Order.id, Order.locale).where(
+            exists().where(CodeReport.order_id == Order.id),
+            ~exists().where(ProactiveNotice.kind == "reported", ProactiveNotice.order_id == Order.id),
+        )
+    )
     return [("reported", order_id, locale) for order_id, locale in rows]
 
 
 def _unmailed(session: Session, older_than_seconds: int) -> list[int]:
     """Order notes whose mail never started (Redis was down when they were written)."""
-    ids = list(session.scalars(select(ProactiveNotice.id).where(
-        ProactiveNotice.order_id.is_not(None),
-        ProactiveNotice.created_at <= utcnow() - timedelta(seconds=older_than_seconds),
-        ~exists().where(MailLog.key == literal("notice:", String) + cast(ProactiveNotice.id, String)))))
+    ids = list(
+        session.scalars(
+            select(ProactiveNotice.id).where(
+                ProactiveNotice.order_id.is_not(None),
+                ProactiveNotice.created_at <= utcnow() - timedelta(seconds=older_than_seconds),
+                ~exists().where(MailLog.key == literal("notice:", String) + cast(ProactiveNotice.id, String)),
+            )
+        )
+    )
     session.rollback()
     return ids
 
@@ -97,29 +113,46 @@ def product_viewed(session: Session, redis, visitor: str, product_id: int, local
     except RedisError:
         return  # a note we could not count is a note not shown: nothing is lost
     if views == threshold:
-        create_notice(session, "repeat_views", f"visitor:{visitor}:product:{product_id}", visitor=visitor,
-                      product_id=product_id, locale=locale)
+        create_notice(
+            session,
+            "repeat_views",
+            f"visitor:{visitor}:product:{product_id}",
+            visitor=visitor,
+            product_id=product_id,
+            locale=locale,
+        )
 
 
 def unseen(session: Session, order_ids: list[int], visitor: str | None, locale: str) -> list[ShownNotice]:
     """The notes for these orders and this visitor that no page has shown yet."""
-    rows = session.execute(select(ProactiveNotice, Order.number, Product.name)
-                           .outerjoin(Order, Order.id == ProactiveNotice.order_id)
-                           .outerjoin(Product, Product.id == ProactiveNotice.product_id)
-                           .where(_theirs(order_ids, visitor), ProactiveNotice.seen_at.is_(None))).all()
+    rows = session.execute(
+        select(ProactiveNotice, Order.number, Product.name)
+        .outerjoin(Order, Order.id == ProactiveNotice.order_id)
+        .outerjoin(Product, Product.id == ProactiveNotice.product_id)
+        .where(_theirs(order_ids, visitor), ProactiveNotice.seen_at.is_(None))
+    ).all()
     session.rollback()
-    return [ShownNotice(notice.id, notice.kind, notice_text(locale, notice.kind, number=number or "",
-                                                            product=product or ""), notice.order_id, notice.product_id)
-            for notice, number, product in rows]
+    return [
+        ShownNotice(
+            notice.id,
+            notice.kind,
+            notice_text(locale, notice.kind, number=number or "", product=product or ""),
+            notice.order_id,
+            notice.product_id,
+        )
+        for notice, number, product in rows
+    ]
 
 
 def mark_seen(session: Session, notice_ids: list[int], order_ids: list[int], visitor: str | None) -> int:
     """A page showed these notes: they are not given again. Marked only after the page said so, so a
     page left before it could show a note does not lose it; and only the holder's own notes."""
     with write_transaction(session):
-        return session.execute(update(ProactiveNotice).where(
-            ProactiveNotice.id.in_(notice_ids), _theirs(order_ids, visitor), ProactiveNotice.seen_at.is_(None))
-            .values(seen_at=utcnow())).rowcount
+        return session.execute(
+            update(ProactiveNotice)
+            .where(ProactiveNotice.id.in_(notice_ids), _theirs(order_ids, visitor), ProactiveNotice.seen_at.is_(None))
+            .values(seen_at=utcnow())
+        ).rowcount
 
 
 def _theirs(order_ids: list[int], visitor: str | None):

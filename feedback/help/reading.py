@@ -1,5 +1,6 @@
 """The help center as a reader sees it: each article once, in their language where it is written,
 else in the shop's fallback language."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,11 @@ from feedback.help.models import HelpArticle, HelpCategory, HelpText
 from feedback.help.search import search_index
 
 # The texts a reader is shown: theirs, or the fallback's where the article lacks theirs.
-_SHOWN = ("(t.locale = :locale OR (t.locale = :fallback AND NOT EXISTS (SELECT 1 FROM help_texts o "
-          "WHERE o.article_id = t.article_id AND o.locale = :locale))) "
-          "AND t.article_id IN (SELECT id FROM help_articles WHERE published = true)")
+_SHOWN = (
+    "(t.locale = :locale OR (t.locale = :fallback AND NOT EXISTS (SELECT 1 FROM help_texts o "
+    "WHERE o.article_id = t.article_id AND o.locale = :locale))) "
+    "AND t.article_id IN (SELECT id FROM help_articles WHERE published = true)"
+)
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,17 @@ def shown_text(session: Session, slug: str, locale: str, fallback: str) -> Shown
     if row is None:
         return None
     category = session.get(HelpCategory, article.category_id)
-    return ShownText(article.id, article.slug, row.locale, row.title, row.body_html, row.body_markdown,
-                     article.product_id, _name(category, locale, fallback), tuple(sorted(texts)))
+    return ShownText(
+        article.id,
+        article.slug,
+        row.locale,
+        row.title,
+        row.body_html,
+        row.body_markdown,
+        article.product_id,
+        _name(category, locale, fallback),
+        tuple(sorted(texts)),
+    )
 
 
 def categories(session: Session, locale: str, fallback: str) -> list[Category]:
@@ -66,10 +78,16 @@ def search(session: Session, query: str, locale: str, fallback: str, limit: int 
     params = {"locale": locale, "fallback": fallback}
     ids = search_index(session).ranked(query, _SHOWN, params, limit)
     rows = {row.id: row for row in session.scalars(select(HelpText).where(HelpText.id.in_(ids)))}
-    slugs = dict(session.execute(select(HelpArticle.id, HelpArticle.slug)
-                                 .where(HelpArticle.id.in_([row.article_id for row in rows.values()]))).all())
-    return [Hit(slugs[rows[i].article_id], rows[i].title, _snippet(rows[i].body_markdown), rows[i].article_id)
-            for i in ids]
+    slugs = dict(
+        session.execute(
+            select(HelpArticle.id, HelpArticle.slug).where(
+                HelpArticle.id.in_([row.article_id for row in rows.values()])
+            )
+        ).all()
+    )
+    return [
+        Hit(slugs[rows[i].article_id], rows[i].title, _snippet(rows[i].body_markdown), rows[i].article_id) for i in ids
+    ]
 
 
 def _shown(session: Session, locale: str, fallback: str, articles_query) -> list[tuple[HelpArticle, ShownText]]:
@@ -81,8 +99,9 @@ def _shown(session: Session, locale: str, fallback: str, articles_query) -> list
     for article in articles:
         row = _preferred(texts.get(article.id, {}), locale, fallback)
         if row is not None:
-            shown.append((article, ShownText(article.id, article.slug, row.locale, row.title, "", "",
-                                             article.product_id)))
+            shown.append(
+                (article, ShownText(article.id, article.slug, row.locale, row.title, "", "", article.product_id))
+            )
     return shown
 
 

@@ -1,4 +1,5 @@
 """Which articles work: readers, votes, questions asked after reading, and the deflection rate."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -41,8 +42,11 @@ class Deflection:
 
 def article_stats(session: Session) -> list[ArticleStats]:
     counts: dict[int, Counter] = defaultdict(Counter)
-    rows = session.execute(select(HelpEvent.article_id, HelpEvent.kind, HelpEvent.value, func.count())
-                           .group_by(HelpEvent.article_id, HelpEvent.kind, HelpEvent.value))
+    rows = session.execute(
+        select(HelpEvent.article_id, HelpEvent.kind, HelpEvent.value, func.count()).group_by(
+            HelpEvent.article_id, HelpEvent.kind, HelpEvent.value
+        )
+    )
     for article_id, kind, value, count in rows:
         key = {"view": "readers", "vote": value, "conversation": "conversations", "deflected": "deflected"}.get(kind)
         if key:
@@ -50,8 +54,10 @@ def article_stats(session: Session) -> list[ArticleStats]:
     titles: dict[int, dict[str, str]] = {}
     for article_id, locale, title in session.execute(select(HelpText.article_id, HelpText.locale, HelpText.title)):
         titles.setdefault(article_id, {})[locale] = title
-    stats = [ArticleStats(article.id, article.slug, _title(titles.get(article.id, {})), **counts.get(article.id, {}))
-             for article in session.scalars(select(HelpArticle))]
+    stats = [
+        ArticleStats(article.id, article.slug, _title(titles.get(article.id, {})), **counts.get(article.id, {}))
+        for article in session.scalars(select(HelpArticle))
+    ]
     return sorted(stats, key=lambda s: (-s.failure_rate, -s.readers, s.slug))
 
 

@@ -1,5 +1,6 @@
 """The buyer's side: open a conversation (from an order, or before buying), follow it by a secret
 link, write again (which reopens it)."""
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,13 @@ class Opening:
     subject: str = ""
 
 
-def open_conversation(session: Session, deadlines: dict[str, int], opening: Opening,
-                      upload: Upload | None = None, now: datetime | None = None) -> Opened:
+def open_conversation(
+    session: Session,
+    deadlines: dict[str, int],
+    opening: Opening,
+    upload: Upload | None = None,
+    now: datetime | None = None,
+) -> Opened:
     now, body, email = now or utcnow(), clean_body(opening.body), _email(opening.email)
     if opening.topic not in TOPICS:
         raise SupportError("topic", "must be one of %(choices)s", choices=", ".join(TOPICS))
@@ -56,10 +62,20 @@ def open_conversation(session: Session, deadlines: dict[str, int], opening: Open
     token, due = conversation_token(number), now + timedelta(hours=deadlines[kind])
     with write_transaction(session):
         conversation = Conversation(
-            number=number, token_digest=token_digest(token),
-            kind=kind, topic=opening.topic, order_id=opening.order_id, product_id=opening.product_id, email=email,
-            name=plain_text("name", opening.name, 100), locale=opening.locale, created_at=now, first_due_at=due,
-            reply_due_at=due, subject=(opening.subject or body.splitlines()[0])[:200])
+            number=number,
+            token_digest=token_digest(token),
+            kind=kind,
+            topic=opening.topic,
+            order_id=opening.order_id,
+            product_id=opening.product_id,
+            email=email,
+            name=plain_text("name", opening.name, 100),
+            locale=opening.locale,
+            created_at=now,
+            first_due_at=due,
+            reply_due_at=due,
+            subject=(opening.subject or body.splitlines()[0])[:200],
+        )
         session.add(conversation)
         session.flush()
         add_message(session, conversation.id, "buyer", email, body, now, upload)
@@ -81,8 +97,14 @@ def find_conversation(session: Session, token: str) -> Conversation | None:
     return session.scalar(select(Conversation).where(Conversation.token_digest == token_digest(token)))
 
 
-def buyer_writes(session: Session, deadlines: dict[str, int], conversation_id: int, body: str,
-                 upload: Upload | None = None, now: datetime | None = None) -> None:
+def buyer_writes(
+    session: Session,
+    deadlines: dict[str, int],
+    conversation_id: int,
+    body: str,
+    upload: Upload | None = None,
+    now: datetime | None = None,
+) -> None:
     """A new message from the buyer: the shop owes an answer again; a resolved conversation reopens."""
     now, body = now or utcnow(), clean_body(body)
     with write_transaction(session):
@@ -98,13 +120,18 @@ def buyer_writes(session: Session, deadlines: dict[str, int], conversation_id: i
 
 def buyer_messages(session: Session, conversation_id: int) -> list[Message]:
     """What the buyer may read: their messages and staff replies. Internal notes never."""
-    return list(session.scalars(select(Message).where(Message.conversation_id == conversation_id,
-                                                      Message.author_kind.in_(("buyer", "staff")))
-                                .order_by(Message.id)))
+    return list(
+        session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.author_kind.in_(("buyer", "staff")))
+            .order_by(Message.id)
+        )
+    )
 
 
-def add_message(session: Session, conversation_id: int, kind: str, author: str, body: str, now: datetime,
-                 upload: Upload | None) -> Message:
+def add_message(
+    session: Session, conversation_id: int, kind: str, author: str, body: str, now: datetime, upload: Upload | None
+) -> Message:
     message = Message(conversation_id=conversation_id, author_kind=kind, author=author, body=body, created_at=now)
     session.add(message)
     session.flush()

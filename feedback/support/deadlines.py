@@ -1,4 +1,5 @@
 """Overdue conversations: the assignee and the owners are told once per deadline missed."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,18 +15,27 @@ from feedback.support.notify import enqueue_support_mail
 def notify_overdue(session: Session, _older_than_seconds: int = 0, now: datetime | None = None) -> int:
     """A sweep (see delivery.periodic): how many conversations newly went past their deadline."""
     now = now or utcnow()
-    late = session.execute(select(Conversation.id, Conversation.reply_due_at).where(
-        Conversation.reply_due_at < now,
-        or_(Conversation.overdue_notified_at.is_(None), Conversation.overdue_notified_at < Conversation.reply_due_at),
-    )).all()
+    late = session.execute(
+        select(Conversation.id, Conversation.reply_due_at).where(
+            Conversation.reply_due_at < now,
+            or_(
+                Conversation.overdue_notified_at.is_(None), Conversation.overdue_notified_at < Conversation.reply_due_at
+            ),
+        )
+    ).all()
     session.rollback()
     told = 0
     for conversation_id, due in late:
         with write_transaction(session):  # once per deadline, even with several sweepers
-            moved = session.execute(update(Conversation).where(
-                Conversation.id == conversation_id, Conversation.reply_due_at == due,
-                or_(Conversation.overdue_notified_at.is_(None), Conversation.overdue_notified_at < due),
-            ).values(overdue_notified_at=due)).rowcount
+            moved = session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    Conversation.reply_due_at == due,
+                    or_(Conversation.overdue_notified_at.is_(None), Conversation.overdue_notified_at < due),
+                )
+                .values(overdue_notified_at=due)
+            ).rowcount
         if moved:
             enqueue_support_mail(conversation_id, f"overdue:{due.isoformat()}")
             told += 1

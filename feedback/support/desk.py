@@ -1,5 +1,6 @@
 """The staff's side of a conversation: reply (and resolve), notes no buyer sees, assign, resolve,
 reopen. Each is audited; a reply and a resolution reach the buyer by mail."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -14,8 +15,9 @@ from feedback.support.models import Conversation
 from feedback.support.notify import enqueue_support_mail
 
 
-def reply(session: Session, actor: Actor, conversation_id: int, body: str, resolve: bool = False,
-          now: datetime | None = None) -> None:
+def reply(
+    session: Session, actor: Actor, conversation_id: int, body: str, resolve: bool = False, now: datetime | None = None
+) -> None:
     now, body = now or utcnow(), clean_body(body)
     with write_transaction(session):
         conversation = _conversation(session, conversation_id)
@@ -43,22 +45,27 @@ def note(session: Session, actor: Actor, conversation_id: int, body: str, now: d
 def resolve_conversation(session: Session, actor: Actor, conversation_id: int, now: datetime | None = None) -> bool:
     now = now or utcnow()
     with write_transaction(session):
-        moved = session.execute(update(Conversation).where(Conversation.id == conversation_id,
-                                                           Conversation.status != "resolved")
-                                .values(status="resolved", resolved_at=now, reply_due_at=None)).rowcount
+        moved = session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.status != "resolved")
+            .values(status="resolved", resolved_at=now, reply_due_at=None)
+        ).rowcount
         if moved:
             number = _conversation(session, conversation_id).number
             audit(session, actor.email, "support.conversation.resolved", f"conversation:{number}")
-        survey = session.execute(update(Conversation).where(Conversation.id == conversation_id,
-                                                            Conversation.survey_sent_at.is_(None))
-                                 .values(survey_sent_at=now)).rowcount
+        survey = session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation_id, Conversation.survey_sent_at.is_(None))
+            .values(survey_sent_at=now)
+        ).rowcount
     if survey:  # asked once per conversation, however often it is resolved
         enqueue_support_mail(conversation_id, "survey")
     return bool(moved)
 
 
-def reopen(session: Session, actor: Actor, conversation_id: int, deadlines: dict[str, int],
-           now: datetime | None = None) -> bool:
+def reopen(
+    session: Session, actor: Actor, conversation_id: int, deadlines: dict[str, int], now: datetime | None = None
+) -> bool:
     now = now or utcnow()
     with write_transaction(session):
         conversation = _conversation(session, conversation_id)
@@ -75,8 +82,13 @@ def assign(session: Session, actor: Actor, conversation_id: int, assignee: str) 
     with write_transaction(session):
         conversation = _conversation(session, conversation_id)
         conversation.assignee = assignee.strip().lower()
-        audit(session, actor.email, "support.conversation.assigned", f"conversation:{conversation.number}",
-              detail=conversation.assignee or "unassigned")
+        audit(
+            session,
+            actor.email,
+            "support.conversation.assigned",
+            f"conversation:{conversation.number}",
+            detail=conversation.assignee or "unassigned",
+        )
 
 
 def _conversation(session: Session, conversation_id: int) -> Conversation:

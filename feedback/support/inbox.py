@@ -1,4 +1,5 @@
 """The team inbox: every conversation in one list, with the filters a small team works by."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,8 +13,15 @@ from feedback.support.models import KINDS, Conversation
 VIEWS = ("waiting_us", "mine", "unassigned", "waiting_buyer", "overdue", "resolved", "all")
 
 
-def inbox(session: Session, me: str, view: str = "waiting_us", kind: str = "", locale: str = "",
-          now: datetime | None = None, limit: int = 200) -> list[Conversation]:
+def inbox(
+    session: Session,
+    me: str,
+    view: str = "waiting_us",
+    kind: str = "",
+    locale: str = "",
+    now: datetime | None = None,
+    limit: int = 200,
+) -> list[Conversation]:
     """Most urgent first: the nearest deadline (overdue ones on top), then the oldest."""
     now = now or utcnow()
     where = {

@@ -1,5 +1,6 @@
 """Support mail: the buyer's link, each staff reply, the one survey; staff hear of overdue answers.
 Sent once per conversation and kind (the mail log), never carrying an internal note."""
+
 from __future__ import annotations
 
 from email.message import Message as MailMessage
@@ -9,8 +10,8 @@ from flask import current_app
 
 from app.core.extensions import db
 from delivery.mail import send_once
-from delivery.owner_mail import owner_message
 from delivery.mail_content import compose_message
+from delivery.owner_mail import owner_message
 from feedback.support.conversations import conversation_token
 from feedback.support.models import Conversation, Message
 from feedback.support.words import word
@@ -35,7 +36,10 @@ def _composer(session, conversation: Conversation, kind: str, link: str, deadlin
     """The mail as a function of plain values, read now: it is built after the session's read ended."""
     c = conversation
     head = (c.email, c.locale, c.number)
-    t = (lambda key, **v: word(c.locale, key, number=c.number, **v))
+
+    def t(key, **v):
+        return word(c.locale, key, number=c.number, **v)
+
     if kind == "opened":
         subject, lines = t("opened.subject"), [t("opened.body", hours=deadlines[c.kind])]
     elif kind == "survey":
@@ -64,6 +68,11 @@ def _overdue(session, c: Conversation):
     """To the assignee and the owners; built now, while the conversation is read."""
     page = f"{current_app.config['KEYSHOP'].base_url}/admin/conversations/{c.number}"
     text = f"Conversation {c.number} ({c.kind}: {c.subject}) is past its deadline and still waits for an answer."
-    message = owner_message(session, f"Overdue: {c.number}", f"{text}\n{page}\n", f"overdue-{c.number}",
-                            also=(c.assignee,) if c.assignee else ())
+    message = owner_message(
+        session,
+        f"Overdue: {c.number}",
+        f"{text}\n{page}\n",
+        f"overdue-{c.number}",
+        also=(c.assignee,) if c.assignee else (),
+    )
     return lambda: message

@@ -1,4 +1,5 @@
 """Support metrics over a window of days. The definitions are in docs/support-metrics.md."""
+
 from __future__ import annotations
 
 import math
@@ -45,17 +46,35 @@ class SupportMetrics:
 def support_metrics(session: Session, days: int, now: datetime | None = None) -> SupportMetrics:
     now = now or utcnow()
     since = now - timedelta(days=days)
-    rows = session.execute(select(Conversation.created_at, Conversation.first_due_at, Conversation.first_response_at,
-                                  Conversation.resolved_at, Conversation.survey_sent_at)).all()
-    first = [_hours(r.first_response_at - r.created_at) for r in rows
-             if since <= r.created_at <= now and r.first_response_at is not None]
+    rows = session.execute(
+        select(
+            Conversation.created_at,
+            Conversation.first_due_at,
+            Conversation.first_response_at,
+            Conversation.resolved_at,
+            Conversation.survey_sent_at,
+        )
+    ).all()
+    first = [
+        _hours(r.first_response_at - r.created_at)
+        for r in rows
+        if since <= r.created_at <= now and r.first_response_at is not None
+    ]
     resolved = [_hours(r.resolved_at - r.created_at) for r in rows if r.resolved_at and since <= r.resolved_at <= now]
     due = [r for r in rows if since <= r.first_due_at <= now]
     late = [r for r in due if r.first_response_at is None or r.first_response_at > r.first_due_at]
     scores = list(session.scalars(select(Rating.score).where(Rating.created_at >= since, Rating.created_at <= now)))
     surveys = sum(1 for r in rows if r.survey_sent_at and since <= r.survey_sent_at <= now)
-    metrics = SupportMetrics(days, _median_p90(first), _median_p90(resolved), len(due), len(late), len(scores),
-                             sum(1 for s in scores if s >= 4), surveys)
+    metrics = SupportMetrics(
+        days,
+        _median_p90(first),
+        _median_p90(resolved),
+        len(due),
+        len(late),
+        len(scores),
+        sum(1 for s in scores if s >= 4),
+        surveys,
+    )
     return SupportMetrics(**{**metrics.__dict__, "alerts": _alerts(metrics)})
 
 

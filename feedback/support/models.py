@@ -1,4 +1,5 @@
 """Conversations, their messages (a staff note is a message no buyer ever sees), ratings, templates."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -11,8 +12,13 @@ from app.core.extensions import db
 
 KINDS = ("presale", "problem", "service")
 TOPICS = {  # what the buyer picks; the kind follows from it
-    "question": "presale", "refund": "problem", "defective_code": "problem", "missing_code": "problem",
-    "order_status": "service", "change_email": "service", "invoice": "service",
+    "question": "presale",
+    "refund": "problem",
+    "defective_code": "problem",
+    "missing_code": "problem",
+    "order_status": "service",
+    "change_email": "service",
+    "invoice": "service",
 }
 STATES = ("open", "waiting_buyer", "resolved")  # open: the shop owes the next answer
 AUTHORS = ("buyer", "staff", "note")

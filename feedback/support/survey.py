@@ -1,4 +1,5 @@
 """The buyer rates the support once, after a resolution, by a POST (a mail scanner's GET cannot)."""
+
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError

@@ -1,4 +1,5 @@
 """Reply templates: one text per language, placeholders filled from the conversation and its order."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -25,8 +26,9 @@ def save_template(session: Session, actor: Actor, name: str, locale: str, body: 
     if not name or not body or not locale:
         raise TemplateError("name, locale and body: all three are needed")
     with write_transaction(session):
-        template = session.scalar(select(ReplyTemplate).where(ReplyTemplate.name == name,
-                                                             ReplyTemplate.locale == locale))
+        template = session.scalar(
+            select(ReplyTemplate).where(ReplyTemplate.name == name, ReplyTemplate.locale == locale)
+        )
         if template is None:
             template = ReplyTemplate(name=name, locale=locale, body=body)
             session.add(template)

@@ -1,4 +1,5 @@
 """The words of support mail, per language (the conversation's)."""
+
 from __future__ import annotations
 
 from app.core.languages import in_language
@@ -7,7 +8,7 @@ WORDS = {
     "en": {
         "opened.subject": "[{number}] We have your message",
         "opened.body": "Thank you for writing to us. We answer within {hours} hours, usually much sooner. "
-                       "Follow the conversation and write again here:",
+        "Follow the conversation and write again here:",
         "reply.subject": "[{number}] Re: {subject}",
         "reply.intro": "We answered your message:",
         "reply.link": "Answer us here (replying to this mail does not reach us):",
@@ -18,7 +19,7 @@ WORDS = {
     "de": {
         "opened.subject": "[{number}] Ihre Nachricht ist angekommen",
         "opened.body": "Danke für Ihre Nachricht. Wir antworten innerhalb von {hours} Stunden, meist viel schneller. "
-                       "Hier verfolgen Sie das Gespräch und schreiben uns wieder:",
+        "Hier verfolgen Sie das Gespräch und schreiben uns wieder:",
         "reply.subject": "[{number}] AW: {subject}",
         "reply.intro": "Wir haben Ihnen geantwortet:",
         "reply.link": "Antworten Sie uns hier (eine Antwort auf diese Mail erreicht uns nicht):",

@@ -1,5 +1,6 @@
 """A real browser: Playwright driving Debian's Chromium. The test setup installs Chromium where it
 can (apt-get, as root); where it cannot, these tests are skipped and say why."""
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,14 @@ def _chromium() -> tuple[str | None, str]:
         return None, "no Chromium, and no apt-get run as root to install Debian's package"
     try:
         # A CJK font too: without it Chinese pages render as boxes in screenshots (the tests pass either way).
-        subprocess.run(["apt-get", "install", "-y", "-q", "chromium", "fonts-wqy-microhei"], check=True, timeout=600,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "chromium", "fonts-wqy-microhei"],
+            check=True,
+            timeout=600,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
     except (subprocess.SubprocessError, OSError) as exc:
         return None, f"Chromium could not be installed with apt-get: {exc}"
     found = next((path for path in CANDIDATES if Path(path).exists()), None)
@@ -52,8 +59,7 @@ def page_in(browser, live_server):
     contexts = []
 
     def open_page(locale: str = "en-US"):
-        context = browser.new_context(locale=locale, viewport={"width": 1100, "height": 900},
-                                      base_url=live_server.url)
+        context = browser.new_context(locale=locale, viewport={"width": 1100, "height": 900}, base_url=live_server.url)
         context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
         contexts.append(context)
         return context.new_page()

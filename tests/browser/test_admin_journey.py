@@ -1,5 +1,6 @@
 """The admin's journey in a real browser: sign in, upload a batch, see the stock move, answer a
 conversation, refund an order."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,11 @@ def test_admin_journey(app, client, worker, page_in, shot):
     product_id = make_product(app, "gift-50", price="50.00")
     with app.app_context():
         create_staff(db.session, "owner@shop.test", PASSWORD)
-        opened = open_conversation(db.session, app.config["KEYSHOP"].support_deadline_hours,
-                                   Opening("ask@example.com", "question", "Does it work in Brazil?"))
+        opened = open_conversation(
+            db.session,
+            app.config["KEYSHOP"].support_deadline_hours,
+            Opening("ask@example.com", "question", "Does it work in Brazil?"),
+        )
         db.session.remove()
     page = page_in()
     page.goto("/admin/login")

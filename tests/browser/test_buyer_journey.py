@@ -1,5 +1,6 @@
 """The buyer's journey in a real browser: browse, buy with the sandbox, see and copy the code, rate,
 report, contact support, in English and in Chinese."""
+
 from __future__ import annotations
 
 import re
@@ -11,11 +12,28 @@ from tests.shop import make_product, stock, unique_codes
 pytestmark = pytest.mark.slow
 
 WORDS = {
-    "en-US": {"buy": "Buy now", "pay": "Pay", "copied": "Copied", "rate": "Post review", "report": "This code does not work",
-              "send_report": "Report this code", "support": "Contact support about this order", "send": "Send",
-              "reported": "You reported this code"},
-    "zh-CN": {"buy": "立即购买", "pay": "支付", "copied": "已复制", "rate": "发布评价", "report": "此卡密无法使用",
-              "send_report": "反馈此卡密", "support": "就此订单联系客服", "send": "发送", "reported": "您已反馈此卡密"},
+    "en-US": {
+        "buy": "Buy now",
+        "pay": "Pay",
+        "copied": "Copied",
+        "rate": "Post review",
+        "report": "This code does not work",
+        "send_report": "Report this code",
+        "support": "Contact support about this order",
+        "send": "Send",
+        "reported": "You reported this code",
+    },
+    "zh-CN": {
+        "buy": "立即购买",
+        "pay": "支付",
+        "copied": "已复制",
+        "rate": "发布评价",
+        "report": "此卡密无法使用",
+        "send_report": "反馈此卡密",
+        "support": "就此订单联系客服",
+        "send": "发送",
+        "reported": "您已反馈此卡密",
+    },
 }
 
 

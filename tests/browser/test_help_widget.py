@@ -1,6 +1,7 @@
 """The help center and the support widget in a real browser: the answer in two clicks from any page
 in Chinese, suggestions that close the attempt, a staff reply appearing in the open widget without
 a reload, a proactive note shown once, and the plain links that work with JavaScript off."""
+
 from __future__ import annotations
 
 import pytest
@@ -59,8 +60,9 @@ def test_the_widget_finds_answers_and_follows_replies_live(app, help_shop, page_
     shot(page, "widget-zh")
 
 
-def test_a_proactive_note_shows_once_and_the_widget_is_a_link_without_javascript(app, help_shop, browser,
-                                                                                live_server, page_in):
+def test_a_proactive_note_shows_once_and_the_widget_is_a_link_without_javascript(
+    app, help_shop, browser, live_server, page_in
+):
     page = page_in("en-US")
     page.goto("/p/steam-wallet-20")
     page.goto("/p/steam-wallet-20")  # the second view in a day: the shop offers help

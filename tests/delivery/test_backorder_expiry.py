@@ -1,5 +1,6 @@
 """A back-order that waits too long is refunded automatically, or put before staff; late stock never
 delivers it as well."""
+
 from __future__ import annotations
 
 import time

@@ -1,6 +1,7 @@
 """Issue 17 finding 9: an import whose job is lost from Redis, or whose worker is killed mid-way, is
 resumed by the sweeper or failed with its reason; the batch never stays `importing`, and the
 plaintext upload never outlives its import. Real Redis, real worker processes, both databases."""
+
 from __future__ import annotations
 
 import time
@@ -94,8 +95,9 @@ def _attempts(app) -> int:
         return attempts
 
 
-def test_an_import_whose_job_was_lost_from_redis_is_enqueued_again_by_the_sweeper(app, client, headers, shop_env,
-                                                                                     redis_server):
+def test_an_import_whose_job_was_lost_from_redis_is_enqueued_again_by_the_sweeper(
+    app, client, headers, shop_env, redis_server
+):
     codes = unique_codes(500, "LOST")
     url = _upload(client, headers, codes)
     redis_server.flush()  # the job is gone before any worker saw it; only the row knows of the import

@@ -1,4 +1,5 @@
 """The owner is told once per crossing of the low-stock threshold."""
+
 from __future__ import annotations
 
 from app.core.extensions import db

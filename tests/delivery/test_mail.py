@@ -1,4 +1,5 @@
 """Delivery mail through a real SMTP server on loopback, sent once per order and kind."""
+
 from __future__ import annotations
 
 import smtplib
@@ -51,8 +52,12 @@ def test_paid_order_mails_its_code_once(smtp, app, client, worker):
     assert message.get_body(preferencelist=("html",)) is not None
 
     with app.app_context():  # the job run again (a retry, a duplicate) sends nothing more
-        assert send_order_mail(db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"],
-                               placed.order_id, "delivered") == "skipped"
+        assert (
+            send_order_mail(
+                db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"], placed.order_id, "delivered"
+            )
+            == "skipped"
+        )
         db.session.remove()
     assert len(smtp.messages) == 1
 
@@ -90,16 +95,22 @@ def test_without_smtp_mail_lands_in_the_outbox(app, client, worker, shop_env):
     assert codes[0] in mail.read_text()
 
 
-@pytest.mark.parametrize("accept, subject, greeting", [
-    ("zh-CN,zh;q=0.9", "的卡密", "感谢您的订单"),
-    ("de-DE", "Ihr Code zur Bestellung", "Danke für Ihre Bestellung"),
-    ("fr-FR", "Your code for order", "Thank you for your order"),  # not offered: English
-])
+@pytest.mark.parametrize(
+    "accept, subject, greeting",
+    [
+        ("zh-CN,zh;q=0.9", "的卡密", "感谢您的订单"),
+        ("de-DE", "Ihr Code zur Bestellung", "Danke für Ihre Bestellung"),
+        ("fr-FR", "Your code for order", "Thank you for your order"),  # not offered: English
+    ],
+)
 def test_the_mail_speaks_the_language_the_order_was_placed_in(smtp, app, client, accept, subject, greeting):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(1))
-    created = client.post("/api/v1/orders", headers={"Accept-Language": accept},
-                          json={"product": "card", "email": "lang@example.com", "method": "sandbox"}).json
+    created = client.post(
+        "/api/v1/orders",
+        headers={"Accept-Language": accept},
+        json={"product": "card", "email": "lang@example.com", "method": "sandbox"},
+    ).json
     with app.app_context():
         from app.core.models import Order
 
@@ -145,8 +156,9 @@ def test_a_mail_left_sending_by_a_dead_worker_is_marked_failed_and_sent_by_the_r
     placed = _delivered_in_process(app, client)
     with app.app_context():
         # What a worker killed between claiming the mail and finishing it leaves behind:
-        db.session.execute(update(MailLog).values(status="sending", attempts=1,
-                                                  claimed_at=utcnow() - timedelta(minutes=3)))
+        db.session.execute(
+            update(MailLog).values(status="sending", attempts=1, claimed_at=utcnow() - timedelta(minutes=3))
+        )
         db.session.commit()
         assert recover_stalled_mail(db.session) == 0  # three minutes: maybe still sending
         db.session.execute(update(MailLog).values(claimed_at=utcnow() - timedelta(minutes=11)))

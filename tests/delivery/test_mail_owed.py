@@ -1,4 +1,5 @@
 """Mail owed by a delivery is recorded with it; a busy worker leaves it to one drain job."""
+
 from __future__ import annotations
 
 import time
@@ -58,7 +59,9 @@ def test_while_buyers_wait_for_codes_one_drain_job_sends_every_owed_mail_once(sm
     assert set(_mail_log(app).values()) == {"sent"}
 
 
-def test_a_drain_sends_one_batch_and_queues_the_next_behind_the_deliveries(smtp, app, client, redis_server, monkeypatch):
+def test_a_drain_sends_one_batch_and_queues_the_next_behind_the_deliveries(
+    smtp, app, client, redis_server, monkeypatch
+):
     monkeypatch.setattr("delivery.mail_owed.BATCH", 2)
     order_ids = _paid(app, client, 3, codes=10)
     with app.app_context():

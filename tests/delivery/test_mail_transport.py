@@ -1,5 +1,6 @@
 """SMTP credentials cross the wire only inside verified TLS, unless the URL opts out by name
 (`?tls=none`, for a relay on the same machine). Real SMTP servers on loopback, a tap on the wire."""
+
 from __future__ import annotations
 
 import base64
@@ -27,8 +28,11 @@ def _message() -> EmailMessage:
 
 def _password_on_the_wire(tap: WireTap) -> bool:
     """The password as AUTH PLAIN or LOGIN would carry it, or bare."""
-    forms = [PASSWORD.encode(), base64.b64encode(f"\0{LOGIN}\0{PASSWORD}".encode()),
-             base64.b64encode(PASSWORD.encode())]
+    forms = [
+        PASSWORD.encode(),
+        base64.b64encode(f"\0{LOGIN}\0{PASSWORD}".encode()),
+        base64.b64encode(PASSWORD.encode()),
+    ]
     return any(form in bytes(tap.sent) for form in forms)
 
 
@@ -93,7 +97,9 @@ def weak_smtp(shop_env):
 def test_mail_refused_for_want_of_tls_stays_failed_and_says_which_setting(weak_smtp, app):
     with app.app_context():
         outcome = send_once(db.session, app.config["KEYSHOP"], "test:insecure", "support", _message)
-        failed = db.session.execute(select(MailLog.status, MailLog.last_error).where(MailLog.key == "test:insecure")).one()
+        failed = db.session.execute(
+            select(MailLog.status, MailLog.last_error).where(MailLog.key == "test:insecure")
+        ).one()
         db.session.remove()
     assert outcome == "failed" and failed.status == "failed" and "KEYSHOP_SMTP_URL" in failed.last_error
     assert PASSWORD not in failed.last_error

@@ -1,4 +1,5 @@
 """/healthz and /metrics: what an operator watches, counted across processes through Redis."""
+
 from __future__ import annotations
 
 import re
@@ -67,6 +68,14 @@ def test_latency_buckets_are_cumulative_as_prometheus_reads_them(app, client):
         observe_delivery(redis, seconds)
     text = client.get("/metrics", headers=_token(app)).get_data(as_text=True)
     bucket = 'keyshop_webhook_to_delivered_seconds_bucket{{le="{}"}}'.format
-    assert [_metric(text, bucket(le)) for le in ("0.01", "0.025", "0.05", "5", "10", "60", "+Inf")] == [1, 1, 3, 3, 4, 4, 5]
+    assert [_metric(text, bucket(le)) for le in ("0.01", "0.025", "0.05", "5", "10", "60", "+Inf")] == [
+        1,
+        1,
+        3,
+        3,
+        4,
+        4,
+        5,
+    ]
     assert _metric(text, "keyshop_webhook_to_delivered_seconds_count") == 5
     assert _metric(text, "keyshop_webhook_to_delivered_seconds_sum") == 607.064

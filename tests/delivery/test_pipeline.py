@@ -1,4 +1,5 @@
 """The whole purchase through HTTP: a real gunicorn, a real worker process, real Redis."""
+
 from __future__ import annotations
 
 import json
@@ -26,16 +27,20 @@ def test_headless_purchase_is_delivered(app, live_server, worker):
     codes = unique_codes(3)
     stock(app, product_id, codes)
 
-    created = requests.post(f"{live_server.url}/api/v1/orders", timeout=5,
-                            json={"product": "steam-20", "quantity": 2, "email": "ann@example.com", "method": "sandbox"})
+    created = requests.post(
+        f"{live_server.url}/api/v1/orders",
+        timeout=5,
+        json={"product": "steam-20", "quantity": 2, "email": "ann@example.com", "method": "sandbox"},
+    )
     assert created.status_code == 201, created.text
     order = created.json()
     assert order["status"] == "pending" and order["payment"]["provider"] == "sandbox"
     assert requests.get(f"{live_server.url}/api/v1/orders/{order['token']}", timeout=5).json().get("codes") is None
 
     session = parse_qs(urlsplit(order["payment"]["url"]).query)["s"][0]
-    paid = requests.post(f"{live_server.url}/sandbox/pay", data={"s": session, "outcome": "paid"},
-                         allow_redirects=False, timeout=5)
+    paid = requests.post(
+        f"{live_server.url}/sandbox/pay", data={"s": session, "outcome": "paid"}, allow_redirects=False, timeout=5
+    )
     assert paid.status_code == 303 and paid.headers["Location"].endswith(f"/o/{order['token']}")
 
     body = _poll_delivered(f"{live_server.url}/api/v1/orders/{order['token']}")
@@ -90,8 +95,11 @@ def test_browser_purchase_shows_the_code_on_the_order_page(app, live_server, wor
 def test_declined_payment_fails_the_order_and_delivers_nothing(app, live_server, worker):
     product_id = make_product(app, "gift", price="5.00")
     stock(app, product_id, unique_codes(1))
-    order = requests.post(f"{live_server.url}/api/v1/orders", timeout=5,
-                          json={"product": "gift", "email": "cy@example.com", "method": "sandbox"}).json()
+    order = requests.post(
+        f"{live_server.url}/api/v1/orders",
+        timeout=5,
+        json={"product": "gift", "email": "cy@example.com", "method": "sandbox"},
+    ).json()
     session = parse_qs(urlsplit(order["payment"]["url"]).query)["s"][0]
     requests.post(f"{live_server.url}/sandbox/pay", data={"s": session, "outcome": "failed"}, timeout=5)
     body = requests.get(f"{live_server.url}/api/v1/orders/{order['token']}", timeout=5).json()

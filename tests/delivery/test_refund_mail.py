@@ -1,5 +1,6 @@
 """The buyer's refund mail is an outbox row: owed in the mail log before anything is enqueued, and
 owed by the sweeper when the job that moved the money died before it could record it."""
+
 from __future__ import annotations
 
 from redis import Redis

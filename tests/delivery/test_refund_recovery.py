@@ -1,6 +1,7 @@
 """A refund asked for while Redis is down, or whose job was lost, is still carried out: the refund row
 is the truth, the sweeper sends it again (once per job's life, not once per sweep), staff see it when
 it is stuck, and the buyer hears of it only when the money moved."""
+
 from __future__ import annotations
 
 import re
@@ -16,8 +17,8 @@ from app.core.extensions import db
 from app.core.models import OrderEvent
 from delivery.models import MailLog
 from payments.models import Refund
-from tests.own_redis import own_redis, shop_env  # noqa: F401 (fixtures)
 from tests.feedback.aftersale import staff, staff_post
+from tests.own_redis import own_redis, shop_env  # noqa: F401 (fixtures)
 from tests.processes import WorkerProcess
 from tests.shop import make_product, order_status, place, sandbox_webhook
 
@@ -63,8 +64,9 @@ def _wait(condition, seconds: float = 20) -> bool:
 
 def _refund_mails(app) -> list[str]:
     with app.app_context():
-        kinds = db.session.scalars(select(MailLog.kind).where(MailLog.kind.like("refunded:%"),
-                                                              MailLog.status == "sent")).all()
+        kinds = db.session.scalars(
+            select(MailLog.kind).where(MailLog.kind.like("refunded:%"), MailLog.status == "sent")
+        ).all()
         db.session.remove()
         return list(kinds)
 
@@ -126,8 +128,12 @@ def test_the_sweep_resends_a_lost_refund_job_once_and_leaves_a_live_one_alone(ap
 
     placed = _paid_order(app, client)
     staff(app, client, "owner@shop.test", role="owner")
-    assert client.post(f"/admin/orders/{placed.number}/refunds",
-                       data=_refund_form(client, placed.number, "4.00")).status_code == 302
+    assert (
+        client.post(
+            f"/admin/orders/{placed.number}/refunds", data=_refund_form(client, placed.number, "4.00")
+        ).status_code
+        == 302
+    )
     redis = Redis.from_url(own_redis.url)
     aftersale = "rq:queue:aftersale"
     assert redis.llen(aftersale) == 1

@@ -1,5 +1,6 @@
 """Scale-out on PostgreSQL: 2 web processes and 4 workers, 2,000 orders paid at once against 1,500
 codes. Bounded: it gives up after a few minutes and stops every process it started."""
+
 from __future__ import annotations
 
 import time
@@ -46,8 +47,14 @@ def test_two_thousand_orders_on_four_workers_sell_each_code_once(app, shop_env, 
     workers = [WorkerProcess(shop_env, queues="delivery") for _ in range(3)] + [WorkerProcess(shop_env)]
     try:
         with ThreadPoolExecutor(max_workers=16) as pool, requests.Session() as http:
-            answers = list(pool.map(lambda hb: http.post(f"{web.url}/webhooks/sandbox", data=hb[1], headers=hb[0],
-                                                         timeout=30).status_code, webhooks))
+            answers = list(
+                pool.map(
+                    lambda hb: (
+                        http.post(f"{web.url}/webhooks/sandbox", data=hb[1], headers=hb[0], timeout=30).status_code
+                    ),
+                    webhooks,
+                )
+            )
         assert answers.count(200) == ORDERS
         found = _until(app, {"delivered": CODES, "awaiting_stock": ORDERS - CODES}, 180)
         assert found == {"delivered": CODES, "awaiting_stock": ORDERS - CODES}, workers[0].log()[-2000:]
@@ -62,7 +69,8 @@ def test_two_thousand_orders_on_four_workers_sell_each_code_once(app, shop_env, 
         for worker in workers:
             worker.stop()
     with app.app_context():
-        owners = db.session.execute(select(Code.order_id, func.count()).where(Code.order_id.is_not(None))
-                                    .group_by(Code.order_id)).all()
+        owners = db.session.execute(
+            select(Code.order_id, func.count()).where(Code.order_id.is_not(None)).group_by(Code.order_id)
+        ).all()
         db.session.remove()
     assert len(owners) == ORDERS and {count for _, count in owners} == {1}

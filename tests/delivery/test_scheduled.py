@@ -1,4 +1,5 @@
 """Delayed retries go back onto their queues from a worker thread, one worker per queue at a time."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

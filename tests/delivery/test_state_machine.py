@@ -1,6 +1,7 @@
 """Random histories of a shop (hypothesis state machine): pay, the same webhook again, a failure after
 the payment, lost jobs, worker runs, sweeps, refunds, stock arriving. Whatever the order of things,
 no code is sold twice, each delivered order holds exactly its codes, and refunds never exceed payments."""
+
 from __future__ import annotations
 
 import pytest
@@ -92,8 +93,9 @@ def _shop_machine(app, client):
             order_id = data.draw(st.sampled_from(self.orders))
             self.refund_keys += 1
             try:
-                refund_id, _ = self._run(lambda: refunds.request_refund(
-                    db.session, STAFF, order_id, amount, key=f"sm-{self.refund_keys}"))
+                refund_id, _ = self._run(
+                    lambda: refunds.request_refund(db.session, STAFF, order_id, amount, key=f"sm-{self.refund_keys}")
+                )
             except refunds.RefundError:
                 return  # nothing paid, or more than what is left: refused, and nothing recorded
             self._run(lambda: refunds.carry_out(db.session, providers(), refund_id))
@@ -101,15 +103,20 @@ def _shop_machine(app, client):
         @invariant()
         def no_code_is_sold_twice_and_orders_hold_exactly_their_codes(self):
             def check():
-                held = dict(db.session.execute(select(Code.order_id, func.count()).where(
-                    Code.order_id.is_not(None)).group_by(Code.order_id)).all())
+                held = dict(
+                    db.session.execute(
+                        select(Code.order_id, func.count()).where(Code.order_id.is_not(None)).group_by(Code.order_id)
+                    ).all()
+                )
                 for order_id, status, quantity in db.session.execute(select(Order.id, Order.status, Order.quantity)):
                     expected = quantity if status in ("delivered", "refunded") and order_id in held else 0
                     assert held.get(order_id, 0) == expected, (order_id, status)
                     if status == "delivered":
                         assert held.get(order_id) == quantity
-                assert all(status in ("delivered", "available") for status in db.session.scalars(
-                    select(Code.status).distinct()))
+                assert all(
+                    status in ("delivered", "available")
+                    for status in db.session.scalars(select(Code.status).distinct())
+                )
 
             self._run(check)
 
@@ -117,11 +124,18 @@ def _shop_machine(app, client):
         def refunds_never_exceed_payments_and_payments_belong_to_paid_orders(self):
             def check():
                 for payment_id, paid in db.session.execute(select(Payment.id, Payment.amount_minor)):
-                    refunded = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-                        Refund.payment_id == payment_id, Refund.status.in_(refunds.OPEN)))
+                    refunded = db.session.scalar(
+                        select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+                            Refund.payment_id == payment_id, Refund.status.in_(refunds.OPEN)
+                        )
+                    )
                     assert refunded <= paid
-                unpaid_with_payment = db.session.scalar(select(func.count()).select_from(Order).join(
-                    Payment, Payment.order_id == Order.id).where(Order.status == "pending"))
+                unpaid_with_payment = db.session.scalar(
+                    select(func.count())
+                    .select_from(Order)
+                    .join(Payment, Payment.order_id == Order.id)
+                    .where(Order.status == "pending")
+                )
                 assert unpaid_with_payment == 0
 
             self._run(check)
@@ -131,6 +145,12 @@ def _shop_machine(app, client):
 
 def test_random_shop_histories_keep_the_invariants(app, client):
     machine = _shop_machine(app, client)
-    run_state_machine_as_test(machine, settings=settings(
-        max_examples=15, stateful_step_count=25, deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=15,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )

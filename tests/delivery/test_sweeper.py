@@ -1,4 +1,5 @@
 """The database is the truth: the sweeper finds paid orders whose job was lost, and waiting orders."""
+
 from __future__ import annotations
 
 import time
@@ -43,7 +44,7 @@ def test_a_fresh_paid_order_is_left_to_its_own_job(app, client):
 
 
 def test_waiting_orders_are_fulfilled_when_a_batch_arrives(app, client, runner, worker, tmp_path):
-    product_id = make_product(app, "card")
+    make_product(app, "card")
     first, second = place(app, "card"), place(app, "card")
     _pay(app, client, first)
     _pay(app, client, second)

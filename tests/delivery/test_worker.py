@@ -1,4 +1,5 @@
 """The keyshop worker process: nothing of it outlives a SIGKILL."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """A fake BTCPay Server (Greenfield): invoices for one store, webhooks signed with BTCPay-Sig."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,9 +35,16 @@ class FakeBTCPay:
         @app.post(f"{prefix}/invoices")
         def create_invoice():
             body = request.get_json()
-            invoice = {"id": secrets.token_hex(11), "storeId": self.store_id, "amount": body["amount"],
-                       "currency": body["currency"], "status": "New", "metadata": body.get("metadata", {}),
-                       "checkoutLink": f"{self.url}/i/{secrets.token_hex(4)}", "checkout": body.get("checkout", {})}
+            invoice = {
+                "id": secrets.token_hex(11),
+                "storeId": self.store_id,
+                "amount": body["amount"],
+                "currency": body["currency"],
+                "status": "New",
+                "metadata": body.get("metadata", {}),
+                "checkoutLink": f"{self.url}/i/{secrets.token_hex(4)}",
+                "checkout": body.get("checkout", {}),
+            }
             self.invoices[invoice["id"]] = invoice
             return jsonify(invoice)
 
@@ -51,9 +59,19 @@ class FakeBTCPay:
         """A delivery as BTCPay sends it: it names the invoice only; BTCPay-Sig is HMAC-SHA256 of the body."""
         if kind == "InvoiceSettled":
             self.invoices[invoice_id]["status"] = "Settled"
-        body = json.dumps({"deliveryId": secrets.token_hex(8), "webhookId": "wh1", "originalDeliveryId": "o1",
-                           "isRedelivery": False, "type": kind, "timestamp": int(time.time()),
-                           "storeId": self.store_id, "invoiceId": invoice_id, "metadata": {}}).encode()
+        body = json.dumps(
+            {
+                "deliveryId": secrets.token_hex(8),
+                "webhookId": "wh1",
+                "originalDeliveryId": "o1",
+                "isRedelivery": False,
+                "type": kind,
+                "timestamp": int(time.time()),
+                "storeId": self.store_id,
+                "invoiceId": invoice_id,
+                "metadata": {},
+            }
+        ).encode()
         mac = hmac.new((secret or self.webhook_secret).encode(), body, hashlib.sha256).hexdigest()
         return {"BTCPay-Sig": f"sha256={mac}", "Content-Type": "application/json"}, body
 

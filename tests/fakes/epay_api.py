@@ -1,4 +1,5 @@
 """A fake Epay gateway: submit.php checks the shop's signed redirect; notify calls are signed alike."""
+
 from __future__ import annotations
 
 import secrets
@@ -31,9 +32,16 @@ class FakeEpay:
 
     def notify(self, submitted: dict, trade_status="TRADE_SUCCESS", key: str | None = None, **changes) -> dict:
         """The query string the gateway sends to the notify URL once the buyer has paid."""
-        params = {"pid": self.pid, "trade_no": "2026" + secrets.token_hex(8), "out_trade_no": submitted["out_trade_no"],
-                  "type": submitted["type"], "name": submitted["name"], "money": submitted["money"],
-                  "trade_status": trade_status, **changes}
+        params = {
+            "pid": self.pid,
+            "trade_no": "2026" + secrets.token_hex(8),
+            "out_trade_no": submitted["out_trade_no"],
+            "type": submitted["type"],
+            "name": submitted["name"],
+            "money": submitted["money"],
+            "trade_status": trade_status,
+            **changes,
+        }
         params.update(sign=sign(params, key or self.key), sign_type="MD5")
         return params
 

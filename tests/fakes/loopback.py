@@ -1,4 +1,5 @@
 """Serve a WSGI app on a free loopback port in a thread, for as long as a test needs it."""
+
 from __future__ import annotations
 
 import threading

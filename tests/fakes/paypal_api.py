@@ -4,6 +4,7 @@
 "transmission id|time|webhook id|CRC32 of the body" checked by PayPal; here the fake signs the same
 string with an HMAC only it knows, and its verify call is the only judge, as PayPal's is.
 """
+
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,7 @@ import json
 import secrets
 import threading
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask, jsonify, request
 
@@ -36,14 +37,26 @@ class FakePayPal:
         self.orders[order_id]["status"] = "APPROVED"
 
     def webhook(self, event_type: str, resource: dict, webhook_id: str | None = None) -> tuple[dict, bytes]:
-        body = json.dumps({"id": "WH-" + secrets.token_hex(8), "event_type": event_type, "resource": resource,
-                           "resource_type": "capture", "create_time": _now()}).encode()
+        body = json.dumps(
+            {
+                "id": "WH-" + secrets.token_hex(8),
+                "event_type": event_type,
+                "resource": resource,
+                "resource_type": "capture",
+                "create_time": _now(),
+            }
+        ).encode()
         transmission_id, stamp = secrets.token_hex(8), _now()
         message = f"{transmission_id}|{stamp}|{webhook_id or self.webhook_id}|{zlib.crc32(body)}"
         signature = base64.b64encode(hmac.new(self._signing_key, message.encode(), hashlib.sha256).digest()).decode()
-        return {"PAYPAL-AUTH-ALGO": "SHA256withRSA", "PAYPAL-CERT-URL": f"{self.url}/certs/1",
-                "PAYPAL-TRANSMISSION-ID": transmission_id, "PAYPAL-TRANSMISSION-SIG": signature,
-                "PAYPAL-TRANSMISSION-TIME": stamp, "Content-Type": "application/json"}, body
+        return {
+            "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+            "PAYPAL-CERT-URL": f"{self.url}/certs/1",
+            "PAYPAL-TRANSMISSION-ID": transmission_id,
+            "PAYPAL-TRANSMISSION-SIG": signature,
+            "PAYPAL-TRANSMISSION-TIME": stamp,
+            "Content-Type": "application/json",
+        }, body
 
     def _app(self) -> Flask:
         app = Flask("fake-paypal")
@@ -83,7 +96,9 @@ class FakePayPal:
 
         @app.before_request
         def bearer():
-            if request.path != "/v1/oauth2/token" and not request.headers.get("Authorization", "").startswith("Bearer A21-"):
+            if request.path != "/v1/oauth2/token" and not request.headers.get("Authorization", "").startswith(
+                "Bearer A21-"
+            ):
                 return jsonify(name="AUTHENTICATION_FAILURE"), 401
 
         return app
@@ -102,9 +117,14 @@ class FakePayPal:
     def _create_order(self, body: dict) -> tuple[dict, int]:
         order_id = secrets.token_hex(8).upper()
         unit = body["purchase_units"][0]
-        order = {"id": order_id, "status": "CREATED", "intent": body["intent"], "purchase_units": [unit],
-                 "payment_source": body.get("payment_source", {}),
-                 "links": [{"rel": "payer-action", "href": f"{self.url}/checkoutnow?token={order_id}"}]}
+        order = {
+            "id": order_id,
+            "status": "CREATED",
+            "intent": body["intent"],
+            "purchase_units": [unit],
+            "payment_source": body.get("payment_source", {}),
+            "links": [{"rel": "payer-action", "href": f"{self.url}/checkoutnow?token={order_id}"}],
+        }
         self.orders[order_id] = order
         return order, 201
 
@@ -118,8 +138,12 @@ class FakePayPal:
         if order["status"] != "APPROVED":
             return {"name": "UNPROCESSABLE_ENTITY", "details": [{"issue": "ORDER_NOT_APPROVED"}]}, 422
         unit = order["purchase_units"][0]
-        capture = {"id": secrets.token_hex(8).upper(), "status": "COMPLETED", "amount": unit["amount"],
-                   "custom_id": unit["custom_id"]}
+        capture = {
+            "id": secrets.token_hex(8).upper(),
+            "status": "COMPLETED",
+            "amount": unit["amount"],
+            "custom_id": unit["custom_id"],
+        }
         unit["payments"] = {"captures": [capture]}
         order["status"] = "COMPLETED"
         return order, 201
@@ -132,12 +156,16 @@ class FakePayPal:
         return refund, 201
 
     def _captures(self) -> list[dict]:
-        return [c for o in self.orders.values() for u in o["purchase_units"]
-                for c in u.get("payments", {}).get("captures", [])]
+        return [
+            c
+            for o in self.orders.values()
+            for u in o["purchase_units"]
+            for c in u.get("payments", {}).get("captures", [])
+        ]
 
     def stop(self) -> None:
         self.server.stop()
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -4,6 +4,7 @@ It keeps Checkout Sessions, payment intents and refunds in memory, honours `Idem
 way Stripe does (same key, same answer), and can be told to fail the next call after doing its
 work, as when Stripe refunds but the answer is lost on the way.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,9 +45,14 @@ class FakeStripe:
         """The buyer pays: the session completes with a payment intent. Returns the session."""
         session = self.sessions[session_id]
         intent_id = "pi_" + secrets.token_hex(12)
-        self.intents[intent_id] = {"id": intent_id, "object": "payment_intent", "status": "succeeded",
-                                   "amount": session["amount_total"], "currency": session["currency"],
-                                   "metadata": session["payment_intent_data"].get("metadata", {})}
+        self.intents[intent_id] = {
+            "id": intent_id,
+            "object": "payment_intent",
+            "status": "succeeded",
+            "amount": session["amount_total"],
+            "currency": session["currency"],
+            "metadata": session["payment_intent_data"].get("metadata", {}),
+        }
         session.update(payment_intent=intent_id, payment_status="paid", status="complete")
         if amount_total is not None:
             session["amount_total"] = amount_total
@@ -64,7 +70,9 @@ class FakeStripe:
         @app.get("/v1/payment_intents/<intent_id>")
         def get_intent(intent_id):
             intent = self.intents.get(intent_id)
-            return jsonify(intent) if intent else _error(404, "resource_missing", f"No such payment_intent: '{intent_id}'")
+            return (
+                jsonify(intent) if intent else _error(404, "resource_missing", f"No such payment_intent: '{intent_id}'")
+            )
 
         @app.post("/v1/refunds")
         def create_refund():
@@ -97,12 +105,22 @@ class FakeStripe:
         session_id = "cs_test_" + secrets.token_hex(12)
         items = params["line_items"]
         total = sum(int(item["quantity"]) * int(item["price_data"]["unit_amount"]) for item in items.values())
-        session = {"id": session_id, "object": "checkout.session", "url": f"{self.url}/pay/{session_id}",
-                   "client_reference_id": params.get("client_reference_id"), "metadata": params.get("metadata", {}),
-                   "payment_intent_data": params.get("payment_intent_data", {}), "amount_total": total,
-                   "currency": items["0"]["price_data"]["currency"], "payment_status": "unpaid", "status": "open",
-                   "payment_intent": None, "livemode": False, "success_url": params["success_url"],
-                   "payment_method_types": list(params.get("payment_method_types", {}).values())}
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "url": f"{self.url}/pay/{session_id}",
+            "client_reference_id": params.get("client_reference_id"),
+            "metadata": params.get("metadata", {}),
+            "payment_intent_data": params.get("payment_intent_data", {}),
+            "amount_total": total,
+            "currency": items["0"]["price_data"]["currency"],
+            "payment_status": "unpaid",
+            "status": "open",
+            "payment_intent": None,
+            "livemode": False,
+            "success_url": params["success_url"],
+            "payment_method_types": list(params.get("payment_method_types", {}).values()),
+        }
         self.sessions[session_id] = session
         return session, 200
 
@@ -113,10 +131,17 @@ class FakeStripe:
         amount = int(params.get("amount", intent["amount"]))
         refunded = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent["id"])
         if amount + refunded > intent["amount"]:
-            return _error_body("invalid_request_error",
-                               f"Refund amount ({amount}) is greater than unrefunded amount"), 400
-        refund = {"id": "re_" + secrets.token_hex(12), "object": "refund", "status": "succeeded", "amount": amount,
-                  "currency": intent["currency"], "payment_intent": intent["id"]}
+            return _error_body(
+                "invalid_request_error", f"Refund amount ({amount}) is greater than unrefunded amount"
+            ), 400
+        refund = {
+            "id": "re_" + secrets.token_hex(12),
+            "object": "refund",
+            "status": "succeeded",
+            "amount": amount,
+            "currency": intent["currency"],
+            "payment_intent": intent["id"],
+        }
         self.refunds[refund["id"]] = refund
         return refund, 200
 
@@ -133,8 +158,14 @@ def signed(payload: dict, secret: str, timestamp: float | None = None) -> tuple[
 
 
 def event(kind: str, obj: dict, livemode: bool = False) -> dict:
-    return {"id": "evt_" + secrets.token_hex(12), "object": "event", "type": kind, "livemode": livemode,
-            "created": int(time.time()), "data": {"object": obj}}
+    return {
+        "id": "evt_" + secrets.token_hex(12),
+        "object": "event",
+        "type": kind,
+        "livemode": livemode,
+        "created": int(time.time()),
+        "data": {"object": obj},
+    }
 
 
 def nested(form) -> dict:
@@ -150,8 +181,13 @@ def nested(form) -> dict:
 
 
 def _error_body(kind: str, message: str) -> dict:
-    return {"error": {"type": "invalid_request_error" if kind != "api_error" else "api_error", "code": kind,
-                      "message": message}}
+    return {
+        "error": {
+            "type": "invalid_request_error" if kind != "api_error" else "api_error",
+            "code": kind,
+            "message": message,
+        }
+    }
 
 
 def _error(status: int, kind: str, message: str):

@@ -1,4 +1,5 @@
 """Helpers for after-sale tests: a delivered order, its codes, the buyer's and staff's forms."""
+
 from __future__ import annotations
 
 import re

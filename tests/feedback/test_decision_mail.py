@@ -1,5 +1,6 @@
 """A decision's mail to the buyer is owed in the deciding transaction: Redis down at that moment
 loses nothing, the drain (or the sweeper's) sends it."""
+
 from __future__ import annotations
 
 import pytest

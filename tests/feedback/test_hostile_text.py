@@ -1,4 +1,5 @@
 """Hostile words in reviews, reports and staff answers are inert on every page that shows them."""
+
 from __future__ import annotations
 
 from sqlalchemy import select, update
@@ -11,8 +12,13 @@ from feedback.text import plain_text
 from tests.feedback.aftersale import codes_of, delivered, report_via_page, review_via_page, staff, staff_post
 from tests.shop import make_product, stock, unique_codes
 
-PAYLOADS = ['<script>alert("r")</script>', '<img src=x onerror=alert(1)>', '" onmouseover="alert(2)" x="',
-            "</textarea><svg onload=alert(3)>", "javascript:alert(4)"]
+PAYLOADS = [
+    '<script>alert("r")</script>',
+    "<img src=x onerror=alert(1)>",
+    '" onmouseover="alert(2)" x="',
+    "</textarea><svg onload=alert(3)>",
+    "javascript:alert(4)",
+]
 HOSTILE = " ".join(PAYLOADS)
 
 
@@ -52,5 +58,5 @@ def test_hostile_review_report_and_answer_text_renders_inert_everywhere(app, cli
 
 
 def test_stored_text_keeps_the_words_and_loses_the_markup():
-    assert plain_text("text", '<b>great</b> <script>x()</script>code\x00\u200b!', 100) == "great x()code!"
+    assert plain_text("text", "<b>great</b> <script>x()</script>code\x00\u200b!", 100) == "great x()code!"
     assert plain_text("text", "line one\r\n\r\n  line   two  ", 100) == "line one\n\nline two"

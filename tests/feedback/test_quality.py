@@ -1,4 +1,5 @@
 """Complaint rates per batch: a batch at its threshold is put on hold and the owner is told."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,9 @@ def _batch_id(app, name: str) -> int:
 
 def _states(app, batch_id: int) -> dict[str, int]:
     with app.app_context():
-        rows = db.session.execute(select(Code.status, func.count()).where(Code.batch_id == batch_id)
-                                  .group_by(Code.status)).all()
+        rows = db.session.execute(
+            select(Code.status, func.count()).where(Code.batch_id == batch_id).group_by(Code.status)
+        ).all()
         db.session.remove()
         return dict(rows)
 
@@ -55,10 +57,15 @@ def test_a_batch_at_its_threshold_goes_on_hold_and_its_unsold_codes_stop_selling
     states = _states(app, suspect)
     assert (states.get("quarantined", 0) > 0) is held and (states.get("available", 0) == 0) is held
     with app.app_context():
-        audits = db.session.scalars(select(AuditEntry.reason).where(AuditEntry.action == "keystore.batch.quarantined")).all()
+        audits = db.session.scalars(
+            select(AuditEntry.reason).where(AuditEntry.action == "keystore.batch.quarantined")
+        ).all()
         db.session.rollback()  # as a worker's job starts: no transaction open
-        notices = [j for j in Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
-                   if j.func_name == "feedback.owner_mail.send_hold_notice"]
+        notices = [
+            j
+            for j in Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
+            if j.func_name == "feedback.owner_mail.send_hold_notice"
+        ]
         assert (len(audits) == 1) is held and (len(notices) == 1) is held
         if held:
             assert notices[0].perform() == "sent"  # the owner's mail, through the job's own code
@@ -92,14 +99,19 @@ def test_only_an_owner_sets_policies_and_thresholds_and_bad_values_are_named(app
     stock(app, product_id, unique_codes(1), name="b")
     batch_id = _batch_id(app, "b")
     staff(app, client)
-    assert staff_post(client, f"/admin/products/{product_id}/report-policy", report_policy="hold",
-                      replacement_limit="1").status_code == 403
+    assert (
+        staff_post(
+            client, f"/admin/products/{product_id}/report-policy", report_policy="hold", replacement_limit="1"
+        ).status_code
+        == 403
+    )
     client.post("/admin/logout", data={"csrf_token": csrf_from(client, "/admin/")})
     staff(app, client, "owner@shop.test", role="owner")
     staff_post(client, f"/admin/products/{product_id}/report-policy", report_policy="hold", replacement_limit="1")
     staff_post(client, f"/admin/batches/{batch_id}/complaint-threshold", percent="12", minimum="4")
-    bad = staff_post(client, f"/admin/batches/{batch_id}/complaint-threshold", percent="0", minimum="4",
-                     follow_redirects=True)
+    bad = staff_post(
+        client, f"/admin/batches/{batch_id}/complaint-threshold", percent="0", minimum="4", follow_redirects=True
+    )
     assert "complaint_threshold_pct: a whole number from 1 to 100" in bad.get_data(as_text=True)
     with app.app_context():
         from app.core.models import Product

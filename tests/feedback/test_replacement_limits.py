@@ -3,6 +3,7 @@
 Issue 17, finding 3: limit 1, six orders by one buyer reported while three workers were busy gave
 three replacements, one per worker. The count is now taken under the buyer's lock (app.limits.hold).
 """
+
 from __future__ import annotations
 
 import time
@@ -60,8 +61,10 @@ def _burst_and_wait(app, report_ids, processes, seconds: float = 60) -> dict[int
             assert enqueue("aftersale", "feedback.jobs.decide_report", report_id)
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            rows = {r.id: (r.status, r.held_because) for r in db.session.scalars(
-                select(CodeReport).where(CodeReport.id.in_(report_ids))).all()}
+            rows = {
+                r.id: (r.status, r.held_because)
+                for r in db.session.scalars(select(CodeReport).where(CodeReport.id.in_(report_ids))).all()
+            }
             db.session.rollback()
             if all(status != "open" or held for status, held in rows.values()):
                 break

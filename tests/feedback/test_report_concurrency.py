@@ -1,4 +1,5 @@
 """Reports and replacements racing with deliveries: a reported code is never sold again."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +45,9 @@ def test_replacements_and_deliveries_racing_never_share_or_resell_a_code(app, cl
     with app.app_context():
         for code_id, order_id in reported.items():  # still the first buyer's, burned
             assert db.session.execute(select(Code.order_id, Code.status).where(Code.id == code_id)).one() == (
-                order_id, "invalid")
+                order_id,
+                "invalid",
+            )
         replacements = db.session.scalars(select(CodeReport.replacement_code_id)).all()
         assert len(set(replacements)) == REPORTED and not set(replacements) & set(reported)
         held = db.session.scalar(select(func.count()).where(Code.order_id.is_not(None)))

@@ -3,6 +3,7 @@
 Issue 17, findings 2 and 6: only one of replace / refund / reject takes effect, and the refund of the
 winning decision is committed with it and sent; a refunded order never gets a replacement code.
 """
+
 from __future__ import annotations
 
 import threading
@@ -14,11 +15,28 @@ from app.core.extensions import db
 from delivery.models import MailLog, order_mail_key
 from feedback.jobs import sweep_reports
 from payments.models import Refund
-from tests.feedback.aftersale import (PASSWORD, codes_of, delivered, report_of, report_via_page, staff,
-                                      staff_post, wait_for_report)
+from tests.feedback.aftersale import (
+    PASSWORD,
+    codes_of,
+    delivered,
+    report_of,
+    report_via_page,
+    staff,
+    staff_post,
+    wait_for_report,
+)
 from tests.feedback.test_reports import _decide
-from tests.shop import (csrf_from, make_product, place, sandbox_webhook, set_product, sign_in, stock,
-                        unique_codes, wait_for_status)
+from tests.shop import (
+    csrf_from,
+    make_product,
+    place,
+    sandbox_webhook,
+    set_product,
+    sign_in,
+    stock,
+    unique_codes,
+    wait_for_status,
+)
 
 ROUNDS = 12
 
@@ -36,8 +54,9 @@ def _held_report(app, client, email: str, amount: int = 1000) -> tuple[object, i
 
 def _refunds_of_report(app, report_id: int) -> list[tuple[int, str]]:
     with app.app_context():
-        rows = db.session.execute(select(Refund.amount_minor, Refund.status)
-                                  .where(Refund.idempotency_key == f"report:{report_id}")).all()
+        rows = db.session.execute(
+            select(Refund.amount_minor, Refund.status).where(Refund.idempotency_key == f"report:{report_id}")
+        ).all()
         db.session.remove()
         return [tuple(row) for row in rows]
 
@@ -73,7 +92,8 @@ def test_replace_and_refund_pressed_together_take_effect_once_and_the_refund_is_
         forms = [{"csrf_token": csrf_from(c, "/admin/")} for c in (client, other)]
         replace, refund = _at_once(
             lambda: client.post(f"/admin/reports/{report.id}/replace", data=forms[0]),
-            lambda: other.post(f"/admin/reports/{report.id}/refund", data={**forms[1], "amount": "10.00"}))
+            lambda: other.post(f"/admin/reports/{report.id}/refund", data={**forms[1], "amount": "10.00"}),
+        )
         assert (replace.status_code, refund.status_code) == (302, 302)
         flashes = [c.get("/admin/reports").get_data(as_text=True) for c in (client, other)]
         decided.append((placed, code_id, report.id, flashes))
@@ -106,7 +126,8 @@ def test_reject_racing_a_refund_leaves_no_refund_behind(app, client, worker):
         forms = [{"csrf_token": csrf_from(c, "/admin/")} for c in (client, other)]
         reject, refund = _at_once(
             lambda: client.post(f"/admin/reports/{report.id}/reject", data={**forms[0], "message": "it works"}),
-            lambda: other.post(f"/admin/reports/{report.id}/refund", data={**forms[1], "amount": "10.00"}))
+            lambda: other.post(f"/admin/reports/{report.id}/refund", data={**forms[1], "amount": "10.00"}),
+        )
         assert (reject.status_code, refund.status_code) == (302, 302)
         status = report_of(app, code_id).status
         refunds = _refunds_of_report(app, report.id)
@@ -116,15 +137,22 @@ def test_reject_racing_a_refund_leaves_no_refund_behind(app, client, worker):
 
 def _refund_whole_order(app, client, placed, amount="9.99") -> None:
     """Staff refund the whole order from its admin page; the worker carries it out."""
-    response = staff_post(client, f"/admin/orders/{placed.number}/refunds", amount=amount, reason="goodwill",
-                          key="k" * 16 + placed.number.replace("-", ""))
+    response = staff_post(
+        client,
+        f"/admin/orders/{placed.number}/refunds",
+        amount=amount,
+        reason="goodwill",
+        key="k" * 16 + placed.number.replace("-", ""),
+    )
     assert response.status_code == 302
     assert wait_for_status(app, placed.order_id, "refunded") == "refunded"
 
 
 def _no_replacement_mail(app, order_id: int, report_id: int) -> bool:
     with app.app_context():
-        row = db.session.scalar(select(MailLog.id).where(MailLog.key == order_mail_key(order_id, f"replaced:{report_id}")))
+        row = db.session.scalar(
+            select(MailLog.id).where(MailLog.key == order_mail_key(order_id, f"replaced:{report_id}"))
+        )
         db.session.remove()
     queued = [job.args for job in _notify_queue(app).jobs]
     return row is None and (order_id, f"replaced:{report_id}") not in queued
@@ -136,8 +164,7 @@ def _notify_queue(app):
     return Queue("notify", connection=app.extensions["keyshop.redis"])
 
 
-def test_a_report_decided_by_the_policy_after_the_order_was_refunded_is_held_not_replaced(smtp, app, client,
-                                                                                        worker):
+def test_a_report_decided_by_the_policy_after_the_order_was_refunded_is_held_not_replaced(smtp, app, client, worker):
     from rq import Queue
 
     product_id = make_product(app, "card")

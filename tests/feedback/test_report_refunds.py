@@ -1,4 +1,5 @@
 """A held report refunded by staff through the fake Stripe API, driven by the real stripe library."""
+
 from __future__ import annotations
 
 import time

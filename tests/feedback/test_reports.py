@@ -1,12 +1,21 @@
 """A buyer reports a code that does not work: the policy replaces it, or staff decide."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app.core.extensions import db
 from feedback.policy import apply_policy
-from tests.feedback.aftersale import (codes_of, delivered, page_codes, report_of, report_via_page, staff,
-                                      staff_post, wait_for_report)
+from tests.feedback.aftersale import (
+    codes_of,
+    delivered,
+    page_codes,
+    report_of,
+    report_via_page,
+    staff,
+    staff_post,
+    wait_for_report,
+)
 from tests.shop import csrf_from, make_product, set_product, stock, unique_codes
 
 

@@ -1,4 +1,5 @@
 """Reviews: one per delivered order, shown as verified purchases, moderated by staff."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -78,8 +79,11 @@ def test_staff_reply_in_public_and_hide_for_fraud_with_a_reason_the_average_foll
     assert "The shop replied:</strong> Thank you!" in page
     with app.app_context():
         entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "feedback.review.hidden"))
-        assert (entry.actor, entry.target, entry.reason) == ("agent@shop.test", f"review:{fraud_review}",
-                                                             "reported a working code to get a refund")
+        assert (entry.actor, entry.target, entry.reason) == (
+            "agent@shop.test",
+            f"review:{fraud_review}",
+            "reported a working code to get a refund",
+        )
         db.session.remove()
     assert "reported a working code" in client.get("/admin/reviews").get_data(as_text=True)
     staff_post(client, f"/admin/reviews/{fraud_review}/show")

@@ -1,4 +1,5 @@
 """The public trust page counts what happened: deliveries, complaints, resolutions, ratings."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,8 +30,11 @@ def test_the_trust_page_shows_rates_resolution_times_and_ratings(app, client):
     staff(app, client)
     staff_post(client, f"/admin/reports/{report_of(app, reported[0]).id}/reject", message="it works")
     with app.app_context():  # a controlled clock: reported three hours ago, answered two hours later
-        db.session.execute(update(CodeReport).where(CodeReport.code_id == reported[0]).values(
-            created_at=utcnow() - timedelta(hours=3), resolved_at=utcnow() - timedelta(hours=1)))
+        db.session.execute(
+            update(CodeReport)
+            .where(CodeReport.code_id == reported[0])
+            .values(created_at=utcnow() - timedelta(hours=3), resolved_at=utcnow() - timedelta(hours=1))
+        )
         db.session.commit()
         db.session.remove()
     review_via_page(client, orders[2].token, 5)

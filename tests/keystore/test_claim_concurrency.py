@@ -1,4 +1,5 @@
 """No code is ever given to two orders, whatever runs at once (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import queue
@@ -60,8 +61,9 @@ def _count(app, query) -> int:
 
 def _assert_no_code_twice(app, delivered_orders: int):
     with app.app_context():
-        owners = db.session.execute(select(Code.order_id, func.count()).where(Code.order_id.is_not(None))
-                                    .group_by(Code.order_id)).all()
+        owners = db.session.execute(
+            select(Code.order_id, func.count()).where(Code.order_id.is_not(None)).group_by(Code.order_id)
+        ).all()
         assert len(owners) == delivered_orders and all(count == 1 for _, count in owners)
         statuses = db.session.execute(select(Code.status, func.count()).group_by(Code.status)).all()
         db.session.remove()

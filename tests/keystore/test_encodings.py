@@ -4,6 +4,7 @@ A file with a byte-order mark is decoded as its mark says; UTF-16 or UTF-32 with
 at all, is refused whole with a message naming the problem; a code holding a control character is
 a rejected line with its number.
 """
+
 from __future__ import annotations
 
 import io
@@ -27,16 +28,18 @@ PLANTED.update(CODES)
 
 def _product(app, **options) -> int:
     with app.app_context():
-        return create_product(db.session, slug="card", name="Card", price="1.00", currency="USD",
-                              options=CodeOptions(**options)).id
+        return create_product(
+            db.session, slug="card", name="Card", price="1.00", currency="USD", options=CodeOptions(**options)
+        ).id
 
 
 def _import(app, product_id, data: bytes):
     with app.app_context():
         lines = reader_for(db.session.get(Product, product_id))(io.BytesIO(data))
         db.session.rollback()
-        result = import_codes(db.session, app.extensions["keyshop.keyring"], product_id, lines, name="enc",
-                              source="test")
+        result = import_codes(
+            db.session, app.extensions["keyshop.keyring"], product_id, lines, name="enc", source="test"
+        )
         db.session.remove()
         return result
 
@@ -70,12 +73,16 @@ def test_a_utf16_csv_with_a_mark_is_decoded_too(app):
     assert stock_codes(app, result.batch_id) == ["account: ann · password: pw-ä", "account: bob · password: pw-2"]
 
 
-@pytest.mark.parametrize("data, problem", [
-    ("\n".join(CODES).encode("utf-16-le"), "line 1: the file is not UTF-8 text"),
-    ("\n".join(CODES).encode("utf-16-be"), "line 1: the file is not UTF-8 text"),
-    ("\n".join(CODES).encode("utf-32"), "UTF-32"),
-    (b"UTF-0004\n" + "\n".join(CODES).encode("utf-16-le"), "line 2: the file is not UTF-8 text"),
-], ids=["utf-16-le", "utf-16-be", "utf-32", "utf-16-after-a-utf-8-line"])
+@pytest.mark.parametrize(
+    "data, problem",
+    [
+        ("\n".join(CODES).encode("utf-16-le"), "line 1: the file is not UTF-8 text"),
+        ("\n".join(CODES).encode("utf-16-be"), "line 1: the file is not UTF-8 text"),
+        ("\n".join(CODES).encode("utf-32"), "UTF-32"),
+        (b"UTF-0004\n" + "\n".join(CODES).encode("utf-16-le"), "line 2: the file is not UTF-8 text"),
+    ],
+    ids=["utf-16-le", "utf-16-be", "utf-32", "utf-16-after-a-utf-8-line"],
+)
 def test_utf16_or_utf32_without_a_mark_is_refused_whole(app, data, problem):
     product_id = _product(app)
     with pytest.raises(ImportFileError, match=problem) as raised:
@@ -86,8 +93,17 @@ def test_utf16_or_utf32_without_a_mark_is_refused_whole(app, data, problem):
 
 def test_control_characters_in_a_code_reject_its_line(app):
     product_id = _product(app)
-    lines = [b"GOOD-0001", b"NUL\x00-0002", b"TAB\tIN-0003", b"DEL\x7f-0004", b"ESC\x1b[31m-0005",
-             "C1\u0085-0006".encode(), b"CR\rIN-0007", "LS\u2028-0008".encode(), b"\tGOOD-0009\t"]
+    lines = [
+        b"GOOD-0001",
+        b"NUL\x00-0002",
+        b"TAB\tIN-0003",
+        b"DEL\x7f-0004",
+        b"ESC\x1b[31m-0005",
+        "C1\u0085-0006".encode(),
+        b"CR\rIN-0007",
+        "LS\u2028-0008".encode(),
+        b"\tGOOD-0009\t",
+    ]
     PLANTED.update({"GOOD-0001", "GOOD-0009"})
     result = _import(app, product_id, b"\n".join(lines) + b"\n")
     assert result.imported == 2

@@ -1,4 +1,5 @@
 """Reading batch files: TXT and CSV, hostile input, normalisation."""
+
 from __future__ import annotations
 
 import io
@@ -8,7 +9,14 @@ import pytest
 
 from app.core.products import NORMALISE_MODES
 from keystore.formats import (
-    NORMALISERS, ImportFileError, LineProblem, display, key_of, normalise, plaintext_and_key, read_csv,
+    NORMALISERS,
+    ImportFileError,
+    LineProblem,
+    display,
+    key_of,
+    normalise,
+    plaintext_and_key,
+    read_csv,
 )
 
 COLUMNS = ["account", "password"]
@@ -34,8 +42,12 @@ def test_an_empty_file_has_no_header():
 
 
 def test_bad_csv_lines_are_named_by_number():
-    rows = csv_rows(b"account,password\nalice\nbob,\n\"carol,pw\ndave,pw4,extra\n" + b"eve,\xff\xfe\n" +
-                    b"x" * 600 + b",pw\nfrank,pw6\n")
+    rows = csv_rows(
+        b'account,password\nalice\nbob,\n"carol,pw\ndave,pw4,extra\n'
+        + b"eve,\xff\xfe\n"
+        + b"x" * 600
+        + b",pw\nfrank,pw6\n"
+    )
     assert rows == [
         (2, LineProblem(2, "bad CSV: 1 fields where the header has 2")),
         (3, LineProblem(3, "empty field 'password'")),
@@ -47,12 +59,15 @@ def test_bad_csv_lines_are_named_by_number():
     ]
 
 
-@pytest.mark.parametrize("mode, code, expected", [
-    ("none", "abCD-12 34", "abCD-12 34"),
-    ("case", "abCD-12 34", "ABCD-12 34"),
-    ("case_dashes", "abCD-12 34", "ABCD1234"),
-    ("case_dashes", "ab--cd  ef", "ABCDEF"),
-])
+@pytest.mark.parametrize(
+    "mode, code, expected",
+    [
+        ("none", "abCD-12 34", "abCD-12 34"),
+        ("case", "abCD-12 34", "ABCD-12 34"),
+        ("case_dashes", "abCD-12 34", "ABCD1234"),
+        ("case_dashes", "ab--cd  ef", "ABCDEF"),
+    ],
+)
 def test_normalisation(mode, code, expected):
     assert normalise(mode, code) == expected
 

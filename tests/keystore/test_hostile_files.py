@@ -1,4 +1,5 @@
 """Hostile batch files through the real import: exact counts, every bad line named by number."""
+
 from __future__ import annotations
 
 import io
@@ -17,29 +18,38 @@ from tests.shop import stock
 
 def _product(app, **options) -> int:
     with app.app_context():
-        return create_product(db.session, slug="card", name="Card", price="1.00", currency="USD",
-                              options=CodeOptions(**options)).id
+        return create_product(
+            db.session, slug="card", name="Card", price="1.00", currency="USD", options=CodeOptions(**options)
+        ).id
 
 
 def _import(app, product_id, data: bytes, dry_run=False):
     with app.app_context():
         lines = reader_for(db.session.get(Product, product_id))(io.BytesIO(data))
         db.session.rollback()
-        result = import_codes(db.session, app.extensions["keyshop.keyring"], product_id, lines, name="hostile",
-                              source="test", dry_run=dry_run)
+        result = import_codes(
+            db.session,
+            app.extensions["keyshop.keyring"],
+            product_id,
+            lines,
+            name="hostile",
+            source="test",
+            dry_run=dry_run,
+        )
         db.session.remove()
         return result
 
 
-HOSTILE_TXT = (b"\xef\xbb\xbfAAA-0001\r\n"  # 1 BOM and CRLF
-               b"\r\n"  # 2 blank
-               b"   BBB-0002   \r\n"  # 3 surrounding spaces
-               b"AAA-0001\n"  # 4 repeats line 1, LF this time
-               + b"L" * 513 + b"\n"  # 5 too long
-               b"\xff\xfeCCC\n"  # 6 not UTF-8
-               b"STOCKED-0001\n"  # 7 already in stock
-               b"\t \n"  # 8 only spaces
-               b"CCC-0003")  # 9 no newline at the end
+HOSTILE_TXT = (
+    b"\xef\xbb\xbfAAA-0001\r\n"  # 1 BOM and CRLF
+    b"\r\n"  # 2 blank
+    b"   BBB-0002   \r\n"  # 3 surrounding spaces
+    b"AAA-0001\n" + b"L" * 513 + b"\n"  # 4 repeats line 1, LF this time  # 5 too long
+    b"\xff\xfeCCC\n"  # 6 not UTF-8
+    b"STOCKED-0001\n"  # 7 already in stock
+    b"\t \n"  # 8 only spaces
+    b"CCC-0003"
+)  # 9 no newline at the end
 PLANTED.update({"AAA-0001", "BBB-0002", "CCC-0003", "STOCKED-0001"})
 
 
@@ -85,14 +95,16 @@ def test_normalised_duplicates_across_case_and_dashes(app):
 
 def test_a_hostile_csv_file(app):
     product_id = _product(app, code_format="csv", csv_columns="account,password")
-    data = ("\ufeffnote,Password,ACCOUNT\r\n"  # 1 header: any order and case, an extra column
-            "first,pw1,alice\r\n"  # 2
-            "second,,bob\r\n"  # 3 empty password
-            "third,pw3\r\n"  # 4 a column short
-            '"fourth,pw4,carol\r\n'  # 5 unbalanced quote
-            "fifth,pw5,alice\r\n"  # 6 alice again
-            "\r\n"  # 7 blank
-            "sixth,pw6,dave\r\n").encode()  # 8
+    data = (
+        "\ufeffnote,Password,ACCOUNT\r\n"  # 1 header: any order and case, an extra column
+        "first,pw1,alice\r\n"  # 2
+        "second,,bob\r\n"  # 3 empty password
+        "third,pw3\r\n"  # 4 a column short
+        '"fourth,pw4,carol\r\n'  # 5 unbalanced quote
+        "fifth,pw5,alice\r\n"  # 6 alice again
+        "\r\n"  # 7 blank
+        "sixth,pw6,dave\r\n"
+    ).encode()  # 8
     PLANTED.update({"pw1", "pw6"})
 
     result = _import(app, product_id, data)
@@ -124,9 +136,9 @@ def stock_codes(app, batch_id: int) -> list[str]:
     with app.app_context():
         from sqlalchemy import select
 
+        from keystore.formats import display
         from keystore.models import Code
         from keystore.reveal import open_code
-        from keystore.formats import display
 
         keyring = app.extensions["keyshop.keyring"]
         rows = db.session.scalars(select(Code).where(Code.batch_id == batch_id).order_by(Code.id)).all()

@@ -1,4 +1,5 @@
 """Batches: normalised duplicates, CSV products, staged codes never sold, resume and discard."""
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,9 @@ from keystore.reveal import codes_of_order
 
 def _product(app, slug="card", **options) -> int:
     with app.app_context():
-        return create_product(db.session, slug=slug, name=slug, price="1.00", currency="USD",
-                              options=CodeOptions(**options)).id
+        return create_product(
+            db.session, slug=slug, name=slug, price="1.00", currency="USD", options=CodeOptions(**options)
+        ).id
 
 
 def _import(app, product_id, data: bytes, **kwargs):
@@ -28,16 +30,18 @@ def _import(app, product_id, data: bytes, **kwargs):
         product = db.session.get(Product, product_id)
         lines = reader_for(product)(io.BytesIO(data))
         db.session.rollback()
-        result = import_codes(db.session, app.extensions["keyshop.keyring"], product_id, lines, name="b",
-                              source="test", **kwargs)
+        result = import_codes(
+            db.session, app.extensions["keyshop.keyring"], product_id, lines, name="b", source="test", **kwargs
+        )
         db.session.remove()
         return result
 
 
 def _statuses(app, product_id) -> dict[str, int]:
     with app.app_context():
-        rows = db.session.execute(select(Code.status, func.count()).where(Code.product_id == product_id)
-                                  .group_by(Code.status)).all()
+        rows = db.session.execute(
+            select(Code.status, func.count()).where(Code.product_id == product_id).group_by(Code.status)
+        ).all()
         db.session.remove()
         return dict(rows)
 
@@ -49,7 +53,9 @@ def test_normalised_duplicates_are_found_without_decrypting(app):
     second = _import(app, product_id, b"abcdefgh1234\nabcd efgh 1234\nNEW-CODE\n")
     assert second.imported == 1
     assert [(p.line, p.reason) for p in second.problems] == [
-        (1, "duplicate of a code already in stock"), (2, "duplicate of a code already in stock")]
+        (1, "duplicate of a code already in stock"),
+        (2, "duplicate of a code already in stock"),
+    ]
 
 
 def test_without_normalisation_case_matters(app):
@@ -61,8 +67,8 @@ def test_a_csv_product_stores_whole_records_and_delivers_them_readably(app, clie
     product_id = _product(app, "accounts", code_format="csv", csv_columns="account,password")
     result = _import(app, product_id, b"account,password\nalice,pw1\nALICE,pw2\nbob,pw3\n")
     assert result.imported == 3  # normalise "none": alice and ALICE differ
-    from tests.shop import place, sandbox_webhook
     from delivery.fulfil import fulfil
+    from tests.shop import place, sandbox_webhook
 
     placed = place(app, "accounts")
     headers, body = sandbox_webhook(app, placed.number, 100)
@@ -70,7 +76,8 @@ def test_a_csv_product_stores_whole_records_and_delivers_them_readably(app, clie
     with app.app_context():
         assert fulfil(db.session, placed.order_id) == "delivered"
         assert codes_of_order(db.session, app.extensions["keyshop.keyring"], placed.order_id) == [
-            "account: alice · password: pw1"]
+            "account: alice · password: pw1"
+        ]
         db.session.remove()
 
 
@@ -93,8 +100,14 @@ def test_an_interrupted_import_sells_nothing_and_is_finished_by_a_resume(app, ba
     product_id = _product(app)
     data = _codes(2 * CHUNK + 1000)
     with app.app_context(), pytest.raises(_Crash):
-        import_codes(db.session, app.extensions["keyshop.keyring"], product_id, _lines_then_crash(data, 2 * CHUNK + 500),
-                     name="big", source="test")
+        import_codes(
+            db.session,
+            app.extensions["keyshop.keyring"],
+            product_id,
+            _lines_then_crash(data, 2 * CHUNK + 500),
+            name="big",
+            source="test",
+        )
     if backend == "postgresql":  # one transaction per batch: nothing at all is left to resume
         assert _statuses(app, product_id) == {}
         assert _import(app, product_id, data).imported == 2 * CHUNK + 1000
@@ -114,8 +127,15 @@ def test_an_interrupted_import_sells_nothing_and_is_finished_by_a_resume(app, ba
 def test_an_interrupted_upload_is_discarded_whole(app):
     product_id = _product(app)
     with app.app_context(), pytest.raises(_Crash):
-        import_codes(db.session, app.extensions["keyshop.keyring"], product_id,
-                     _lines_then_crash(_codes(CHUNK + 1000), CHUNK + 500), name="upload", source="admin", keep_partial=False)
+        import_codes(
+            db.session,
+            app.extensions["keyshop.keyring"],
+            product_id,
+            _lines_then_crash(_codes(CHUNK + 1000), CHUNK + 500),
+            name="upload",
+            source="admin",
+            keep_partial=False,
+        )
     assert _statuses(app, product_id) == {}
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Batch)) == 0
@@ -125,8 +145,14 @@ def test_an_interrupted_upload_is_discarded_whole(app):
 def test_discard_removes_an_interrupted_batch(app, backend):
     product_id = _product(app)
     with app.app_context(), pytest.raises(_Crash):
-        import_codes(db.session, app.extensions["keyshop.keyring"], product_id,
-                     _lines_then_crash(_codes(CHUNK + 1000), CHUNK + 500), name="big", source="test")
+        import_codes(
+            db.session,
+            app.extensions["keyshop.keyring"],
+            product_id,
+            _lines_then_crash(_codes(CHUNK + 1000), CHUNK + 500),
+            name="big",
+            source="test",
+        )
     with app.app_context():
         batch_id = db.session.scalar(select(Batch.id))
         db.session.rollback()

@@ -1,4 +1,5 @@
 """AES-GCM with each code bound to its row: a wrong key, a flipped bit or a moved ciphertext raises."""
+
 from __future__ import annotations
 
 import pytest

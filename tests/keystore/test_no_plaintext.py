@@ -1,4 +1,5 @@
 """After an import the database holds no code in the clear: the SQLite files, or a pg_dump."""
+
 from __future__ import annotations
 
 import shutil

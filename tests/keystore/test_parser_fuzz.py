@@ -1,12 +1,14 @@
 """Hypothesis against the upload parsers: any bytes at all either read as codes and numbered
 problems, or are refused as a whole with a reason; and an upload stores exactly the codes its answer
 counts, accounting for every line, with no batch left half-written."""
+
 from __future__ import annotations
 
 import io
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from app.core.extensions import db
@@ -16,9 +18,16 @@ from keystore.formats import MAX_FIELD_LENGTH, ImportFileError, LineProblem, con
 from keystore.models import Batch, Code
 from keystore.uploads import import_upload
 
-LINES = st.lists(st.one_of(st.binary(max_size=40), st.text(max_size=40).map(str.encode),
-                           st.sampled_from([b"", b"\xef\xbb\xbfBOM", b'"open', b"a,b", b"code,pin", b" \r",
-                                            b"x" * (MAX_FIELD_LENGTH + 1)])), max_size=30)
+LINES = st.lists(
+    st.one_of(
+        st.binary(max_size=40),
+        st.text(max_size=40).map(str.encode),
+        st.sampled_from(
+            [b"", b"\xef\xbb\xbfBOM", b'"open', b"a,b", b"code,pin", b" \r", b"x" * (MAX_FIELD_LENGTH + 1)]
+        ),
+    ),
+    max_size=30,
+)
 
 
 def _file(lines: list[bytes]) -> list[bytes]:
@@ -69,8 +78,15 @@ def test_an_upload_accounts_for_every_line_and_stores_exactly_what_it_says(app, 
         db.session.expunge(target)
         db.session.rollback()
         try:
-            result = import_upload(db.session, keyring, target, io.BytesIO(b"".join(_file(lines))), name="fuzz",
-                                   source="test", uploaded_by="test")
+            result = import_upload(
+                db.session,
+                keyring,
+                target,
+                io.BytesIO(b"".join(_file(lines))),
+                name="fuzz",
+                source="test",
+                uploaded_by="test",
+            )
         except ImportFileError:  # refused whole: nothing of it stored, no batch left
             assert db.session.scalar(select(func.count()).select_from(Code)) == before
             assert db.session.scalar(select(func.count()).select_from(Batch).where(Batch.status == "importing")) == 0

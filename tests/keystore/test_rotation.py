@@ -1,4 +1,5 @@
 """Key rotation during sales, resumable after a kill; a keyring that does not fit fails at start."""
+
 from __future__ import annotations
 
 import base64
@@ -76,8 +77,12 @@ def test_a_rotation_killed_half_way_is_finished_by_running_it_again(app, shop_en
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(6000))
     env = {**os.environ, **shop_env}
-    rotation = subprocess.Popen([sys.executable, "-m", "app.cli", "keys", "rotate", "--batch", "50"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    rotation = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "keys", "rotate", "--batch", "50"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and _keys_in_use(app).get("k2", 0) < 500:
         time.sleep(0.01)
@@ -86,8 +91,13 @@ def test_a_rotation_killed_half_way_is_finished_by_running_it_again(app, shop_en
     half = _keys_in_use(app)
     assert half.get("k1", 0) > 0 and half.get("k2", 0) > 0, half  # really killed half-way
 
-    resumed = subprocess.run([sys.executable, "-m", "app.cli", "keys", "rotate", "--resume"], env=env,
-                             capture_output=True, text=True, timeout=120)
+    resumed = subprocess.run(
+        [sys.executable, "-m", "app.cli", "keys", "rotate", "--resume"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert _keys_in_use(app) == {"k2": 6000}
     keyring = Keyring.load(app.config["KEYSHOP"].keyring_path)
@@ -100,8 +110,13 @@ def test_a_rotation_killed_half_way_is_finished_by_running_it_again(app, shop_en
 
 
 def _start_worker(shop_env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "app.cli", "worker", "--burst"], env={**os.environ, **shop_env},
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "worker", "--burst"],
+        env={**os.environ, **shop_env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_a_keyring_that_cannot_open_the_stored_codes_stops_the_start(app, shop_env):
@@ -112,8 +127,10 @@ def test_a_keyring_that_cannot_open_the_stored_codes_stops_the_start(app, shop_e
     path.write_text(json.dumps(data))
     done = _start_worker(shop_env)
     assert done.returncode == 2
-    assert done.stderr.strip() == ("keyshop: KEYSHOP_KEYRING: key 'k1' of this keyring cannot open the stored "
-                                   "codes; it is not the keyring that sealed them")
+    assert done.stderr.strip() == (
+        "keyshop: KEYSHOP_KEYRING: key 'k1' of this keyring cannot open the stored "
+        "codes; it is not the keyring that sealed them"
+    )
 
 
 def test_a_keyring_without_the_key_in_use_names_it(app, shop_env):

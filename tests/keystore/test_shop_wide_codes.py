@@ -3,6 +3,7 @@
 The import names the second copy as a duplicate of stock, and the database refuses it even when two
 imports into two products run at once.
 """
+
 from __future__ import annotations
 
 import threading
@@ -21,14 +22,22 @@ from tests.shop import unique_codes
 
 def _product(app, slug: str, **options) -> int:
     with app.app_context():
-        return create_product(db.session, slug=slug, name=slug, price="1.00", currency="USD",
-                              options=CodeOptions(**options)).id
+        return create_product(
+            db.session, slug=slug, name=slug, price="1.00", currency="USD", options=CodeOptions(**options)
+        ).id
 
 
 def _import(app, product_id: int, codes: list[str], dry_run=False):
     with app.app_context():
-        result = import_codes(db.session, app.extensions["keyshop.keyring"], product_id,
-                              list(enumerate(codes, start=1)), name="b", source="test", dry_run=dry_run)
+        result = import_codes(
+            db.session,
+            app.extensions["keyshop.keyring"],
+            product_id,
+            list(enumerate(codes, start=1)),
+            name="b",
+            source="test",
+            dry_run=dry_run,
+        )
         db.session.remove()
         return result
 
@@ -82,12 +91,22 @@ def test_the_database_refuses_a_second_copy_in_another_product(app):
         keyring = app.extensions["keyshop.keyring"]
         [chunk] = prepare_chunks(keyring, second, "none", [(1, code)], 10)
         [prepared] = chunk.codes
-        row = (second, imported.batch_id, "available", prepared.index, prepared.sealed.key_id,
-               prepared.sealed.nonce, prepared.sealed.ciphertext, True)
+        row = (
+            second,
+            imported.batch_id,
+            "available",
+            prepared.index,
+            prepared.sealed.key_id,
+            prepared.sealed.nonce,
+            prepared.sealed.ciphertext,
+            True,
+        )
         with pytest.raises(IntegrityError):
             db.session.connection().exec_driver_sql(
                 "INSERT INTO codes (product_id, batch_id, status, blind_index, key_id, nonce, ciphertext, "
-                "shop_unique) VALUES (%s)" % ", ".join(["?" if app_is_sqlite(app) else "%s"] * 8), row)
+                "shop_unique) VALUES (" + ", ".join(["?" if app_is_sqlite(app) else "%s"] * 8) + ")",
+                row,
+            )
         db.session.rollback()
         db.session.remove()
     assert _count(app, second) == 0
@@ -111,7 +130,7 @@ def test_two_imports_into_two_products_at_once_store_each_code_once(app, backend
         start.wait()
         try:
             results[product_id] = _import(app, product_id, codes)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=pair) for pair in zip(products, batches)]
@@ -124,9 +143,11 @@ def test_two_imports_into_two_products_at_once_store_each_code_once(app, backend
     assert sum(result.imported for result in results.values()) == 4000 + 3000
     assert sum(result.duplicate_count for result in results.values()) == 3000
     assert {p.reason for result in results.values() for p in result.problems} <= {
-        "duplicate of a code already in stock"}
+        "duplicate of a code already in stock"
+    }
     with app.app_context():
-        indexes = db.session.execute(select(Code.blind_index, func.count()).group_by(Code.blind_index)
-                                     .having(func.count() > 1)).all()
+        indexes = db.session.execute(
+            select(Code.blind_index, func.count()).group_by(Code.blind_index).having(func.count() > 1)
+        ).all()
         db.session.remove()
     assert indexes == []

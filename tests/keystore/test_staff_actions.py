@@ -1,11 +1,12 @@
 """Reveal, quarantine, revoke, release and export: owner-only where it matters, audited, at once."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DatabaseError
 
-from app.core.audit import AuditEntry, Actor, NotAllowed
+from app.core.audit import Actor, AuditEntry, NotAllowed
 from app.core.extensions import db
 from delivery.fulfil import fulfil
 from keystore.models import Code
@@ -19,8 +20,9 @@ AGENT = Actor("arno@shop.test", "agent")
 
 def _audit(app) -> list[tuple[str, str, str, str]]:
     with app.app_context():
-        rows = db.session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target, AuditEntry.reason)
-                                  .order_by(AuditEntry.id)).all()
+        rows = db.session.execute(
+            select(AuditEntry.actor, AuditEntry.action, AuditEntry.target, AuditEntry.reason).order_by(AuditEntry.id)
+        ).all()
         db.session.remove()
         return [tuple(row) for row in rows]
 

@@ -1,4 +1,5 @@
 """What buyers see of stock (a state, or an exact count), and reusable codes that never run out."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,8 +14,9 @@ from tests.shop import place, sandbox_webhook, stock, unique_codes
 
 def _product(app, slug="card", **options) -> int:
     with app.app_context():
-        return create_product(db.session, slug=slug, name=slug.title(), price="2.00", currency="USD",
-                              options=CodeOptions(**options)).id
+        return create_product(
+            db.session, slug=slug, name=slug.title(), price="2.00", currency="USD", options=CodeOptions(**options)
+        ).id
 
 
 def _listed(client) -> dict[str, dict]:

@@ -1,4 +1,5 @@
 """Fakes of the providers' APIs on loopback, and the settings that point keyshop at them."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,13 +42,20 @@ def fake_btcpay():
 
 
 def stripe_env(fake) -> dict:
-    return {"STRIPE_SECRET_KEY": "sk_test_keyshop", "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
-            "STRIPE_API_BASE": fake.url}
+    return {
+        "STRIPE_SECRET_KEY": "sk_test_keyshop",
+        "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET,
+        "STRIPE_API_BASE": fake.url,
+    }
 
 
 def paypal_env(fake) -> dict:
-    return {"PAYPAL_CLIENT_ID": PAYPAL_CLIENT, "PAYPAL_SECRET": PAYPAL_SECRET, "PAYPAL_WEBHOOK_ID": PAYPAL_WEBHOOK,
-            "PAYPAL_API_BASE": fake.url}
+    return {
+        "PAYPAL_CLIENT_ID": PAYPAL_CLIENT,
+        "PAYPAL_SECRET": PAYPAL_SECRET,
+        "PAYPAL_WEBHOOK_ID": PAYPAL_WEBHOOK,
+        "PAYPAL_API_BASE": fake.url,
+    }
 
 
 def epay_env(fake) -> dict:
@@ -55,5 +63,9 @@ def epay_env(fake) -> dict:
 
 
 def btcpay_env(fake) -> dict:
-    return {"BTCPAY_URL": fake.url, "BTCPAY_STORE_ID": BTCPAY_STORE, "BTCPAY_API_KEY": BTCPAY_API_KEY,
-            "BTCPAY_WEBHOOK_SECRET": BTCPAY_SECRET}
+    return {
+        "BTCPAY_URL": fake.url,
+        "BTCPAY_STORE_ID": BTCPAY_STORE,
+        "BTCPAY_API_KEY": BTCPAY_API_KEY,
+        "BTCPAY_WEBHOOK_SECRET": BTCPAY_SECRET,
+    }

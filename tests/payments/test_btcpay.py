@@ -1,4 +1,5 @@
 """BTCPay: invoices through the Greenfield API, signed webhooks checked against the invoice itself."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,6 @@ from payments.models import Payment
 from payments.registry import providers
 from tests.payments.conftest import btcpay_env
 from tests.shop import make_product, order_status
-
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 checkout gives a place to pay; a forged notification changes nothing; a genuine one pays exactly
 once, for the order's amount; a refund either goes through or fails visibly, never raises; and no
 random request to any webhook endpoint gets a 5xx or changes anything."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,12 @@ from payments.models import Payment, WebhookEvent
 from payments.registry import providers
 from tests.fakes.stripe_api import event, signed
 from tests.payments.conftest import (
-    MANUAL_INSTRUCTIONS, STRIPE_WEBHOOK_SECRET, btcpay_env, epay_env, paypal_env, stripe_env,
+    MANUAL_INSTRUCTIONS,
+    STRIPE_WEBHOOK_SECRET,
+    btcpay_env,
+    epay_env,
+    paypal_env,
+    stripe_env,
 )
 from tests.shop import make_product, sandbox_webhook
 
@@ -31,8 +37,14 @@ STAFF = Actor("owner@shop.test", "owner")
 
 @pytest.fixture
 def shop_env(shop_env, fake_stripe, fake_paypal, fake_epay, fake_btcpay):
-    return {**shop_env, **stripe_env(fake_stripe), **paypal_env(fake_paypal), **epay_env(fake_epay),
-            **btcpay_env(fake_btcpay), "MANUAL_PAYMENT_INSTRUCTIONS": MANUAL_INSTRUCTIONS}
+    return {
+        **shop_env,
+        **stripe_env(fake_stripe),
+        **paypal_env(fake_paypal),
+        **epay_env(fake_epay),
+        **btcpay_env(fake_btcpay),
+        "MANUAL_PAYMENT_INSTRUCTIONS": MANUAL_INSTRUCTIONS,
+    }
 
 
 @pytest.fixture
@@ -57,14 +69,16 @@ def _notification(app, client, fakes, method: str, order: dict, forged: bool):
         return lambda: client.post("/webhooks/sandbox", data=body, headers=headers)
     if method == "stripe":
         session = fakes["stripe"].pay(url.rsplit("/", 1)[1])
-        headers, body = signed(event("checkout.session.completed", session),
-                               "whsec_forged" if forged else STRIPE_WEBHOOK_SECRET)
+        headers, body = signed(
+            event("checkout.session.completed", session), "whsec_forged" if forged else STRIPE_WEBHOOK_SECRET
+        )
         return lambda: client.post("/webhooks/stripe", data=body, headers=headers)
     if method == "paypal":
         paypal_id = parse_qs(urlsplit(url).query)["token"][0]
         fakes["paypal"].approve(paypal_id)
-        headers, body = fakes["paypal"].webhook("CHECKOUT.ORDER.APPROVED", {"id": paypal_id},
-                                                webhook_id="WH-FORGED" if forged else None)
+        headers, body = fakes["paypal"].webhook(
+            "CHECKOUT.ORDER.APPROVED", {"id": paypal_id}, webhook_id="WH-FORGED" if forged else None
+        )
         return lambda: client.post("/webhooks/paypal", data=body, headers=headers)
     if method == "epay":
         assert requests.get(url, timeout=5).status_code == 200
@@ -126,27 +140,61 @@ def test_every_adapter_describes_itself(app):
         assert adapter.capabilities.refunds or not adapter.capabilities.partial_refunds
 
 
-HEADER_NAMES = ["Stripe-Signature", "Keyshop-Signature", "BTCPay-Sig", "PAYPAL-TRANSMISSION-ID",
-                "PAYPAL-TRANSMISSION-SIG", "PAYPAL-TRANSMISSION-TIME", "PAYPAL-AUTH-ALGO", "PAYPAL-CERT-URL",
-                "Content-Type"]
+HEADER_NAMES = [
+    "Stripe-Signature",
+    "Keyshop-Signature",
+    "BTCPay-Sig",
+    "PAYPAL-TRANSMISSION-ID",
+    "PAYPAL-TRANSMISSION-SIG",
+    "PAYPAL-TRANSMISSION-TIME",
+    "PAYPAL-AUTH-ALGO",
+    "PAYPAL-CERT-URL",
+    "Content-Type",
+]
 header_values = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=80)
-json_like = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                         lambda children: st.lists(children, max_size=4)
-                         | st.dictionaries(st.sampled_from(["id", "type", "order", "amount", "currency", "data",
-                                                            "object", "event_type", "resource", "invoiceId",
-                                                            "trade_status", "money"]), children, max_size=5),
-                         max_leaves=12)
+json_like = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "type",
+                    "order",
+                    "amount",
+                    "currency",
+                    "data",
+                    "object",
+                    "event_type",
+                    "resource",
+                    "invoiceId",
+                    "trade_status",
+                    "money",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=12,
+)
 bodies = st.one_of(st.binary(max_size=300), json_like.map(lambda value: json.dumps(value).encode()))
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(method=st.sampled_from(PROVIDERS + ["nosuchpay"]), body=bodies,
-       headers=st.dictionaries(st.sampled_from(HEADER_NAMES), header_values, max_size=5),
-       query=st.dictionaries(st.sampled_from(["pid", "sign", "money", "out_trade_no", "trade_no", "trade_status",
-                                               "token", "next"]), header_values, max_size=6),
-       verb=st.sampled_from(["POST", "GET"]))
-def test_random_requests_to_webhooks_never_5xx_and_never_change_state(app, client, method, body, headers, query,
-                                                                      verb):
+@given(
+    method=st.sampled_from(PROVIDERS + ["nosuchpay"]),
+    body=bodies,
+    headers=st.dictionaries(st.sampled_from(HEADER_NAMES), header_values, max_size=5),
+    query=st.dictionaries(
+        st.sampled_from(["pid", "sign", "money", "out_trade_no", "trade_no", "trade_status", "token", "next"]),
+        header_values,
+        max_size=6,
+    ),
+    verb=st.sampled_from(["POST", "GET"]),
+)
+def test_random_requests_to_webhooks_never_5xx_and_never_change_state(app, client, method, body, headers, query, verb):
     if not _state(app)[0]:
         _checkout(app, client, "sandbox")
     answer = client.open(f"/webhooks/{method}", method=verb, data=body, headers=headers, query_string=query)

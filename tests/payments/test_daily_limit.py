@@ -1,4 +1,5 @@
 """The per-buyer daily limit holds when one buyer checks out many times at once (a real gunicorn)."""
+
 from __future__ import annotations
 
 import threading
@@ -24,8 +25,13 @@ def _checkout_at_once(url: str, emails: list[str]) -> list[int]:
 
     def checkout(email: str) -> None:
         start.wait()
-        statuses.append(requests.post(f"{url}/api/v1/orders", timeout=30, json={
-            "product": "card", "quantity": 1, "email": email, "method": "sandbox"}).status_code)
+        statuses.append(
+            requests.post(
+                f"{url}/api/v1/orders",
+                timeout=30,
+                json={"product": "card", "quantity": 1, "email": email, "method": "sandbox"},
+            ).status_code
+        )
 
     threads = [threading.Thread(target=checkout, args=(email,)) for email in emails]
     for thread in threads:

@@ -1,4 +1,5 @@
 """Epay: the signed submit.php redirect, and signed notify calls (GET or POST) answered `success`."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,7 +10,6 @@ from app.core.extensions import db
 from payments.models import Payment
 from tests.payments.conftest import epay_env
 from tests.shop import make_product, order_status
-
 
 
 @pytest.fixture

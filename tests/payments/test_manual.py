@@ -1,4 +1,5 @@
 """Manual payment: the buyer sees the instructions, staff confirm once, the code is delivered."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,6 @@ from app.core.extensions import db
 from app.core.staff import create_staff
 from tests.payments.conftest import MANUAL_INSTRUCTIONS as INSTRUCTIONS
 from tests.shop import csrf_from, make_product, sign_in, stock, unique_codes
-
 
 
 @pytest.fixture
@@ -66,8 +66,9 @@ def test_staff_confirm_once_and_the_worker_delivers(app, client, worker):
 
 def test_only_manual_orders_can_be_confirmed(app, client):
     make_product(app, price="5.00")
-    order = client.post("/api/v1/orders", json={"product": "card", "email": "eva@example.com",
-                                                "method": "sandbox"}).json
+    order = client.post(
+        "/api/v1/orders", json={"product": "card", "email": "eva@example.com", "method": "sandbox"}
+    ).json
     with app.app_context():
         create_staff(db.session, "agent@shop.test", "a long staff password", role="agent")
         db.session.remove()

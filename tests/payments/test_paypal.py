@@ -1,5 +1,6 @@
 """PayPal: Orders v2 against a fake PayPal API, capture on return or on the approval webhook, webhooks
 verified through PayPal's verify call, refunds of a capture with PayPal-Request-Id."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,6 @@ from payments.models import Payment
 from payments.registry import providers
 from tests.payments.conftest import paypal_env
 from tests.shop import make_product, order_status
-
 
 
 @pytest.fixture
@@ -77,9 +77,16 @@ def test_a_webhook_paypal_does_not_verify_is_refused(app, client, fake_paypal):
     order_id, _, paypal_id = _checkout(app, client, fake_paypal)
     fake_paypal.approve(paypal_id)
     headers, body = fake_paypal.webhook("CHECKOUT.ORDER.APPROVED", {"id": paypal_id})
-    assert client.post("/webhooks/paypal", data=body.replace(b"APPROVED", b"APPROVED "), headers=headers).status_code == 400
-    assert _post(client, fake_paypal.webhook("CHECKOUT.ORDER.APPROVED", {"id": paypal_id},
-                                             webhook_id="WH-OTHER")).status_code == 400
+    assert (
+        client.post("/webhooks/paypal", data=body.replace(b"APPROVED", b"APPROVED "), headers=headers).status_code
+        == 400
+    )
+    assert (
+        _post(
+            client, fake_paypal.webhook("CHECKOUT.ORDER.APPROVED", {"id": paypal_id}, webhook_id="WH-OTHER")
+        ).status_code
+        == 400
+    )
     assert client.post("/webhooks/paypal", data=body, headers={"Content-Type": "application/json"}).status_code == 400
     assert order_status(app, order_id) == "pending" and fake_paypal.capture_calls == 0
 
@@ -112,14 +119,22 @@ def test_a_capture_is_refunded_once_per_key(app, client, fake_paypal):
         db.session.remove()
     assert first == again and first.state == "succeeded"
     assert [r["amount"] for r in fake_paypal.refunds.values()] == [{"currency_code": "EUR", "value": "5.00"}]
-    assert (status.state, status.order_number, status.amount_minor, status.currency) == \
-        ("paid", order["number"], 1500, "EUR")
+    assert (status.state, status.order_number, status.amount_minor, status.currency) == (
+        "paid",
+        order["number"],
+        1500,
+        "EUR",
+    )
 
 
 def test_a_denied_capture_fails_the_order_and_a_refund_at_paypal_is_recorded(app, client, fake_paypal):
     order_id, order, paypal_id = _checkout(app, client, fake_paypal)
-    denied = {"id": "CAP-DENIED", "status": "DECLINED", "custom_id": order["number"],
-              "amount": {"currency_code": "EUR", "value": "15.00"}}
+    denied = {
+        "id": "CAP-DENIED",
+        "status": "DECLINED",
+        "custom_id": order["number"],
+        "amount": {"currency_code": "EUR", "value": "15.00"},
+    }
     assert _post(client, fake_paypal.webhook("PAYMENT.CAPTURE.DENIED", denied)).status_code == 200
     assert order_status(app, order_id) == "failed"
 
@@ -127,8 +142,12 @@ def test_a_denied_capture_fails_the_order_and_a_refund_at_paypal_is_recorded(app
     client.get(f"/return/paypal?next=/o/{order['token']}&token={paypal_id}")  # paid after all
     assert order_status(app, order_id) == "paid"
     capture_id = fake_paypal.orders[paypal_id]["purchase_units"][0]["payments"]["captures"][0]["id"]
-    refunded = {"id": "RF-1", "status": "COMPLETED", "amount": {"currency_code": "EUR", "value": "15.00"},
-                "links": [{"rel": "up", "href": f"{fake_paypal.url}/v2/payments/captures/{capture_id}"}]}
+    refunded = {
+        "id": "RF-1",
+        "status": "COMPLETED",
+        "amount": {"currency_code": "EUR", "value": "15.00"},
+        "links": [{"rel": "up", "href": f"{fake_paypal.url}/v2/payments/captures/{capture_id}"}],
+    }
     assert _post(client, fake_paypal.webhook("PAYMENT.CAPTURE.REFUNDED", refunded)).status_code == 200
     with app.app_context():
         from app.core.models import OrderEvent

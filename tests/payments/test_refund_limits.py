@@ -1,5 +1,6 @@
 """What may be refunded, checked and recorded in one transaction that holds under concurrency: the
 agents' limit bounds an order's refunds in total, and refunded never exceeds paid."""
+
 from __future__ import annotations
 
 import threading
@@ -41,8 +42,11 @@ def _request(app, actor, order_id, amount, key):
 
 def _open_total(app, order_id) -> int:
     with app.app_context():
-        total = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
-            Refund.order_id == order_id, Refund.status.in_(refunds.OPEN)))
+        total = db.session.scalar(
+            select(func.coalesce(func.sum(Refund.amount_minor), 0)).where(
+                Refund.order_id == order_id, Refund.status.in_(refunds.OPEN)
+            )
+        )
         db.session.remove()
         return total
 
@@ -55,7 +59,7 @@ def _at_once(count: int, work) -> list:
         start.wait()
         try:
             results[n] = work(n)
-        except Exception as exc:  # noqa: BLE001 - the test reads what each caller got
+        except Exception as exc:
             results[n] = exc
 
     threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]

@@ -1,4 +1,5 @@
 """Refunds: recorded first under one key, carried out once, whatever is clicked, retried or lost."""
+
 from __future__ import annotations
 
 import threading
@@ -15,7 +16,8 @@ from payments.base import ProviderUnavailable
 from payments.models import Refund
 from payments.registry import providers
 from tests.fakes.stripe_api import event, signed
-from tests.payments.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET, stripe_env
+from tests.payments.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET
+from tests.payments.conftest import stripe_env
 from tests.shop import csrf_from, make_product, order_status, place, sandbox_webhook, sign_in, stock, unique_codes
 
 AGENT = Actor("agent@shop.test", "agent")
@@ -166,8 +168,12 @@ def test_a_stripe_shop_sells_and_refunds_once_despite_a_double_submit(app, clien
     import re
 
     key = re.search(r'name="key" value="([0-9a-f]+)"', page).group(1)
-    form = {"csrf_token": csrf_from(client, f"/admin/orders/{number}"), "key": key, "amount": "10.00",
-            "reason": "code did not work"}
+    form = {
+        "csrf_token": csrf_from(client, f"/admin/orders/{number}"),
+        "key": key,
+        "amount": "10.00",
+        "reason": "code did not work",
+    }
     assert client.post(f"/admin/orders/{number}/refunds", data=form).status_code == 302
     assert client.post(f"/admin/orders/{number}/refunds", data=form).status_code == 302
 

@@ -1,5 +1,6 @@
 """Money that did not pay its order as agreed is recorded, flagged and settled by staff: accepted and
 delivered, or refunded. A copy of a payment is a duplicate; any amount is an answer, never a 500."""
+
 from __future__ import annotations
 
 import re
@@ -8,10 +9,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
+from app.core.audit import Actor
 from app.core.extensions import db
 from app.core.models import Order, OrderEvent
 from app.core.shop_settings import change_setting
-from app.core.audit import Actor
 from payments.models import Payment, Refund
 from tests.fakes.stripe_api import event, signed
 from tests.feedback.aftersale import staff, staff_post
@@ -26,16 +27,20 @@ def shop_env(shop_env, fake_stripe):
 
 def _payments(app, order_id) -> list[tuple[int, str, str | None, str]]:
     with app.app_context():
-        rows = db.session.execute(select(Payment.amount_minor, Payment.currency, Payment.flag, Payment.flag_state)
-                                  .where(Payment.order_id == order_id).order_by(Payment.id)).all()
+        rows = db.session.execute(
+            select(Payment.amount_minor, Payment.currency, Payment.flag, Payment.flag_state)
+            .where(Payment.order_id == order_id)
+            .order_by(Payment.id)
+        ).all()
         db.session.remove()
         return [tuple(row) for row in rows]
 
 
 def _actions(app, order_id) -> list[str]:
     with app.app_context():
-        actions = db.session.scalars(select(OrderEvent.action).where(OrderEvent.order_id == order_id)
-                                     .order_by(OrderEvent.id)).all()
+        actions = db.session.scalars(
+            select(OrderEvent.action).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+        ).all()
         db.session.remove()
         return list(actions)
 
@@ -88,7 +93,9 @@ def test_staff_refund_what_came_and_the_order_is_refunded(app, client, worker):
     assert staff_post(client, f"/admin/payments/{payment_id}/refund").status_code == 302  # a second click
 
     assert wait_for_status(app, placed.order_id, "refunded") == "refunded", (
-        worker.log()[-2000:], re.findall(r"Refund[^<]*", first.get_data(as_text=True)))
+        worker.log()[-2000:],
+        re.findall(r"Refund[^<]*", first.get_data(as_text=True)),
+    )
     with app.app_context():
         rows = db.session.execute(select(Refund.amount_minor, Refund.currency, Refund.status)).all()
         db.session.remove()
@@ -104,8 +111,10 @@ def test_accept_and_refund_at_once_only_one_takes_effect(app, client):
     staff(app, owners[0], "owner@shop.test", role="owner")
     staff(app, owners[1], "owner2@shop.test", role="owner")
     payment_id = _payment_id(app, placed.order_id)
-    tokens = [re.search(r'name="csrf_token" value="([^"]+)"', c.get("/admin/").get_data(as_text=True)).group(1)
-              for c in owners]
+    tokens = [
+        re.search(r'name="csrf_token" value="([^"]+)"', c.get("/admin/").get_data(as_text=True)).group(1)
+        for c in owners
+    ]
     start = threading.Barrier(2)
     paths = [f"/admin/orders/{placed.number}/accept", f"/admin/payments/{payment_id}/refund"]
 
@@ -154,8 +163,9 @@ def test_a_second_distinct_payment_is_recorded_flagged_and_refundable(app, clien
     assert placed.number in listing and "already paid" in listing
 
     with app.app_context():
-        second = db.session.scalars(select(Payment.id).where(Payment.order_id == placed.order_id)
-                                    .order_by(Payment.id)).all()[1]
+        second = db.session.scalars(
+            select(Payment.id).where(Payment.order_id == placed.order_id).order_by(Payment.id)
+        ).all()[1]
         db.session.remove()
     assert staff_post(client, f"/admin/payments/{second}/refund").status_code == 302
     with app.app_context():

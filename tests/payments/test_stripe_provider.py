@@ -1,5 +1,6 @@
 """Stripe through the real `stripe` library against a fake Stripe API on loopback, webhooks signed as
 Stripe signs them."""
+
 from __future__ import annotations
 
 import time
@@ -13,9 +14,9 @@ from payments.base import ProviderRefused, ProviderUnavailable, RefundRequest
 from payments.models import Payment
 from payments.registry import providers
 from tests.fakes.stripe_api import event, signed
-from tests.payments.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET, stripe_env
+from tests.payments.conftest import STRIPE_WEBHOOK_SECRET as WEBHOOK_SECRET
+from tests.payments.conftest import stripe_env
 from tests.shop import make_product, order_status
-
 
 
 @pytest.fixture
@@ -24,8 +25,9 @@ def shop_env(shop_env, fake_stripe):
 
 
 def _checkout(client, quantity=2) -> dict:
-    answer = client.post("/api/v1/orders", json={"product": "card", "quantity": quantity, "email": "ann@example.com",
-                                                 "method": "stripe"})
+    answer = client.post(
+        "/api/v1/orders", json={"product": "card", "quantity": quantity, "email": "ann@example.com", "method": "stripe"}
+    )
     assert answer.status_code == 201, answer.text
     return answer.json
 
@@ -64,8 +66,11 @@ def test_checkout_creates_a_session_through_the_stripe_library(app, client, fake
     assert params["payment_intent_data"]["metadata"] == {"order_number": order["number"]}
     assert params["success_url"].endswith(f"/o/{order['token']}")
     assert params["line_items"]["0"]["quantity"] == "2"
-    assert params["line_items"]["0"]["price_data"] == {"currency": "usd", "unit_amount": "999",
-                                                       "product_data": {"name": "Card"}}
+    assert params["line_items"]["0"]["price_data"] == {
+        "currency": "usd",
+        "unit_amount": "999",
+        "product_data": {"name": "Card"},
+    }
     assert sorted(params["payment_method_types"].values()) == ["alipay", "card", "wechat_pay"]
     assert order["payment"]["url"].startswith(fake_stripe.url)
 
@@ -137,8 +142,9 @@ def test_tampered_unsigned_wrongly_signed_and_stale_events_are_refused(app, clie
     assert order_status(app, _order_id(app, order["number"])) == "pending"
 
 
-@pytest.mark.parametrize("change, reason", [({"amount_total": 1}, "does not match"),
-                                            ({"currency": "eur"}, "does not match")])
+@pytest.mark.parametrize(
+    "change, reason", [({"amount_total": 1}, "does not match"), ({"currency": "eur"}, "does not match")]
+)
 def test_another_amount_or_currency_flags_the_order(app, client, fake_stripe, change, reason):
     make_product(app, price="9.99")
     order = _checkout(client)
@@ -163,17 +169,30 @@ def test_refunds_and_disputes_at_stripe_are_recorded_on_the_order(app, client, f
     order = _checkout(client, quantity=1)
     session = fake_stripe.pay(_session_id(order))
     _post(client, event("checkout.session.completed", session))
-    charge = {"id": "ch_1", "object": "charge", "amount": 999, "amount_refunded": 999, "currency": "usd",
-              "payment_intent": session["payment_intent"], "metadata": {}}
-    dispute = {"id": "dp_1", "object": "dispute", "amount": 999, "currency": "usd",
-               "payment_intent": session["payment_intent"]}
+    charge = {
+        "id": "ch_1",
+        "object": "charge",
+        "amount": 999,
+        "amount_refunded": 999,
+        "currency": "usd",
+        "payment_intent": session["payment_intent"],
+        "metadata": {},
+    }
+    dispute = {
+        "id": "dp_1",
+        "object": "dispute",
+        "amount": 999,
+        "currency": "usd",
+        "payment_intent": session["payment_intent"],
+    }
 
     assert _post(client, event("charge.refunded", charge)).status_code == 200
     assert _post(client, event("charge.dispute.created", dispute)).status_code == 200
     order_id = _order_id(app, order["number"])
     with app.app_context():
-        actions = list(db.session.scalars(select(OrderEvent.action).where(OrderEvent.order_id == order_id)
-                                          .order_by(OrderEvent.id)))
+        actions = list(
+            db.session.scalars(select(OrderEvent.action).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id))
+        )
         db.session.remove()
     assert actions[-2:] == ["shop.order.refunded_at_provider", "shop.order.disputed"]
 
@@ -213,8 +232,12 @@ def test_the_payment_status_can_be_fetched(app, client, fake_stripe):
     session = fake_stripe.pay(_session_id(order))
     with app.app_context():
         status = providers()["stripe"].fetch_status(session["payment_intent"])
-    assert (status.state, status.order_number, status.amount_minor, status.currency) == \
-        ("paid", order["number"], 999, "USD")
+    assert (status.state, status.order_number, status.amount_minor, status.currency) == (
+        "paid",
+        order["number"],
+        999,
+        "USD",
+    )
 
 
 def test_stripe_down_at_checkout_is_a_clear_503(app, client, fake_stripe):

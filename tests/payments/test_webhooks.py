@@ -1,4 +1,5 @@
 """POST /webhooks/<provider>: only verified, matching events move money state, and each one once."""
+
 from __future__ import annotations
 
 import json
@@ -138,8 +139,9 @@ def test_malformed_json_is_400(app, client):
 
 def test_a_float_amount_is_refused_as_bad_data(app, client):
     placed = _pending_order(app)
-    body = json.dumps({"id": "evt_f", "type": "payment.succeeded", "order": placed.number, "amount": 9.99,
-                       "currency": "USD"}).encode()
+    body = json.dumps(
+        {"id": "evt_f", "type": "payment.succeeded", "order": placed.number, "amount": 9.99, "currency": "USD"}
+    ).encode()
     with app.app_context():
         from payments.registry import providers
 

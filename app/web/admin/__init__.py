@@ -1,4 +1,5 @@
 """Staff pages under /admin: one blueprint, its routes split by area (auth, stock)."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -56,5 +57,4 @@ def owner_required(view):
     return wrapped
 
 
-from app.web.admin import (abuse, aftersale, attention, audit_log, auth, help,  # noqa: E402,F401  (routes register)
-                           orders, stock, support, two_factor)
+from app.web.admin import abuse, aftersale, attention, audit_log, auth, help, orders, stock, support, two_factor  # noqa: E402,F401  (routes register)

@@ -1,4 +1,5 @@
 """Owners' guards against abuse: the blocklist, purchase limits, and agents' refund limit."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -17,14 +18,20 @@ from app.web.numbers import MAX_INT, column_int
 def blocks():
     if request.method == "POST":
         try:
-            add_block(db.session, g.actor, request.form.get("kind", ""), request.form.get("value", ""),
-                      request.form.get("reason", ""))
+            add_block(
+                db.session,
+                g.actor,
+                request.form.get("kind", ""),
+                request.form.get("value", ""),
+                request.form.get("reason", ""),
+            )
         except BlockError as exc:
             flash(f"Not blocked: {exc}")
         return redirect(url_for("admin.blocks"))
     rows = db.session.scalars(select(Block).order_by(Block.id.desc())).all()
-    return render_template("admin/blocks.html", rows=rows, kinds=KINDS,
-                           refund_limit=setting(db.session, "agent_refund_limit_minor"))
+    return render_template(
+        "admin/blocks.html", rows=rows, kinds=KINDS, refund_limit=setting(db.session, "agent_refund_limit_minor")
+    )
 
 
 @bp.post("/blocks/<int:block_id>/remove")
@@ -41,8 +48,9 @@ def agent_refund_limit():
     if column_int(raw, low=0) is not None:  # not str.isdigit(), which takes "²" that int() then refuses
         change_setting(db.session, g.actor, "agent_refund_limit_minor", str(int(raw)))
     else:
-        flash(f"Not saved: limit: a whole number of minor units (cents) up to {MAX_INT}, 0 to let agents refund "
-              f"nothing")
+        flash(
+            f"Not saved: limit: a whole number of minor units (cents) up to {MAX_INT}, 0 to let agents refund nothing"
+        )
     return redirect(url_for("admin.blocks"))
 
 

@@ -1,4 +1,5 @@
 """Staff after-sale pages: the report queue, reviews, and the complaint ranking."""
+
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -18,8 +19,12 @@ from feedback.queue import report_queue
 @bp.get("/reports")
 @staff_required
 def reports():
-    return render_template("admin/reports.html", open_reports=report_queue(db.session, "open"), to_major=to_major,
-                           decided={s: report_queue(db.session, s, 20) for s in ("replaced", "refunded", "rejected")})
+    return render_template(
+        "admin/reports.html",
+        open_reports=report_queue(db.session, "open"),
+        to_major=to_major,
+        decided={s: report_queue(db.session, s, 20) for s in ("replaced", "refunded", "rejected")},
+    )
 
 
 @bp.post("/reports/<int:report_id>/<any(replace, refund, reject):action>")
@@ -61,8 +66,12 @@ def review_action(review_id: int, action: str):
 @bp.get("/quality")
 @staff_required
 def quality():
-    return render_template("admin/quality.html", products=ranking(db.session, "product"),
-                           batches=ranking(db.session, "batch"), suppliers=ranking(db.session, "supplier"))
+    return render_template(
+        "admin/quality.html",
+        products=ranking(db.session, "product"),
+        batches=ranking(db.session, "batch"),
+        suppliers=ranking(db.session, "supplier"),
+    )
 
 
 @bp.post("/products/<int:product_id>/report-policy")
@@ -70,8 +79,9 @@ def quality():
 def report_policy(product_id: int):
     form = request.form
     try:
-        settings.set_report_policy(db.session, g.actor, product_id, form.get("report_policy", ""),
-                                   form.get("replacement_limit", ""))
+        settings.set_report_policy(
+            db.session, g.actor, product_id, form.get("report_policy", ""), form.get("replacement_limit", "")
+        )
         flash("Report policy saved.")
     except settings.SettingError as exc:
         flash(f"Not saved: {exc}")
@@ -83,8 +93,9 @@ def report_policy(product_id: int):
 def complaint_threshold(batch_id: int):
     form = request.form
     try:
-        settings.set_complaint_threshold(db.session, g.actor, batch_id, form.get("percent", ""),
-                                         form.get("minimum", ""))
+        settings.set_complaint_threshold(
+            db.session, g.actor, batch_id, form.get("percent", ""), form.get("minimum", "")
+        )
         flash(f"Batch {batch_id}: complaint threshold saved.")
     except settings.SettingError as exc:
         flash(f"Not saved: {exc}")
@@ -93,8 +104,9 @@ def complaint_threshold(batch_id: int):
 
 def _amount(report_id: int) -> int:
     """The refund amount typed in the order's currency (major units, "4.99"), in minor units."""
-    currency = db.session.scalar(select(Order.currency).join(CodeReport, CodeReport.order_id == Order.id)
-                                 .where(CodeReport.id == report_id))
+    currency = db.session.scalar(
+        select(Order.currency).join(CodeReport, CodeReport.order_id == Order.id).where(CodeReport.id == report_id)
+    )
     db.session.rollback()
     if currency is None:
         raise decisions.DecisionError(f"report: there is no report {report_id}")

@@ -1,5 +1,6 @@
 """What needs a person, on the dashboard: mail that did not go out (sent again on one click), imports
 that failed or stalled, and the last ledger check when it found the books broken."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -22,21 +23,29 @@ RECENT = timedelta(days=7)
 
 
 def needs_attention(session: Session) -> dict:
-    return {"failed_mail": _failed_mail(session), "imports": _imports(session),
-            "ledger": last_result(current_app.extensions["keyshop.redis"])}
+    return {
+        "failed_mail": _failed_mail(session),
+        "imports": _imports(session),
+        "ledger": last_result(current_app.extensions["keyshop.redis"]),
+    }
 
 
 def _failed_mail(session: Session) -> list:
-    return session.execute(select(MailLog.id, Order.number, MailLog.kind, MailLog.last_error)
-                           .join(Order, Order.id == MailLog.order_id)
-                           .where(MailLog.status == "failed").order_by(MailLog.id.desc()).limit(20)).all()
+    return session.execute(
+        select(MailLog.id, Order.number, MailLog.kind, MailLog.last_error)
+        .join(Order, Order.id == MailLog.order_id)
+        .where(MailLog.status == "failed")
+        .order_by(MailLog.id.desc())
+        .limit(20)
+    ).all()
 
 
 def _imports(session: Session) -> list:
     """Failed in the last week, or queued/running with no sign of life: each with its reason."""
     now = utcnow()
-    stalled = ImportRun.state.in_(("queued", "running")) & (ImportRun.heartbeat_at < now - timedelta(
-        seconds=STUCK_AFTER_SECONDS))
+    stalled = ImportRun.state.in_(("queued", "running")) & (
+        ImportRun.heartbeat_at < now - timedelta(seconds=STUCK_AFTER_SECONDS)
+    )
     failed = (ImportRun.state == "failed") & (ImportRun.created_at >= now - RECENT)
     return session.scalars(select(ImportRun).where(stalled | failed).order_by(ImportRun.id.desc()).limit(20)).all()
 
@@ -45,8 +54,11 @@ def _imports(session: Session) -> list:
 @staff_required
 def resend_mail(mail_id: int):
     """A failed order mail, queued again; its claim takes the failed row over, so it goes out once."""
-    row = db.session.execute(select(MailLog.order_id, MailLog.kind).where(
-        MailLog.id == mail_id, MailLog.status == "failed", MailLog.order_id.is_not(None))).first()
+    row = db.session.execute(
+        select(MailLog.order_id, MailLog.kind).where(
+            MailLog.id == mail_id, MailLog.status == "failed", MailLog.order_id.is_not(None)
+        )
+    ).first()
     db.session.rollback()
     if row is None:
         flash("That mail is not failed any more (sent, or being sent).")

@@ -1,4 +1,5 @@
 """The audit log for owners: every staff action and every decryption, newest first, and as CSV."""
+
 from __future__ import annotations
 
 from flask import render_template, request
@@ -22,10 +23,17 @@ COLUMNS = ("id", "created_at", "actor", "action", "target", "reason", "detail")
 def audit_log():
     where, page = _filters(), column_int(request.args.get("page", ""), low=1, high=MAX_PAGE) or 1
     total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(*where))
-    rows = db.session.scalars(select(AuditEntry).where(*where).order_by(AuditEntry.id.desc())
-                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return render_template("admin/audit.html", rows=rows, page=page, pages=max(1, -(-total // PAGE_SIZE)),
-                           action=request.args.get("action", ""), actor=request.args.get("actor", ""))
+    rows = db.session.scalars(
+        select(AuditEntry).where(*where).order_by(AuditEntry.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    return render_template(
+        "admin/audit.html",
+        rows=rows,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        action=request.args.get("action", ""),
+        actor=request.args.get("actor", ""),
+    )
 
 
 @bp.get("/audit.csv")
@@ -44,4 +52,3 @@ def _filters() -> list:
     if actor := request.args.get("actor", "").strip().lower()[:FILTER_LENGTH]:
         where.append(AuditEntry.actor == actor)
     return where
-

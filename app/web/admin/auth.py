@@ -1,4 +1,5 @@
 """Staff sign-in, and the shop at a glance (stock and recent orders). No code is ever shown here."""
+
 from __future__ import annotations
 
 import time
@@ -8,9 +9,9 @@ from sqlalchemy import select
 
 from app.core.dashboard import daily_series
 from app.core.extensions import db
-from app.core.rate_limit import Reservation, client_address, reserve
 from app.core.models import Order
 from app.core.money import format_money
+from app.core.rate_limit import Reservation, client_address, reserve
 from app.core.staff import StaffError, authenticate, create_first_owner, has_staff, sign_out_everywhere
 from app.web.admin import bp, staff_required
 from app.web.admin.attention import needs_attention
@@ -53,8 +54,11 @@ THROTTLED = "Too many failed sign-ins from here. Wait 15 minutes, or sign in fro
 def _reserve_attempt(email: str, address: str) -> Reservation | None:
     """Taken before the password is checked, so however many guesses run at once, at most the
     allowance of them reaches a password check."""
-    return reserve(FAIL_WINDOW, ("login-fail-address", address, FAILS_PER_ADDRESS),
-                   ("login-fail", f"{email}|{address}", FAILS_PER_ACCOUNT))
+    return reserve(
+        FAIL_WINDOW,
+        ("login-fail-address", address, FAILS_PER_ADDRESS),
+        ("login-fail", f"{email}|{address}", FAILS_PER_ACCOUNT),
+    )
 
 
 def begin_session(staff_id: int, epoch: int, next_page: str | None):
@@ -105,11 +109,21 @@ def dashboard():
     orders = db.session.scalars(select(Order).order_by(Order.id.desc()).limit(10)).all()
     attention = needs_attention(db.session)
     stock = stock_by_product(db.session)
-    charts = {"daily": daily_series(db.session), "stock": [(row.name, row["available"]) for row in stock],
-              "complaints": [(row.name, round(row.rate, 1)) for row in ranking(db.session, "product")][:10],
-              "support": support_metrics(db.session, 30)}
-    return render_template("admin/dashboard.html", stock=stock, orders=orders, money=format_money,
-                           attention=attention, open_reports=open_report_count(db.session), charts=charts)
+    charts = {
+        "daily": daily_series(db.session),
+        "stock": [(row.name, row["available"]) for row in stock],
+        "complaints": [(row.name, round(row.rate, 1)) for row in ranking(db.session, "product")][:10],
+        "support": support_metrics(db.session, 30),
+    }
+    return render_template(
+        "admin/dashboard.html",
+        stock=stock,
+        orders=orders,
+        money=format_money,
+        attention=attention,
+        open_reports=open_report_count(db.session),
+        charts=charts,
+    )
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,4 +1,5 @@
 """A staff export is itself an action: audited with its filters, then sent as a CSV download."""
+
 from __future__ import annotations
 
 from flask import Response, g, request
@@ -12,5 +13,8 @@ def audited_csv(body: str, filename: str, action: str) -> Response:
     db.session.rollback()  # the read is done; the audit entry is its own write
     with write_transaction(db.session):
         audit(db.session, g.actor.email, action, detail=request.query_string.decode()[:200])
-    return Response(body, content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"})
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
+    )

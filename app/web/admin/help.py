@@ -1,4 +1,5 @@
 """The help center in the admin: which articles work, writing them, and the proactive notes."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -26,8 +27,9 @@ def help_center():
     stats, rate = article_stats(db.session), deflection(db.session, utcnow() - timedelta(days=30))
     categories = db.session.scalars(select(HelpCategory).order_by(HelpCategory.position)).all()
     values = {key: setting(db.session, key) for key in HELP_SETTINGS}
-    return render_template("admin/help.html", stats=stats, deflection=rate, categories=categories,
-                           settings=values, locales=LANGUAGES)
+    return render_template(
+        "admin/help.html", stats=stats, deflection=rate, categories=categories, settings=values, locales=LANGUAGES
+    )
 
 
 @bp.route("/help/articles/new", methods=["GET", "POST"])
@@ -48,11 +50,19 @@ def help_article_edit(article_id: int | None = None):
         else:
             flash("Article saved.")
             return redirect(url_for("admin.help_article_edit", article_id=saved))
-    texts = {row.locale: row for row in db.session.scalars(select(HelpText).where(HelpText.article_id == article_id))} \
-        if article_id else {}
-    return render_template("admin/help_article.html", article=article, texts=texts, locales=LANGUAGES,
-                           categories=db.session.scalars(select(HelpCategory)).all(),
-                           products=db.session.scalars(select(Product).order_by(Product.name)).all())
+    texts = (
+        {row.locale: row for row in db.session.scalars(select(HelpText).where(HelpText.article_id == article_id))}
+        if article_id
+        else {}
+    )
+    return render_template(
+        "admin/help_article.html",
+        article=article,
+        texts=texts,
+        locales=LANGUAGES,
+        categories=db.session.scalars(select(HelpCategory)).all(),
+        products=db.session.scalars(select(Product).order_by(Product.name)).all(),
+    )
 
 
 def _draft(form) -> ArticleDraft:
@@ -60,8 +70,14 @@ def _draft(form) -> ArticleDraft:
     category = column_int(form.get("category_id", ""), low=1)
     if category is None or db.session.get(HelpCategory, category) is None:
         raise HelpError("category: choose one (make a category first)")
-    return ArticleDraft(form.get("slug", "").strip(), category, texts, _product_id(form.get("product_id", "")),
-                        _position(form), form.get("published") == "1")
+    return ArticleDraft(
+        form.get("slug", "").strip(),
+        category,
+        texts,
+        _product_id(form.get("product_id", "")),
+        _position(form),
+        form.get("published") == "1",
+    )
 
 
 def _product_id(raw: str) -> int | None:
@@ -85,9 +101,13 @@ def _position(form) -> int:
 @staff_required
 def help_category():
     try:
-        save_category(db.session, g.actor, request.form.get("slug", "").strip(),
-                      {locale: request.form.get(f"name_{locale}", "") for locale in LANGUAGES},
-                      _position(request.form))
+        save_category(
+            db.session,
+            g.actor,
+            request.form.get("slug", "").strip(),
+            {locale: request.form.get(f"name_{locale}", "") for locale in LANGUAGES},
+            _position(request.form),
+        )
     except (HelpError, ValueError) as exc:
         flash(f"Not saved: {exc}")
     return redirect(url_for("admin.help_center"))
@@ -98,10 +118,11 @@ def help_category():
 def help_settings():
     for key in HELP_SETTINGS:
         value = request.form.get(key, "").strip()
-        valid = value in LANGUAGES if key == "help_fallback_language" \
-            else column_int(value, low=0) is not None
+        valid = value in LANGUAGES if key == "help_fallback_language" else column_int(value, low=0) is not None
         if not valid:
-            flash(f"Not saved: {key}: {'one of ' + ', '.join(LANGUAGES) if key.startswith('help') else 'a whole number'}")
+            flash(
+                f"Not saved: {key}: {'one of ' + ', '.join(LANGUAGES) if key.startswith('help') else 'a whole number'}"
+            )
             return redirect(url_for("admin.help_center"))
     for key in HELP_SETTINGS:
         value = request.form[key].strip()

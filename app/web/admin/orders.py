@@ -1,4 +1,5 @@
 """Staff order pages: the payment timeline, refunds (asked for once, whatever the clicks), providers."""
+
 from __future__ import annotations
 
 import secrets
@@ -27,9 +28,16 @@ from payments.timeline import payment_timeline
 def order_list():
     wanted = OrderFilter(request.args.get("q", ""), request.args.get("status", ""))
     rows, pages = order_page(db.session, wanted, request.args.get("page", 1, type=int))
-    return render_template("admin/orders.html", orders=rows, pages=pages, wanted=wanted, states=ORDER_STATES,
-                           page=min(max(1, request.args.get("page", 1, type=int)), pages),
-                           stuck_refunds=refunds_to_see(db.session, utcnow()), flagged=flagged_payments(db.session))
+    return render_template(
+        "admin/orders.html",
+        orders=rows,
+        pages=pages,
+        wanted=wanted,
+        states=ORDER_STATES,
+        page=min(max(1, request.args.get("page", 1, type=int)), pages),
+        stuck_refunds=refunds_to_see(db.session, utcnow()),
+        flagged=flagged_payments(db.session),
+    )
 
 
 @bp.get("/orders.csv")
@@ -46,21 +54,30 @@ def order(number: str):
     payments = db.session.scalars(select(Payment).where(Payment.order_id == item.id)).all()
     mails = db.session.scalars(select(MailLog).where(MailLog.order_id == item.id).order_by(MailLog.id)).all()
     order_refunds = refunds.refunds_of(db.session, item.id)
-    return render_template("admin/order.html", order=item, payments=payments, mails=mails, refunds=order_refunds,
-                           stuck={r.id for r in order_refunds if is_stuck(db.session, r, utcnow())},
-                           timeline=payment_timeline(db.session, item.id), refund_key=secrets.token_hex(16))
+    return render_template(
+        "admin/order.html",
+        order=item,
+        payments=payments,
+        mails=mails,
+        refunds=order_refunds,
+        stuck={r.id for r in order_refunds if is_stuck(db.session, r, utcnow())},
+        timeline=payment_timeline(db.session, item.id),
+        refund_key=secrets.token_hex(16),
+    )
 
 
 @bp.post("/orders/<number>/refunds")
 @staff_required
 def refund(number: str):
     order_id, currency = db.session.execute(
-        select(Order.id, Order.currency).where(Order.number == number)).first() or abort(404)
+        select(Order.id, Order.currency).where(Order.number == number)
+    ).first() or abort(404)
     db.session.rollback()
     try:
         amount = to_minor(request.form.get("amount", ""), currency)
-        refund_id, created = refunds.request_refund(db.session, g.actor, order_id, amount,
-                                                    key=_refund_key(), reason=request.form.get("reason", "").strip())
+        refund_id, created = refunds.request_refund(
+            db.session, g.actor, order_id, amount, key=_refund_key(), reason=request.form.get("reason", "").strip()
+        )
     except (ValueError, refunds.RefundError) as exc:
         flash(f"Refund not made: {exc}")
         return redirect(url_for("admin.order", number=number))
@@ -78,8 +95,10 @@ def confirm_payment(number: str):
     except ValueError as exc:
         abort(404, str(exc))
     enqueue_fulfilment(result.paid_order_ids)
-    flash("; ".join(result.problems) or ("Payment confirmed; delivering" if result.paid_order_ids
-                                         else "This payment was already confirmed"))
+    flash(
+        "; ".join(result.problems)
+        or ("Payment confirmed; delivering" if result.paid_order_ids else "This payment was already confirmed")
+    )
     return redirect(url_for("admin.order", number=number))
 
 
@@ -137,8 +156,7 @@ def refund_received(payment_id: int):
 @staff_required
 def payment_providers():
     adapters = current_app.extensions["keyshop.providers"].values()
-    return render_template("admin/providers.html", adapters=adapters,
-                           base_url=current_app.config["KEYSHOP"].base_url)
+    return render_template("admin/providers.html", adapters=adapters, base_url=current_app.config["KEYSHOP"].base_url)
 
 
 def _refund_key() -> str:

@@ -1,4 +1,5 @@
 """Admin stock: products and batches with their counts, uploads, and the staff actions on codes."""
+
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
@@ -20,8 +21,11 @@ from keystore.stock import stock_by_batch, stock_by_product
 @bp.get("/products")
 @staff_required
 def products():
-    return render_template("admin/products.html", stock=stock_by_product(db.session),
-                           row_link=lambda row: url_for("admin.product", product_id=row.id))
+    return render_template(
+        "admin/products.html",
+        stock=stock_by_product(db.session),
+        row_link=lambda row: url_for("admin.product", product_id=row.id),
+    )
 
 
 @bp.get("/products/<int:product_id>")
@@ -30,10 +34,19 @@ def product(product_id: int):
     item = db.session.get(Product, product_id) or abort(404)
     batches = {b.id: b for b in db.session.scalars(select(Batch).where(Batch.product_id == product_id))}
     codes = db.session.execute(
-        select(Code.id, Code.batch_id, Code.status, Order.number).outerjoin(Order, Order.id == Code.order_id)
-        .where(Code.product_id == product_id).order_by(Code.id.desc()).limit(100)).all()
-    return render_template("admin/product.html", product=item, batches=batches, codes=codes,
-                           batch_stock=stock_by_batch(db.session, product_id))
+        select(Code.id, Code.batch_id, Code.status, Order.number)
+        .outerjoin(Order, Order.id == Code.order_id)
+        .where(Code.product_id == product_id)
+        .order_by(Code.id.desc())
+        .limit(100)
+    ).all()
+    return render_template(
+        "admin/product.html",
+        product=item,
+        batches=batches,
+        codes=codes,
+        batch_stock=stock_by_batch(db.session, product_id),
+    )
 
 
 @bp.post("/products/<int:product_id>/instructions")

@@ -1,4 +1,5 @@
 """The team inbox: conversations, replies with templates, notes, assignment, and the metrics."""
+
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
@@ -33,14 +34,22 @@ def support_inbox():
 @staff_required
 def conversation_page(number: str):
     conversation = _by_number(number)
-    messages = db.session.scalars(select(Message).where(Message.conversation_id == conversation.id)
-                                  .order_by(Message.id)).all()
+    messages = db.session.scalars(
+        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)
+    ).all()
     order = db.session.get(Order, conversation.order_id) if conversation.order_id else None
     context = _order_context(order)
     templates = [(t, fill(db.session, t.body, conversation)) for t in templates_for(db.session, conversation.locale)]
     staff = db.session.scalars(select(Staff.email).where(Staff.active).order_by(Staff.email)).all()
-    return render_template("admin/conversation.html", c=conversation, messages=messages, templates=templates,
-                           staff=staff, overdue=is_overdue(conversation), **context)
+    return render_template(
+        "admin/conversation.html",
+        c=conversation,
+        messages=messages,
+        templates=templates,
+        staff=staff,
+        overdue=is_overdue(conversation),
+        **context,
+    )
 
 
 @bp.post("/conversations/<number>/<any(reply, note, resolve, reopen, assign):action>")
@@ -72,8 +81,13 @@ def reply_templates():
         try:
             if request.form.get("locale", "") not in LANGUAGES:
                 raise TemplateError(f"locale: one of {', '.join(LANGUAGES)}")
-            save_template(db.session, g.actor, request.form.get("name", ""), request.form.get("locale", ""),
-                          request.form.get("body", ""))
+            save_template(
+                db.session,
+                g.actor,
+                request.form.get("name", ""),
+                request.form.get("locale", ""),
+                request.form.get("body", ""),
+            )
             flash("Template saved.")
         except TemplateError as exc:
             flash(f"Not saved: {exc}")
@@ -84,17 +98,21 @@ def reply_templates():
 @bp.get("/support/metrics")
 @staff_required
 def support_metrics_page():
-    return render_template("admin/support_metrics.html",
-                           windows=[support_metrics(db.session, days) for days in WINDOWS])
+    return render_template(
+        "admin/support_metrics.html", windows=[support_metrics(db.session, days) for days in WINDOWS]
+    )
 
 
 def _order_context(order: Order | None) -> dict:
     """What the agent sees beside the thread: the order, its payments, refunds and code reports."""
     if order is None:
         return {"order": None, "payments": [], "refunds": [], "reports": []}
-    return {"order": order, "refunds": refunds_of(db.session, order.id),
-            "payments": db.session.scalars(select(Payment).where(Payment.order_id == order.id)).all(),
-            "reports": db.session.scalars(select(CodeReport).where(CodeReport.order_id == order.id)).all()}
+    return {
+        "order": order,
+        "refunds": refunds_of(db.session, order.id),
+        "payments": db.session.scalars(select(Payment).where(Payment.order_id == order.id)).all(),
+        "reports": db.session.scalars(select(CodeReport).where(CodeReport.order_id == order.id)).all(),
+    }
 
 
 class AssignError(ValueError):

@@ -1,4 +1,5 @@
 """Two-factor pages: the code step of sign-in, and each staff member's own enrolment."""
+
 from __future__ import annotations
 
 import time
@@ -53,7 +54,9 @@ def two_factor_page():
 @staff_required
 def two_factor_enable():
     try:
-        two_factor.enable(db.session, session["staff_id"], session.get("enrol_secret", ""), request.form.get("code", ""))
+        two_factor.enable(
+            db.session, session["staff_id"], session.get("enrol_secret", ""), request.form.get("code", "")
+        )
     except two_factor.TwoFactorError as exc:
         flash(f"Not turned on: {exc}")
     else:

@@ -1,4 +1,5 @@
 """A batch upload from the admin page: a file or pasted text; large ones become a job."""
+
 from __future__ import annotations
 
 import io
@@ -20,12 +21,29 @@ def upload_codes(product: Product):
     supplier = request.form.get("supplier", "").strip()
     dry_run = bool(request.form.get("dry_run"))
     if runs_as_job(_size(data), dry_run, current_app.config.get("UPLOAD_INLINE_LIMIT")):
-        import_id = start_import(db.session, current_app.config["KEYSHOP"].instance, data, product.id, name=name,
-                                 supplier=supplier, uploaded_by=g.actor.email, source="admin")
+        import_id = start_import(
+            db.session,
+            current_app.config["KEYSHOP"].instance,
+            data,
+            product.id,
+            name=name,
+            supplier=supplier,
+            uploaded_by=g.actor.email,
+            source="admin",
+        )
         return redirect(url_for("admin.import_progress", job_id=str(import_id)))
     try:
-        result = import_upload(db.session, current_app.extensions["keyshop.keyring"], product, data, name=name,
-                               source="admin", uploaded_by=g.actor.email, supplier=supplier, dry_run=dry_run)
+        result = import_upload(
+            db.session,
+            current_app.extensions["keyshop.keyring"],
+            product,
+            data,
+            name=name,
+            source="admin",
+            uploaded_by=g.actor.email,
+            supplier=supplier,
+            dry_run=dry_run,
+        )
     except ImportFileError as exc:
         return render_template("admin/import_result.html", product=product, error=str(exc)), 400
     if result.imported and not dry_run:

@@ -1,4 +1,5 @@
 """The `keyshop` command line against a real database."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

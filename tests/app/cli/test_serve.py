@@ -1,4 +1,5 @@
 """`keyshop serve --demo` (the `make run` path): embedded Redis, demo shop, a purchase, and Ctrl-C."""
+
 from __future__ import annotations
 
 import os
@@ -53,7 +54,7 @@ def _wait_for_line(process, pattern: str, seconds: float = 60) -> str:
             return line
         if not line and process.poll() is not None:
             break
-    raise AssertionError("serve did not print %r:\n%s" % (pattern, "".join(seen)))
+    raise AssertionError(f"serve did not print {pattern!r}:\n" + "".join(seen))
 
 
 def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
@@ -61,8 +62,13 @@ def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
     port = free_port()
     instance = tmp_path / "instance"
     env = {**os.environ, "KEYSHOP_INSTANCE": str(instance), "PYTHONUNBUFFERED": "1"}
-    serve = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     rest: list[str] = []
     try:
         _wait_for_line(serve, rf"keyshop is running: http://127\.0\.0\.1:{port}/")
@@ -73,8 +79,11 @@ def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
         products = requests.get(f"{base}/api/v1/products", timeout=5).json()["products"]
         assert len(products) >= 2 and all(p["stock"] == "in_stock" for p in products)
 
-        order = requests.post(f"{base}/api/v1/orders", timeout=5, json={
-            "product": products[0]["slug"], "quantity": 1, "email": "demo@example.com", "method": "sandbox"}).json()
+        order = requests.post(
+            f"{base}/api/v1/orders",
+            timeout=5,
+            json={"product": products[0]["slug"], "quantity": 1, "email": "demo@example.com", "method": "sandbox"},
+        ).json()
         session = parse_qs(urlsplit(order["payment"]["url"]).query)["s"][0]
         requests.post(f"{base}/sandbox/pay", data={"s": session, "outcome": "paid"}, timeout=5)
         assert _delivered_codes(f"{base}/api/v1/orders/{order['token']}")

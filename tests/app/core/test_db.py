@@ -1,4 +1,5 @@
 """app.core.db on PostgreSQL: statements that stand alone skip BEGIN and COMMIT, and only they do."""
+
 from __future__ import annotations
 
 import pytest

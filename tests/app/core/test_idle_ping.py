@@ -1,4 +1,5 @@
 """PostgreSQL connections idle in the pool are checked before use; busy ones are used as they are."""
+
 from __future__ import annotations
 
 import time

@@ -1,4 +1,5 @@
 """A limit checked by many at once lets exactly `limit` through (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import threading
@@ -21,8 +22,9 @@ def _take_one(app, scope: str, key: str, use_hold: bool, start: threading.Barrie
             with write_transaction(db.session):
                 if use_hold:
                     hold(db.session, scope, key)
-                used = db.session.scalar(select(func.count()).where(AuditEntry.action == "test.limit.used",
-                                                                   AuditEntry.target == key))
+                used = db.session.scalar(
+                    select(func.count()).where(AuditEntry.action == "test.limit.used", AuditEntry.target == key)
+                )
                 time.sleep(0.02)  # the window an unguarded check-then-record leaves open
                 if used < LIMIT:
                     audit(db.session, "test", "test.limit.used", key)
@@ -33,15 +35,17 @@ def _take_one(app, scope: str, key: str, use_hold: bool, start: threading.Barrie
 
 def _race(app, key: str, use_hold: bool = True) -> int:
     start, taken = threading.Barrier(CALLERS), []
-    threads = [threading.Thread(target=_take_one, args=(app, "test", key, use_hold, start, taken))
-               for _ in range(CALLERS)]
+    threads = [
+        threading.Thread(target=_take_one, args=(app, "test", key, use_hold, start, taken)) for _ in range(CALLERS)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
     with app.app_context():
-        recorded = db.session.scalar(select(func.count()).where(AuditEntry.action == "test.limit.used",
-                                                                AuditEntry.target == key))
+        recorded = db.session.scalar(
+            select(func.count()).where(AuditEntry.action == "test.limit.used", AuditEntry.target == key)
+        )
         db.session.remove()
     assert recorded == len(taken)
     return recorded

@@ -1,5 +1,6 @@
 """A 500 is logged with its exception type and traceback, and under its route's rule, never the path
 (which holds order and conversation tokens); gunicorn's access log names routes, not tokens."""
+
 from __future__ import annotations
 
 import io
@@ -33,6 +34,7 @@ def captured(app):
 
 def _failing_route(app, rule: str) -> None:
     """A view that fails the way a bug would, quoting the token it was given in its message."""
+
     def explode(token):
         raise LookupError(f"no ledger row for {token}")
 
@@ -72,7 +74,7 @@ def test_json_lines_carry_any_logged_exception(captured, app):
     except KeyError:
         logging.getLogger("app").exception("lookup failed")
     [line] = _lines(captured)
-    assert line["exc_type"] == "KeyError" and "{}[\"missing\"]" in line["traceback"]
+    assert line["exc_type"] == "KeyError" and '{}["missing"]' in line["traceback"]
 
 
 def _away(app, table: str, back: bool = False) -> None:
@@ -101,8 +103,12 @@ def test_gunicorn_logs_a_500_and_every_request_without_a_token(app, live_server)
     log = _wait_for(live_server, "Exception on /o/<token>")
     [error] = [json.loads(line) for line in log.splitlines() if '"Exception on /o/<token> [GET]"' in line]
     assert error["exc_type"].endswith(("OperationalError", "ProgrammingError")) and "orders" in error["traceback"]
-    for route in ('"GET /o/<token>" 200', '"GET /api/v1/orders/<token>" 200', '"GET /sandbox/pay" 200',
-                  '"GET /o/<token>" 500'):
+    for route in (
+        '"GET /o/<token>" 200',
+        '"GET /api/v1/orders/<token>" 200',
+        '"GET /sandbox/pay" 200',
+        '"GET /o/<token>" 500',
+    ):
         assert route in log, route
     assert re.search(r'"GET /nothing/\S+" 404', log)
     assert placed.token not in log and placed.payment.redirect_url.split("s=", 1)[1] not in log

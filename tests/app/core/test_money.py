@@ -1,4 +1,5 @@
 """Money: integer minor units and an ISO currency; major units only at the edges."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,16 +7,31 @@ import pytest
 from app.core.money import format_money, to_minor
 
 
-@pytest.mark.parametrize("major, currency, minor", [
-    ("9.99", "USD", 999), ("20", "eur", 2000), ("0.1", "USD", 10), ("500", "JPY", 500), ("1234.50", "CNY", 123450),
-])
+@pytest.mark.parametrize(
+    "major, currency, minor",
+    [
+        ("9.99", "USD", 999),
+        ("20", "eur", 2000),
+        ("0.1", "USD", 10),
+        ("500", "JPY", 500),
+        ("1234.50", "CNY", 123450),
+    ],
+)
 def test_major_units_become_minor_units(major, currency, minor):
     assert to_minor(major, currency) == minor
 
 
-@pytest.mark.parametrize("major, currency", [
-    ("9.999", "USD"), ("1.5", "JPY"), ("-1", "USD"), ("ten", "USD"), ("1", "US"), ("1", "U$D"),
-])
+@pytest.mark.parametrize(
+    "major, currency",
+    [
+        ("9.999", "USD"),
+        ("1.5", "JPY"),
+        ("-1", "USD"),
+        ("ten", "USD"),
+        ("1", "US"),
+        ("1", "U$D"),
+    ],
+)
 def test_bad_amounts_and_currencies_are_refused(major, currency):
     with pytest.raises(ValueError):
         to_minor(major, currency)

@@ -1,4 +1,5 @@
 """Settings come from the environment; a bad one fails at start with one line naming the variable."""
+
 from __future__ import annotations
 
 import os
@@ -31,20 +32,23 @@ def test_postgres_urls_use_psycopg3(tmp_path):
     assert settings.database_url == "postgresql+psycopg://u@db:5432/shop"
 
 
-@pytest.mark.parametrize("name, value", [
-    ("KEYSHOP_DATABASE_URL", "mysql://db/shop"),
-    ("KEYSHOP_REDIS_URL", "http://127.0.0.1:6379"),
-    ("KEYSHOP_SMTP_URL", "mail.example.com"),
-    ("KEYSHOP_SMTP_URL", "smtp://user:pw@mail.example.com:587x"),
-    ("KEYSHOP_SMTP_URL", "smtp://user:pw@:587"),
-    ("KEYSHOP_SMTP_URL", "smtp://mail.example.com?tls=maybe"),
-    ("KEYSHOP_SMTP_URL", "smtp://mail.example.com?starttls=off"),
-    ("KEYSHOP_SMTP_URL", "smtps://mail.example.com?tls=none"),
-    ("KEYSHOP_BASE_URL", "ftp://shop.example"),
-    ("KEYSHOP_SANDBOX", "maybe"),
-    ("KEYSHOP_SWEEP_AFTER", "soon"),
-    ("KEYSHOP_SWEEP_AFTER", "-5"),
-])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("KEYSHOP_DATABASE_URL", "mysql://db/shop"),
+        ("KEYSHOP_REDIS_URL", "http://127.0.0.1:6379"),
+        ("KEYSHOP_SMTP_URL", "mail.example.com"),
+        ("KEYSHOP_SMTP_URL", "smtp://user:pw@mail.example.com:587x"),
+        ("KEYSHOP_SMTP_URL", "smtp://user:pw@:587"),
+        ("KEYSHOP_SMTP_URL", "smtp://mail.example.com?tls=maybe"),
+        ("KEYSHOP_SMTP_URL", "smtp://mail.example.com?starttls=off"),
+        ("KEYSHOP_SMTP_URL", "smtps://mail.example.com?tls=none"),
+        ("KEYSHOP_BASE_URL", "ftp://shop.example"),
+        ("KEYSHOP_SANDBOX", "maybe"),
+        ("KEYSHOP_SWEEP_AFTER", "soon"),
+        ("KEYSHOP_SWEEP_AFTER", "-5"),
+    ],
+)
 def test_a_malformed_setting_names_its_variable(tmp_path, name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
         Settings.from_env(env(tmp_path, **{name: value}))
@@ -56,8 +60,15 @@ def test_an_smtp_url_error_never_shows_its_password(tmp_path):
     assert "hunter2-secret" not in str(refused.value) and "mail.example.com" in str(refused.value)
 
 
-@pytest.mark.parametrize("url", ["smtp://shop:pw@mail.example.com:587", "smtps://shop:pw@mail.example.com",
-                                 "smtp://shop:pw@127.0.0.1:25?tls=none", "smtp://relay.internal"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "smtp://shop:pw@mail.example.com:587",
+        "smtps://shop:pw@mail.example.com",
+        "smtp://shop:pw@127.0.0.1:25?tls=none",
+        "smtp://relay.internal",
+    ],
+)
 def test_well_formed_smtp_urls_are_taken_as_given(tmp_path, url):
     assert Settings.from_env(env(tmp_path, KEYSHOP_SMTP_URL=url)).smtp_url == url
 
@@ -69,8 +80,10 @@ def test_half_a_provider_configuration_names_the_missing_variable(tmp_path):
 
 def test_the_command_line_prints_one_line_and_exits_2(tmp_path):
     environ = {**os.environ, **env(tmp_path, KEYSHOP_BASE_URL="ftp://nope")}
-    done = subprocess.run([sys.executable, "-m", "app.cli", "sweep"], env=environ, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "sweep"], env=environ, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == ["keyshop: KEYSHOP_BASE_URL: expected a http:// or https:// URL, "
-                                                "got 'ftp://nope'"]
+    assert done.stderr.strip().splitlines() == [
+        "keyshop: KEYSHOP_BASE_URL: expected a http:// or https:// URL, got 'ftp://nope'"
+    ]

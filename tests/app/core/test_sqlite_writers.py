@@ -1,4 +1,5 @@
 """SQLite writers queue on an flock, across processes and threads, and write_transaction takes its turn."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,6 +1,7 @@
 """The machinery of the route sweep (test_route_sweep.py): a shop with one of each thing a path can
 name, requests built from (kind, fields) with hostile bytes left as they are, and a fingerprint of every
 row, which a refused request must leave as it was."""
+
 from __future__ import annotations
 
 import hashlib
@@ -22,7 +23,6 @@ from keystore.models import Batch, Code
 from payments.models import Payment, Refund
 from tests.feedback.aftersale import PASSWORD, delivered, report_via_page, review_via_page, staff, staff_post
 from tests.shop import csrf_from, make_product, sign_in, stock, unique_codes
-
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -47,8 +47,13 @@ class Sweep:
         client = _client(self.shop, rule)
         if query:
             path += "?" + urlencode(query, encoding="utf-8", errors="surrogatepass")
-        answer = client.open(path, method=method, headers=_headers(self.shop, path),
-                             environ_base={"REMOTE_ADDR": self._fresh_address()}, **_request_body(client, body))
+        answer = client.open(
+            path,
+            method=method,
+            headers=_headers(self.shop, path),
+            environ_base={"REMOTE_ADDR": self._fresh_address()},
+            **_request_body(client, body),
+        )
         where = f"{method} {path[:150]} with {str(body)[:150]!r}"
         assert answer.status_code < 500, f"{where} answered {answer.status_code}"
         now = fingerprint(self.shop.app)
@@ -73,6 +78,7 @@ def real_paths(rule, samples: dict, values: dict | None = None) -> list[str]:
 
 def path_for(rule, values: dict, samples: dict) -> str:
     """The rule with `values` for its arguments (a real row's where None or absent; any(…) keeps a choice)."""
+
     def segment(match):
         name = match.group(1)
         converter = rule._converters[name]
@@ -104,11 +110,15 @@ def _request_body(client, body) -> dict:
         return {"data": json.dumps(body[1]), "content_type": "application/json"}
     fields = {**body[1], "csrf_token": _csrf(client)}
     if body[0] == "form":
-        return {"data": urlencode(fields, encoding="utf-8", errors="surrogatepass"),
-                "content_type": "application/x-www-form-urlencoded"}
+        return {
+            "data": urlencode(fields, encoding="utf-8", errors="surrogatepass"),
+            "content_type": "application/x-www-form-urlencoded",
+        }
     files = {field: (io.BytesIO(b"\x89PNG\r\n\x1a\nCODE-1\n"), _header_safe(name)) for field, name in body[2].items()}
-    return {"data": {**{k: v.encode("utf-8", "surrogatepass") for k, v in fields.items()}, **files},
-            "content_type": "multipart/form-data"}
+    return {
+        "data": {**{k: v.encode("utf-8", "surrogatepass") for k, v in fields.items()}, **files},
+        "content_type": "multipart/form-data",
+    }
 
 
 def _header_safe(name: str) -> str:
@@ -143,9 +153,15 @@ def fingerprint(app) -> str:
     with app.app_context():
         tables = sorted(set(inspect(db.engine).get_table_names()) - {"alembic_version"})
         if db.engine.dialect.name == "postgresql":  # one round trip: the server hashes each table's rows
-            found = db.session.execute(text("SELECT " + ", ".join(
-                f"(SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM \"{t}\" r)"
-                for t in tables))).one()
+            found = db.session.execute(
+                text(
+                    "SELECT "
+                    + ", ".join(
+                        f"(SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM \"{t}\" r)"
+                        for t in tables
+                    )
+                )
+            ).one()
         else:
             found = [sorted(map(repr, db.session.execute(text(f'SELECT * FROM "{t}"')).all())) for t in tables]
         db.session.remove()
@@ -162,26 +178,51 @@ def seeded_shop(app) -> Shop:
     code_id = _one(app, select(Code.id).where(Code.order_id == placed.order_id))
     report_via_page(buyer, placed.token, code_id)
     review_via_page(buyer, placed.token, "2", "fine")
-    opened = buyer.post("/p/card/ask", content_type="multipart/form-data", data={
-        "csrf_token": csrf_from(buyer, "/p/card/ask"), "email": "asker@example.com", "message": "Hello there",
-        "image": (io.BytesIO(PNG), "shot.png")})
+    opened = buyer.post(
+        "/p/card/ask",
+        content_type="multipart/form-data",
+        data={
+            "csrf_token": csrf_from(buyer, "/p/card/ask"),
+            "email": "asker@example.com",
+            "message": "Hello there",
+            "image": (io.BytesIO(PNG), "shot.png"),
+        },
+    )
     staff(app, owner, "owner@shop.test", role="owner")
     staff_post(owner, f"/admin/orders/{placed.number}/refunds", amount="1.00", key="k" * 16, reason="goodwill")
     staff_post(owner, "/admin/help/categories", slug="faq", name_en="FAQ")
-    staff_post(owner, "/admin/help/articles/new", slug="redeem", category_id="1", title_en="Redeem", body_en="How",
-               published="1")
+    staff_post(
+        owner,
+        "/admin/help/articles/new",
+        slug="redeem",
+        category_id="1",
+        title_en="Redeem",
+        body_en="How",
+        published="1",
+    )
     staff_post(owner, "/admin/blocks", kind="email", value="fraud@example.com", reason="fraud")
     with app.app_context():
         api_token = create_token(db.session, "sweep", ["upload", "stock", "orders"], "test")
         db.session.remove()
-    samples = {"order_token": placed.token, "order_number": placed.number, "slug": "card", "name": "sandbox",
-               "talk_token": opened.headers["Location"].rsplit("/", 1)[-1], "product_id": product_id,
-               "code_id": code_id, "block_id": 1, "refund_id": _one(app, select(Refund.id)),
-               "attachment_id": _one(app, select(Attachment.id)), "payment_id": _one(app, select(Payment.id)),
-               "job_id": "1",
-               "batch_id": _one(app, select(Batch.id)), "report_id": _one(app, select(CodeReport.id)),
-               "review_id": _one(app, select(Review.id)), "article_id": _one(app, select(HelpArticle.id)),
-               "talk_number": _one(app, select(Conversation.number))}
+    samples = {
+        "order_token": placed.token,
+        "order_number": placed.number,
+        "slug": "card",
+        "name": "sandbox",
+        "talk_token": opened.headers["Location"].rsplit("/", 1)[-1],
+        "product_id": product_id,
+        "code_id": code_id,
+        "block_id": 1,
+        "refund_id": _one(app, select(Refund.id)),
+        "attachment_id": _one(app, select(Attachment.id)),
+        "payment_id": _one(app, select(Payment.id)),
+        "job_id": "1",
+        "batch_id": _one(app, select(Batch.id)),
+        "report_id": _one(app, select(CodeReport.id)),
+        "review_id": _one(app, select(Review.id)),
+        "article_id": _one(app, select(HelpArticle.id)),
+        "talk_number": _one(app, select(Conversation.number)),
+    }
     return Shop(app, buyer, owner, api_token, samples)
 
 

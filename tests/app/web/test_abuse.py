@@ -1,4 +1,5 @@
 """Guards against abuse: the blocklist, purchase limits, checkout rate limits, agents' refund limit."""
+
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -12,8 +13,11 @@ from tests.shop import make_product, stock, unique_codes
 
 
 def _order(client, email="buyer@example.com", address="198.51.100.20", quantity=1):
-    return client.post("/api/v1/orders", environ_base={"REMOTE_ADDR": address},
-                       json={"product": "card", "quantity": quantity, "email": email, "method": "sandbox"})
+    return client.post(
+        "/api/v1/orders",
+        environ_base={"REMOTE_ADDR": address},
+        json={"product": "card", "quantity": quantity, "email": email, "method": "sandbox"},
+    )
 
 
 def test_blocked_emails_and_networks_cannot_order_until_unblocked(app, client):
@@ -48,8 +52,10 @@ def test_a_buyer_orders_at_most_the_daily_limit_of_a_product(app, client):
         db.session.remove()
     assert _order(client, quantity=2).status_code == 201
     over = _order(client, email="BUYER@example.com", quantity=2)
-    assert over.status_code == 422 and "at most 3 of this product per buyer a day (2 ordered)" in over.json["error"][
-        "message"]
+    assert (
+        over.status_code == 422
+        and "at most 3 of this product per buyer a day (2 ordered)" in over.json["error"]["message"]
+    )
     assert _order(client, quantity=1).status_code == 201
     assert _order(client, email="someone.else@example.com", quantity=3).status_code == 201
 

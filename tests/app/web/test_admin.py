@@ -1,4 +1,5 @@
 """Staff sign-in and the dashboard: orders and stock are visible, codes never."""
+
 from __future__ import annotations
 
 from app.core.extensions import db

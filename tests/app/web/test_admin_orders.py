@@ -1,4 +1,5 @@
 """Staff's order list and dashboard: search, filters, pages, charts, and the CSV export."""
+
 from __future__ import annotations
 
 import csv
@@ -49,6 +50,8 @@ def test_csv_export_is_for_owners_audited_and_safe_in_a_spreadsheet(app, client)
     assert header[:3] == ["number", "created_at", "status"] and "token" not in ",".join(header)
     assert row[header.index("email")].startswith("'=")
     with app.app_context():
-        assert db.session.scalar(select(AuditEntry.actor).where(AuditEntry.action == "shop.orders.exported")) == \
-            "owner@shop.test"
+        assert (
+            db.session.scalar(select(AuditEntry.actor).where(AuditEntry.action == "shop.orders.exported"))
+            == "owner@shop.test"
+        )
         db.session.remove()

@@ -1,4 +1,5 @@
 """The admin stock pages: upload a file or pasted codes, see the result, act on batches and codes."""
+
 from __future__ import annotations
 
 import io
@@ -32,8 +33,14 @@ def test_pasted_codes_import_and_the_result_names_bad_lines(app, client):
     product_id = make_product(app)
     _signed_in(app, client, "agent")
     first, second = unique_codes(2)
-    answer = _post(client, f"/admin/products/{product_id}/upload", product_id,
-                   codes=f"{first}\n{second}\n{first}\n", name="pasted", supplier="acme")
+    answer = _post(
+        client,
+        f"/admin/products/{product_id}/upload",
+        product_id,
+        codes=f"{first}\n{second}\n{first}\n",
+        name="pasted",
+        supplier="acme",
+    )
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and "2 imported" in page
     assert re.search(r"<td>3</td><td>duplicate of an earlier line in this file</td>", page)
@@ -45,8 +52,9 @@ def test_a_file_upload_and_a_dry_run(app, client):
     _signed_in(app, client)
     codes = unique_codes(3)
     data = ("\ufeff" + "\r\n".join(codes)).encode()
-    dry = _post(client, f"/admin/products/{product_id}/upload", product_id,
-                file=(io.BytesIO(data), "codes.txt"), dry_run="1")
+    dry = _post(
+        client, f"/admin/products/{product_id}/upload", product_id, file=(io.BytesIO(data), "codes.txt"), dry_run="1"
+    )
     assert dry.status_code == 200 and "3 would be imported" in dry.get_data(as_text=True)
     assert _statuses(app) == []
     real = _post(client, f"/admin/products/{product_id}/upload", product_id, file=(io.BytesIO(data), "codes.txt"))
@@ -103,8 +111,10 @@ def test_an_owner_reveals_and_exports_with_no_store_and_an_audit_entry(app, clie
     with app.app_context():
         actions = db.session.execute(select(AuditEntry.actor, AuditEntry.action)).all()
         db.session.remove()
-    assert [tuple(a) for a in actions] == [("owner@example.com", "keystore.code.revealed"),
-                                           ("owner@example.com", "keystore.batch.exported")]
+    assert [tuple(a) for a in actions] == [
+        ("owner@example.com", "keystore.code.revealed"),
+        ("owner@example.com", "keystore.batch.exported"),
+    ]
     assert _post(client, f"/admin/codes/{code_id}/reveal", product_id, reason="").status_code == 400
 
 

@@ -1,6 +1,7 @@
 """Schemathesis against the OpenAPI description of the JSON API: every generated request is
 answered within the description (never a 5xx, never an undocumented status or body), and a refused
 request changes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -64,8 +65,11 @@ def _fuzz(operation, app):
 
 def test_the_description_is_served_and_names_every_api_route(app, client):
     described = set(client.get("/api/v1/openapi.json").get_json()["paths"])
-    routes = {rule.rule.replace("<", "{").replace(">", "}").replace("{int:", "{")
-              for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/") and "openapi" not in rule.rule}
+    routes = {
+        rule.rule.replace("<", "{").replace(">", "}").replace("{int:", "{")
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and "openapi" not in rule.rule
+    }
     assert routes == described
 
 
@@ -82,8 +86,9 @@ def test_hostile_values_in_every_described_field_are_refused_as_described(api_sc
     headers = {"Authorization": f"Bearer {app.config['FUZZ_TOKEN']}"}
     for operation in (result.ok() for result in api_schema.get_all_operations()):
         raw = operation.definition.raw
-        names = {place: [p["name"] for p in raw.get("parameters", []) if p["in"] == place]
-                 for place in ("path", "query")}
+        names = {
+            place: [p["name"] for p in raw.get("parameters", []) if p["in"] == place] for place in ("path", "query")
+        }
         content = raw.get("requestBody", {}).get("content", {})
         properties = list(content.get("application/json", {}).get("schema", {}).get("properties", {}))
         for value in HOSTILE_VALUES:
@@ -111,5 +116,9 @@ def _hostile_case(operation, names: dict, content: dict, properties: list, value
     if body is NOT_SET and not in_url:
         return None
     parameters = {place: {name: text for name in found} if in_url else {} for place, found in names.items()}
-    return operation.Case(path_parameters=parameters["path"] or None, query=parameters["query"] or None, body=body,
-                          media_type=next(iter(content), None))
+    return operation.Case(
+        path_parameters=parameters["path"] or None,
+        query=parameters["query"] or None,
+        body=body,
+        media_type=next(iter(content), None),
+    )

@@ -1,4 +1,5 @@
 """The token API for scripts: batch upload (inline or as a job) and stock, each behind its scope."""
+
 from __future__ import annotations
 
 import time
@@ -30,8 +31,9 @@ def test_uploads_need_a_token_with_the_upload_scope(app, client):
 def test_an_upload_returns_the_line_numbered_result(app, client):
     make_product(app)
     first, second = unique_codes(2)
-    answer = _upload(client, _token(app, "upload"), f"{first}\n{first}\n\n{second}\n".encode(),
-                     "?name=december&supplier=acme")
+    answer = _upload(
+        client, _token(app, "upload"), f"{first}\n{first}\n\n{second}\n".encode(), "?name=december&supplier=acme"
+    )
     assert answer.status_code == 201
     body = answer.json
     assert (body["imported"], body["duplicates"], body["rejected"]) == (2, 1, 0)
@@ -54,8 +56,14 @@ def test_a_bad_csv_header_is_422_and_names_the_column(app, client):
     with app.app_context():
         from app.core.products import CodeOptions, create_product
 
-        create_product(db.session, slug="card", name="Card", price="1", currency="USD",
-                       options=CodeOptions(code_format="csv", csv_columns="account,password"))
+        create_product(
+            db.session,
+            slug="card",
+            name="Card",
+            price="1",
+            currency="USD",
+            options=CodeOptions(code_format="csv", csv_columns="account,password"),
+        )
         db.session.remove()
     answer = _upload(client, _token(app, "upload"), b"account,pin\nann,1\n")
     assert answer.status_code == 422 and "password" in answer.json["error"]["message"]
@@ -95,4 +103,3 @@ def _finished(client, url: str, headers, seconds: float = 30) -> dict:
             return status
         time.sleep(0.1)
     return status
-

@@ -1,5 +1,6 @@
 """The dashboard shows what needs a person: failed mail (sent again on one click), failed or
 stalled imports with their reason, and broken books."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,8 +19,11 @@ from tests.shop import make_product, stock, unique_codes
 
 def _fail_the_delivery_mail(app, order_id: int) -> int:
     with app.app_context():
-        db.session.execute(update(MailLog).where(MailLog.order_id == order_id).values(
-            status="failed", last_error="SMTPRecipientsRefused: mailbox full"))
+        db.session.execute(
+            update(MailLog)
+            .where(MailLog.order_id == order_id)
+            .values(status="failed", last_error="SMTPRecipientsRefused: mailbox full")
+        )
         db.session.commit()
         mail_id = db.session.scalar(select(MailLog.id).where(MailLog.order_id == order_id))
         db.session.remove()
@@ -46,12 +50,29 @@ def test_failed_mail_is_shown_and_sent_again_once(smtp, app, client):
 def test_failed_and_stalled_imports_are_shown_with_their_reason(app, client):
     product_id = make_product(app, "card")
     with app.app_context():
-        db.session.add_all([
-            ImportRun(product_id=product_id, name="march", source="admin", upload_path="/gone", state="failed",
-                      error="the upload file is gone (the worker's disk was wiped)", total=10),
-            ImportRun(product_id=product_id, name="april", source="api", upload_path="/x", state="running",
-                      heartbeat_at=utcnow() - timedelta(hours=1), total=20),
-            ImportRun(product_id=product_id, name="may", source="api", upload_path="/y", state="finished", total=5)])
+        db.session.add_all(
+            [
+                ImportRun(
+                    product_id=product_id,
+                    name="march",
+                    source="admin",
+                    upload_path="/gone",
+                    state="failed",
+                    error="the upload file is gone (the worker's disk was wiped)",
+                    total=10,
+                ),
+                ImportRun(
+                    product_id=product_id,
+                    name="april",
+                    source="api",
+                    upload_path="/x",
+                    state="running",
+                    heartbeat_at=utcnow() - timedelta(hours=1),
+                    total=20,
+                ),
+                ImportRun(product_id=product_id, name="may", source="api", upload_path="/y", state="finished", total=5),
+            ]
+        )
         db.session.commit()
         db.session.remove()
     staff(app, client)

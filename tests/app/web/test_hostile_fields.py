@@ -1,6 +1,7 @@
 """Hostile text in every field a buyer or an agent writes outside the after-sale forms (those are in
 tests/feedback/test_hostile_text.py): support openings, replies, notes, ratings, reply templates,
 product questions, product instructions, blocklist reasons; inert on every page that shows them."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -13,13 +14,27 @@ from tests.shop import csrf_from, make_product, stock, unique_codes
 
 
 def _buyer_writes_everywhere(client, token) -> str:
-    opened = client.post(f"/o/{token}/support", data={"csrf_token": csrf_from(client, f"/o/{token}/support"),
-                                                      "topic": "invoice", "message": HOSTILE, "name": HOSTILE})
+    opened = client.post(
+        f"/o/{token}/support",
+        data={
+            "csrf_token": csrf_from(client, f"/o/{token}/support"),
+            "topic": "invoice",
+            "message": HOSTILE,
+            "name": HOSTILE,
+        },
+    )
     link = opened.headers["Location"]
     csrf = csrf_from(client, link)
     client.post(f"{link}/reply", data={"csrf_token": csrf, "message": HOSTILE})
-    client.post("/p/card/ask", data={"csrf_token": csrf_from(client, "/p/card/ask"), "email": "asker@example.com",
-                                     "message": HOSTILE, "name": HOSTILE})
+    client.post(
+        "/p/card/ask",
+        data={
+            "csrf_token": csrf_from(client, "/p/card/ask"),
+            "email": "asker@example.com",
+            "message": HOSTILE,
+            "name": HOSTILE,
+        },
+    )
     return link
 
 
@@ -42,9 +57,16 @@ def test_hostile_support_and_staff_text_renders_inert_everywhere(app, client):
     staff_post(owner, "/admin/blocks", kind="email", value="fraud@example.com", reason=HOSTILE)
 
     buyer_pages = [link, f"/o/{placed.token}", "/p/card"]
-    staff_pages = ["/admin/inbox", "/admin/reply-templates", "/admin/blocks", "/admin/audit", "/admin/",
-                   f"/admin/orders/{placed.number}", f"/admin/products/{product_id}",
-                   *(f"/admin/conversations/{number}" for number in numbers)]
+    staff_pages = [
+        "/admin/inbox",
+        "/admin/reply-templates",
+        "/admin/blocks",
+        "/admin/audit",
+        "/admin/",
+        f"/admin/orders/{placed.number}",
+        f"/admin/products/{product_id}",
+        *(f"/admin/conversations/{number}" for number in numbers),
+    ]
     for reader, pages in ((client, buyer_pages), (owner, staff_pages)):
         for path in pages:
             response = reader.get(path)
@@ -55,10 +77,19 @@ def test_hostile_support_and_staff_text_renders_inert_everywhere(app, client):
 
 def test_hostile_input_echoed_in_an_error_is_inert(app, client):
     make_product(app, "card")
-    answer = client.post("/checkout", data={"csrf_token": csrf_from(client, "/p/card"), "product": "card",
-                                            "email": HOSTILE, "method": HOSTILE, "quantity": HOSTILE})
+    answer = client.post(
+        "/checkout",
+        data={
+            "csrf_token": csrf_from(client, "/p/card"),
+            "product": "card",
+            "email": HOSTILE,
+            "method": HOSTILE,
+            "quantity": HOSTILE,
+        },
+    )
     assert answer.status_code in (400, 422)
     _inert(answer.get_data(as_text=True))
-    lookup = client.post("/lookup", data={"csrf_token": csrf_from(client, "/lookup"), "email": HOSTILE,
-                                          "number": HOSTILE})
+    lookup = client.post(
+        "/lookup", data={"csrf_token": csrf_from(client, "/lookup"), "email": HOSTILE, "number": HOSTILE}
+    )
     _inert(lookup.get_data(as_text=True))

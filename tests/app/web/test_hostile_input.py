@@ -2,6 +2,7 @@
 database column holds, a body nested past any field, a text longer than its column) is answered with
 a 4xx naming the field, never a 500. The sweep of every route, which also checks that a refusal
 changes no row, is tests/app/web/test_route_sweep.py."""
+
 from __future__ import annotations
 
 import io
@@ -30,8 +31,16 @@ def _refused(answer, field: str, status: int = 400) -> None:
 
 def test_a_nul_byte_in_the_checkout_email_is_refused_naming_it(app, client):
     make_product(app, "card")
-    answer = client.post("/checkout", data={"csrf_token": csrf_from(client, "/p/card"), "product": "card",
-                                            "email": "a\x00@example.com", "method": "sandbox", "quantity": "1"})
+    answer = client.post(
+        "/checkout",
+        data={
+            "csrf_token": csrf_from(client, "/p/card"),
+            "product": "card",
+            "email": "a\x00@example.com",
+            "method": "sandbox",
+            "quantity": "1",
+        },
+    )
     _refused(answer, "email")
 
 
@@ -43,22 +52,29 @@ def test_a_nul_byte_in_a_product_slug_is_refused_naming_it(app, client):
 
 
 def test_a_nul_byte_in_the_lookup_is_refused_naming_it(app, client):
-    answer = client.post("/lookup", data={"csrf_token": csrf_from(client, "/lookup"),
-                                          "email": "buyer\x00@example.com", "number": "K-1"})
+    answer = client.post(
+        "/lookup", data={"csrf_token": csrf_from(client, "/lookup"), "email": "buyer\x00@example.com", "number": "K-1"}
+    )
     _refused(answer, "email")
 
 
 def test_a_nul_byte_in_sign_in_is_refused_naming_it(app, client):
     staff(app, app.test_client(), "owner@shop.test", role="owner")
-    answer = client.post("/admin/login", data={"csrf_token": csrf_from(client, "/admin/login"),
-                                               "email": "owner\x00@shop.test", "password": PASSWORD})
+    answer = client.post(
+        "/admin/login",
+        data={"csrf_token": csrf_from(client, "/admin/login"), "email": "owner\x00@shop.test", "password": PASSWORD},
+    )
     _refused(answer, "email")
 
 
 def test_a_nul_byte_in_a_file_name_is_refused_naming_it(app, client):
     make_product(app, "card")
-    form = {"csrf_token": csrf_from(client, "/p/card/ask"), "email": "asker@example.com", "message": "Hello there",
-            "image": (io.BytesIO(PNG), "shot\x00.png")}
+    form = {
+        "csrf_token": csrf_from(client, "/p/card/ask"),
+        "email": "asker@example.com",
+        "message": "Hello there",
+        "image": (io.BytesIO(PNG), "shot\x00.png"),
+    }
     _refused(client.post("/p/card/ask", data=form, content_type="multipart/form-data"), "image")
 
 
@@ -93,15 +109,24 @@ def test_a_number_no_column_holds_in_a_json_body_is_refused_naming_it(app, clien
 def test_a_huge_quantity_at_checkout_is_refused_naming_it(app, client):
     make_product(app, "card")
     for quantity in (str(BIG), str(2**63), str(10**30)):
-        answer = client.post("/checkout", data={"csrf_token": csrf_from(client, "/p/card"), "product": "card",
-                                                "email": "a@example.com", "method": "sandbox", "quantity": quantity})
+        answer = client.post(
+            "/checkout",
+            data={
+                "csrf_token": csrf_from(client, "/p/card"),
+                "product": "card",
+                "email": "a@example.com",
+                "method": "sandbox",
+                "quantity": quantity,
+            },
+        )
         _refused(answer, "quantity")
 
 
 def test_widget_notice_ids_no_column_holds_are_ignored(app, client):
     for ids in ([BIG], [2**63], [-(2**63) - 1], [10**30]):
-        answer = client.post("/widget/seen", data=json.dumps({"notices": ids, "orders": []}),
-                             content_type="application/json")
+        answer = client.post(
+            "/widget/seen", data=json.dumps({"notices": ids, "orders": []}), content_type="application/json"
+        )
         assert answer.status_code in (200, 400), ids
         if answer.status_code == 200:
             assert answer.get_json() == {"marked": 0}
@@ -109,8 +134,10 @@ def test_widget_notice_ids_no_column_holds_are_ignored(app, client):
 
 def test_an_attachment_id_no_column_holds_is_not_found(app, client):
     make_product(app, "card")
-    opened = client.post("/p/card/ask", data={"csrf_token": csrf_from(client, "/p/card/ask"),
-                                              "email": "asker@example.com", "message": "Hello there"})
+    opened = client.post(
+        "/p/card/ask",
+        data={"csrf_token": csrf_from(client, "/p/card/ask"), "email": "asker@example.com", "message": "Hello there"},
+    )
     link = opened.headers["Location"]
     for attachment_id in (BIG, 2**63, 10**30):
         assert client.get(f"{link}/files/{attachment_id}").status_code == 404
@@ -134,8 +161,9 @@ def test_staff_ids_no_column_holds_are_not_found(app, client):
 
 def test_staff_form_numbers_no_column_holds_are_refused(app, client):
     staff(app, client, "owner@shop.test", role="owner")
-    answer = staff_post(client, "/admin/help/categories", slug="faq", name_en="FAQ", position=str(BIG),
-                        follow_redirects=True)
+    answer = staff_post(
+        client, "/admin/help/categories", slug="faq", name_en="FAQ", position=str(BIG), follow_redirects=True
+    )
     assert answer.status_code == 200
     assert "position" in answer.get_data(as_text=True)
 
@@ -154,14 +182,17 @@ def test_staff_settings_no_column_holds_are_refused_naming_the_field(app, client
 def test_staff_text_no_column_holds_is_refused_naming_the_field(app, client):
     make_product(app, "card")
     staff(app, client, "owner@shop.test", role="owner")
-    opened = client.post("/p/card/ask", data={"csrf_token": csrf_from(client, "/p/card/ask"),
-                                              "email": "asker@example.com", "message": "Hello there"})
+    opened = client.post(
+        "/p/card/ask",
+        data={"csrf_token": csrf_from(client, "/p/card/ask"), "email": "asker@example.com", "message": "Hello there"},
+    )
     assert opened.status_code == 303
     number = _conversation_number(app)
     said = staff_post(client, f"/admin/conversations/{number}/assign", assignee="x" * 300, follow_redirects=True)
     assert "assignee" in said.get_data(as_text=True)
-    said = staff_post(client, "/admin/reply-templates", name="Hi", locale="x" * 300, body="Hello",
-                      follow_redirects=True)
+    said = staff_post(
+        client, "/admin/reply-templates", name="Hi", locale="x" * 300, body="Hello", follow_redirects=True
+    )
     assert "locale" in said.get_data(as_text=True)
     for action in ("reply", "note"):
         said = staff_post(client, f"/admin/conversations/{number}/{action}", body="x" * 6000, follow_redirects=True)
@@ -179,13 +210,28 @@ def test_a_help_article_names_only_rows_that_exist_and_can_be_edited(app, client
     staff(app, client, "owner@shop.test", role="owner")
     staff_post(client, "/admin/help/categories", slug="faq", name_en="FAQ")
     for wrong in ({"category_id": "999"}, {"category_id": "1", "product_id": "999"}):
-        said = staff_post(client, "/admin/help/articles/new", follow_redirects=True, slug="redeem", title_en="Redeem",
-                          body_en="How", **wrong)
+        said = staff_post(
+            client,
+            "/admin/help/articles/new",
+            follow_redirects=True,
+            slug="redeem",
+            title_en="Redeem",
+            body_en="How",
+            **wrong,
+        )
         assert said.status_code == 200 and "Not saved" in said.get_data(as_text=True), wrong
-    saved = staff_post(client, "/admin/help/articles/new", slug="redeem", category_id="1", title_en="Redeem",
-                       body_en="How")
-    edited = staff_post(client, saved.headers["Location"], follow_redirects=True, slug="redeem", category_id="1",
-                        title_en="Redeem it", body_en="How")
+    saved = staff_post(
+        client, "/admin/help/articles/new", slug="redeem", category_id="1", title_en="Redeem", body_en="How"
+    )
+    edited = staff_post(
+        client,
+        saved.headers["Location"],
+        follow_redirects=True,
+        slug="redeem",
+        category_id="1",
+        title_en="Redeem it",
+        body_en="How",
+    )
     assert edited.status_code == 200 and "Article saved." in edited.get_data(as_text=True)
 
 
@@ -204,8 +250,12 @@ def test_an_api_upload_sent_as_curl_sends_it_still_reaches_the_importer(app, cli
         token = create_token(db.session, "up", ["upload"], "test")
         db.session.remove()
     codes = "\n".join(unique_codes(2)) + "\n"
-    answer = client.post("/api/v1/products/card/batches", data=codes.encode(),
-                         content_type="application/x-www-form-urlencoded", headers={"Authorization": f"Bearer {token}"})
+    answer = client.post(
+        "/api/v1/products/card/batches",
+        data=codes.encode(),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert answer.status_code == 201 and answer.get_json()["imported"] == 2
 
 

@@ -1,4 +1,5 @@
 """Finding an order by email and number sends its link by mail and shows nothing on the page."""
+
 from __future__ import annotations
 
 from rq import Queue

@@ -1,4 +1,5 @@
 """The order page as the buyer's home: timeline, codes, how to redeem, links to help."""
+
 from __future__ import annotations
 
 from tests.feedback.aftersale import codes_of, delivered, report_via_page, staff, staff_post
@@ -9,8 +10,11 @@ def test_the_order_page_shows_its_timeline_codes_and_how_to_redeem(app, client):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(2))
     staff(app, client, "owner@shop.test", role="owner")
-    staff_post(client, f"/admin/products/{product_id}/instructions",
-               instructions="Open the store, choose Redeem, paste the code.")
+    staff_post(
+        client,
+        f"/admin/products/{product_id}/instructions",
+        instructions="Open the store, choose Redeem, paste the code.",
+    )
     placed = delivered(app, client)
     [(code_id, _)] = codes_of(app, placed.order_id)
     report_via_page(client, placed.token, code_id)

@@ -1,5 +1,6 @@
 """Role checks, found from the routes themselves so a new owners' page cannot be forgotten: an agent
 is refused every owners' action, and an API token every route outside its scope."""
+
 from __future__ import annotations
 
 from app.core.api_tokens import create_token

@@ -1,5 +1,6 @@
 """Security properties every page shares: headers, CSRF on every form, one 404 for every wrong
 token, login throttling that never locks the owner out, and the owners' audit log."""
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,9 @@ def _order_and_conversation(app, client):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(2))
     placed = delivered(app, client)
-    link = client.post(f"/o/{placed.token}/support", data={
-        "csrf_token": csrf_from(client, f"/o/{placed.token}/support"), "topic": "invoice", "message": "hi"}
+    link = client.post(
+        f"/o/{placed.token}/support",
+        data={"csrf_token": csrf_from(client, f"/o/{placed.token}/support"), "topic": "invoice", "message": "hi"},
     ).headers["Location"]
     return placed, link.split("/c/")[1]
 
@@ -34,8 +36,10 @@ def test_pages_carry_a_strict_policy_and_order_pages_leak_nothing(app, client):
     placed, _ = _order_and_conversation(app, client)
     for path in ("/", "/p/card", "/lookup", f"/o/{placed.token}"):
         headers = client.get(path).headers
-        assert "script-src 'self'" in headers["Content-Security-Policy"] and "'unsafe-inline'" not in headers[
-            "Content-Security-Policy"]
+        assert (
+            "script-src 'self'" in headers["Content-Security-Policy"]
+            and "'unsafe-inline'" not in headers["Content-Security-Policy"]
+        )
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
         assert headers["X-Content-Type-Options"] == "nosniff" and "Strict-Transport-Security" not in headers
     order = client.get(f"/o/{placed.token}").headers
@@ -45,13 +49,17 @@ def test_pages_carry_a_strict_policy_and_order_pages_leak_nothing(app, client):
 def test_every_buyer_form_without_its_csrf_token_is_refused(app, client):
     placed, conversation = _order_and_conversation(app, client)
     [(code_id, _)] = codes_of(app, placed.order_id)
-    forms = {"/checkout": {"product": "card", "email": "a@b.co", "method": "sandbox", "quantity": "1"},
-             f"/o/{placed.token}/report": {"code": code_id, "reason": "invalid"},
-             f"/o/{placed.token}/review": {"stars": "5"},
-             f"/o/{placed.token}/support": {"topic": "invoice", "message": "x"},
-             "/p/card/ask": {"email": "a@b.co", "message": "x"},
-             f"/c/{conversation}/reply": {"message": "x"}, f"/c/{conversation}/rate": {"score": "5"},
-             "/lookup": {"email": "a@b.co", "number": placed.number}, "/admin/login": {"email": "a@b.co"}}
+    forms = {
+        "/checkout": {"product": "card", "email": "a@b.co", "method": "sandbox", "quantity": "1"},
+        f"/o/{placed.token}/report": {"code": code_id, "reason": "invalid"},
+        f"/o/{placed.token}/review": {"stars": "5"},
+        f"/o/{placed.token}/support": {"topic": "invoice", "message": "x"},
+        "/p/card/ask": {"email": "a@b.co", "message": "x"},
+        f"/c/{conversation}/reply": {"message": "x"},
+        f"/c/{conversation}/rate": {"score": "5"},
+        "/lookup": {"email": "a@b.co", "number": placed.number},
+        "/admin/login": {"email": "a@b.co"},
+    }
     for path, form in forms.items():
         assert client.post(path, data=form).status_code == 400, path
         assert client.post(path, data={**form, "csrf_token": "forged"}).status_code == 400, path
@@ -108,9 +116,14 @@ def test_forty_wrong_passwords_at_once_get_only_five_password_checks(app, live_s
         start.wait()
         for _ in range(3):  # a connection reset under load is tried again: it can only add a 429
             try:
-                statuses.append(browser.post(f"{live_server.url}/admin/login", timeout=60, allow_redirects=False,
-                                             data={"csrf_token": csrf, "email": "owner@shop.test",
-                                                   "password": f"guess {n} wrong!!"}).status_code)
+                statuses.append(
+                    browser.post(
+                        f"{live_server.url}/admin/login",
+                        timeout=60,
+                        allow_redirects=False,
+                        data={"csrf_token": csrf, "email": "owner@shop.test", "password": f"guess {n} wrong!!"},
+                    ).status_code
+                )
                 return
             except requests.ConnectionError:
                 time.sleep(0.2)
@@ -128,15 +141,19 @@ def test_owners_read_and_export_the_audit_log_and_agents_cannot(app, client):
     assert client.get("/admin/audit").status_code == 403 and client.get("/admin/audit.csv").status_code == 403
     owner = app.test_client()
     staff(app, owner, "owner@shop.test", role="owner")
-    staff_post = owner.post(f"/admin/products/{make_product(app, 'card')}/instructions",
-                            data={"csrf_token": csrf_from(owner, "/admin/"), "instructions": "Redeem it"})
+    staff_post = owner.post(
+        f"/admin/products/{make_product(app, 'card')}/instructions",
+        data={"csrf_token": csrf_from(owner, "/admin/"), "instructions": "Redeem it"},
+    )
     assert staff_post.status_code == 302
     assert "shop.product.instructions" in owner.get("/admin/audit").get_data(as_text=True)
     exported = owner.get("/admin/audit.csv?action=shop.product").get_data(as_text=True)
     assert exported.splitlines()[0].startswith("id,created_at,actor,action") and "Redeem it" in exported
     with app.app_context():
-        assert db.session.scalar(select(AuditEntry.actor).where(AuditEntry.action == "app.audit.exported")) == \
-            "owner@shop.test"
+        assert (
+            db.session.scalar(select(AuditEntry.actor).where(AuditEntry.action == "app.audit.exported"))
+            == "owner@shop.test"
+        )
         db.session.remove()
 
 
@@ -162,9 +179,16 @@ def test_code_reveals_are_limited_per_account(app, client):
         db.session.remove()
     staff(app, client, "owner@shop.test", role="owner")
     form = {"csrf_token": csrf_from(client, "/admin/"), "reason": "buyer says it fails"}
-    answers = [client.post(f"/admin/codes/{code_id}/reveal", data=form).status_code for _ in range(REVEALS_PER_HOUR + 1)]
+    answers = [
+        client.post(f"/admin/codes/{code_id}/reveal", data=form).status_code for _ in range(REVEALS_PER_HOUR + 1)
+    ]
     assert answers == [200] * REVEALS_PER_HOUR + [429]
     other_owner = app.test_client()
     staff(app, other_owner, "second@shop.test", role="owner")
-    assert other_owner.post(f"/admin/codes/{code_id}/reveal", data={
-        "csrf_token": csrf_from(other_owner, "/admin/"), "reason": "checking"}).status_code == 200
+    assert (
+        other_owner.post(
+            f"/admin/codes/{code_id}/reveal",
+            data={"csrf_token": csrf_from(other_owner, "/admin/"), "reason": "checking"},
+        ).status_code
+        == 200
+    )

@@ -1,4 +1,5 @@
 """Behind a reverse proxy that terminates HTTPS (KEYSHOP_PROXY_HOPS=1, an https base URL)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """First run: the setup page makes the owner's account once; providers show their webhook address."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,12 +31,14 @@ def test_the_first_visit_makes_the_owner_and_then_the_page_is_gone(app, client):
     assert client.get("/admin/setup").status_code == 404
     other = app.test_client()
     assert other.post("/admin/setup", data={"email": "x@y.z", "password": PASSWORD, "again": PASSWORD}).status_code in (
-        400, 404)  # no token, or no page: either way nothing is made
+        400,
+        404,
+    )  # no token, or no page: either way nothing is made
     assert other.get("/admin/login").status_code == 200
 
 
 @pytest.fixture
-def shop_env(shop_env, fake_stripe):  # noqa: F811
+def shop_env(shop_env, fake_stripe):
     return {**shop_env, **stripe_env(fake_stripe)}
 
 

@@ -1,5 +1,6 @@
 """Two-factor sign-in: enrolment proven by a code, a code never accepted twice, wrong codes
 throttled, owners held to it when the shop says so, and the command-line way back from a lost phone."""
+
 from __future__ import annotations
 
 import re
@@ -26,7 +27,9 @@ def _post(client, path, **form):
 
 
 def _enrol(client) -> str:
-    secret = re.search(r"type the key: <code>([A-Z2-7]+)</code>", client.get("/admin/two-factor").get_data(as_text=True))[1]
+    secret = re.search(
+        r"type the key: <code>([A-Z2-7]+)</code>", client.get("/admin/two-factor").get_data(as_text=True)
+    )[1]
     _post(client, "/admin/two-factor/enable", code=code_at(secret, current_step()))
     return secret
 
@@ -55,7 +58,9 @@ def test_turning_it_on_takes_a_code_and_then_sign_in_asks_for_one_once(app, clie
     form = {"csrf_token": csrf_from(laptop, "/admin/login/code")}
     used = code_at(secret, current_step())  # the code that turned it on: spent
     assert laptop.post("/admin/login/code", data={**form, "code": used}).status_code == 401
-    assert laptop.post("/admin/login/code", data={**form, "code": code_at(secret, current_step() + 1)}).status_code == 302
+    assert (
+        laptop.post("/admin/login/code", data={**form, "code": code_at(secret, current_step() + 1)}).status_code == 302
+    )
     assert laptop.get("/admin/").status_code == 200
 
 
@@ -120,8 +125,11 @@ def test_twenty_wrong_codes_at_once_get_only_five_code_checks(app, client, live_
     thief = requests.Session()  # knows the password, not the phone
     page = thief.get(f"{live_server.url}/admin/login", timeout=30).text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
-    thief.post(f"{live_server.url}/admin/login", timeout=30,
-               data={"csrf_token": csrf, "email": "owner@shop.test", "password": PASSWORD})
+    thief.post(
+        f"{live_server.url}/admin/login",
+        timeout=30,
+        data={"csrf_token": csrf, "email": "owner@shop.test", "password": PASSWORD},
+    )
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', thief.get(f"{live_server.url}/admin/login/code").text)[1]
     cookies, start, statuses = thief.cookies.get_dict(), threading.Barrier(20), []
 
@@ -129,9 +137,15 @@ def test_twenty_wrong_codes_at_once_get_only_five_code_checks(app, client, live_
         start.wait()
         for _ in range(3):  # a connection reset under load is tried again: it can only add a 429
             try:
-                statuses.append(requests.post(f"{live_server.url}/admin/login/code", cookies=cookies, timeout=60,
-                                              allow_redirects=False,
-                                              data={"csrf_token": csrf, "code": f"{n:06d}"}).status_code)
+                statuses.append(
+                    requests.post(
+                        f"{live_server.url}/admin/login/code",
+                        cookies=cookies,
+                        timeout=60,
+                        allow_redirects=False,
+                        data={"csrf_token": csrf, "code": f"{n:06d}"},
+                    ).status_code
+                )
                 return
             except requests.ConnectionError:
                 time.sleep(0.2)

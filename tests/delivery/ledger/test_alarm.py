@@ -1,4 +1,5 @@
 """The sweeper checks the books, tells the owners once per new breach, and /healthz shows the result."""
+
 from __future__ import annotations
 
 from sqlalchemy import update

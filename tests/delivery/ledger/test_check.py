@@ -1,4 +1,5 @@
 """`keyshop check` reads the books: silent on a sound shop, every breach named on a broken one."""
+
 from __future__ import annotations
 
 import os
@@ -84,8 +85,15 @@ def test_a_paid_order_left_behind_is_found_only_past_its_deadline(app, client):
 def test_a_payment_on_an_order_still_pending(app, client):
     _delivered_shop(app, client)
     placed = place(app, "card")
-    _change(app, text("INSERT INTO payments (order_id, provider, reference, amount_minor, currency, created_at) "
-                      "VALUES (:order, 'sandbox', 'ref-x', 999, 'USD', :now)"), order=placed.order_id, now=utcnow())
+    _change(
+        app,
+        text(
+            "INSERT INTO payments (order_id, provider, reference, amount_minor, currency, created_at) "
+            "VALUES (:order, 'sandbox', 'ref-x', 999, 'USD', :now)"
+        ),
+        order=placed.order_id,
+        now=utcnow(),
+    )
     assert _breaches(app) == [("paid_order_left_behind", f"{placed.number} has a payment recorded but is pending")]
 
 
@@ -95,8 +103,17 @@ def test_refunds_above_the_payment(app, client):
         payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
         number = db.session.scalar(select(Order.number).where(Order.id == order_id))
         for n, amount in enumerate((600, 500)):
-            db.session.add(Refund(order_id=order_id, payment_id=payment.id, amount_minor=amount, currency="USD",
-                                  idempotency_key=f"test-{n}", status="succeeded", requested_by="test"))
+            db.session.add(
+                Refund(
+                    order_id=order_id,
+                    payment_id=payment.id,
+                    amount_minor=amount,
+                    currency="USD",
+                    idempotency_key=f"test-{n}",
+                    status="succeeded",
+                    requested_by="test",
+                )
+            )
         db.session.commit()
         db.session.remove()
     assert _breaches(app) == [("refunded_above_paid", f"{number}: refunds of 1100 USD exceed the 999 USD paid")]
@@ -136,8 +153,15 @@ def test_money_beyond_the_order_unflagged(app, client):
     with app.app_context():
         number = db.session.scalar(select(Order.number).where(Order.id == order_id))
         db.session.remove()
-    _change(app, text("INSERT INTO payments (order_id, provider, reference, amount_minor, currency, created_at, "
-                      "flag_state) VALUES (:order, 'sandbox', 'ref-2', 999, 'USD', :now, '')"), order=order_id, now=utcnow())
+    _change(
+        app,
+        text(
+            "INSERT INTO payments (order_id, provider, reference, amount_minor, currency, created_at, "
+            "flag_state) VALUES (:order, 'sandbox', 'ref-2', 999, 'USD', :now, '')"
+        ),
+        order=order_id,
+        now=utcnow(),
+    )
     assert _breaches(app) == [("payment_above_order", f"{number}: 1998 USD paid without a flag on an order of 999 USD")]
     _change(app, update(Payment).where(Payment.reference == "ref-2").values(flag="a second payment"))
     assert _breaches(app) == []
@@ -147,9 +171,18 @@ def test_a_refund_whose_job_was_lost_is_named_past_its_deadline(app, client, run
     order_id = _delivered_shop(app, client, orders=1)[0]
     with app.app_context():
         payment = db.session.scalar(select(Payment).where(Payment.order_id == order_id))
-        db.session.add(Refund(order_id=order_id, payment_id=payment.id, amount_minor=100, currency="USD",
-                              idempotency_key="lost", status="requested", requested_by="test",
-                              created_at=utcnow() - timedelta(hours=1)))
+        db.session.add(
+            Refund(
+                order_id=order_id,
+                payment_id=payment.id,
+                amount_minor=100,
+                currency="USD",
+                idempotency_key="lost",
+                status="requested",
+                requested_by="test",
+                created_at=utcnow() - timedelta(hours=1),
+            )
+        )
         db.session.commit()
         db.session.remove()
     result = runner("check")

@@ -7,6 +7,7 @@ refunded), imports (lost and recovered). After every step `keyshop check` finds 
 once the faults end and the sweeper and workers have run, every refund is sent or visibly failed,
 every paid order delivered, waiting, in review or refunded, and no plaintext upload is left.
 """
+
 from __future__ import annotations
 
 import io
@@ -110,8 +111,9 @@ def _machine(app, client):
             if not self.orders:
                 return
             order_id = data.draw(st.sampled_from(self.orders))
-            number, quantity = self._run(lambda: db.session.execute(
-                select(Order.number, Order.quantity).where(Order.id == order_id)).one())
+            number, quantity = self._run(
+                lambda: db.session.execute(select(Order.number, Order.quantity).where(Order.id == order_id)).one()
+            )
             event_id = f"evt-{self._key()}"
             for _ in range(2 if again else 1):
                 self._webhook(number, PRICE * quantity - short, event_id, flagged=bool(short))
@@ -141,8 +143,18 @@ def _machine(app, client):
         def stock_is_uploaded(self, count, lost):
             """Through the import job: parked, recorded, enqueued; sometimes the job is lost at once."""
             data = io.BytesIO("\n".join(unique_codes(count, prefix="SM")).encode() + b"\n")
-            self._run(lambda: start_import(db.session, app.config["KEYSHOP"].instance, data, self.product_id,
-                                           name="machine", supplier="", uploaded_by="owner@shop.test", source="test"))
+            self._run(
+                lambda: start_import(
+                    db.session,
+                    app.config["KEYSHOP"].instance,
+                    data,
+                    self.product_id,
+                    name="machine",
+                    supplier="",
+                    uploaded_by="owner@shop.test",
+                    source="test",
+                )
+            )
             if lost and self.redis.up:
                 self.redis.real.delete("rq:queue:imports")
 
@@ -155,8 +167,9 @@ def _machine(app, client):
             order_id, key = data.draw(st.sampled_from(paid)), self._key()
             for _ in range(clicks):  # a double click asks with the same key
                 try:
-                    refund_id, _ = self._run(lambda: refunds.request_refund(
-                        db.session, AGENT if agent else OWNER, order_id, amount, key=key))
+                    refund_id, _ = self._run(
+                        lambda: refunds.request_refund(db.session, AGENT if agent else OWNER, order_id, amount, key=key)
+                    )
                 except refunds.RefundError:
                     return
                 event(f"refund recorded, Redis {'up' if self.redis.up else 'down'}")
@@ -164,9 +177,14 @@ def _machine(app, client):
 
         @rule(data=st.data(), reason=st.sampled_from(["already_used", "invalid"]))
         def buyer_reports_a_code(self, data, reason):
-            codes = self._run(lambda: db.session.execute(select(Code.order_id, Code.id).join(
-                Order, Order.id == Code.order_id).where(Code.status == "delivered", Order.status == "delivered")
-                .order_by(Code.id)).all())
+            codes = self._run(
+                lambda: db.session.execute(
+                    select(Code.order_id, Code.id)
+                    .join(Order, Order.id == Code.order_id)
+                    .where(Code.status == "delivered", Order.status == "delivered")
+                    .order_by(Code.id)
+                ).all()
+            )
             if codes:
                 order_id, code_id = data.draw(st.sampled_from(codes))
                 self._run(lambda: report_code(db.session, order_id, code_id, reason))
@@ -178,9 +196,11 @@ def _machine(app, client):
             if not open_ids:
                 return
             report_id = data.draw(st.sampled_from(open_ids))
-            act = {"replace": lambda: decisions.replace_reported(db.session, OWNER, report_id),
-                   "refund": lambda: decisions.refund_reported(db.session, OWNER, report_id, PRICE),
-                   "reject": lambda: decisions.reject_report(db.session, OWNER, report_id, "it works: try again")}
+            act = {
+                "replace": lambda: decisions.replace_reported(db.session, OWNER, report_id),
+                "refund": lambda: decisions.refund_reported(db.session, OWNER, report_id, PRICE),
+                "reject": lambda: decisions.reject_report(db.session, OWNER, report_id, "it works: try again"),
+            }
             try:
                 self._run(act[decision])
                 event(f"staff decision on a report: {decision}")
@@ -189,9 +209,13 @@ def _machine(app, client):
 
         @rule(data=st.data(), accept=st.booleans())
         def staff_settle_a_flagged_payment(self, data, accept):
-            flagged = self._run(lambda: db.session.execute(select(Payment.id, Order.number).join(
-                Order, Order.id == Payment.order_id).where(Payment.flag.is_not(None), Payment.flag_state == ""))
-                .all())
+            flagged = self._run(
+                lambda: db.session.execute(
+                    select(Payment.id, Order.number)
+                    .join(Order, Order.id == Payment.order_id)
+                    .where(Payment.flag.is_not(None), Payment.flag_state == "")
+                ).all()
+            )
             if not flagged:
                 return
             payment_id, number = data.draw(st.sampled_from(flagged))
@@ -225,7 +249,9 @@ def _machine(app, client):
         def _everything_settled(self):
             session = db.session
             assert session.scalars(select(Refund.status).where(Refund.status == "requested")).all() == []
-            assert session.scalars(select(ImportRun.state).where(ImportRun.state.in_(("queued", "running")))).all() == []
+            assert (
+                session.scalars(select(ImportRun.state).where(ImportRun.state.in_(("queued", "running")))).all() == []
+            )
             assert list((app.config["KEYSHOP"].instance / "uploads").glob("*.upload")) == []
             waiting = session.scalars(select(Order.status).where(Order.status == "paid")).all()
             assert waiting == [], "paid orders left undelivered after the sweeper and a worker ran"
@@ -237,7 +263,14 @@ def _machine(app, client):
 
 def test_random_histories_of_the_side_paths_keep_the_books(app, client):
     SEEN.clear()
-    run_state_machine_as_test(_machine(app, client), settings=settings(
-        max_examples=5, stateful_step_count=40, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]))
+    run_state_machine_as_test(
+        _machine(app, client),
+        settings=settings(
+            max_examples=5,
+            stateful_step_count=40,
+            deadline=None,
+            phases=[Phase.explicit, Phase.reuse, Phase.generate],
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        ),
+    )
     print(sorted(SEEN.items()))

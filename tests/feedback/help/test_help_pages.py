@@ -1,6 +1,7 @@
 """The help center as buyers and staff use it: two clicks from any page to the answer in their
 language, Markdown that cannot carry script, suggestions while typing, and what is counted once
 per visitor (readers, votes, "this answered my question", questions asked after reading)."""
+
 from __future__ import annotations
 
 import re
@@ -64,8 +65,15 @@ def test_how_to_redeem_is_two_clicks_from_any_page_in_the_buyers_language(app, c
 def test_an_article_missing_in_the_readers_language_falls_back_and_says_so(app, client, demo_help):
     owner = app.test_client()
     staff(app, owner, "owner@shop.test", role="owner")
-    saved = staff_post(owner, "/admin/help/articles/new", slug="gift-wrap", category_id="1", published="1",
-                       title_en="Gift wrapping", body_en="We do not wrap codes.")
+    saved = staff_post(
+        owner,
+        "/admin/help/articles/new",
+        slug="gift-wrap",
+        category_id="1",
+        published="1",
+        title_en="Gift wrapping",
+        body_en="We do not wrap codes.",
+    )
     assert saved.status_code == 302
     page = client.get("/help/gift-wrap?lang=zh").get_data(as_text=True)
     assert "Gift wrapping" in page and 'lang="en"' in page and "not written in your language" not in page  # zh words
@@ -76,8 +84,15 @@ def test_markdown_from_staff_cannot_inject_script(app, client, demo_help):
     owner = app.test_client()
     staff(app, owner, "owner@shop.test", role="owner")
     hostile = HOSTILE + "\n\n[click](javascript:alert(5)) ![x](javascript:alert(6)) <iframe src=//evil>"
-    staff_post(owner, "/admin/help/articles/new", slug="hostile", category_id="1", published="1",
-               title_en="<script>alert(7)</script>", body_en=hostile)
+    staff_post(
+        owner,
+        "/admin/help/articles/new",
+        slug="hostile",
+        category_id="1",
+        published="1",
+        title_en="<script>alert(7)</script>",
+        body_en=hostile,
+    )
     for path in ("/help/hostile", "/help/?q=alert", "/help/"):
         html = client.get(path).get_data(as_text=True)
         _inert(html)
@@ -110,8 +125,15 @@ def test_votes_reads_and_deflection_count_once_per_visitor(app, client, demo_hel
     assert answers == [True, False]
     other = app.test_client()
     _visit_and_vote(other, "refunds", "helpful")
-    opened = other.post("/ask", data={"csrf_token": csrf_from(other, "/ask"), "email": "b@example.com",
-                                      "message": "refund please", "suggested": "1"})
+    opened = other.post(
+        "/ask",
+        data={
+            "csrf_token": csrf_from(other, "/ask"),
+            "email": "b@example.com",
+            "message": "refund please",
+            "suggested": "1",
+        },
+    )
     assert opened.status_code == 303
     with app.app_context():
         refunds = next(s for s in article_stats(db.session) if s.slug == "refunds")

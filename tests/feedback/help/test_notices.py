@@ -1,5 +1,6 @@
 """Proactive notes: each shown once in the widget and mailed once (through a real worker and SMTP
 server) where the buyer gave an email; and the widget's view of the buyer's conversations."""
+
 from __future__ import annotations
 
 import time
@@ -39,8 +40,9 @@ def _notes(client, orders=(), conversations=()):
     state = answer.get_json()
     if state["notices"]:
         shown = [note["id"] for note in state["notices"]]
-        assert client.post("/widget/seen", json={"notices": shown, "orders": list(orders)}).get_json()["marked"] == \
-            len(shown)
+        assert client.post("/widget/seen", json={"notices": shown, "orders": list(orders)}).get_json()["marked"] == len(
+            shown
+        )
     return state
 
 
@@ -59,8 +61,9 @@ def test_an_order_waiting_for_stock_too_long_is_told_once_in_the_widget_and_once
         db.session.remove()
     assert _sweep(app) == 0  # not yet: it has waited minutes, not half an hour
     with app.app_context():
-        db.session.execute(update(Order).where(Order.id == placed.order_id)
-                           .values(paid_at=utcnow() - timedelta(minutes=31)))
+        db.session.execute(
+            update(Order).where(Order.id == placed.order_id).values(paid_at=utcnow() - timedelta(minutes=31))
+        )
         db.session.commit()
         db.session.remove()
     assert [_sweep(app), _sweep(app)] == [1, 0]
@@ -85,7 +88,9 @@ def test_a_reported_code_and_a_product_page_opened_again_and_again_are_each_told
     stranger = other.post("/widget/state", json={"orders": [placed.token[:-1]]}).get_json()["notices"]
     assert stranger == []  # a truncated link is nobody's
     unacknowledged = other.post("/widget/state", json={"orders": [placed.token]}).get_json()["notices"]
-    assert other.post("/widget/seen", json={"notices": [unacknowledged[0]["id"]]}).get_json()["marked"] == 0  # not theirs
+    assert (
+        other.post("/widget/seen", json={"notices": [unacknowledged[0]["id"]]}).get_json()["marked"] == 0
+    )  # not theirs
     assert [note["kind"] for note in _notes(other, orders=[placed.token])["notices"]] == ["reported"]  # given again
     assert _notes(client, orders=[placed.token])["notices"] == []
     browsing = app.test_client()
@@ -100,8 +105,14 @@ def test_a_reported_code_and_a_product_page_opened_again_and_again_are_each_told
 
 
 def test_the_widget_sees_the_buyers_conversations_and_new_replies_and_nothing_else(app, client):
-    opened = client.post("/ask", data={"csrf_token": csrf_from(client, "/ask"), "email": "asker@example.com",
-                                       "message": "Which region is the card for?"})
+    opened = client.post(
+        "/ask",
+        data={
+            "csrf_token": csrf_from(client, "/ask"),
+            "email": "asker@example.com",
+            "message": "Which region is the card for?",
+        },
+    )
     token = opened.headers["Location"].split("/c/")[1]
     [mine] = _notes(client, conversations=[token, token[:-1], "nope"])["conversations"]
     assert (mine["staff_replies"], mine["status"]) == (0, "open")

@@ -1,6 +1,7 @@
 """Search relevance on both backends (FTS5 and PostgreSQL full-text): the right article first for the
 questions buyers ask, in English, Chinese and German; and each reader sees each article once, in
 their language or the shop's fallback."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,16 +13,27 @@ from feedback.help.demo import seed_help
 from feedback.help.reading import categories, search, shown_text
 
 QUERIES = [
-    ("en", "redeem steam", "redeem-steam-wallet"), ("en", "netflix gift card", "redeem-netflix"),
-    ("en", "activate windows product key", "activate-windows"), ("en", "which country does the card work",
-                                                                  "card-regions"),
-    ("en", "how long does delivery take", "delivery-time"), ("en", "lost my order link", "lost-order-link"),
-    ("en", "code does not work", "code-not-working"), ("en", "refund", "refunds"), ("en", "netfl", "redeem-netflix"),  # typing: a prefix
-    ("zh", "怎么兑换steam", "redeem-steam-wallet"), ("zh", "退款", "refunds"), ("zh", "地区", "card-regions"),
-    ("zh", "发货时间", "delivery-time"), ("zh", "卡密无法使用", "code-not-working"), ("zh", "激活 windows", "activate-windows"),
-    ("de", "steam guthaben einlösen", "redeem-steam-wallet"), ("de", "erstattung", "refunds"),
-    ("de", "region", "card-regions"), ("de", "lieferung dauer", "delivery-time"),
-    ("de", "code funktioniert nicht", "code-not-working"), ("de", "bestellung link verloren", "lost-order-link"),
+    ("en", "redeem steam", "redeem-steam-wallet"),
+    ("en", "netflix gift card", "redeem-netflix"),
+    ("en", "activate windows product key", "activate-windows"),
+    ("en", "which country does the card work", "card-regions"),
+    ("en", "how long does delivery take", "delivery-time"),
+    ("en", "lost my order link", "lost-order-link"),
+    ("en", "code does not work", "code-not-working"),
+    ("en", "refund", "refunds"),
+    ("en", "netfl", "redeem-netflix"),  # typing: a prefix
+    ("zh", "怎么兑换steam", "redeem-steam-wallet"),
+    ("zh", "退款", "refunds"),
+    ("zh", "地区", "card-regions"),
+    ("zh", "发货时间", "delivery-time"),
+    ("zh", "卡密无法使用", "code-not-working"),
+    ("zh", "激活 windows", "activate-windows"),
+    ("de", "steam guthaben einlösen", "redeem-steam-wallet"),
+    ("de", "erstattung", "refunds"),
+    ("de", "region", "card-regions"),
+    ("de", "lieferung dauer", "delivery-time"),
+    ("de", "code funktioniert nicht", "code-not-working"),
+    ("de", "bestellung link verloren", "lost-order-link"),
 ]
 
 
@@ -49,7 +61,9 @@ def test_nothing_to_search_for_finds_nothing(app, help_center):
 
 def test_a_reader_sees_their_language_or_the_fallback_and_each_article_once(app, help_center):
     with app.app_context():
-        save_article(db.session, CLI, ArticleDraft("only-english", 1, {"en": ("Gift wrapping", "We do not wrap codes.")}))
+        save_article(
+            db.session, CLI, ArticleDraft("only-english", 1, {"en": ("Gift wrapping", "We do not wrap codes.")})
+        )
         german = categories(db.session, "de", "en")
         slugs = [text.slug for category in german for text in category.articles]
         assert len(slugs) == len(set(slugs)) == 9

@@ -1,4 +1,5 @@
 """Conversations from the buyer's side: pre-sale questions, secret links, attachments, reopening."""
+
 from __future__ import annotations
 
 import io
@@ -23,7 +24,8 @@ def test_a_pre_sale_question_needs_an_email_and_opens_a_conversation_in_the_buye
     assert "Ask a question about Card" in client.get("/p/card").get_data(as_text=True)
     refused = _ask(client, email="not an address")
     assert refused.status_code == 400 and "E-Mail: eine Adresse, an die wir antworten können" in refused.get_data(
-        as_text=True)  # in the buyer's language
+        as_text=True
+    )  # in the buyer's language
     empty = _ask(client, message="  ")
     assert empty.status_code == 400 and "Nachricht: schreiben Sie, was Sie brauchen" in empty.get_data(as_text=True)
     assert _ask(client).status_code == 303
@@ -65,9 +67,14 @@ def test_a_buyer_message_reopens_a_resolved_conversation_and_a_note_never_shows(
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(1))
     placed = delivered(app, client)
-    link = client.post(f"/o/{placed.token}/support", data={
-        "csrf_token": csrf_from(client, f"/o/{placed.token}/support"), "topic": "invoice",
-        "message": "Invoice please"}).headers["Location"]
+    link = client.post(
+        f"/o/{placed.token}/support",
+        data={
+            "csrf_token": csrf_from(client, f"/o/{placed.token}/support"),
+            "topic": "invoice",
+            "message": "Invoice please",
+        },
+    ).headers["Location"]
     staff(app, client)
     with app.app_context():
         number = db.session.scalar(select(Conversation.number))

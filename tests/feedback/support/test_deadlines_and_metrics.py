@@ -1,4 +1,5 @@
 """Deadlines and metrics on a controlled clock, checked against the definitions in the docs."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -106,7 +107,10 @@ def test_a_rating_needs_a_resolved_conversation_and_counts_once(app, session):
         rate(session, conversation_id, 5)
     desk.reopen(session, AGENT, conversation_id, DEADLINES)
     desk.resolve_conversation(session, AGENT, conversation_id)
-    surveys = [job for job in Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
-               if job.args == (conversation_id, "survey")]
+    surveys = [
+        job
+        for job in Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
+        if job.args == (conversation_id, "survey")
+    ]
     assert len(surveys) == 1  # asked once, however often it is resolved
     assert session.scalars(select(Rating.score)).all() == [4]

@@ -1,4 +1,5 @@
 """The team inbox: filters, assignment, overdue highlighting, the metrics page."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -16,8 +17,12 @@ DEADLINES = {"presale": 48, "problem": 48, "service": 48}
 
 def _open(app, email: str, topic: str, locale="en", hours_ago=0) -> str:
     with app.app_context():
-        opened = open_conversation(db.session, DEADLINES, Opening(email, topic, f"from {email}", locale=locale),
-                                   now=utcnow() - timedelta(hours=hours_ago))
+        opened = open_conversation(
+            db.session,
+            DEADLINES,
+            Opening(email, topic, f"from {email}", locale=locale),
+            now=utcnow() - timedelta(hours=hours_ago),
+        )
         db.session.remove()
         return opened.number
 

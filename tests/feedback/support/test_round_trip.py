@@ -1,4 +1,5 @@
 """The whole support round trip over HTTP, a real worker and a real SMTP server on loopback."""
+
 from __future__ import annotations
 
 import re
@@ -30,17 +31,22 @@ def _text(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_buyer_writes_agent_replies_with_a_template_buyer_answers_agent_resolves_buyer_rates(
-        smtp, app, client, worker):
+def test_buyer_writes_agent_replies_with_a_template_buyer_answers_agent_resolves_buyer_rates(smtp, app, client, worker):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(2))
     placed = delivered(app, client, email="ana@example.com")
     form = client.get(f"/o/{placed.token}/support").get_data(as_text=True)
     assert placed.number in form and 'value="defective_code" checked' in form  # suggested for a delivered order
 
-    opened = client.post(f"/o/{placed.token}/support", data={
-        "csrf_token": csrf_from(client, f"/o/{placed.token}/support"), "topic": "defective_code",
-        "message": "The code says it was already redeemed", "name": "Ana"})
+    opened = client.post(
+        f"/o/{placed.token}/support",
+        data={
+            "csrf_token": csrf_from(client, f"/o/{placed.token}/support"),
+            "topic": "defective_code",
+            "message": "The code says it was already redeemed",
+            "name": "Ana",
+        },
+    )
     assert opened.status_code == 303
     link = opened.headers["Location"]
     [welcome] = _mails_matching(smtp, "ana@example.com", lambda m: link.split("/c/")[1] in _text(m))
@@ -52,8 +58,13 @@ def test_buyer_writes_agent_replies_with_a_template_buyer_answers_agent_resolves
 
     staff(app, client)
     staff_post(client, "/admin/reply-templates", name="Sorry", locale="de", body="Hallo {buyer_name}!")
-    staff_post(client, "/admin/reply-templates", name="Sorry", locale="en",
-               body="Hello {buyer_name}, about {order_number} ({product}): a new code is on your order page.")
+    staff_post(
+        client,
+        "/admin/reply-templates",
+        name="Sorry",
+        locale="en",
+        body="Hello {buyer_name}, about {order_number} ({product}): a new code is on your order page.",
+    )
     page = client.get(f"/admin/conversations/{number}").get_data(as_text=True)
     filled = f"Hello Ana, about {placed.number} (Card): a new code is on your order page."
     assert page.index("Sorry (en)") < page.index("Sorry (de)") and filled in page
