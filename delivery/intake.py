@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Answer:
+class WebhookReply:
     status: int
     body: str
     content_type: str = "text/plain"
@@ -24,24 +24,24 @@ class Answer:
 
 def accept_webhook(
     session: Session, provider: PaymentProvider, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]
-) -> Answer:
+) -> WebhookReply:
     try:
         events = provider.parse_webhook(headers, body, query)
         result = record_events(session, provider.name, events, provider.livemode)
     except InvalidSignature as exc:
         log.warning("%s webhook rejected: %s", provider.name, exc)
-        return Answer(400, f"invalid signature: {exc}")
+        return WebhookReply(400, f"invalid signature: {exc}")
     except InvalidPayload as exc:
-        return Answer(400, f"invalid payload: {exc}")
+        return WebhookReply(400, f"invalid payload: {exc}")
     except UnknownOrder as exc:
-        return Answer(422, f"unknown order: {exc}")
+        return WebhookReply(422, f"unknown order: {exc}")
     except ProviderUnavailable as exc:  # the adapter had to ask the provider; it will deliver again
-        return Answer(503, f"provider unavailable: {exc}")
+        return WebhookReply(503, f"provider unavailable: {exc}")
     enqueue_fulfilment(result.paid_order_ids)  # after the inbox's commit
     if result.problems:
-        return Answer(422, "; ".join(result.problems))
-    accepted = provider.accepted_answer()
-    return Answer(200, accepted.body, accepted.content_type)
+        return WebhookReply(422, "; ".join(result.problems))
+    accepted = provider.acknowledgement()
+    return WebhookReply(200, accepted.body, accepted.content_type)
 
 
 def accept_return(session: Session, provider: PaymentProvider, query: Mapping[str, str]) -> None:

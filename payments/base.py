@@ -87,7 +87,7 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
-class WebhookAnswer:
+class Acknowledgement:
     """What the provider expects to read back when we accept its call."""
 
     body: str = "ok"
@@ -142,8 +142,8 @@ class PaymentProvider:
         """Refund all or part of a payment, passing ``request.idempotency_key`` to the provider."""
         raise ProviderRefused(f"{self.name} does not refund through keyshop")
 
-    def accepted_answer(self) -> WebhookAnswer:
-        return WebhookAnswer()
+    def acknowledgement(self) -> Acknowledgement:
+        return Acknowledgement()
 
 
 def required_text(value) -> str:

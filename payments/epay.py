@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from app.core.money import to_major, to_minor
 from payments.base import (
+    Acknowledgement,
     Capabilities,
     CheckoutRequest,
     CheckoutStart,
@@ -24,7 +25,6 @@ from payments.base import (
     InvalidSignature,
     PaymentEvent,
     PaymentProvider,
-    WebhookAnswer,
     required_text,
 )
 
@@ -68,8 +68,8 @@ class EpayProvider(PaymentProvider):
         except ValueError as exc:
             raise InvalidPayload(f"epay notify is not readable: {exc}") from None
 
-    def accepted_answer(self) -> WebhookAnswer:
-        return WebhookAnswer("success")
+    def acknowledgement(self) -> Acknowledgement:
+        return Acknowledgement("success")
 
     def _event(self, params: dict) -> PaymentEvent:
         money = params.get("money", "")

@@ -1,4 +1,9 @@
-"""Staff pages under /admin: one blueprint, its routes split by area (auth, stock)."""
+"""Staff pages under /admin: one blueprint, its routes split by area.
+
+auth (sign-in, the dashboard) and two_factor; attention (what needs a person); orders (timeline,
+refunds); stock and uploads (products, batches, codes); aftersale (reports, reviews, ranking);
+support (team inbox); help (help center articles and notices); abuse (blocklist and limits);
+audit_log and exports (audited CSV downloads)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Staff after-sale pages: the report queue, reviews, and the complaint ranking."""
+"""Staff after-sale pages: the list of reports, reviews, and the complaint ranking."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.web.admin import bp, owner_required, staff_required
 from feedback import decisions, reviews, settings
 from feedback.models import CodeReport, Review
 from feedback.quality import ranking
-from feedback.queue import report_queue
+from feedback.report_list import report_list
 
 
 @bp.get("/reports")
@@ -21,9 +21,9 @@ from feedback.queue import report_queue
 def reports():
     return render_template(
         "admin/reports.html",
-        open_reports=report_queue(db.session, "open"),
+        open_reports=report_list(db.session, "open"),
         to_major=to_major,
-        decided={s: report_queue(db.session, s, 20) for s in ("replaced", "refunded", "rejected")},
+        decided={s: report_list(db.session, s, 20) for s in ("replaced", "refunded", "rejected")},
     )
 
 

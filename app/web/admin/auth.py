@@ -16,7 +16,7 @@ from app.core.staff import StaffError, authenticate, create_first_owner, has_sta
 from app.web.admin import bp, staff_required
 from app.web.admin.attention import needs_attention
 from feedback.quality import ranking
-from feedback.queue import open_report_count
+from feedback.report_list import open_report_count
 from feedback.support.metrics import support_metrics
 from keystore.stock import stock_by_product
 

@@ -1,4 +1,4 @@
-"""The staff's queue of reports: what each is about and who the buyer is, worst waiting first."""
+"""The staff's list of reports: what each is about and who the buyer is, worst waiting first."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class BuyerHistory:
 
 
 @dataclass(frozen=True)
-class QueuedReport:
+class ReportRow:
     id: int
     status: str
     order_number: str
@@ -46,7 +46,7 @@ class QueuedReport:
     history: BuyerHistory
 
 
-def report_queue(session: Session, status: str = "open", limit: int = 100) -> list[QueuedReport]:
+def report_list(session: Session, status: str = "open", limit: int = 100) -> list[ReportRow]:
     rows = session.execute(
         select(
             CodeReport,
@@ -67,7 +67,7 @@ def report_queue(session: Session, status: str = "open", limit: int = 100) -> li
     ).all()
     histories = buyer_histories(session, {row[0].buyer_email for row in rows})
     return [
-        QueuedReport(
+        ReportRow(
             r.id,
             r.status,
             number,
