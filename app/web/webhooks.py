@@ -17,6 +17,6 @@ def receive(name: str):
     adapter = find_provider(name)
     if adapter is None:
         abort(404)
-    answer = accept_webhook(db.session, adapter, request.headers, request.get_data(cache=False), request.args.to_dict())
-    count_webhook(current_app.extensions["keyshop.redis"], name, answer.status)
-    return Response(answer.body, status=answer.status, content_type=answer.content_type)
+    reply = accept_webhook(db.session, adapter, request.headers, request.get_data(cache=False), request.args.to_dict())
+    count_webhook(current_app.extensions["keyshop.redis"], name, reply.status)
+    return Response(reply.body, status=reply.status, content_type=reply.content_type)
