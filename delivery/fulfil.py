@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from app.core import order_states
 from app.core.db import utcnow, write_transaction
-from app.core.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
+from app.core.models import Order, Product, log_order
 from delivery.mail_owed import owe_mail
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import LowStockWatch, crossed_low_stock
@@ -79,20 +80,17 @@ def _product(column):
 
 # One statement moves the order and reads what delivering needs: first, because on PostgreSQL it
 # locks the order row, so a second job for the same order waits here and then finds nothing to do.
-_TAKE = (
-    update(Order.__table__)
-    .where(Order.id == bindparam("_order_id"), Order.status.in_(OPEN_FOR_DELIVERY))
-    .values(status="delivered", delivered_at=bindparam("_now"))
-    .returning(
-        Order.number,
-        Order.product_id,
-        Order.quantity,
-        Order.paid_at,
-        _product(Product.reusable),
-        _product(Product.low_stock_threshold),
-        _product(Product.low_stock_alerted),
-        _product(Product.low_stock_alerts),
-    )
+_TAKE = order_states.statement(
+    "delivered", Order.id == bindparam("_order_id"), delivered_at=bindparam("_now")
+).returning(
+    Order.number,
+    Order.product_id,
+    Order.quantity,
+    Order.paid_at,
+    _product(Product.reusable),
+    _product(Product.low_stock_threshold),
+    _product(Product.low_stock_alerted),
+    _product(Product.low_stock_alerts),
 )
 
 
@@ -123,15 +121,21 @@ def _give_shared(session: Session, order: _Taken) -> str:
     code_id = shared_code(session, order.product_id)
     if code_id is None:
         raise _OutOfStock
-    if not move_order(session, order.id, ("delivered",), shared_code_id=code_id):
+    if not _record_shared_code(session, order.id, code_id):
         raise RuntimeError("the order left 'delivered' inside its own transaction")
     return "the shared code"
+
+
+def _record_shared_code(session: Session, order_id: int, code_id: int) -> bool:
+    """Not a move: the order stays delivered, and only a delivered order holds a shared code."""
+    statement = update(Order.__table__).where(Order.id == order_id, Order.status == "delivered")
+    return session.execute(statement.values(shared_code_id=code_id)).rowcount == 1
 
 
 def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Delivery:
     mail = ""
     with write_transaction(session):
-        if move_order(session, order_id, ("paid",), status="awaiting_stock"):
+        if order_states.move(session, order_id, "awaiting_stock"):
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
             mail = owe_mail(session, order_id, "awaiting_stock", claimed=mail_now)
     number = session.scalar(select(Order.number).where(Order.id == order_id))
