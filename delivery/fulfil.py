@@ -1,5 +1,8 @@
 """Fulfil a paid order: claim its codes, mark it delivered and record the mail it owes, in one
-transaction. Safe to run twice."""
+transaction. Safe to run twice.
+
+One word for the act: an order is fulfilled (here, and by the RQ job delivery.jobs.fulfil_order);
+"delivered" is only the state it reaches when its codes are the buyer's."""
 
 from __future__ import annotations
 
@@ -25,20 +28,22 @@ class _OutOfStock(Exception):
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Fulfilment:
+    """What one run of the fulfilment did, and what follows from it after the commit."""
+
     outcome: str  # delivered | awaiting_stock | skipped
     number: str = ""
-    low_stock_alert: int | None = None  # this delivery took the product's stock down to its threshold
+    low_stock_alert: int | None = None  # this fulfilment took the product's stock down to its threshold
     seconds_since_paid: float | None = None
     mail: str = ""  # the buyer's mail this run recorded: owed (pending), claimed (sending), or none
 
 
 def fulfil(session: Session, order_id: int) -> str:
     """Return what happened: delivered, awaiting_stock, or skipped (not payable-and-undelivered)."""
-    return deliver(session, order_id).outcome
+    return run_fulfilment(session, order_id).outcome
 
 
-def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery:
+def run_fulfilment(session: Session, order_id: int, mail_now: bool = False) -> Fulfilment:
     """Fulfil, and say what follows from it, all in the one delivering transaction. `mail_now`: the
     caller sends the buyer's mail right after the commit, so it is recorded as being sent rather
     than owed, which spares the sender a transaction of its own."""
@@ -47,18 +52,18 @@ def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery
             now = utcnow()
             order = _take(session, order_id, now)
             if order is None:  # not payable-and-undelivered: delivered already, refunded, unknown
-                return Delivery("skipped")
+                return Fulfilment("skipped")
             given = _give_shared(session, order) if order.reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
             mail = owe_mail(session, order_id, "delivered", claimed=mail_now)
             alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
-            delivery = Delivery(
+            fulfilment = Fulfilment(
                 "delivered", order.number, alert, (now - order.paid_at).total_seconds() if order.paid_at else None, mail
             )
     except _OutOfStock:
         return _wait_for_stock(session, order_id, mail_now)
-    log.info("order delivered", extra={"order": delivery.number})
-    return delivery
+    log.info("order delivered", extra={"order": fulfilment.number})
+    return fulfilment
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,7 @@ def _record_shared_code(session: Session, order_id: int, code_id: int) -> bool:
     return session.execute(statement.values(shared_code_id=code_id)).rowcount == 1
 
 
-def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Delivery:
+def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Fulfilment:
     mail = ""
     with write_transaction(session):
         if order_states.move(session, order_id, "awaiting_stock"):
@@ -141,4 +146,4 @@ def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Delivery
     number = session.scalar(select(Order.number).where(Order.id == order_id))
     session.rollback()
     log.info("order awaits stock", extra={"order": number})
-    return Delivery("awaiting_stock", number or "", mail=mail)
+    return Fulfilment("awaiting_stock", number or "", mail=mail)
