@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.core import order_states
 from app.core.audit import Actor
 from app.core.db import utcnow, write_transaction
-from app.core.models import Order, log_order, move_order
+from app.core.models import Order, log_order
 from delivery.queues import enqueue_fulfilment, enqueue_refund
 from payments.base import PaymentProvider
 from payments.refunds import request_refund
@@ -57,7 +58,7 @@ def expire_backorders(session: Session, providers: dict[str, PaymentProvider], o
 def _take_out_of_the_queue(session: Session, order_id: int, refundable: bool) -> bool:
     reason = "out of stock for too long: " + ("refunded automatically" if refundable else "refund by hand")
     with write_transaction(session):
-        moved = move_order(session, order_id, ("awaiting_stock",), status="review", review_reason=reason)
+        moved = order_states.move(session, order_id, "backorder_expired", review_reason=reason)
         if moved:
             log_order(session, order_id, "shop.order.backorder_expired", reason)
     return moved and refundable

@@ -1,5 +1,8 @@
 """Fulfil a paid order: claim its codes, mark it delivered and record the mail it owes, in one
-transaction. Safe to run twice."""
+transaction. Safe to run twice.
+
+One word for the act: an order is fulfilled (here, and by the RQ job delivery.jobs.fulfil_order);
+"delivered" is only the state it reaches when its codes are the buyer's."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from app.core import order_states
 from app.core.db import utcnow, write_transaction
-from app.core.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
+from app.core.models import Order, Product, log_order
 from delivery.mail_owed import owe_mail
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import LowStockWatch, crossed_low_stock
@@ -24,20 +28,22 @@ class _OutOfStock(Exception):
 
 
 @dataclass(frozen=True)
-class Delivery:
+class Fulfilment:
+    """What one run of the fulfilment did, and what follows from it after the commit."""
+
     outcome: str  # delivered | awaiting_stock | skipped
     number: str = ""
-    low_stock_alert: int | None = None  # this delivery took the product's stock down to its threshold
+    low_stock_alert: int | None = None  # this fulfilment took the product's stock down to its threshold
     seconds_since_paid: float | None = None
     mail: str = ""  # the buyer's mail this run recorded: owed (pending), claimed (sending), or none
 
 
 def fulfil(session: Session, order_id: int) -> str:
     """Return what happened: delivered, awaiting_stock, or skipped (not payable-and-undelivered)."""
-    return deliver(session, order_id).outcome
+    return run_fulfilment(session, order_id).outcome
 
 
-def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery:
+def run_fulfilment(session: Session, order_id: int, mail_now: bool = False) -> Fulfilment:
     """Fulfil, and say what follows from it, all in the one delivering transaction. `mail_now`: the
     caller sends the buyer's mail right after the commit, so it is recorded as being sent rather
     than owed, which spares the sender a transaction of its own."""
@@ -46,18 +52,18 @@ def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery
             now = utcnow()
             order = _take(session, order_id, now)
             if order is None:  # not payable-and-undelivered: delivered already, refunded, unknown
-                return Delivery("skipped")
+                return Fulfilment("skipped")
             given = _give_shared(session, order) if order.reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
             mail = owe_mail(session, order_id, "delivered", claimed=mail_now)
             alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
-            delivery = Delivery(
+            fulfilment = Fulfilment(
                 "delivered", order.number, alert, (now - order.paid_at).total_seconds() if order.paid_at else None, mail
             )
     except _OutOfStock:
         return _wait_for_stock(session, order_id, mail_now)
-    log.info("order delivered", extra={"order": delivery.number})
-    return delivery
+    log.info("order delivered", extra={"order": fulfilment.number})
+    return fulfilment
 
 
 @dataclass(frozen=True)
@@ -79,20 +85,17 @@ def _product(column):
 
 # One statement moves the order and reads what delivering needs: first, because on PostgreSQL it
 # locks the order row, so a second job for the same order waits here and then finds nothing to do.
-_TAKE = (
-    update(Order.__table__)
-    .where(Order.id == bindparam("_order_id"), Order.status.in_(OPEN_FOR_DELIVERY))
-    .values(status="delivered", delivered_at=bindparam("_now"))
-    .returning(
-        Order.number,
-        Order.product_id,
-        Order.quantity,
-        Order.paid_at,
-        _product(Product.reusable),
-        _product(Product.low_stock_threshold),
-        _product(Product.low_stock_alerted),
-        _product(Product.low_stock_alerts),
-    )
+_TAKE = order_states.statement(
+    "delivered", Order.id == bindparam("_order_id"), delivered_at=bindparam("_now")
+).returning(
+    Order.number,
+    Order.product_id,
+    Order.quantity,
+    Order.paid_at,
+    _product(Product.reusable),
+    _product(Product.low_stock_threshold),
+    _product(Product.low_stock_alerted),
+    _product(Product.low_stock_alerts),
 )
 
 
@@ -123,18 +126,24 @@ def _give_shared(session: Session, order: _Taken) -> str:
     code_id = shared_code(session, order.product_id)
     if code_id is None:
         raise _OutOfStock
-    if not move_order(session, order.id, ("delivered",), shared_code_id=code_id):
+    if not _record_shared_code(session, order.id, code_id):
         raise RuntimeError("the order left 'delivered' inside its own transaction")
     return "the shared code"
 
 
-def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Delivery:
+def _record_shared_code(session: Session, order_id: int, code_id: int) -> bool:
+    """Not a move: the order stays delivered, and only a delivered order holds a shared code."""
+    statement = update(Order.__table__).where(Order.id == order_id, Order.status == "delivered")
+    return session.execute(statement.values(shared_code_id=code_id)).rowcount == 1
+
+
+def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Fulfilment:
     mail = ""
     with write_transaction(session):
-        if move_order(session, order_id, ("paid",), status="awaiting_stock"):
+        if order_states.move(session, order_id, "awaiting_stock"):
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
             mail = owe_mail(session, order_id, "awaiting_stock", claimed=mail_now)
     number = session.scalar(select(Order.number).where(Order.id == order_id))
     session.rollback()
     log.info("order awaits stock", extra={"order": number})
-    return Delivery("awaiting_stock", number or "", mail=mail)
+    return Fulfilment("awaiting_stock", number or "", mail=mail)

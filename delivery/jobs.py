@@ -8,7 +8,7 @@ from flask import current_app
 
 from app.core.extensions import db
 from delivery import low_stock
-from delivery.fulfil import deliver
+from delivery.fulfil import run_fulfilment
 from delivery.mail import send_claimed_order_mail
 from delivery.mail import send_order_mail as send_mail
 from delivery.mail_owed import drain, schedule_drain
@@ -39,7 +39,7 @@ def fulfil_order(order_id: int) -> str:
     queue, sends all that is owed. After a failed send, mail goes through the drain for a minute,
     and the failed one through its own retries with backoff: a down or slow SMTP server never holds
     deliveries up."""
-    delivery = deliver(db.session, order_id, mail_now=not mail_trouble.active() and not deliveries_waiting())
+    delivery = run_fulfilment(db.session, order_id, mail_now=not mail_trouble.active() and not deliveries_waiting())
     if delivery.seconds_since_paid is not None:
         observe_delivery(current_app.extensions["keyshop.redis"], delivery.seconds_since_paid)
     if delivery.low_stock_alert is not None:

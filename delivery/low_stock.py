@@ -16,7 +16,7 @@ from keystore.stock import available_count
 
 
 def enqueue_alert(session: Session, order_id: int, alert: int) -> None:
-    """After the delivering transaction crossed the threshold (see delivery.fulfil.deliver)."""
+    """After the delivering transaction crossed the threshold (see delivery.fulfil.run_fulfilment)."""
     product_id = session.scalar(select(Order.product_id).where(Order.id == order_id))
     session.rollback()
     enqueue("notify", "delivery.jobs.send_low_stock_mail", product_id, alert)

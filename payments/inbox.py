@@ -9,12 +9,12 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.core import order_states
 from app.core.db import utcnow, write_transaction
-from app.core.models import Order, log_order, move_order
+from app.core.models import Order, log_order
 from payments.base import PaymentEvent
 from payments.models import Payment, WebhookEvent
 
-PAYABLE = ("pending", "failed")  # a late success after a failure still took the buyer's money
 ORDER_AMOUNT_MAX = 2**31 - 1  # orders.amount_minor is 32-bit: a larger amount never pays an order as agreed
 STORABLE = range(-(2**63), 2**63)  # what payments.amount_minor (BIGINT) holds; beyond it no money is real
 AFTER_PAYMENT = {"refunded": "shop.order.refunded_at_provider", "disputed": "shop.order.disputed"}
@@ -59,17 +59,13 @@ class _Order:
 
 
 # The common case in one statement: a payment of exactly the order's amount for a payable order.
-_PAY = (
-    update(Order.__table__)
-    .where(
-        Order.number == bindparam("_number"),
-        Order.status.in_(PAYABLE),
-        Order.amount_minor == bindparam("_amount"),
-        Order.currency == bindparam("_currency"),
-    )
-    .values(status="paid", paid_at=bindparam("_now"))
-    .returning(Order.id)
-)
+_PAY = order_states.statement(
+    "paid",
+    Order.number == bindparam("_number"),
+    Order.amount_minor == bindparam("_amount"),
+    Order.currency == bindparam("_currency"),
+    paid_at=bindparam("_now"),
+).returning(Order.id)
 
 
 def _record(session: Session, provider: str, event: PaymentEvent, result: InboxResult, livemode: bool) -> None:
@@ -107,10 +103,17 @@ def _paid_at_once(session: Session, provider: str, event: PaymentEvent, result: 
     if order_id is None:
         return False
     _store(session, provider, event, order_id, outcome="paid")
+    _paid(session, provider, order_id, event, result)
+    return True
+
+
+def _paid(session: Session, provider: str, order_id: int, event: PaymentEvent, result: InboxResult) -> str:
+    """What a payment that moved its order to paid leaves behind, whichever path moved it: the
+    payment, the order's log line, and the order's id for the fulfilment job after commit."""
     _record_payment(session, provider, order_id, event)
     log_order(session, order_id, "shop.order.paid", f"{provider} {event.event_id}")
     result.paid_order_ids.append(order_id)
-    return True
+    return "paid"
 
 
 _STORE = insert(WebhookEvent.__table__).returning(WebhookEvent.id)
@@ -180,7 +183,7 @@ def _wrong_mode(session: Session, order: _Order, event: PaymentEvent, result: In
     if event.kind != "paid":
         return "ignored"
     reason = f"a {'live' if event.livemode else 'test'}-mode payment for a shop in the other mode"
-    move_order(session, order.id, PAYABLE, status="review", review_reason=reason)
+    order_states.move(session, order.id, "flagged", review_reason=reason)
     log_order(session, order.id, "shop.order.flagged", reason)
     result.problems.append(f"order {order.number} flagged for review: {reason}")
     return "flagged"
@@ -199,7 +202,7 @@ def _note_after_payment(session: Session, provider: str, order: _Order, event: P
 
 def _apply(session: Session, provider: str, order: _Order, event: PaymentEvent, result: InboxResult) -> str:
     if event.kind == "failed":
-        moved = move_order(session, order.id, ("pending",), status="failed")
+        moved = order_states.move(session, order.id, "failed")
         if moved:
             log_order(session, order.id, "shop.order.failed", f"{provider} {event.event_id}")
         return "failed" if moved else "ignored"
@@ -208,12 +211,9 @@ def _apply(session: Session, provider: str, order: _Order, event: PaymentEvent, 
     mismatch = _mismatch(order, event)
     if mismatch:
         return _flag_mismatch(session, provider, order, event, result, mismatch)
-    if not move_order(session, order.id, PAYABLE, status="paid", paid_at=utcnow()):
+    if not order_states.move(session, order.id, "paid", paid_at=utcnow()):
         return _paid_again(session, provider, order, event)
-    _record_payment(session, provider, order.id, event)
-    log_order(session, order.id, "shop.order.paid", f"{provider} {event.event_id}")
-    result.paid_order_ids.append(order.id)
-    return "paid"
+    return _paid(session, provider, order.id, event, result)
 
 
 def _flag_mismatch(
@@ -223,7 +223,7 @@ def _flag_mismatch(
     column can hold is no real money, and is only told."""
     if event.amount_minor in STORABLE:
         _record_payment(session, provider, order.id, event, flag=mismatch)
-    move_order(session, order.id, PAYABLE, status="review", review_reason=mismatch)
+    order_states.move(session, order.id, "flagged", review_reason=mismatch)
     log_order(session, order.id, "shop.order.flagged", mismatch)
     result.problems.append(f"order {order.number} flagged for review: {mismatch}")
     return "flagged"

@@ -12,9 +12,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.core import order_states
 from app.core.audit import Actor, audit
 from app.core.db import utcnow, write_transaction
-from app.core.models import ORDER_STATES, log_order, move_order
+from app.core.models import log_order
 from payments.base import PaymentProvider, ProviderRefused, RefundRequest
 from payments.models import Payment, Refund
 from payments.refund_rules import OPEN, RefundError, check, hold_order, payment_to_refund, refunded_amount
@@ -153,7 +154,7 @@ def _mark_refunded_when_whole(session: Session, refund: Refund) -> None:
     }
     payments = session.execute(select(Payment.id, Payment.amount_minor).where(Payment.order_id == refund.order_id))
     if all(done.get(payment_id, 0) >= amount for payment_id, amount in payments):
-        move_order(session, refund.order_id, tuple(s for s in ORDER_STATES if s != "refunded"), status="refunded")
+        order_states.move(session, refund.order_id, "refunded")
 
 
 def retry(session: Session, actor: Actor, refund_id: int) -> bool:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.core import order_states
 from app.core.audit import Actor, audit
 from app.core.db import utcnow, write_transaction
-from app.core.models import Order, log_order, move_order
+from app.core.models import Order, log_order
 from app.core.shop_settings import setting
 from payments.models import Payment, Refund
 from payments.refund_rules import RefundError, hold_order, refundable
@@ -36,8 +37,8 @@ def accept(session: Session, actor: Actor, number: str) -> int | None:
         hold_order(session, order.id)
         if not actor.is_owner:
             _check_shortfall(session, order)
-        if not _take_flags(session, order.id, "accepted") or not move_order(
-            session, order.id, ("review",), status="paid", paid_at=utcnow(), review_reason=None
+        if not _take_flags(session, order.id, "accepted") or not order_states.move(
+            session, order.id, "accepted", paid_at=utcnow(), review_reason=None
         ):
             session.rollback()
             return None

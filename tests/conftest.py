@@ -102,12 +102,15 @@ def app(shop_env):
     from app.cli.setup import upgrade_database
     from app.core.extensions import db
     from app.core.settings import Settings
+    from tests import order_guard
 
     app = create_app(Settings.from_env(shop_env))
     app.config["TESTING"] = True
     with app.app_context():
         upgrade_database()
         db.session.remove()
+        with db.engine.begin() as connection:
+            order_guard.install(connection)  # every status change of the test's orders is held to the table
     yield app
     with app.app_context():
         db.session.remove()

@@ -9,22 +9,12 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, insert, update
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import utcnow
 from app.core.extensions import db
 
-ORDER_STATUSES = (
-    "pending",  # created, waiting for the payment
-    "paid",  # payment recorded, delivery job on its way
-    "awaiting_stock",  # paid, but not enough codes: fulfilled first come, first served on import
-    "delivered",
-    "failed",  # the payment failed or expired
-    "review",  # flagged: a payment event did not match the order; staff decide
-)
-ORDER_STATES = ("pending", "paid", "awaiting_stock", "delivered", "failed", "review", "refunded")
-OPEN_FOR_DELIVERY = ("paid", "awaiting_stock")
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud on the phone
 
 
@@ -76,7 +66,7 @@ class Order(db.Model):
     amount_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     method: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # app.core.order_states moves it
     review_reason: Mapped[str | None] = mapped_column(Text)
     # For reusable products: the shared code (codes.id) this order was given. No foreign key: codes
     # already point at orders, and a cycle would complicate every migration for little gain.
@@ -137,9 +127,3 @@ def log_order(session, order_id: int, action: str, detail: str = "") -> None:
     """In the caller's transaction, as one INSERT now (cheaper than the unit of work at commit),
     through a statement built once (the order is in the database: its id is known)."""
     session.execute(_LOG_ORDER, {"order_id": order_id, "action": action, "detail": detail})
-
-
-def move_order(session, order_id: int, expected: tuple[str, ...], **values) -> bool:
-    """A conditional state change: it happens only from an expected state, and says whether it did."""
-    statement = update(Order).where(Order.id == order_id, Order.status.in_(expected)).values(**values)
-    return session.execute(statement, execution_options={"synchronize_session": False}).rowcount == 1

@@ -8,8 +8,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.csv_cells import csv_text
-from app.core.models import ORDER_STATES, Order
+from app.core.models import Order
 from app.core.money import to_major
+from app.core.order_states import ORDER_STATUSES
 
 PAGE_SIZE = 50
 CSV_COLUMNS = (
@@ -35,7 +36,7 @@ class OrderFilter:
 
     def where(self) -> list:
         conditions = []
-        if self.status in ORDER_STATES:
+        if self.status in ORDER_STATUSES:
             conditions.append(Order.status == self.status)
         if self.query.strip():
             text = f"%{self.query.strip().lower()}%"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.core.extensions import db
 from app.core.staff import create_staff
-from delivery.fulfil import deliver
+from delivery.fulfil import run_fulfilment
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
 
 
@@ -13,10 +13,10 @@ def _deliver(app, client):
     headers, body = sandbox_webhook(app, placed.number, 999)
     assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
     with app.app_context():
-        delivery = deliver(db.session, placed.order_id)
+        fulfilment = run_fulfilment(db.session, placed.order_id)
         db.session.remove()
-    assert delivery.outcome == "delivered"
-    return delivery.low_stock_alert
+    assert fulfilment.outcome == "delivered"
+    return fulfilment.low_stock_alert
 
 
 def test_one_alert_per_crossing(app, client):

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from app.core.db import utcnow
 from app.core.extensions import db
-from app.core.models import ORDER_STATES, Order
+from app.core.models import Order
 from app.core.money import to_minor
 from app.core.order_search import OrderFilter, order_page, orders_csv
+from app.core.order_states import ORDER_STATUSES
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.exports import audited_csv
 from delivery.jobs import mail_refund
@@ -33,7 +34,7 @@ def order_list():
         orders=rows,
         pages=pages,
         wanted=wanted,
-        states=ORDER_STATES,
+        states=ORDER_STATUSES,
         page=min(max(1, request.args.get("page", 1, type=int)), pages),
         stuck_refunds=refunds_to_see(db.session, utcnow()),
         flagged=flagged_payments(db.session),
