@@ -122,7 +122,7 @@ class _KeyshopShop:
         from sqlalchemy import func, select
 
         from app.core.extensions import db
-        from delivery.models import MailLog
+        from delivery.mail.log import MailLog
 
         with self.app.app_context():
             count = db.session.scalar(select(func.count()).where(MailLog.status.in_(("pending", "sending"))))
@@ -134,7 +134,7 @@ class _KeyshopShop:
         from sqlalchemy import select
 
         from app.core.extensions import db
-        from delivery.models import MailLog
+        from delivery.mail.log import MailLog
 
         with self.app.app_context():
             rows = db.session.execute(

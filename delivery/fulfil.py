@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
 from app.core.models import OPEN_FOR_DELIVERY, Order, Product, log_order, move_order
-from delivery.mail_owed import owe_mail
+from delivery.mail.log import owe_order_mail
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import LowStockWatch, crossed_low_stock
 
@@ -49,7 +49,7 @@ def deliver(session: Session, order_id: int, mail_now: bool = False) -> Delivery
                 return Delivery("skipped")
             given = _give_shared(session, order) if order.reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
-            mail = owe_mail(session, order_id, "delivered", claimed=mail_now)
+            mail = owe_order_mail(session, order_id, "delivered", claimed=mail_now)
             alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
             delivery = Delivery(
                 "delivered", order.number, alert, (now - order.paid_at).total_seconds() if order.paid_at else None, mail
@@ -133,7 +133,7 @@ def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Delivery
     with write_transaction(session):
         if move_order(session, order_id, ("paid",), status="awaiting_stock"):
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
-            mail = owe_mail(session, order_id, "awaiting_stock", claimed=mail_now)
+            mail = owe_order_mail(session, order_id, "awaiting_stock", claimed=mail_now)
     number = session.scalar(select(Order.number).where(Order.id == order_id))
     session.rollback()
     log.info("order awaits stock", extra={"order": number})

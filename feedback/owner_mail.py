@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.core.audit import AuditEntry
 from app.core.extensions import db
-from delivery.mail import send_once
-from delivery.owner_mail import owner_message
+from delivery.mail.owners import owner_message
+from delivery.mail.send import claim_and_send
 from delivery.queues import enqueue
 from keystore.models import Batch
 
@@ -44,4 +44,4 @@ def send_hold_notice(batch_id: int, hold: int) -> str:
         session.rollback()
         return message
 
-    return send_once(session, settings, f"batch-hold:{batch_id}:{hold}", "batch_hold", compose)
+    return claim_and_send(session, settings, f"batch-hold:{batch_id}:{hold}", "batch_hold", compose)

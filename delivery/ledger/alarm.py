@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow
 from app.core.settings import Settings
 from delivery.ledger import Breach, check_ledger
-from delivery.mail import send_once
-from delivery.owner_mail import owner_message
+from delivery.mail.owners import owner_message
+from delivery.mail.send import claim_and_send
 
 log = logging.getLogger(__name__)
 RESULT, LOCK = "keyshop:ledger", "keyshop:ledger:lock"
@@ -57,7 +57,7 @@ def alarm(session: Session, settings: Settings, breaches: list[Breach]) -> str:
         session.rollback()
         return message
 
-    return send_once(session, settings, f"ledger:{digest}", "ledger_alarm", compose)
+    return claim_and_send(session, settings, f"ledger:{digest}", "ledger_alarm", compose)
 
 
 def last_result(redis: Redis) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.staff import Staff
-from delivery.mail_content import SENDER
+from delivery.mail.compose import SENDER
 
 
 def owner_message(session: Session, subject: str, body: str, idstring: str, also: tuple[str, ...] = ()) -> EmailMessage:
