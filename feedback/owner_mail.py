@@ -35,11 +35,11 @@ def send_hold_notice(batch_id: int, hold: int) -> str:
         batch = session.get(Batch, batch_id)
         message = owner_message(
             session,
-            f"Batch on hold: {batch.name}",
-            f"Buyers reported too many codes of batch {batch.name!r} (supplier: "
-            f"{batch.supplier or 'not set'}); its unsold codes are quarantined.\n"
-            f"See the complaint ranking and release it: {settings.base_url}/admin/quality\n",
+            "batch_hold",
             f"batch-hold-{batch_id}-{hold}",
+            batch=batch.name,
+            supplier=batch.supplier,
+            base_url=settings.base_url,
         )
         session.rollback()
         return message

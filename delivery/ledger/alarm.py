@@ -48,12 +48,7 @@ def alarm(session: Session, settings: Settings, breaches: list[Breach]) -> str:
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:20]
 
     def compose():
-        body = (
-            "keyshop's ledger check found what should never happen:\n\n"
-            + "\n".join(lines)
-            + f"\n\nRun `keyshop check` for the whole list; the admin: {settings.base_url}/admin/\n"
-        )
-        message = owner_message(session, f"Ledger check: {len(breaches)} breach(es)", body, f"ledger-{digest}")
+        message = owner_message(session, "ledger_alarm", f"ledger-{digest}", breaches=lines, base_url=settings.base_url)
         session.rollback()
         return message
 

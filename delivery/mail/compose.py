@@ -34,11 +34,20 @@ UTF8.body_encoding = QP  # codes stay readable in the raw message (an outbox fil
 
 def render(name: str, locale: str, **values) -> tuple[str, str, str]:
     """(subject, text, html) of the mail NAME in `locale` (English where it has no translation)."""
-    env = _environment(_catalogs(), language_of(locale))
-    text, html = env.get_template(f"{name}.txt"), env.get_template(f"{name}.html")
     values["locale"] = language_of(locale)
+    env = _environment(_catalogs(), values["locale"])
+    return *_subject_and_text(env, name, values), env.get_template(f"{name}.html").render(values)
+
+
+def render_text(name: str, **values) -> tuple[str, str]:
+    """(subject, text) of a plain-text mail to staff (templates/owners/), in English like the admin."""
+    return _subject_and_text(_environment(_catalogs(), "en"), name, values)
+
+
+def _subject_and_text(env: Environment, name: str, values: dict) -> tuple[str, str]:
+    text = env.get_template(f"{name}.txt")
     subject = "".join(text.blocks["subject"](text.new_context(values))).strip()
-    return subject, text.render(values), html.render(values)
+    return subject, text.render(values)
 
 
 def translate(locale: str, words: str, **values) -> str:

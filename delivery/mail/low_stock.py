@@ -28,10 +28,12 @@ def send_low_stock_mail(session: Session, settings: Settings, product_id: int, a
         left = available_count(session, product_id)
         message = owner_message(
             session,
-            f"Low stock: {product.name} ({left} left)",
-            f"{product.name} has {left} code(s) left (threshold {product.low_stock_threshold}).\n"
-            f"Upload a batch: {settings.base_url}/admin/\n",
+            "low_stock",
             f"low-stock-{product_id}-{alert}",
+            product=product.name,
+            left=left,
+            threshold=product.low_stock_threshold,
+            base_url=settings.base_url,
         )
         session.rollback()
         return message

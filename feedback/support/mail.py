@@ -52,12 +52,14 @@ def _composer(session, conversation: Conversation, kind: str, link: str, deadlin
 def _overdue(session, c: Conversation):
     """To the assignee and the owners; built now, while the conversation is read."""
     page = f"{current_app.config['KEYSHOP'].base_url}/admin/conversations/{c.number}"
-    text = f"Conversation {c.number} ({c.kind}: {c.subject}) is past its deadline and still waits for an answer."
     message = owner_message(
         session,
-        f"Overdue: {c.number}",
-        f"{text}\n{page}\n",
+        "overdue",
         f"overdue-{c.number}",
         also=(c.assignee,) if c.assignee else (),
+        number=c.number,
+        kind=c.kind,
+        subject=c.subject,
+        page=page,
     )
     return lambda: message
