@@ -30,8 +30,8 @@ def fulfil_order(order_id: int) -> str:
     return delivery.outcome
 
 
-def retry_order_mail(order_id: int, kind: str) -> str:
-    """A failed order mail's own job, retried by RQ with backoff (see delivery.mail.drain.retry_later)."""
+def send_one_order_mail(order_id: int, kind: str) -> str:
+    """One order mail in a job of its own, retried by RQ with backoff (see delivery.mail.drain.enqueue_one_order_mail)."""
     return send_order_mail(*_mail_context(), order_id, kind)
 
 

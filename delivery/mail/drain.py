@@ -60,7 +60,7 @@ def drain(session: Session, settings: Settings, keyring: Keyring) -> int:
             sent += send_claimed_order_mail(session, settings, keyring, order_id, kind, number) == "sent"
         except Exception:
             owe_again(session, rest)
-            retry_later(order_id, kind)
+            enqueue_one_order_mail(order_id, kind)
             return sent
         if rest and deliveries_waiting():
             owe_again(session, rest)
@@ -71,10 +71,11 @@ def drain(session: Session, settings: Settings, keyring: Keyring) -> int:
     return sent
 
 
-def retry_later(order_id: int, kind: str) -> bool:
-    """The failed mail gets its own job, retried with backoff; its claim takes the failed row over,
-    so a retry never sends twice. (The drain does not wait on a server that refuses.)"""
-    return enqueue("notify", "delivery.jobs.retry_order_mail", order_id, kind, retry=RETRY)
+def enqueue_one_order_mail(order_id: int, kind: str) -> bool:
+    """One order mail in a job of its own, retried with backoff: a mail whose send failed (the
+    drain does not wait on a server that refuses) and the lookup's link. Its claim takes a failed
+    row over and finds a sent one, so no retry sends twice."""
+    return enqueue("notify", "delivery.jobs.send_one_order_mail", order_id, kind, retry=RETRY)
 
 
 def drain_if_owed_since(session: Session, older_than_seconds: int) -> bool:

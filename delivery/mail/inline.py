@@ -13,7 +13,7 @@ import time
 from sqlalchemy.orm import Session
 
 from app.core.settings import Settings
-from delivery.mail.drain import retry_later
+from delivery.mail.drain import enqueue_one_order_mail
 from delivery.mail.order_mail import send_claimed_order_mail
 from delivery.queues import deliveries_waiting
 from keystore.keyring import Keyring
@@ -34,4 +34,4 @@ def send_inline(session: Session, settings: Settings, keyring: Keyring, order_id
         send_claimed_order_mail(session, settings, keyring, order_id, kind, number)
     except Exception:
         _paused_until = time.monotonic() + PAUSE_SECONDS
-        retry_later(order_id, kind)
+        enqueue_one_order_mail(order_id, kind)

@@ -136,7 +136,7 @@ def _buyer_mail_jobs(app) -> list:
     from rq import Queue
 
     jobs = Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
-    return [job for job in jobs if job.func_name == "delivery.jobs.retry_order_mail"]  # not the low-stock alert
+    return [job for job in jobs if job.func_name == "delivery.jobs.send_one_order_mail"]  # not the low-stock alert
 
 
 def test_the_delivering_job_mails_at_once_when_nobody_else_waits(smtp, app, client):

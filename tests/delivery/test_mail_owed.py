@@ -125,4 +125,4 @@ def test_the_drain_stops_at_a_refusing_server_and_leaves_that_mail_to_its_own_re
         assert send_owed_mail() == 0
         db.session.remove()
     assert _mail_log(app) == {f"order:{order_ids[0]}:delivered": "failed", f"order:{order_ids[1]}:delivered": "pending"}
-    assert "delivery.jobs.retry_order_mail" in _notify_jobs(app)
+    assert "delivery.jobs.send_one_order_mail" in _notify_jobs(app)
