@@ -94,6 +94,7 @@ def _environment(catalogs: Path, language: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates change with a deploy, not under a running worker: no stat per mail
     )
     env.install_gettext_translations(_translations(catalogs, language), newstyle=True)
     env.filters["money"] = lambda minor, currency: format_money(minor, currency)
