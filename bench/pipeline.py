@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402 - after the path
 
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed: give it a database of its own
 PORT = 5097
 SATURATION: dict[tuple[str, str], float] = {}  # (pipeline, backend) -> the most delivered per second
 
@@ -78,6 +78,7 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
                 due = _offer(rate, seconds, hooks, "/webhooks/sandbox")
                 cpu.orders = _report("keyshop", backend, rate, seconds, due, shop.delivered_at)
                 _wait_until_sent(shop)  # mail left for later is part of the cost
+            _report_mail(shop.mail_sent_at(list(due)), due)
 
 
 class _KeyshopShop:
@@ -121,12 +122,28 @@ class _KeyshopShop:
         from sqlalchemy import func, select
 
         from app.core.extensions import db
-        from delivery.models import MailLog
+        from delivery.mail.log import MailLog
 
         with self.app.app_context():
             count = db.session.scalar(select(func.count()).where(MailLog.status.in_(("pending", "sending"))))
             db.session.remove()
         return count
+
+    def mail_sent_at(self, order_ids: list[int]) -> dict[int, datetime]:
+        """When each order's delivery mail was sent (the moment it left for the mail server)."""
+        from sqlalchemy import select
+
+        from app.core.extensions import db
+        from delivery.mail.log import MailLog
+
+        with self.app.app_context():
+            rows = db.session.execute(
+                select(MailLog.order_id, MailLog.sent_at).where(
+                    MailLog.order_id.in_(order_ids), MailLog.kind == "delivered", MailLog.sent_at.is_not(None)
+                )
+            ).all()
+            db.session.remove()
+        return dict(rows)
 
     def delivered_at(self, order_ids: list[int]) -> dict[int, datetime]:
         from sqlalchemy import select
@@ -223,6 +240,18 @@ def _wait_until_sent(shop: _KeyshopShop, seconds: float = 60) -> None:
         any(connection.llen(f"rq:queue:{name}") for name in ("delivery", "notify")) or shop.unsent_mail()
     ):
         time.sleep(0.2)
+
+
+def _report_mail(sent: dict[int, datetime], due: dict[int, datetime]) -> None:
+    """From the webhook's due moment to the delivery mail recorded as sent: what a buyer waits for the mail."""
+    latencies = sorted((sent[order_id] - due[order_id]).total_seconds() * 1000 for order_id in sent)
+    if latencies:
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        print(
+            f"{'':>7} {'':>10} mail sent {len(sent)} of {len(due)}, ms p50={statistics.median(latencies):.1f} "
+            f"p99={p99:.1f} max={latencies[-1]:.1f}",
+            flush=True,
+        )
 
 
 class _CpuPerOrder:

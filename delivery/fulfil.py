@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.core import order_states
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
-from delivery.mail_owed import owe_mail
+from delivery.mail.log import owe_order_mail
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import LowStockWatch, crossed_low_stock
 
@@ -55,7 +55,7 @@ def run_fulfilment(session: Session, order_id: int, mail_now: bool = False) -> F
                 return Fulfilment("skipped")
             given = _give_shared(session, order) if order.reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
-            mail = owe_mail(session, order_id, "delivered", claimed=mail_now)
+            mail = owe_order_mail(session, order_id, "delivered", claimed=mail_now)
             alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
             fulfilment = Fulfilment(
                 "delivered", order.number, alert, (now - order.paid_at).total_seconds() if order.paid_at else None, mail
@@ -142,7 +142,7 @@ def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Fulfilme
     with write_transaction(session):
         if order_states.move(session, order_id, "awaiting_stock"):
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
-            mail = owe_mail(session, order_id, "awaiting_stock", claimed=mail_now)
+            mail = owe_order_mail(session, order_id, "awaiting_stock", claimed=mail_now)
     number = session.scalar(select(Order.number).where(Order.id == order_id))
     session.rollback()
     log.info("order awaits stock", extra={"order": number})

@@ -2,78 +2,50 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import current_app
 
 from app.core.extensions import db
-from delivery import low_stock
 from delivery.fulfil import run_fulfilment
-from delivery.mail import send_claimed_order_mail
-from delivery.mail import send_order_mail as send_mail
-from delivery.mail_owed import drain, schedule_drain
+from delivery.mail import low_stock
+from delivery.mail.drain import drain, schedule_drain
+from delivery.mail.inline import mail_now, send_inline
+from delivery.mail.order_mail import send_order_mail
 from delivery.metrics import observe_delivery
-from delivery.queues import deliveries_waiting, enqueue_mail
-
-
-class _Pause:
-    """A process-wide pause after a failure, for work that has a slower, safer path."""
-
-    def __init__(self, seconds: float):
-        self.seconds, self.until = seconds, 0.0
-
-    def active(self) -> bool:
-        return time.monotonic() < self.until
-
-    def start(self) -> None:
-        self.until = time.monotonic() + self.seconds
-
-
-mail_trouble = _Pause(60.0)
 
 
 def fulfil_order(order_id: int) -> str:
     """The buyer's mail goes out from the delivering job itself (a second RQ job per order costs
     more than the delivery), unless other buyers are waiting for their codes: then the delivery
     records it as owed and one drain job on the notify queue, which workers take after the delivery
-    queue, sends all that is owed. After a failed send, mail goes through the drain for a minute,
-    and the failed one through its own retries with backoff: a down or slow SMTP server never holds
-    deliveries up."""
-    delivery = run_fulfilment(db.session, order_id, mail_now=not mail_trouble.active() and not deliveries_waiting())
+    queue, sends all that is owed (see delivery.mail.inline)."""
+    delivery = run_fulfilment(db.session, order_id, mail_now=mail_now())
     if delivery.seconds_since_paid is not None:
         observe_delivery(current_app.extensions["keyshop.redis"], delivery.seconds_since_paid)
     if delivery.low_stock_alert is not None:
         low_stock.enqueue_alert(db.session, order_id, delivery.low_stock_alert)
     if delivery.mail == "claimed":
-        _send_claimed_mail(order_id, delivery.outcome, delivery.number)
+        send_inline(*_mail_context(), order_id, delivery.outcome, delivery.number)
     elif delivery.mail == "owed":
         schedule_drain()
     return delivery.outcome
 
 
-def _send_claimed_mail(order_id: int, kind: str, number: str) -> None:
-    app = current_app
-    try:
-        send_claimed_order_mail(
-            db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"], order_id, kind, number
-        )
-    except Exception:
-        mail_trouble.start()
-        enqueue_mail(order_id, kind)
-
-
-def send_order_mail(order_id: int, kind: str) -> str:
-    app = current_app
-    return send_mail(db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"], order_id, kind)
+def send_one_order_mail(order_id: int, kind: str) -> str:
+    """One order mail in a job of its own, retried by RQ with backoff (see delivery.mail.drain.enqueue_one_order_mail)."""
+    return send_order_mail(*_mail_context(), order_id, kind)
 
 
 def send_owed_mail() -> int:
-    """The drain: a batch of the mail deliveries recorded as owed, oldest first (see mail_owed.drain)."""
-    return drain(db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"])
+    """The drain: a batch of the owed order mail, oldest first (see delivery.mail.drain)."""
+    return drain(*_mail_context())
 
 
 def send_low_stock_mail(product_id: int, alert: int) -> str:
     return low_stock.send_low_stock_mail(db.session, current_app.config["KEYSHOP"], product_id, alert)
+
+
+def _mail_context() -> tuple:
+    return db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"]
 
 
 def import_batch(import_id: int) -> str:
@@ -109,6 +81,6 @@ def refund_payment(refund_id: int) -> str:
 def mail_refund(refund_id: int) -> bool:
     """The buyer hears of each refund that went through, once (the mail log is keyed by refund), and
     of no refund whose money has not moved; the mail is owed in the log before anything is enqueued."""
-    from delivery.refund_mail import owe_refund_mail
+    from delivery.mail.refunds import owe_refund_mail
 
     return owe_refund_mail(db.session, refund_id)

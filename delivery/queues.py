@@ -46,17 +46,6 @@ def deliveries_waiting() -> bool:
         return False  # nothing can be enqueued either: whatever can be done now is done now
 
 
-def enqueue_mail(order_id: int, kind: str) -> bool:
-    # Temporary SMTP trouble is retried with backoff; the mail log keeps a retry from sending twice.
-    return enqueue(
-        "notify",
-        "delivery.jobs.send_order_mail",
-        order_id,
-        kind,
-        retry=Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600]),
-    )
-
-
 REFUND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])
 # A refund's job holds a lease in Redis for longer than its whole retry schedule takes (about 80
 # minutes of waits and runs). While it lives the sweeper leaves the refund to its job, however slow;

@@ -54,10 +54,9 @@ def _not_swept_lately(order_ids: list[int], cooldown: int) -> list[int]:
 def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     """What the periodic sweeper and `keyshop sweep` do: (orders re-enqueued, back-orders expired)."""
     from delivery.backorders import expire_backorders
-    from delivery.mail import recover_stalled_mail
-    from delivery.mail_owed import drain_if_owed_since
+    from delivery.mail.drain import drain_if_owed_since, recover_stalled_mail
+    from delivery.mail.refunds import sweep_refund_mail
     from delivery.queues import sweep_refunds
-    from delivery.refund_mail import sweep_refund_mail
 
     recover_stalled_mail(session)
     sweep_refund_mail(session, settings.sweep_after_seconds)  # before the drain below looks for owed mail

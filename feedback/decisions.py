@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from app.core.audit import Actor, audit
 from app.core.db import write_transaction
 from app.core.models import log_order
-from delivery.mail_owed import owe_mail, schedule_drain
+from delivery.mail.drain import schedule_drain
+from delivery.mail.log import owe_order_mail
 from delivery.queues import enqueue_refund
 from feedback.models import CodeReport
 from feedback.replace import REFUNDED, ReportClosed, lock_order_money, replace_code, resolve
@@ -67,7 +68,7 @@ def reject_report(session: Session, actor: Actor, report_id: int, message: str) 
             resolve(session, report, "rejected", actor.email, message=message)
             log_order(session, report.order_id, "shop.order.report_rejected", f"report {report_id}")
             audit(session, actor.email, "feedback.report.rejected", f"report:{report_id}", reason=message)
-            owe_mail(session, report.order_id, f"report_rejected:{report_id}")
+            owe_order_mail(session, report.order_id, f"report_rejected:{report_id}")
     schedule_drain()
 
 

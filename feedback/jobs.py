@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
 from app.core.extensions import db
-from delivery.mail_owed import schedule_drain
+from delivery.mail.drain import schedule_drain
 from delivery.queues import enqueue
 from feedback.models import CodeReport
 from feedback.owner_mail import enqueue_hold_notice

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.core.audit import AuditEntry
 from app.core.extensions import db
-from delivery.mail import send_once
-from delivery.owner_mail import owner_message
+from delivery.mail.owners import owner_message
+from delivery.mail.send import claim_and_send
 from delivery.queues import enqueue
 from keystore.models import Batch
 
@@ -35,13 +35,13 @@ def send_hold_notice(batch_id: int, hold: int) -> str:
         batch = session.get(Batch, batch_id)
         message = owner_message(
             session,
-            f"Batch on hold: {batch.name}",
-            f"Buyers reported too many codes of batch {batch.name!r} (supplier: "
-            f"{batch.supplier or 'not set'}); its unsold codes are quarantined.\n"
-            f"See the complaint ranking and release it: {settings.base_url}/admin/quality\n",
+            "batch_hold",
             f"batch-hold-{batch_id}-{hold}",
+            batch=batch.name,
+            supplier=batch.supplier,
+            base_url=settings.base_url,
         )
         session.rollback()
         return message
 
-    return send_once(session, settings, f"batch-hold:{batch_id}:{hold}", "batch_hold", compose)
+    return claim_and_send(session, settings, f"batch-hold:{batch_id}:{hold}", "batch_hold", compose)

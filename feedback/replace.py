@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow
 from app.core.limits import hold
 from app.core.models import Order, log_order
-from delivery.mail_owed import owe_mail
+from delivery.mail.log import owe_order_mail
 from feedback.models import CodeReport
 from keystore.claim import claim_codes
 from keystore.models import Code
@@ -47,7 +47,7 @@ def replace_code(session: Session, report: CodeReport, by: str) -> str:
         return NO_STOCK
     resolve(session, report, "replaced", by, replacement_code_id=claimed[0])
     log_order(session, report.order_id, "shop.order.code_replaced", f"report {report.id}")
-    owe_mail(session, report.order_id, f"replaced:{report.id}")  # the mail is owed with the code it carries
+    owe_order_mail(session, report.order_id, f"replaced:{report.id}")  # the mail is owed with the code it carries
     return ""
 
 

@@ -13,7 +13,7 @@ import app.core.limits
 import app.core.models
 import app.core.shop_settings
 import app.core.staff  # noqa: F401
-import delivery.models  # noqa: F401
+import delivery.mail.log  # noqa: F401
 import feedback.help.models
 import feedback.models
 import feedback.support.models  # noqa: F401

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from app.core.extensions import db
+from app.core.languages import language_of
 from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.shared import order_for_token, settings
-from delivery.mail_text import language_of
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
 

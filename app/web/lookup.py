@@ -11,7 +11,7 @@ from app.core.extensions import db
 from app.core.models import Order
 from app.core.rate_limit import allow, client_address
 from app.web.csrf import check_csrf
-from delivery.queues import enqueue_mail
+from delivery.mail.drain import enqueue_one_order_mail
 
 bp = Blueprint("lookup", __name__)
 bp.before_request(check_csrf)
@@ -28,5 +28,5 @@ def lookup():
     order_id = db.session.scalar(select(Order.id).where(Order.number == number, func.lower(Order.email) == email))
     db.session.rollback()
     if order_id is not None:  # at most one mail an hour per order, however often it is asked for
-        enqueue_mail(order_id, f"lookup:{utcnow():%Y%m%d%H}")
+        enqueue_one_order_mail(order_id, f"lookup:{utcnow():%Y%m%d%H}")
     return render_template("lookup.html", sent=True)  # the same answer whether or not an order matched

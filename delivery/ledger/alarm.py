@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow
 from app.core.settings import Settings
 from delivery.ledger import Breach, check_ledger
-from delivery.mail import send_once
-from delivery.owner_mail import owner_message
+from delivery.mail.owners import owner_message
+from delivery.mail.send import claim_and_send
 
 log = logging.getLogger(__name__)
 RESULT, LOCK = "keyshop:ledger", "keyshop:ledger:lock"
@@ -48,16 +48,11 @@ def alarm(session: Session, settings: Settings, breaches: list[Breach]) -> str:
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:20]
 
     def compose():
-        body = (
-            "keyshop's ledger check found what should never happen:\n\n"
-            + "\n".join(lines)
-            + f"\n\nRun `keyshop check` for the whole list; the admin: {settings.base_url}/admin/\n"
-        )
-        message = owner_message(session, f"Ledger check: {len(breaches)} breach(es)", body, f"ledger-{digest}")
+        message = owner_message(session, "ledger_alarm", f"ledger-{digest}", breaches=lines, base_url=settings.base_url)
         session.rollback()
         return message
 
-    return send_once(session, settings, f"ledger:{digest}", "ledger_alarm", compose)
+    return claim_and_send(session, settings, f"ledger:{digest}", "ledger_alarm", compose)
 
 
 def last_result(redis: Redis) -> dict:

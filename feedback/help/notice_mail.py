@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from flask import current_app
 from sqlalchemy import select
 
 from app.core.extensions import db
 from app.core.models import Order, order_token
-from delivery.mail import send_once
-from delivery.mail_content import compose_message
+from delivery.mail.compose import render_message
+from delivery.mail.send import claim_and_send
 from feedback.help.models import ProactiveNotice
 from feedback.help.notice_words import notice_text
 
@@ -23,15 +21,16 @@ def send_notice_mail(notice_id: int) -> str:
     if row is None:
         return "skipped"
     kind, locale, order_id, number, email = row
-    link = f"{settings.base_url}/o/{order_token(number)}"
-    words = {key: notice_text(locale, key, number=number, product="") for key in (kind, "subject", "open")}
-    text = f"{words[kind]}\n\n{link}\n"
-    html = f'<p>{escape(words[kind])}</p><p><a href="{escape(link)}">{escape(words["open"])}</a></p>'
+    values = {
+        "number": number,
+        "notice": notice_text(locale, kind, number=number, product=""),
+        "order_url": f"{settings.base_url}/o/{order_token(number)}",
+    }
 
     def compose():
-        return compose_message(email, locale, number, words["subject"], text, html)
+        return render_message("notice", email, locale, number, **values)
 
-    return send_once(session, settings, f"notice:{notice_id}", "notice", compose, order_id, number)
+    return claim_and_send(session, settings, f"notice:{notice_id}", "notice", compose, order_id, number)
 
 
 def select_notice(notice_id: int):

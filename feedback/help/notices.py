@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product
 from app.core.shop_settings import setting
-from delivery.models import MailLog
+from delivery.mail.log import MailLog
 from delivery.queues import enqueue
 from feedback.help.models import ProactiveNotice
 from feedback.help.notice_words import notice_text

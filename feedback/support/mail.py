@@ -3,18 +3,14 @@ Sent once per conversation and kind (the mail log), never carrying an internal n
 
 from __future__ import annotations
 
-from email.message import Message as MailMessage
-from html import escape
-
 from flask import current_app
 
 from app.core.extensions import db
-from delivery.mail import send_once
-from delivery.mail_content import compose_message
-from delivery.owner_mail import owner_message
+from delivery.mail.compose import render_message
+from delivery.mail.owners import owner_message
+from delivery.mail.send import claim_and_send
 from feedback.support.conversations import conversation_token
 from feedback.support.models import Conversation, Message
-from feedback.support.words import word
 
 
 def send_support_mail(conversation_id: int, kind: str) -> str:
@@ -29,50 +25,41 @@ def send_support_mail(conversation_id: int, kind: str) -> str:
     session.rollback()
     if compose is None:
         return "skipped"
-    return send_once(session, settings, f"conversation:{conversation_id}:{kind}", "support", compose)
+    return claim_and_send(session, settings, f"conversation:{conversation_id}:{kind}", "support", compose)
 
 
 def _composer(session, conversation: Conversation, kind: str, link: str, deadlines):
     """The mail as a function of plain values, read now: it is built after the session's read ended."""
     c = conversation
-    head = (c.email, c.locale, c.number)
-
-    def t(key, **v):
-        return word(c.locale, key, number=c.number, **v)
-
+    values = {"number": c.number, "link": link}
     if kind == "opened":
-        subject, lines = t("opened.subject"), [t("opened.body", hours=deadlines[c.kind])]
+        values |= {"mail": "opened", "hours": deadlines[c.kind]}
     elif kind == "survey":
-        subject, lines, link = t("survey.subject"), [t("survey.body")], f"{link}#rate"
+        values |= {"mail": "survey", "link": f"{link}#rate"}
     elif kind.startswith("reply:"):
         message = session.get(Message, int(kind.split(":", 1)[1]))
         if message is None or message.author_kind != "staff" or message.conversation_id != c.id:
             return None  # a note is never mailed, whatever a job says
-        subject, lines = t("reply.subject", subject=c.subject), [t("reply.intro"), message.body, t("reply.link")]
+        values |= {"mail": "reply", "subject": c.subject, "answer": message.body}
     elif kind.startswith("overdue:"):
         return _overdue(session, c)
     else:
         return None
-    label = t("open")
-    return lambda: _mail(head, subject, lines, link, label)
-
-
-def _mail(head: tuple[str, str, str], subject: str, paragraphs: list[str], link: str, label: str) -> MailMessage:
-    text = "\n\n".join(paragraphs) + f"\n{link}\n"
-    html = "".join(f'<p style="white-space:pre-line">{escape(p)}</p>' for p in paragraphs)
-    html += f'<p><a href="{escape(link)}">{escape(label)}</a></p>'
-    return compose_message(*head, subject, text, html)
+    to, locale = c.email, c.locale
+    return lambda: render_message("support", to, locale, values["number"], **values)
 
 
 def _overdue(session, c: Conversation):
     """To the assignee and the owners; built now, while the conversation is read."""
     page = f"{current_app.config['KEYSHOP'].base_url}/admin/conversations/{c.number}"
-    text = f"Conversation {c.number} ({c.kind}: {c.subject}) is past its deadline and still waits for an answer."
     message = owner_message(
         session,
-        f"Overdue: {c.number}",
-        f"{text}\n{page}\n",
+        "overdue",
         f"overdue-{c.number}",
         also=(c.assignee,) if c.assignee else (),
+        number=c.number,
+        kind=c.kind,
+        subject=c.subject,
+        page=page,
     )
     return lambda: message

@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 from app.core.db import utcnow
 from app.core.extensions import db
 from delivery.fulfil import fulfil
-from delivery.mail import recover_stalled_mail, send_order_mail
-from delivery.models import MailLog
+from delivery.mail.drain import recover_stalled_mail
+from delivery.mail.log import MailLog
+from delivery.mail.order_mail import send_order_mail
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes, wait_for_status
 
 
@@ -135,7 +136,7 @@ def _buyer_mail_jobs(app) -> list:
     from rq import Queue
 
     jobs = Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
-    return [job for job in jobs if job.func_name == "delivery.jobs.send_order_mail"]  # not the low-stock alert
+    return [job for job in jobs if job.func_name == "delivery.jobs.send_one_order_mail"]  # not the low-stock alert
 
 
 def test_the_delivering_job_mails_at_once_when_nobody_else_waits(smtp, app, client):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.core.extensions import db
 from delivery.fulfil import fulfil
 from delivery.jobs import fulfil_order, send_owed_mail
-from delivery.models import MailLog
+from delivery.mail.log import MailLog
 from delivery.sweeper import sweep_all
 from tests.shop import make_product, pay_orders, stock, unique_codes
 
@@ -62,7 +62,7 @@ def test_while_buyers_wait_for_codes_one_drain_job_sends_every_owed_mail_once(sm
 def test_a_drain_sends_one_batch_and_queues_the_next_behind_the_deliveries(
     smtp, app, client, redis_server, monkeypatch
 ):
-    monkeypatch.setattr("delivery.mail_owed.BATCH", 2)
+    monkeypatch.setattr("delivery.mail.drain.BATCH", 2)
     order_ids = _paid(app, client, 3, codes=10)
     with app.app_context():
         for order_id in order_ids:
@@ -125,4 +125,4 @@ def test_the_drain_stops_at_a_refusing_server_and_leaves_that_mail_to_its_own_re
         assert send_owed_mail() == 0
         db.session.remove()
     assert _mail_log(app) == {f"order:{order_ids[0]}:delivered": "failed", f"order:{order_ids[1]}:delivered": "pending"}
-    assert "delivery.jobs.send_order_mail" in _notify_jobs(app)
+    assert "delivery.jobs.send_one_order_mail" in _notify_jobs(app)

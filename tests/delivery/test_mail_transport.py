@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from app.core.extensions import db
-from delivery.mail import send_once
-from delivery.mail_transport import SmtpRefused, is_temporary, send
-from delivery.models import MailLog
+from delivery.mail.log import MailLog
+from delivery.mail.send import claim_and_send
+from delivery.mail.transport import SmtpRefused, is_temporary, transport
 from tests.smtp import Certificate, SmtpServer, WireTap
 
 LOGIN, PASSWORD = "shop", "s3cret-smtp-password"
@@ -55,7 +55,7 @@ def _url(tap: WireTap, query: str = "") -> str:
 def test_credentials_are_never_sent_to_a_server_that_offers_no_starttls(tapped, tmp_path):
     server, tap = tapped
     with pytest.raises(SmtpRefused, match="^KEYSHOP_SMTP_URL: .*no STARTTLS.*tls=none") as refused:
-        send(_message(), _url(tap), tmp_path / "outbox")
+        transport(_message(), _url(tap), tmp_path / "outbox")
     assert not is_temporary(refused.value)  # a setting to fix, not a network blip to retry
     assert server.logins == [] and server.messages == []
     assert b"AUTH" not in bytes(tap.sent) and not _password_on_the_wire(tap)
@@ -63,7 +63,7 @@ def test_credentials_are_never_sent_to_a_server_that_offers_no_starttls(tapped, 
 
 def test_tls_none_in_the_url_sends_credentials_in_the_clear_to_a_local_relay(tapped, tmp_path):
     server, tap = tapped
-    send(_message(), _url(tap, "?tls=none"), tmp_path / "outbox")
+    transport(_message(), _url(tap, "?tls=none"), tmp_path / "outbox")
     assert server.logins == [(LOGIN.encode(), False)] and len(server.messages) == 1
 
 
@@ -71,7 +71,7 @@ def test_tls_none_in_the_url_sends_credentials_in_the_clear_to_a_local_relay(tap
 def test_credentials_go_only_inside_starttls_to_a_trusted_certificate(tapped, tmp_path, monkeypatch):
     server, tap = tapped
     monkeypatch.setenv("SSL_CERT_FILE", str(tap.certificate.cert_path))
-    send(_message(), _url(tap), tmp_path / "outbox")
+    transport(_message(), _url(tap), tmp_path / "outbox")
     assert server.logins == [(LOGIN.encode(), True)] and len(server.messages) == 1
     assert b"STARTTLS" in bytes(tap.sent) and not _password_on_the_wire(tap)
 
@@ -81,7 +81,7 @@ def test_a_starttls_certificate_nobody_vouches_for_gets_no_credentials(tapped, t
     """Whoever can strip STARTTLS can also offer it with a certificate of their own."""
     server, tap = tapped
     with pytest.raises(OSError, match="CERTIFICATE_VERIFY_FAILED"):
-        send(_message(), _url(tap), tmp_path / "outbox")
+        transport(_message(), _url(tap), tmp_path / "outbox")
     assert server.logins == [] and server.messages == [] and not _password_on_the_wire(tap)
 
 
@@ -96,7 +96,7 @@ def weak_smtp(shop_env):
 
 def test_mail_refused_for_want_of_tls_stays_failed_and_says_which_setting(weak_smtp, app):
     with app.app_context():
-        outcome = send_once(db.session, app.config["KEYSHOP"], "test:insecure", "support", _message)
+        outcome = claim_and_send(db.session, app.config["KEYSHOP"], "test:insecure", "support", _message)
         failed = db.session.execute(
             select(MailLog.status, MailLog.last_error).where(MailLog.key == "test:insecure")
         ).one()

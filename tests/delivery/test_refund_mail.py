@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.core.audit import Actor
 from app.core.extensions import db
 from delivery.jobs import mail_refund, send_owed_mail
-from delivery.models import MailLog
-from delivery.refund_mail import sweep_refund_mail
+from delivery.mail.log import MailLog
+from delivery.mail.refunds import sweep_refund_mail
 from payments import refunds
 from payments.registry import providers
 from tests.feedback.aftersale import delivered

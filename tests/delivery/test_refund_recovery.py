@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from app.core.db import utcnow
 from app.core.extensions import db
 from app.core.models import OrderEvent
-from delivery.models import MailLog
+from delivery.mail.log import MailLog
 from payments.models import Refund
 from tests.feedback.aftersale import staff, staff_post
 from tests.own_redis import own_redis, shop_env  # noqa: F401 (fixtures)

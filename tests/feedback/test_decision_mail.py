@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.core.audit import Actor
 from app.core.extensions import db
 from delivery.jobs import send_owed_mail
-from delivery.models import MailLog
+from delivery.mail.log import MailLog
 from feedback import decisions
 from feedback.reports import report_code
 from tests.feedback.aftersale import codes_of, delivered

@@ -12,7 +12,7 @@ import time
 from sqlalchemy import select
 
 from app.core.extensions import db
-from delivery.models import MailLog, order_mail_key
+from delivery.mail.log import MailLog, order_mail_key
 from feedback.jobs import sweep_reports
 from payments.models import Refund
 from tests.feedback.aftersale import (

@@ -15,8 +15,8 @@ from app.core.models import Order
 from app.web.admin import bp, staff_required
 from delivery.imports import STUCK_AFTER_SECONDS
 from delivery.ledger.alarm import last_result
-from delivery.models import MailLog
-from delivery.queues import enqueue_mail
+from delivery.mail.drain import schedule_drain
+from delivery.mail.log import MailLog, owe_failed_again
 from keystore.models import ImportRun
 
 RECENT = timedelta(days=7)
@@ -53,17 +53,11 @@ def _imports(session: Session) -> list:
 @bp.post("/mail/<int:mail_id>/resend")
 @staff_required
 def resend_mail(mail_id: int):
-    """A failed order mail, queued again; its claim takes the failed row over, so it goes out once."""
-    row = db.session.execute(
-        select(MailLog.order_id, MailLog.kind).where(
-            MailLog.id == mail_id, MailLog.status == "failed", MailLog.order_id.is_not(None)
-        )
-    ).first()
-    db.session.rollback()
-    if row is None:
+    """A failed order mail, owed again for the drain; its claim takes the row over, so it goes out once."""
+    if not owe_failed_again(db.session, mail_id):
         flash("That mail is not failed any more (sent, or being sent).")
-    elif enqueue_mail(row.order_id, row.kind):
+    elif schedule_drain():
         flash("Sent again: it goes out within seconds unless the mail server refuses it again.")
     else:
-        flash("Redis is not answering: the mail could not be queued. Try again in a moment.")
+        flash("Redis is not answering: the mail is owed and goes out once Redis is back.")
     return redirect(url_for("admin.dashboard"))

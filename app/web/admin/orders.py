@@ -16,7 +16,7 @@ from app.core.order_states import ORDER_STATUSES
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.exports import audited_csv
 from delivery.jobs import mail_refund
-from delivery.models import MailLog
+from delivery.mail.log import MailLog
 from delivery.queues import enqueue_fulfilment, enqueue_refund
 from payments import manual, refunds, review
 from payments.models import Payment

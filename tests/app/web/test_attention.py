@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.core.db import utcnow
 from app.core.extensions import db
 from delivery.ledger.alarm import check_if_due
-from delivery.models import MailLog
+from delivery.mail.log import MailLog
 from delivery.worker import run_worker
 from keystore.models import Code, ImportRun
 from tests.feedback.aftersale import delivered, staff, staff_post

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.core.models import Order, Product
 from app.core.settings import Settings
-from delivery.mail import send_once
-from delivery.owner_mail import owner_message
+from delivery.mail.owners import owner_message
+from delivery.mail.send import claim_and_send
 from delivery.queues import enqueue
 from keystore.stock import available_count
 
@@ -28,12 +28,14 @@ def send_low_stock_mail(session: Session, settings: Settings, product_id: int, a
         left = available_count(session, product_id)
         message = owner_message(
             session,
-            f"Low stock: {product.name} ({left} left)",
-            f"{product.name} has {left} code(s) left (threshold {product.low_stock_threshold}).\n"
-            f"Upload a batch: {settings.base_url}/admin/\n",
+            "low_stock",
             f"low-stock-{product_id}-{alert}",
+            product=product.name,
+            left=left,
+            threshold=product.low_stock_threshold,
+            base_url=settings.base_url,
         )
         session.rollback()
         return message
 
-    return send_once(session, settings, f"low-stock:{product_id}:{alert}", "low_stock", compose)
+    return claim_and_send(session, settings, f"low-stock:{product_id}:{alert}", "low_stock", compose)

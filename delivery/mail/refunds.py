@@ -12,11 +12,11 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
-from delivery.mail_owed import owe_mail, schedule_drain
-from delivery.models import MailLog
+from delivery.mail.drain import schedule_drain
+from delivery.mail.kinds import MONEY_MOVED
+from delivery.mail.log import MailLog, owe_order_mail
 from payments.models import Refund
 
-MONEY_MOVED = ("succeeded", "manual")
 LOOK_BACK = timedelta(days=7)  # older refunds were mailed or are past telling
 
 
@@ -26,7 +26,7 @@ def owe_refund_mail(session: Session, refund_id: int) -> bool:
         refund = session.execute(select(Refund.order_id, Refund.status).where(Refund.id == refund_id)).first()
         if refund is None or refund.status not in MONEY_MOVED:
             return False
-        owed = owe_mail(session, refund.order_id, f"refunded:{refund_id}")
+        owed = owe_order_mail(session, refund.order_id, f"refunded:{refund_id}")
     return bool(owed) and schedule_drain()
 
 

@@ -28,7 +28,8 @@ def is_temporary(exc: Exception) -> bool:
     return isinstance(exc, OSError)  # connection refused or reset, timeouts, DNS
 
 
-def send(message: Message, smtp_url: str | None, outbox: Path) -> None:
+def transport(message: Message, smtp_url: str | None, outbox: Path) -> None:
+    """Hand one composed mail to the SMTP server, or write it to the outbox folder when there is none."""
     if smtp_url:
         _send_smtp(message, smtp_url)
     else:

@@ -1,0 +1,52 @@
+"""The buyer's mails about an order: each kind, its template, and what it needs of the order.
+
+A kind may name what it is about ("refunded:12", "replaced:7", "lookup:2026120112"): each refund,
+replacement or hourly lookup gets its own row in the mail log, so its own mail, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import Message
+
+from delivery.mail.compose import render_message
+from delivery.order_view import OrderView
+
+MONEY_MOVED = ("succeeded", "manual")  # a refund the buyer is told of
+
+
+@dataclass(frozen=True)
+class OrderMailKind:
+    template: str
+    needs_refunds: bool = False  # the others are composed without reading the order's refunds
+
+
+ORDER_MAIL_KINDS = {
+    "delivered": OrderMailKind("delivered"),
+    "awaiting_stock": OrderMailKind("awaiting_stock"),
+    "refunded": OrderMailKind("refunded", needs_refunds=True),
+    "replaced": OrderMailKind("replaced"),
+    "report_rejected": OrderMailKind("report_rejected"),
+    "lookup": OrderMailKind("lookup"),
+}
+
+
+def order_mail_kind(kind: str) -> OrderMailKind | None:
+    """The kind of "refunded:12" is "refunded"; None for a kind nobody composes."""
+    return ORDER_MAIL_KINDS.get(kind.split(":", 1)[0])
+
+
+def order_message(kind: OrderMailKind, order: OrderView, order_url: str) -> Message:
+    """The mail, in the language the order was placed in."""
+    return render_message(
+        kind.template,
+        order.email,
+        order.locale,
+        order.number,
+        number=order.number,
+        product=order.product_name,
+        quantity=order.quantity,
+        codes=order.codes,
+        refunds=[refund for refund in order.refunds if refund.status in MONEY_MOVED],
+        order_url=order_url,
+    )
