@@ -1,1 +1,2 @@
-"""RQ jobs: fulfil a paid order (verify, claim, deliver, notify), the sweeper, notifications."""
+"""RQ jobs and the work they do: intake (the webhook), fulfil (a paid order), mail/ (every mail),
+imports, refund jobs, the sweeper and its periodic checks, ledger/ (the books), the worker."""
