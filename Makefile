@@ -25,7 +25,7 @@ check: $(BIN)/keyshop
 	$(BIN)/mypy
 
 # The static checks, then the suite in three processes on two cores (most of its time is spent waiting on
-# real workers and servers), measuring the line coverage of our packages in the test processes.
+# real workers and servers), measuring the line coverage of our packages, in the processes they start too.
 # The floor is the coverage measured when it was set, rounded down a little (93.62% on 2026-12-02): raise it
 # as coverage grows.
 COVERAGE_FLOOR = 93
