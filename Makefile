@@ -25,10 +25,10 @@ check: $(BIN)/keyshop
 	$(BIN)/mypy
 
 # The static checks, then the suite in three processes on two cores (most of its time is spent waiting on
-# real workers and servers), measuring the line coverage of our packages, in the processes they start too.
-# The floor is the coverage measured when it was set, rounded down a little (96.45% on 2026-12-02; 93.62%
-# counting the test processes alone): raise it as coverage grows.
-COVERAGE_FLOOR = 96
+# real workers and servers), measuring the line coverage of our packages in the test processes.
+# The floor is the coverage measured when it was set, rounded down a little (93.62% on 2026-12-02): raise it
+# as coverage grows.
+COVERAGE_FLOOR = 93
 test: check
 	$(BIN)/pytest -n 3 --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
