@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-fast messages lock clean
+.PHONY: run check test test-fast messages lock clean
 
 $(BIN)/keyshop: pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "keyshop needs Python 3.11 or newer")'
@@ -17,9 +17,20 @@ $(BIN)/keyshop: pyproject.toml requirements.lock
 run: $(BIN)/keyshop
 	$(BIN)/keyshop serve --demo --host $(HOST) --port $(PORT)
 
-# Three processes on two cores: most of the suite's time is spent waiting on real workers and servers.
-test: $(BIN)/keyshop
-	$(BIN)/pytest -n 3
+# The static checks, quick and first; their settings are in pyproject.toml.
+check: $(BIN)/keyshop
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+# The static checks, then the suite in three processes on two cores (most of its time is spent waiting on
+# real workers and servers), measuring the line coverage of our packages in the test processes.
+# The floor is the coverage measured when it was set, rounded down a little (93.62% on 2026-12-02): raise it
+# as coverage grows.
+COVERAGE_FLOOR = 93
+test: check
+	$(BIN)/pytest -n 3 --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # Everything but the slow load and fault tests, for quick iterations.
 test-fast: $(BIN)/keyshop
@@ -42,4 +53,4 @@ lock:
 	rm -rf build/lock-venv
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .coverage .coverage.*

@@ -33,7 +33,10 @@ def count_webhook(redis: Redis, provider: str, status: int) -> None:
 def observe_delivery(redis: Redis, seconds: float) -> None:
     def record():
         bucket = next((str(bound) for bound in BUCKETS if seconds <= bound), "+Inf")
-        redis.pipeline(transaction=False).hincrby(LATENCY, bucket, 1).hincrbyfloat(LATENCY, "sum", seconds).execute()
+        pipe = redis.pipeline(transaction=False)
+        pipe.hincrby(LATENCY, bucket, 1)
+        pipe.hincrbyfloat(LATENCY, "sum", seconds)
+        pipe.execute()
 
     _quietly(record)
 

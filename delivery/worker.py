@@ -46,7 +46,7 @@ class AppWorker(SimpleWorker):
 def run_worker(app: Flask, queues: tuple[str, ...] = QUEUES, burst: bool = False, also: tuple = ()) -> bool:
     worker = AppWorker(list(queues), connection=app.extensions["keyshop.redis"])
     worker.flask_app = app
-    threads = (
+    threads: list[PeriodicSweep | ScheduledJobs] = (
         []
         if burst
         else [

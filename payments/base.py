@@ -49,10 +49,14 @@ class CheckoutStart:
     provider_reference: str = ""
 
 
+EventKind = Literal["paid", "failed", "refunded", "disputed", "other"]
+PaymentState = Literal["paid", "pending", "failed"]
+
+
 @dataclass(frozen=True)
 class PaymentEvent:
     event_id: str  # unique per provider: the inbox key
-    kind: Literal["paid", "failed", "refunded", "disputed", "other"]
+    kind: EventKind
     order_number: str
     amount_minor: int  # for "refunded": the amount refunded so far, as the provider counts it
     currency: str
@@ -65,7 +69,7 @@ class PaymentStatus:
     """A payment as the provider sees it now (for a sweeper that cannot wait for a webhook)."""
 
     provider_reference: str
-    state: Literal["paid", "pending", "failed"]
+    state: PaymentState
     order_number: str
     amount_minor: int
     currency: str

@@ -18,10 +18,12 @@ from payments.base import (
     Capabilities,
     CheckoutRequest,
     CheckoutStart,
+    EventKind,
     InvalidPayload,
     InvalidSignature,
     PaymentEvent,
     PaymentProvider,
+    PaymentState,
     PaymentStatus,
     ProviderRefused,
     RefundRequest,
@@ -30,7 +32,7 @@ from payments.base import (
 )
 from payments.http import call
 
-EVENTS = {"InvoiceSettled": "paid", "InvoiceExpired": "failed", "InvoiceInvalid": "failed"}
+EVENTS: dict[str, EventKind] = {"InvoiceSettled": "paid", "InvoiceExpired": "failed", "InvoiceInvalid": "failed"}
 
 
 class BTCPayProvider(PaymentProvider):
@@ -90,7 +92,8 @@ class BTCPayProvider(PaymentProvider):
         invoice = self._call("GET", f"/invoices/{provider_reference}")
         try:
             currency = required_text(invoice["currency"]).upper()
-            state = {"Settled": "paid", "Expired": "failed", "Invalid": "failed"}.get(invoice["status"], "pending")
+            states: dict[str, PaymentState] = {"Settled": "paid", "Expired": "failed", "Invalid": "failed"}
+            state = states.get(invoice["status"], "pending")
             return PaymentStatus(
                 invoice["id"],
                 state,

@@ -18,10 +18,12 @@ from payments.base import (
     Capabilities,
     CheckoutRequest,
     CheckoutStart,
+    EventKind,
     InvalidPayload,
     InvalidSignature,
     PaymentEvent,
     PaymentProvider,
+    PaymentState,
     PaymentStatus,
     ProviderRefused,
     RefundRequest,
@@ -103,7 +105,8 @@ class PayPalProvider(PaymentProvider):
     def fetch_status(self, provider_reference: str) -> PaymentStatus:
         capture = self._call("GET", f"/v2/payments/captures/{provider_reference}")
         amount = capture["amount"]
-        state = {"COMPLETED": "paid", "DECLINED": "failed", "FAILED": "failed"}.get(capture["status"], "pending")
+        states: dict[str, PaymentState] = {"COMPLETED": "paid", "DECLINED": "failed", "FAILED": "failed"}
+        state = states.get(capture["status"], "pending")
         return PaymentStatus(
             capture["id"],
             state,
@@ -155,7 +158,8 @@ class PayPalProvider(PaymentProvider):
 
     def _capture_event(self, capture: dict) -> PaymentEvent:
         amount = capture["amount"]
-        kind = {"COMPLETED": "paid", "DECLINED": "failed"}.get(capture["status"], "other")
+        kinds: dict[str, EventKind] = {"COMPLETED": "paid", "DECLINED": "failed"}
+        kind = kinds.get(capture["status"], "other")
         return PaymentEvent(
             f"capture:{required_text(capture['id'])}",
             kind,

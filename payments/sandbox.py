@@ -21,6 +21,7 @@ from payments.base import (
     Capabilities,
     CheckoutRequest,
     CheckoutStart,
+    EventKind,
     InvalidPayload,
     InvalidSignature,
     PaymentEvent,
@@ -33,7 +34,7 @@ from payments.base import (
 
 SIGNATURE_HEADER = "Keyshop-Signature"
 TOLERANCE_SECONDS = 300
-EVENT_KINDS = {"payment.succeeded": "paid", "payment.failed": "failed"}
+EVENT_KINDS: dict[str, EventKind] = {"payment.succeeded": "paid", "payment.failed": "failed"}
 
 
 class SandboxProvider(PaymentProvider):

@@ -18,10 +18,12 @@ from payments.base import (
     Capabilities,
     CheckoutRequest,
     CheckoutStart,
+    EventKind,
     InvalidPayload,
     InvalidSignature,
     PaymentEvent,
     PaymentProvider,
+    PaymentState,
     PaymentStatus,
     ProviderRefused,
     ProviderUnavailable,
@@ -37,13 +39,13 @@ WALLET_CURRENCIES = {
     "alipay": {"CNY", "AUD", "CAD", "EUR", "GBP", "HKD", "JPY", "SGD", "MYR", "NZD", "USD"},
     "wechat_pay": {"CNY", "AUD", "CAD", "EUR", "GBP", "HKD", "JPY", "SGD", "USD", "DKK", "NOK", "SEK", "CHF"},
 }
-SESSION_EVENTS = {
+SESSION_EVENTS: dict[str, EventKind] = {
     "checkout.session.completed": "paid",
     "checkout.session.async_payment_succeeded": "paid",
     "checkout.session.async_payment_failed": "failed",
     "checkout.session.expired": "failed",
 }
-CHARGE_EVENTS = {"charge.refunded": "refunded", "charge.dispute.created": "disputed"}
+CHARGE_EVENTS: dict[str, EventKind] = {"charge.refunded": "refunded", "charge.dispute.created": "disputed"}
 
 
 class StripeProvider(PaymentProvider):
@@ -58,12 +60,11 @@ class StripeProvider(PaymentProvider):
         api_base: str | None = None,
         timeout: float | tuple[float, float] = (3.05, 15),
     ):
-        addresses = {"api": api_base.rstrip("/")} if api_base else None
         # Retries are ours (the job queue, with our idempotency key): the library would retry with keys of its
         # own. Its default timeout is 80 s, far too long for a buyer waiting on checkout.
         self._client = stripe.StripeClient(
             secret_key,
-            base_addresses=addresses,
+            base_addresses={"api": api_base.rstrip("/")} if api_base else None,
             max_network_retries=0,
             http_client=stripe.RequestsClient(timeout=timeout),
         )
@@ -115,7 +116,8 @@ class StripeProvider(PaymentProvider):
 
     def fetch_status(self, provider_reference: str) -> PaymentStatus | None:
         intent = self._call(self._client.v1.payment_intents.retrieve, provider_reference)
-        state = {"succeeded": "paid", "canceled": "failed"}.get(intent.status, "pending")
+        states: dict[str, PaymentState] = {"succeeded": "paid", "canceled": "failed"}
+        state = states.get(intent.status, "pending")
         metadata = intent.metadata.to_dict() if intent.metadata else {}
         return PaymentStatus(intent.id, state, metadata.get("order_number", ""), intent.amount, intent.currency.upper())
 
@@ -161,7 +163,7 @@ def _events(event: dict) -> list[PaymentEvent]:
     return []  # an event we did not subscribe to: accepted and ignored
 
 
-def _session_event(event: dict, session: dict, kind: str) -> PaymentEvent:
+def _session_event(event: dict, session: dict, kind: EventKind) -> PaymentEvent:
     if event["type"] == "checkout.session.completed" and session.get("payment_status") != "paid":
         kind = "other"  # an async method (e.g. a bank debit) completes later, with its own event
     number = session.get("client_reference_id") or (session.get("metadata") or {})["order_number"]
@@ -176,7 +178,7 @@ def _session_event(event: dict, session: dict, kind: str) -> PaymentEvent:
     )
 
 
-def _charge_event(event: dict, charge: dict, kind: str) -> PaymentEvent:
+def _charge_event(event: dict, charge: dict, kind: EventKind) -> PaymentEvent:
     """A refund or dispute names its payment intent; the inbox finds the order through it."""
     amount = charge["amount_refunded"] if kind == "refunded" else charge["amount"]
     return PaymentEvent(

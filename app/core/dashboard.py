@@ -34,7 +34,9 @@ def daily_series(session: Session, days: int = 14) -> list[Series]:
     ).all()
     currency = Counter(r.currency for r in rows).most_common(1)[0][0] if rows else "USD"
     labels = [(since.date() + timedelta(days=n)) for n in range(days)]
-    orders, sales, waits = Counter(), Counter(), {}
+    orders: Counter[date] = Counter()
+    sales: Counter[date] = Counter()
+    waits: dict[date, list[float]] = {}
     for r in rows:
         day = r.paid_at.date()
         orders[day] += 1

