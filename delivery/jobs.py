@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from app.core.extensions import db
+from app.core.settings import Settings
 from delivery.fulfil import run_fulfilment
 from delivery.mail import low_stock
 from delivery.mail.drain import drain, schedule_drain
 from delivery.mail.inline import mail_now, send_inline
 from delivery.mail.order_mail import send_order_mail
 from delivery.metrics import observe_delivery
+from keystore.keyring import Keyring
 
 
 def fulfil_order(order_id: int) -> str:
@@ -44,7 +47,7 @@ def send_low_stock_mail(product_id: int, alert: int) -> str:
     return low_stock.send_low_stock_mail(db.session, current_app.config["KEYSHOP"], product_id, alert)
 
 
-def _mail_context() -> tuple:
+def _mail_context() -> tuple[Session, Settings, Keyring]:
     return db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"]
 
 

@@ -105,4 +105,4 @@ def buyer_histories(session: Session, emails: set[str]) -> dict[str, BuyerHistor
 
 
 def open_report_count(session: Session) -> int:
-    return session.scalar(select(func.count()).where(CodeReport.status == "open"))
+    return session.scalar(select(func.count()).where(CodeReport.status == "open")) or 0
