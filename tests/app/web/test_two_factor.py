@@ -27,11 +27,17 @@ def _post(client, path, **form):
 
 
 def _enrol(client) -> str:
+    return _enrol_at_step(client)[0]
+
+
+def _enrol_at_step(client) -> tuple[str, int]:
+    """The secret, and the time step whose code turned two-factor on (spent from then on)."""
     secret = re.search(
         r"type the key: <code>([A-Z2-7]+)</code>", client.get("/admin/two-factor").get_data(as_text=True)
     )[1]
-    _post(client, "/admin/two-factor/enable", code=code_at(secret, current_step()))
-    return secret
+    step = current_step()
+    _post(client, "/admin/two-factor/enable", code=code_at(secret, step))
+    return secret, step
 
 
 def _audited(app, action) -> list[str]:
@@ -48,7 +54,7 @@ def test_turning_it_on_takes_a_code_and_then_sign_in_asks_for_one_once(app, clie
     assert "<svg" in page and "is <strong>off</strong>" in page
     refused = _post(client, "/admin/two-factor/enable", code="000000")
     assert "Not turned on: code:" in client.get(refused.headers["Location"]).get_data(as_text=True)
-    secret = _enrol(client)
+    secret, enrolled_at = _enrol_at_step(client)
     assert "is <strong>on</strong>" in client.get("/admin/two-factor").get_data(as_text=True)
     assert _audited(app, "app.staff.two_factor_enabled") == ["owner@shop.test"]
 
@@ -56,7 +62,7 @@ def test_turning_it_on_takes_a_code_and_then_sign_in_asks_for_one_once(app, clie
     assert sign_in(laptop, "owner@shop.test", PASSWORD).headers["Location"] == "/admin/login/code"
     assert laptop.get("/admin/").status_code == 302  # the password alone signs no one in
     form = {"csrf_token": csrf_from(laptop, "/admin/login/code")}
-    used = code_at(secret, current_step())  # the code that turned it on: spent
+    used = code_at(secret, enrolled_at)  # the code that turned it on: spent (even when a 30 s step has passed)
     assert laptop.post("/admin/login/code", data={**form, "code": used}).status_code == 401
     assert (
         laptop.post("/admin/login/code", data={**form, "code": code_at(secret, current_step() + 1)}).status_code == 302
