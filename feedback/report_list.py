@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from app.core.models import Order, Product
@@ -47,24 +48,7 @@ class ReportRow:
 
 
 def report_list(session: Session, status: str = "open", limit: int = 100) -> list[ReportRow]:
-    rows = session.execute(
-        select(
-            CodeReport,
-            Order.number,
-            Order.amount_minor,
-            Order.quantity,
-            Order.currency,
-            Product.name,
-            Batch.name,
-            Batch.supplier,
-        )
-        .join(Order, Order.id == CodeReport.order_id)
-        .join(Product, Product.id == CodeReport.product_id)
-        .join(Batch, Batch.id == CodeReport.batch_id)
-        .where(CodeReport.status == status)
-        .order_by(CodeReport.created_at if status == "open" else CodeReport.resolved_at.desc())
-        .limit(limit)
-    ).all()
+    rows = _reports_with_their_order(session, status, limit)
     histories = buyer_histories(session, {row[0].buyer_email for row in rows})
     return [
         ReportRow(
@@ -87,6 +71,27 @@ def report_list(session: Session, status: str = "open", limit: int = 100) -> lis
         )
         for r, number, amount, quantity, currency, product, batch, supplier in rows
     ]
+
+
+def _reports_with_their_order(session: Session, status: str, limit: int) -> Sequence[Row]:
+    return session.execute(
+        select(
+            CodeReport,
+            Order.number,
+            Order.amount_minor,
+            Order.quantity,
+            Order.currency,
+            Product.name,
+            Batch.name,
+            Batch.supplier,
+        )
+        .join(Order, Order.id == CodeReport.order_id)
+        .join(Product, Product.id == CodeReport.product_id)
+        .join(Batch, Batch.id == CodeReport.batch_id)
+        .where(CodeReport.status == status)
+        .order_by(CodeReport.created_at if status == "open" else CodeReport.resolved_at.desc())
+        .limit(limit)
+    ).all()
 
 
 def buyer_histories(session: Session, emails: set[str]) -> dict[str, BuyerHistory]:

@@ -54,17 +54,7 @@ def place_order(
 ) -> PlacedOrder:
     provider = _validate(choice, providers)
     with write_transaction(session):
-        product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
-        if product is None:
-            raise CheckoutError("product", "no product %(slug)r for sale", slug=choice.product_slug)
-        _refuse_abuse(session, product, choice)
-        if not provider.capabilities.accepts(product.currency):
-            raise CheckoutError(
-                "method",
-                "%(provider)s takes only %(currencies)s",
-                provider=provider.label,
-                currencies=", ".join(provider.capabilities.currencies),
-            )
+        product = _product_for_sale(session, choice, provider)
         order, token = _new_order(session, product, choice)
         log_order(session, order.id, "shop.order.created", f"{choice.quantity} x {product.slug} via {provider.name}")
         request = CheckoutRequest(
@@ -91,6 +81,22 @@ def place_order(
             why=exc,
         ) from None
     return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
+
+
+def _product_for_sale(session: Session, choice: CheckoutChoice, provider: PaymentProvider) -> Product:
+    """The product chosen, if it is for sale, to this buyer, by this way of paying."""
+    product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
+    if product is None:
+        raise CheckoutError("product", "no product %(slug)r for sale", slug=choice.product_slug)
+    _refuse_abuse(session, product, choice)
+    if not provider.capabilities.accepts(product.currency):
+        raise CheckoutError(
+            "method",
+            "%(provider)s takes only %(currencies)s",
+            provider=provider.label,
+            currencies=", ".join(provider.capabilities.currencies),
+        )
+    return product
 
 
 def _refuse_abuse(session: Session, product: Product, choice: CheckoutChoice) -> None:

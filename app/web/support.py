@@ -59,16 +59,7 @@ def ask(slug: str):
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
         _limit("write")
-        opening = Opening(
-            form.get("email", ""),
-            "question",
-            form.get("message", ""),
-            form.get("name", ""),
-            current_language(),
-            None,
-            product_id,
-            f"Question about {slug}",
-        )
+        opening = _question(form, product_id, f"Question about {slug}")
         return _open(opening, lambda error: _form(slug=slug, form=form, error=error))
     return _form(slug=slug, form=form)
 
@@ -79,16 +70,7 @@ def ask_general():
     form = request.form if request.method == "POST" else {}
     if request.method == "POST":
         _limit("write")
-        opening = Opening(
-            form.get("email", ""),
-            "question",
-            form.get("message", ""),
-            form.get("name", ""),
-            current_language(),
-            None,
-            None,
-            "Question",
-        )
+        opening = _question(form, None, "Question")
         return _open(opening, lambda error: _form(form=form, error=error))
     return _form(form=form)
 
@@ -212,3 +194,17 @@ def _files(conversation_id: int) -> dict[int, list[tuple[int, str]]]:
 def _limit(name: str) -> None:
     if not allow(f"support-{name}", f"ip:{client_address()}", 30, 3600):
         abort(429)
+
+
+def _question(form, product_id: int | None, subject: str) -> Opening:
+    """A buyer's question before (or without) an order: about a product, or about nothing in particular."""
+    return Opening(
+        form.get("email", ""),
+        "question",
+        form.get("message", ""),
+        form.get("name", ""),
+        current_language(),
+        None,
+        product_id,
+        subject,
+    )
