@@ -47,6 +47,13 @@ def send_low_stock_mail(product_id: int, alert: int) -> str:
     return low_stock.send_low_stock_mail(db.session, current_app.config["KEYSHOP"], product_id, alert)
 
 
+def send_invite_mail(link_id: int) -> str:
+    """A staff link's mail (an invitation or a password reset; delivery.mail.staff_links)."""
+    from delivery.mail.staff_links import send_invite_mail as send
+
+    return send(db.session, current_app.config["KEYSHOP"], link_id)
+
+
 def _mail_context() -> tuple[Session, Settings, Keyring]:
     return db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"]
 
