@@ -11,6 +11,7 @@ from sqlalchemy import String, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.core.audit import audit
 from app.core.db import utcnow, write_transaction
 from app.core.extensions import db
 
@@ -43,7 +44,8 @@ class Staff(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def create_staff(session: Session, email: str, password: str, role: str = "owner") -> int:
+def create_staff(session: Session, email: str, password: str, role: str = "owner", actor: str | None = None) -> int:
+    """`actor` (say "cli"): who made the account, for the audit log; None leaves it to the caller."""
     email = checked_email(email)
     check_role(role)
     check_password(password)
@@ -52,6 +54,8 @@ def create_staff(session: Session, email: str, password: str, role: str = "owner
             staff = Staff(email=email, password_hash=HASHER.hash(password), role=role)
             session.add(staff)
             session.flush()
+            if actor is not None:
+                audit(session, actor, "shop.staff.created", f"staff:{staff.id}", detail=role)
             return staff.id
     except IntegrityError:
         raise StaffError(f"email: {email} already has an account") from None
@@ -97,4 +101,5 @@ def create_first_owner(session: Session, email: str, password: str) -> int:
         if session.scalar(select(func.count()).select_from(Staff)) > 1:
             session.execute(delete(Staff).where(Staff.id == staff_id))
             raise StaffError("setup: the shop already has an account; sign in instead")
+        audit(session, email.strip().lower(), "shop.staff.created", f"staff:{staff_id}", detail="owner (setup)")
     return staff_id

@@ -34,8 +34,10 @@ def staff_invite():
         link_id = invite(db.session, g.actor, form.get("email", ""), form.get("role", ""), _secret())
     except StaffError as exc:
         return _page(str(exc))
-    owe_invite_mail(link_id)
-    flash(_("Invitation sent to %(email)s: the link in it works once, for 72 hours.", email=form["email"].strip()))
+    _mail_or_say_so(
+        link_id,
+        _("Invitation sent to %(email)s: the link in it works once, for 72 hours.", email=form["email"].strip()),
+    )
     return redirect(url_for("admin.staff_list"))
 
 
@@ -51,7 +53,16 @@ def staff_change(staff_id: int, change: str):
 
 
 def _reset_password(staff_id: int) -> None:
-    owe_invite_mail(reset_password(db.session, g.actor, staff_id, _secret()))
+    _mail_or_say_so(reset_password(db.session, g.actor, staff_id, _secret()), None)
+
+
+def _mail_or_say_so(link_id: int, sent: str | None) -> None:
+    """The link's mail is queued after its commit; with the queue down, the owner hears it at once."""
+    if owe_invite_mail(link_id):
+        if sent:
+            flash(sent)
+    else:
+        flash(_("The mail could not be queued (the job queue is unreachable): try again in a moment."))
 
 
 _CHANGES = {

@@ -187,3 +187,18 @@ def test_sign_ins_are_audited_failures_too(app, client):
         ("agent@shop.test", "shop.staff.sign_in_failed", f"staff:{agent}"),
         ("nobody@example.com", "shop.staff.sign_in_failed", ""),
     ]
+
+
+def test_uploads_and_settings_changes_are_audited(app, client):
+    from tests.shop import make_product, unique_codes
+
+    product_id = make_product(app, "card")
+    staff(app, client, "owner@shop.test", role="owner")
+    staff_post(client, f"/admin/products/{product_id}/upload", codes="\n".join(unique_codes(2)), supplier="acme")
+    staff_post(client, f"/admin/products/{product_id}/upload", codes="\n".join(unique_codes(1)), dry_run="1")
+    staff_post(client, "/admin/two-factor/owners", required="1")
+    audited = [row for row in _actions(app) if row[1] != "shop.staff.signed_in"]
+    assert [row[:2] for row in audited] == [
+        ("owner@shop.test", "keystore.batch.imported"),  # the dry run changed nothing and is not
+        ("owner@shop.test", "shop.setting.changed"),
+    ]
