@@ -202,3 +202,22 @@ def test_uploads_and_settings_changes_are_audited(app, client):
         ("owner@shop.test", "keystore.batch.imported"),  # the dry run changed nothing and is not
         ("owner@shop.test", "shop.setting.changed"),
     ]
+
+
+def test_the_staff_page_lists_members_and_waiting_invitations_and_resets_two_factor(app, client):
+    staff(app, client, "owner@shop.test", role="owner")
+    app.extensions["keyshop.redis"].flushdb()
+    staff_post(client, "/admin/staff/invite", email="soon@example.com", role="owner")
+    staff(app, app.test_client(), "agent@shop.test")
+    agent_id = _staff_id(app, "agent@shop.test")
+    with app.app_context():
+        db.session.execute(update(Staff).where(Staff.id == agent_id).values(totp_secret="JBSWY3DPEHPK3PXP"))
+        db.session.commit()
+        db.session.remove()
+    page = client.get("/admin/staff").get_data(as_text=True)
+    assert "agent@shop.test" in page and "soon@example.com" in page and "Reset two-factor" in page
+    assert staff_post(client, f"/admin/staff/{agent_id}/two_factor").status_code == 302
+    assert "Reset two-factor" not in client.get("/admin/staff").get_data(as_text=True)
+    assert ("owner@shop.test", "shop.staff.two_factor_reset", f"staff:{agent_id}") in _actions(app)
+    german = client.get("/admin/staff?lang=de").get_data(as_text=True)
+    assert "Neues Teammitglied einladen" in german
