@@ -53,6 +53,7 @@ MAIL_MODULES = (
     "delivery.mail.order_mail",
     "delivery.mail.low_stock",
     "delivery.mail.lookup",
+    "delivery.mail.staff_links",
     "delivery.ledger.alarm",
     "feedback.owner_mail",
     "feedback.support.mail",
