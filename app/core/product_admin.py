@@ -4,10 +4,12 @@ is in the audit log, in the transaction that makes it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask_babel import lazy_gettext
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.audit import Actor, audit, require_owner
@@ -47,7 +49,7 @@ def picture(upload: bytes | None) -> Reencoded | None:
 
 def create(session: Session, actor: Actor, fields: ProductFields, image: Reencoded | None = None) -> int:
     require_owner(actor, "add products")
-    with write_transaction(session):
+    with _one_slug_each(), write_transaction(session):
         _refuse_taken_slug(session, fields.slug, None)
         product = Product(**fields.values(), active=True)
         if image is not None:
@@ -68,7 +70,7 @@ def edit(
 ) -> None:
     """`has_codes` (from the keystore, above this layer) runs inside the transaction."""
     require_owner(actor, "edit products")
-    with write_transaction(session):
+    with _one_slug_each(), write_transaction(session):
         product = session.get(Product, product_id)
         if product is None:
             raise ProductMissing(product_id)
@@ -116,7 +118,20 @@ def move(session: Session, actor: Actor, product_id: int, name: str) -> bool:
 def _refuse_taken_slug(session: Session, slug: str, product_id: int | None) -> None:
     owner = session.scalar(select(Product.id).where(Product.slug == slug))
     if owner is not None and owner != product_id:
-        raise ProductFormError({"slug": lazy_gettext("another product already has this slug")})
+        raise ProductFormError({"slug": _TAKEN})
+
+
+@contextmanager
+def _one_slug_each() -> Iterator[None]:
+    """Two owners saving one slug at once on PostgreSQL: both pass the check above, the unique index
+    refuses the second, which is told as if it had lost the check."""
+    try:
+        yield
+    except IntegrityError:
+        raise ProductFormError({"slug": _TAKEN}) from None
+
+
+_TAKEN = lazy_gettext("another product already has this slug")
 
 
 def _summary(fields: ProductFields) -> str:
