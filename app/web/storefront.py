@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
 from markupsafe import Markup
@@ -25,6 +26,8 @@ from payments.registry import providers
 
 bp = Blueprint("storefront", __name__)
 bp.before_request(check_csrf)
+# A description changes seldom and is read on every view of its page: rendered once per process.
+described = lru_cache(maxsize=512)(render_markdown)
 
 
 @bp.get("/")
@@ -52,7 +55,7 @@ def _product_page(slug: str, error: str = "", form=None, status: int = 200):
     page = render_template(
         "product.html",
         product=cards[0],
-        description=Markup(render_markdown(cards[0].description)),
+        description=Markup(described(cards[0].description)),
         methods=offered_methods(),
         error=error,
         form=form or {},
