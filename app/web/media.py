@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, Flask, abort, current_app, make_response, request, url_for
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.extensions import db
 from app.core.images import current_logo_id
@@ -42,8 +43,11 @@ def shop_logo_url() -> str | None:
     process (every page shows it)."""
     cached = current_app.extensions.get("keyshop.logo")
     if cached is None or cached[0] < time.monotonic():
-        with db.engine.connect() as connection:  # apart from the view's session and its transaction
-            logo_id = current_logo_id(connection)
+        try:
+            with db.engine.connect() as connection:  # apart from the view's session and its transaction
+                logo_id = current_logo_id(connection)
+        except SQLAlchemyError:  # an error page while the database is away still renders, without a logo
+            return None
         cached = (time.monotonic() + LOGO_SECONDS, logo_id)
         current_app.extensions["keyshop.logo"] = cached
     return url_for("media.image", image_id=cached[1]) if cached[1] else None

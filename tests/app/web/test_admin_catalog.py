@@ -208,3 +208,18 @@ def test_the_product_list_puts_archived_products_apart(app, client):
     page = client.get("/admin/products").get_data(as_text=True)
     assert "1 archived product" in page and page.index("Kept") < page.index("1 archived product") < page.index("Gone")
     assert f"/admin/products/{kept}" in page
+
+
+def test_a_new_picture_replaces_the_old_and_can_be_removed(app, client):
+    signed_in(app, client)
+    post(client, "/admin/products/new", **GOOD, image=(io.BytesIO(picture_bytes()), "a.png"))
+    product = product_row(app, "steam-20")
+    edit = f"/admin/products/{product.id}/edit"
+    post(client, edit, **GOOD, image=(io.BytesIO(picture_bytes((10, 10))), "b.webp"))
+    replaced = product_row(app, "steam-20").image_id
+    assert replaced != product.image_id and f"/images/{replaced}" in client.get(edit).get_data(as_text=True)
+    assert f"/images/{replaced}" in client.get(f"/admin/products/{product.id}").get_data(as_text=True)
+    assert post(client, f"/admin/products/{product.id}/image/remove").status_code == 302
+    assert product_row(app, "steam-20").image_id is None
+    assert "image_id=" in in_app(app, lambda: " ".join(db.session.scalars(select(AuditEntry.detail))))
+    assert "image removed" in in_app(app, lambda: " ".join(db.session.scalars(select(AuditEntry.detail))))
