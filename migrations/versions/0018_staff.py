@@ -1,7 +1,7 @@
 """staff in the admin: one-time invite and reset links, and server-side sign-in sessions
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-02 15:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0014'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -69,6 +69,8 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     attention,
     audit_log,
     auth,
+    branding,
+    catalog,
     help,
     join,
     orders,
