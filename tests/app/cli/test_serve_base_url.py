@@ -85,7 +85,7 @@ class _Web(_Process):
     def __init__(self, env: dict[str, str], port: int):
         argv = [sys.executable, "-m", "app.cli", "web", "--host", "0.0.0.0", "--port", str(port), "--workers", "1"]
         super().__init__(argv, env, "web.log")
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", self)
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", self, seconds=90)  # a loaded test machine starts slowly
 
 
 @pytest.fixture
