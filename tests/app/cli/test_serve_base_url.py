@@ -16,7 +16,7 @@ import requests
 
 from app.core.extensions import db
 from app.core.staff import create_staff
-from tests.app.cli.test_serve import _drain, _wait_for_line, _wait_until_healthy
+from tests.app.cli.test_serve import _drain, _wait_for_line
 from tests.processes import _Process, free_port, wait_until_up
 from tests.secrets_in_logs import PLANTED
 from tests.shop import make_product, stock, unique_codes
@@ -29,6 +29,19 @@ def _keyshop(env: dict, *args: str, stdin: str | None = None) -> None:
         [sys.executable, "-m", "app.cli", *args], env=env, input=stdin, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _wait_until_healthy(base: str, seconds: float = 90) -> None:
+    """Longer than test_serve's 30 s: four suites share this machine's two cores."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"serve never became healthy in {seconds} s")
 
 
 def _order(base: str) -> dict:
@@ -66,7 +79,7 @@ def test_serve_on_another_port_sends_every_link_there(tmp_path):
         text=True,
     )
     try:
-        _wait_for_line(serve, rf"keyshop is running: http://127\.0\.0\.1:{port}/")
+        _wait_for_line(serve, rf"keyshop is running: http://127\.0\.0\.1:{port}/", seconds=120)
         _drain(serve)
         base = f"http://127.0.0.1:{port}"
         _wait_until_healthy(base)
