@@ -55,3 +55,10 @@ def test_a_throttled_sign_in_says_when_too(app, client):
     answers = [sign_in(client, "owner@shop.test", "wrong password!") for _ in range(6)]
     assert [a.status_code for a in answers] == [401] * 5 + [429]
     assert 800 < int(answers[-1].headers["Retry-After"]) <= 900
+
+
+def test_the_json_api_says_when_to_try_again_in_retry_after(client):
+    order = {"product": "no-such-product", "quantity": 1, "email": "a@example.com", "method": "sandbox"}
+    answers = [client.post("/api/v1/orders", json=order) for _ in range(31)]  # 30 an hour per address
+    assert answers[-2].status_code == 422 and answers[-1].status_code == 429  # refused, yet counted
+    assert "Retry-After" not in answers[-2].headers and 3500 < int(answers[-1].headers["Retry-After"]) <= 3600
