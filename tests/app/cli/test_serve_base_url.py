@@ -98,7 +98,11 @@ class _Web(_Process):
     def __init__(self, env: dict[str, str], port: int):
         argv = [sys.executable, "-m", "app.cli", "web", "--host", "0.0.0.0", "--port", str(port), "--workers", "1"]
         super().__init__(argv, env, "web.log")
-        wait_until_up(f"http://127.0.0.1:{port}/healthz", self, seconds=90)  # a loaded test machine starts slowly
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", self, seconds=90)  # a loaded test machine starts slowly
+        except RuntimeError:
+            self.stop()  # no gunicorn left running after the test
+            raise
 
 
 @pytest.fixture
