@@ -37,7 +37,7 @@ test-fast: $(BIN)/keyshop
 	$(BIN)/pytest -m 'not slow' -q
 
 # After changing buyer-facing words: the messages to translate, beside app/translations/*/messages.po.
-KEYWORDS = -k _ -k gettext -k ngettext:1,2 -k lazy_gettext $(foreach e,BuyerError CheckoutError ReportError ReviewError SupportError TextError AttachmentError,-k $(e):2)
+KEYWORDS = -k _ -k gettext -k ngettext:1,2 -k lazy_gettext $(foreach e,BuyerError CheckoutError ReportError ReviewError SupportError TextError AttachmentError SettingsInputError,-k $(e):2) -k BaseUrlError
 messages: $(BIN)/keyshop
 	$(BIN)/pybabel extract -F babel.cfg $(KEYWORDS) --no-location -o build/messages.pot .
 	$(BIN)/pybabel update -i build/messages.pot -d app/translations --no-fuzzy-matching

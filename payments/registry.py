@@ -65,7 +65,7 @@ def build_providers(settings: Settings) -> dict[str, PaymentProvider]:
     providers: dict[str, PaymentProvider] = {}
     if settings.sandbox_enabled:
         secret = hmac.new(settings.secret_key.encode(), b"keyshop.sandbox.webhook", hashlib.sha256).hexdigest()
-        providers["sandbox"] = SandboxProvider(secret, settings.base_url)
+        providers["sandbox"] = SandboxProvider(secret, lambda: settings.base_url)
     for name, config in settings.providers.items():
         providers[name] = BUILDERS[name](config)
     return providers

@@ -12,7 +12,7 @@ import hmac
 import json
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -42,9 +42,9 @@ class SandboxProvider(PaymentProvider):
     label = "Sandbox (test payment)"
     capabilities = Capabilities(refunds=True, partial_refunds=True, methods=("test",))
 
-    def __init__(self, secret: str, base_url: str):
+    def __init__(self, secret: str, base_url: Callable[[], str]):
         self._secret = secret.encode()
-        self._base_url = base_url
+        self._base_url = base_url  # asked at each checkout: the owner may change it while we run
         self._sessions = URLSafeSerializer(secret, salt="keyshop.sandbox.session")
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
@@ -57,7 +57,7 @@ class SandboxProvider(PaymentProvider):
                 "return": request.return_url,
             }
         )
-        return CheckoutStart(f"{self._base_url}/sandbox/pay?{urlencode({'s': session})}", request.order_number)
+        return CheckoutStart(f"{self._base_url()}/sandbox/pay?{urlencode({'s': session})}", request.order_number)
 
     def load_session(self, token: str) -> dict:
         try:

@@ -24,10 +24,13 @@ def web(host, port, workers):
 
 
 def _say_where_admin_starts(app, host: str, port: int) -> None:
+    """Also records where we listen: the links the shop sends point here unless a base URL is set."""
     from app.cli.setup import admin_hint
+    from app.core.extensions import db
+    from app.core.public_url import record_listen_url
 
     with app.app_context():
-        click.echo(admin_hint(f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"))
+        click.echo(admin_hint(record_listen_url(db.session, host, port)))
 
 
 @click.command()
@@ -74,7 +77,6 @@ def serve(host, port, demo):
 
     if demo:
         os.environ.setdefault("KEYSHOP_SANDBOX", "1")
-        os.environ.setdefault("KEYSHOP_BASE_URL", f"http://{host}:{port}")
     Stack(Settings.from_env(), host, port, demo).run()
 
 

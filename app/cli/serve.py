@@ -50,11 +50,13 @@ class Stack:
         from app import create_app
         from app.cli.setup import seed_demo, upgrade_database
         from app.core.extensions import db
+        from app.core.public_url import record_listen_url
         from keystore.check import verify_keyring
 
         app = create_app(Settings.from_env())
         with app.app_context():
             upgrade_database()
+            record_listen_url(db.session, self.host, self.port)  # links go here unless a base URL is set
             verify_keyring(db.session, app.extensions["keyshop.keyring"])
             if self.demo and seed_demo():
                 click.echo("seeded the demo shop")
@@ -62,9 +64,9 @@ class Stack:
 
     def _announce(self, app) -> None:
         from app.cli.setup import admin_hint
+        from app.core.public_url import listen_url
 
-        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        base_url = f"http://{host}:{self.port}"
+        base_url = listen_url(self.host, self.port)
         click.echo(f"\n  keyshop is running: {base_url}/")
         with app.app_context():
             click.echo(f"  {admin_hint(base_url)}")

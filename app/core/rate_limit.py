@@ -5,9 +5,11 @@ order, an email, an account from an address), not only from the caller's address
 from __future__ import annotations
 
 import logging
+import math
+import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, has_app_context, request
 from flask_limiter import Limiter
 from limits import RateLimitItemPerSecond
 from redis.exceptions import RedisError
@@ -35,8 +37,12 @@ def allow(name: str, subject: str, limit: int, per_seconds: int) -> bool:
     Redis unreachable: allowed, and said in the log. Limits keep abuse slow; they are not what
     keeps a code safe (the order token is), and buyers must not lose the page when Redis is down.
     """
+    item = RateLimitItemPerSecond(limit, per_seconds)
     try:
-        return _limits().hit(RateLimitItemPerSecond(limit, per_seconds), name, subject)
+        allowed = _limits().hit(item, name, subject)
+        if not allowed:
+            _note_wait(_limits().get_window_stats(item, name, subject).reset_time - time.time())
+        return allowed
     except RedisError as exc:
         log.warning("rate limit %s not counted: %s", name, type(exc).__name__)
         return True
@@ -45,10 +51,25 @@ def allow(name: str, subject: str, limit: int, per_seconds: int) -> bool:
 def used_up(name: str, subject: str, limit: int, per_seconds: int) -> bool:
     """Whether the window already holds `limit` counts, without adding one (failures are counted
     with allow() only when they happen)."""
+    item = RateLimitItemPerSecond(limit, per_seconds)
     try:
-        return not _limits().test(RateLimitItemPerSecond(limit, per_seconds), name, subject)
+        full = not _limits().test(item, name, subject)
+        if full:
+            _note_wait(_limits().get_window_stats(item, name, subject).reset_time - time.time())
+        return full
     except RedisError:
         return False
+
+
+def retry_after() -> int | None:
+    """Seconds until the limits this request ran into let it through again (the Retry-After of its 429)."""
+    return g.get("keyshop_retry_after") if has_app_context() else None
+
+
+def _note_wait(seconds: float) -> None:
+    """The longest wait of the limits this request ran into, for its 429 (app.web.errors)."""
+    if has_app_context():
+        g.keyshop_retry_after = max(g.get("keyshop_retry_after") or 0, max(1, math.ceil(seconds)))
 
 
 # Every limit is checked before any is counted, so a refused attempt holds no reservation anywhere.
@@ -94,7 +115,19 @@ def reserve(per_seconds: int, *limits: tuple[str, str, int]) -> Reservation | No
     except RedisError as exc:
         log.warning("attempts %s not counted: %s", ",".join(name for name, *_ in limits), type(exc).__name__)
         return Reservation()
-    return Reservation(tuple(keys)) if taken == 1 else None
+    if taken == 1:
+        return Reservation(tuple(keys))
+    _note_full_windows(keys, [limit for *_, limit in limits])
+    return None
+
+
+def _note_full_windows(keys: list[str], limits: list[int]) -> None:
+    """The wait of a refused reservation: until the last of its full windows ends."""
+    try:
+        counts = _redis().mget(keys)
+        _note_wait(max([_redis().ttl(k) for k, n, cap in zip(keys, counts, limits) if int(n or 0) >= cap] + [1]))
+    except RedisError as exc:
+        log.warning("wait not read: %s", type(exc).__name__)
 
 
 def client_address() -> str:

@@ -23,7 +23,8 @@ class Settings:
     keyring_path: Path
     secret_key: str
     smtp_url: str | None
-    base_url: str
+    # KEYSHOP_BASE_URL; None when unset, and then `base_url` comes from the shop settings
+    configured_base_url: str | None
     sandbox_enabled: bool
     sweep_after_seconds: int
     backorder_refund_after_seconds: int = 72 * 3600
@@ -32,6 +33,14 @@ class Settings:
     # Hours to the first staff reply, per conversation kind (presale, problem, service).
     support_deadline_hours: dict[str, int] = field(default_factory=lambda: dict(SUPPORT_DEADLINES))
     providers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        """Where every link we send points: KEYSHOP_BASE_URL when set, else the owner's base URL,
+        else where `serve` / `web` listen (app.core.public_url; read once per request or job)."""
+        from app.core.public_url import effective_base_url  # it reads the database: imported when asked
+
+        return effective_base_url(self.configured_base_url)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -45,7 +54,7 @@ class Settings:
             keyring_path=Path(env.get("KEYSHOP_KEYRING") or instance / "keyring.json"),
             secret_key=env.get("KEYSHOP_SECRET_KEY") or _instance_secret(instance),
             smtp_url=_smtp_url(env.get("KEYSHOP_SMTP_URL")),
-            base_url=(_url(env, "KEYSHOP_BASE_URL", ("http", "https")) or "http://127.0.0.1:5000").rstrip("/"),
+            configured_base_url=_base_url(env),
             sandbox_enabled=_flag(env, "KEYSHOP_SANDBOX"),
             sweep_after_seconds=_int(env, "KEYSHOP_SWEEP_AFTER", 30),
             backorder_refund_after_seconds=_int(env, "KEYSHOP_BACKORDER_REFUND_AFTER", 72 * 3600),
@@ -53,6 +62,11 @@ class Settings:
             proxy_hops=_count(env, "KEYSHOP_PROXY_HOPS"),
             providers=_providers(env),
         )
+
+
+def _base_url(env) -> str | None:
+    url = _url(env, "KEYSHOP_BASE_URL", ("http", "https"))
+    return url.rstrip("/") if url else None
 
 
 def _database_url(env, instance: Path) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import String, Text, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.audit import Actor, audit, require_owner
-from app.core.db import write_transaction
+from app.core.db import insert_unless_present, write_transaction
 from app.core.extensions import db
 
 DEFAULTS = {
@@ -20,7 +23,18 @@ DEFAULTS = {
     "notice_backorder_minutes": "0",
     "notice_reported": "0",
     "notice_repeat_views": "0",
+    # The shop's face (app/core/shop_profile.py): "" means "not set", and a default shows instead.
+    "shop_name": "keyshop",
+    "mail_sender_name": "",  # "": the shop's name
+    "mail_sender_address": "no-reply@keyshop.local",
+    "support_address": "",  # Reply-To of the buyers' mail
+    "base_url": "",  # the owner's public base URL (KEYSHOP_BASE_URL, when set, wins)
+    "listen_url": "",  # where `keyshop serve` / `keyshop web` last listened: links' last resort
+    "page_terms": "",  # footer pages, Markdown
+    "page_privacy": "",
+    "page_imprint": "",
 }
+ACTION = "shop.settings.changed"
 
 
 class ShopSetting(db.Model):
@@ -35,14 +49,39 @@ def setting(session: Session, key: str) -> str:
     return row.value if row is not None else DEFAULTS[key]
 
 
+def stored_values(connection: Session | Connection, keys: Iterable[str]) -> dict[str, str]:
+    """Several settings in one query, defaults filled in; `connection` may be a session or a connection."""
+    wanted = list(keys)
+    table = ShopSetting.__table__
+    rows = connection.execute(select(table.c.key, table.c.value).where(table.c.key.in_(wanted)))
+    return {**{key: DEFAULTS[key] for key in wanted}, **dict(rows.all())}
+
+
 def change_setting(session: Session, actor: Actor, key: str, value: str) -> None:
+    change_settings(session, actor, {key: value})
+
+
+def change_settings(session: Session, actor: Actor, changes: Mapping[str, str]) -> list[str]:
+    """All of `changes` in one transaction, or none; an entry `shop.settings.changed` per key whose
+    value changed. The keys that changed."""
     require_owner(actor, "change the shop's settings")
-    if key not in DEFAULTS:
-        raise KeyError(key)
+    return write_settings(session, actor.email, changes)
+
+
+def write_settings(session: Session, who: str, changes: Mapping[str, str]) -> list[str]:
+    """What change_settings does, for the system's own records (the address `serve` listens on)."""
+    unknown = set(changes) - set(DEFAULTS)
+    if unknown:
+        raise KeyError(", ".join(sorted(unknown)))
+    changed = []
     with write_transaction(session):
-        row = session.get(ShopSetting, key)
-        if row is None:
-            session.add(ShopSetting(key=key, value=value))
-        else:
-            row.value = value
-        audit(session, actor.email, "shop.setting.changed", key, detail=value)
+        for key, value in changes.items():
+            row = session.get(ShopSetting, key)
+            if (row.value if row is not None else DEFAULTS[key]) == value:
+                continue
+            # no read-modify-write: two first saves at once must not both insert
+            if not insert_unless_present(session, ShopSetting, key=key, value=value):
+                session.execute(update(ShopSetting).where(ShopSetting.key == key).values(value=value))
+            audit(session, who, ACTION, key, detail=value)
+            changed.append(key)
+    return changed

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hmac
 import secrets
 
-from flask import abort, request, session
+from flask import request, session
+
+from app.web.error_words import FormExpired
 
 FIELD = "csrf_token"
 
@@ -22,4 +24,4 @@ def check_csrf() -> None:
     sent = request.form.get(FIELD) or request.headers.get("X-CSRF-Token", "")
     expected = session.get(FIELD, "")
     if not expected or not hmac.compare_digest(sent, expected):
-        abort(400, "the form expired or did not come from this site; reload the page and try again")
+        raise FormExpired()

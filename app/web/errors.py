@@ -6,6 +6,8 @@ from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from app.core.logs import ROUTE, describe_exception, redact_path
+from app.core.rate_limit import retry_after
+from app.web.error_words import detail_of, when_to_retry, words_for
 
 SHORTEST_SECRET = 8  # shorter values (ids, "en", "1") are no secret, and cutting them out garbles the traceback
 
@@ -17,9 +19,31 @@ def register_error_pages(app) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
+        wait = getattr(exc, "retry_after", None) or retry_after()
+        headers = {"Retry-After": str(wait)} if exc.code == 429 and wait else {}
         if request.path.startswith(("/api/", "/webhooks/")):
-            return jsonify(error={"message": exc.description or exc.name}), exc.code
-        return render_template("error.html", error=exc), exc.code
+            return jsonify(error={"message": exc.description or exc.name}), exc.code, headers
+        return _error_page(exc, wait), exc.code, headers
+
+    @app.after_request
+    def _say_when_to_retry(response):
+        """A 429 a view made itself (the staff sign-in's) says when, too."""
+        if response.status_code == 429 and "Retry-After" not in response.headers and retry_after():
+            response.headers["Retry-After"] = str(retry_after())
+        return response
+
+
+def _error_page(exc: HTTPException, wait: int | None) -> str:
+    title, text = words_for(exc)
+    return render_template(
+        "error.html",
+        error=exc,
+        title=title,
+        text=text,
+        detail=detail_of(exc),
+        wait=when_to_retry(wait) if exc.code == 429 else "",
+        staff_page=request.blueprint == "admin",
+    )
 
 
 def log_server_error(app, exc_info) -> None:

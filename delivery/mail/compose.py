@@ -25,11 +25,16 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.core.languages import language_of
 from app.core.money import format_money
+from app.core.shop_profile import shop_profile
 
-SENDER = "keyshop <no-reply@keyshop.local>"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 UTF8 = Charset("utf-8")
 UTF8.body_encoding = QP  # codes stay readable in the raw message (an outbox file), unlike base64
+
+
+def sender() -> str:
+    """The From of every mail the shop sends: the sender the owner set in the shop settings."""
+    return shop_profile().sender
 
 
 def render(name: str, locale: str, **values) -> tuple[str, str, str]:
@@ -62,7 +67,9 @@ def compose_message(to: str, locale: str, idstring: str, subject: str, text: str
     # A boundary of our own: the one the email package makes is checked against the whole text
     # with a regular expression compiled for each message
     message = MIMEMultipart("alternative", boundary=f"==keyshop-{secrets.token_hex(16)}")
-    message["From"], message["To"] = SENDER, to
+    message["From"], message["To"] = sender(), to
+    if shop_profile().support_address:  # buyers who answer a mail reach support, not no-reply
+        message["Reply-To"] = shop_profile().support_address
     message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     message["Message-ID"] = make_msgid(idstring=idstring, domain="keyshop.local")
     message["Date"] = formatdate(localtime=False, usegmt=True)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.staff import Staff
-from delivery.mail.compose import SENDER, render_text
+from delivery.mail.compose import render_text, sender
 
 
 def owner_message(session: Session, template: str, idstring: str, also: tuple[str, ...] = (), **values) -> EmailMessage:
@@ -18,8 +18,8 @@ def owner_message(session: Session, template: str, idstring: str, also: tuple[st
     owners = list(session.scalars(select(Staff.email).where(Staff.role == "owner", Staff.active)))
     subject, body = render_text(f"owners/{template}", **values)
     message = EmailMessage()
-    message["From"], message["Subject"] = SENDER, subject
-    message["To"] = ", ".join(dict.fromkeys([*also, *owners])) or SENDER
+    message["From"], message["Subject"] = sender(), subject
+    message["To"] = ", ".join(dict.fromkeys([*also, *owners])) or sender()
     message["Message-ID"] = make_msgid(idstring=idstring, domain="keyshop.local")
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message.set_content(body)

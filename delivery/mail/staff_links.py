@@ -9,7 +9,7 @@ from email.utils import formatdate, make_msgid
 from sqlalchemy.orm import Session
 
 from app.core.staff_links import LinkMail, link_mail
-from delivery.mail.compose import SENDER, render_text
+from delivery.mail.compose import render_text, sender
 from delivery.mail.composers import MailContext, NothingToSend, composes
 from delivery.mail.log import OwedMail, owe
 
@@ -37,7 +37,7 @@ def compose(mail: LinkMail, base_url: str) -> EmailMessage:
         expires=mail.expires_at.strftime("%Y-%m-%d %H:%M"),
     )
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = SENDER, mail.email, subject
+    message["From"], message["To"], message["Subject"] = sender(), mail.email, subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(idstring="staff-link", domain="keyshop.local")
     message.set_content(body)

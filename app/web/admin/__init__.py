@@ -74,6 +74,7 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     help,
     join,
     orders,
+    settings,
     staff_pages,
     stock,
     support,

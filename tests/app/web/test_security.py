@@ -192,3 +192,10 @@ def test_code_reveals_are_limited_per_account(app, client):
         ).status_code
         == 200
     )
+
+
+def test_a_session_cookie_set_over_https_is_secure_without_an_https_keyshop_base_url(client):
+    """The base URL may be the owner's (shop settings), which the app does not know when it starts."""
+    assert "Secure" not in client.get("/lookup").headers.get("Set-Cookie", "")
+    over_https = client.get("/lookup", base_url="https://shop.example").headers.get("Set-Cookie", "")
+    assert "Secure" in over_https and "HttpOnly" in over_https
