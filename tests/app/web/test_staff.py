@@ -200,7 +200,7 @@ def test_uploads_and_settings_changes_are_audited(app, client):
     audited = [row for row in _actions(app) if row[1] != "shop.staff.signed_in"]
     assert [row[:2] for row in audited] == [
         ("owner@shop.test", "keystore.batch.imported"),  # the dry run changed nothing and is not
-        ("owner@shop.test", "shop.setting.changed"),
+        ("owner@shop.test", "shop.settings.changed"),
     ]
 
 
