@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory
 
 from app.core.extensions import db
 from app.core.i18n import current_language, translated_error
@@ -28,6 +28,14 @@ bp.before_request(check_csrf)
 @bp.get("/")
 def catalog():
     return render_template("catalog.html", products=product_cards(db.session))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it at the root whatever the page links: one answer, cached for a day."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )
 
 
 @bp.get("/p/<slug>")
