@@ -31,7 +31,7 @@ def test_blocked_emails_and_networks_cannot_order_until_unblocked(app, client):
     assert _order(client, address="203.0.113.77").status_code == 403
     assert _order(client, address="203.0.114.1").status_code == 201
     bad = staff_post(owner, "/admin/blocks", kind="network", value="not a network", reason="x", follow_redirects=True)
-    assert "is not an email address or a network" in bad.get_data(as_text=True)
+    assert "is not an email address, a domain like @example.com or a network" in bad.get_data(as_text=True)
     with app.app_context():
         from app.core.abuse import Block
 
@@ -42,6 +42,23 @@ def test_blocked_emails_and_networks_cannot_order_until_unblocked(app, client):
     agent = app.test_client()
     staff(app, agent)
     assert agent.get("/admin/blocks").status_code == 403
+
+
+def test_a_domain_entry_blocks_the_domain_and_an_address_entry_its_plus_addresses(app, client):
+    make_product(app, "card")
+    owner = app.test_client()
+    staff(app, owner, "owner@shop.test", role="owner")
+    staff_post(owner, "/admin/blocks", kind="email", value="Mule@Shop.test", reason="resells")
+    staff_post(owner, "/admin/blocks", kind="email", value="Throwaway.example", reason="disposable")
+    staff_post(owner, "/admin/blocks", kind="email", value="@Junk.example", reason="disposable")
+    listed = owner.get("/admin/blocks").get_data(as_text=True)
+    assert "<code>@throwaway.example</code>" in listed and "<code>@junk.example</code>" in listed
+    for refused in ("mule+1@shop.test", "MULE+Sale@SHOP.TEST", "x@throwaway.example", "Y@mail.Junk.example"):
+        assert _order(client, email=refused).status_code == 403, refused
+    for allowed in ("mule2@shop.test", "other@shop.test", "x@notthrowaway.example", "x@junk.example.org"):
+        assert _order(client, email=allowed).status_code == 201, allowed
+    bad = staff_post(owner, "/admin/blocks", kind="email", value="nodot", reason="x", follow_redirects=True)
+    assert "Not blocked: email: &#39;nodot&#39; is not an email address" in bad.get_data(as_text=True)
 
 
 def test_a_buyer_orders_at_most_the_daily_limit_of_a_product(app, client):
