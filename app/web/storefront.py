@@ -18,6 +18,7 @@ from feedback.help.notices import product_viewed
 from feedback.models import REPORT_REASONS
 from feedback.reports import reports_of_order
 from feedback.reviews import product_reviews, review_of_order
+from keystore.stock import available_count
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
 
@@ -77,7 +78,7 @@ def checkout():
             current_language(),
             client_address(),
         )
-        placed = place_order(db.session, choice, providers(), settings().base_url)
+        placed = place_order(db.session, choice, providers(), settings().base_url, available_count)
     except CheckoutError as exc:
         status = 400 if exc.status == 422 else exc.status  # 503: the provider, not the buyer, failed
         return _product_page(slug, error=translated_error(exc), form=form, status=status)
