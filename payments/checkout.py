@@ -67,21 +67,32 @@ def place_order(
             _refuse_above_stock(session, product, choice.quantity, in_stock)
         order, token = _new_order(session, product, choice)
         log_order(session, order.id, "shop.order.created", f"{choice.quantity} x {product.slug} via {provider.name}")
-        request = CheckoutRequest(
-            order_number=order.number,
-            amount_minor=order.amount_minor,
-            currency=order.currency,
-            description=product.name,
-            quantity=order.quantity,
-            email=order.email,
-            return_url=f"{base_url}/o/{token}",
-            notify_url=f"{base_url}/webhooks/{provider.name}",
-            complete_url=f"{base_url}/return/{provider.name}?next=/o/{token}",
-        )
+        request = checkout_request(order, product.name, token, provider, base_url)
         placed = (order.id, order.number, order.status)
     # The provider is called after commit: a slow provider never holds the write lock.
+    start = start_payment(provider, request)
+    return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
+
+
+def checkout_request(order: Order, description: str, token: str, provider: PaymentProvider, base_url: str):
+    """What the provider is told of an order to pay; the buyer comes back to the order page."""
+    return CheckoutRequest(
+        order_number=order.number,
+        amount_minor=order.amount_minor,
+        currency=order.currency,
+        description=description,
+        quantity=order.quantity,
+        email=order.email,
+        return_url=f"{base_url}/o/{token}",
+        notify_url=f"{base_url}/webhooks/{provider.name}",
+        complete_url=f"{base_url}/return/{provider.name}?next=/o/{token}",
+    )
+
+
+def start_payment(provider: PaymentProvider, request: CheckoutRequest) -> CheckoutStart:
+    """Outside any transaction: where the buyer pays, or a 503 that offers another way to pay."""
     try:
-        start = provider.start_checkout(request)
+        return provider.start_checkout(request)
     except (ProviderUnavailable, ProviderRefused) as exc:
         raise CheckoutError(
             "method",
@@ -90,7 +101,6 @@ def place_order(
             provider=provider.label,
             why=exc,
         ) from None
-    return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
 
 
 def _product_for_sale(session: Session, choice: CheckoutChoice, provider: PaymentProvider) -> Product:

@@ -14,6 +14,7 @@ from app.web.csrf import check_csrf
 from app.web.help import product_help
 from app.web.shared import offered_methods, order_for_token, settings
 from app.web.visitor import visitor_id
+from delivery.mail.log import order_mailed
 from feedback.help.notices import product_viewed
 from feedback.models import REPORT_REASONS
 from feedback.reports import reports_of_order
@@ -21,6 +22,7 @@ from feedback.reviews import product_reviews, review_of_order
 from keystore.stock import available_count
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
+from payments.resume import PAYABLE, resume_payment
 
 bp = Blueprint("storefront", __name__)
 bp.before_request(check_csrf)
@@ -87,11 +89,30 @@ def checkout():
 
 @bp.get("/o/<token>")
 def order_page(token: str):
+    return _order_page(token)
+
+
+@bp.post("/o/<token>/pay")
+def pay_order(token: str):
+    """An unpaid or declined order, paid after all: by the same way of paying or another."""
+    order = order_for_token(token)
+    if order is None:
+        abort(404)
+    method = request.form.get("method", order.method)
+    db.session.rollback()  # the read is done; continuing to payment is a write of its own
+    try:
+        start = resume_payment(db.session, order.order_id, token, method, providers(), settings().base_url)
+    except CheckoutError as exc:
+        return _order_page(token, error=translated_error(exc), status=400 if exc.status == 422 else exc.status)
+    return redirect(start.redirect_url, code=303)
+
+
+def _order_page(token: str, error: str = "", status: int = 200):
     order = order_for_token(token)
     if order is None:
         abort(404)
     adapter = providers().get(order.method)
-    instructions = getattr(adapter, "instructions", "") if order.status == "pending" else ""
+    instructions = getattr(adapter, "instructions", "") if order.status in PAYABLE else ""
     reports = reports_of_order(db.session, order.order_id)
     response = make_response(
         render_template(
@@ -99,12 +120,16 @@ def order_page(token: str):
             order=order,
             token=token,
             instructions=instructions,
+            methods=offered_methods() if order.status in PAYABLE else [],
+            mailed=order_mailed(db.session, order.order_id),
+            error=error,
             reasons=REPORT_REASONS,
             reports=reports,
             review=review_of_order(db.session, order.order_id),
             timeline=order_timeline(order, reports),
             help_articles=product_help(order.product_slug),
-        )
+        ),
+        status,
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
