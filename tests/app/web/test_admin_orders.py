@@ -33,8 +33,8 @@ def test_the_dashboard_draws_its_charts_from_the_shops_figures(app, client):
     staff(app, client)
     page = client.get("/admin/").get_data(as_text=True)
     assert page.count("<svg") >= 4 and "Orders paid" in page and "Codes available, per product" in page
-    assert ": 3</title>" in page  # today's bar: three orders paid
-    assert "Card: 2</title>" in page  # two codes left
+    assert ": 3 orders</title>" in page  # today's bar: three orders paid
+    assert "Card: 2 codes</title>" in page  # two codes left
 
 
 def test_csv_export_is_for_owners_audited_and_safe_in_a_spreadsheet(app, client):
