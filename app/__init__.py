@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
 
 from app.core.settings import Settings
@@ -35,12 +37,28 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["keyshop.redis"] = connect_redis(settings)
     init_limiter(app)
     _register_blueprints(app)
+    for module in MAIL_MODULES:
+        import_module(module)
     from app.core.i18n import init_i18n
     from app.web.security import secure
 
     init_i18n(app, settings.instance)
     secure(app, settings.base_url, settings.proxy_hops)
     return app
+
+
+# Each composes a kind of mail (delivery.mail.composers): imported here, so that any worker composes
+# every mail the shop owes, whichever jobs it ran before.
+MAIL_MODULES = (
+    "delivery.mail.order_mail",
+    "delivery.mail.low_stock",
+    "delivery.mail.lookup",
+    "delivery.mail.staff_links",
+    "delivery.ledger.alarm",
+    "feedback.owner_mail",
+    "feedback.support.mail",
+    "feedback.help.notice_mail",
+)
 
 
 def _blueprint_modules() -> tuple:
@@ -52,6 +70,7 @@ def _blueprint_modules() -> tuple:
         health,
         help,
         lookup,
+        media,
         openapi,
         payment_return,
         sandbox,
@@ -69,6 +88,7 @@ def _blueprint_modules() -> tuple:
         help,
         widget,
         lookup,
+        media,
         api,
         api_stock,
         openapi,

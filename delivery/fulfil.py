@@ -17,6 +17,7 @@ from app.core import order_states
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
 from delivery.mail.log import owe_order_mail
+from delivery.mail.low_stock import owe_low_stock_mail
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import LowStockWatch, crossed_low_stock
 
@@ -33,7 +34,7 @@ class Fulfilment:
 
     outcome: str  # delivered | awaiting_stock | skipped
     number: str = ""
-    low_stock_alert: int | None = None  # this fulfilment took the product's stock down to its threshold
+    low_stock_alert: int | None = None  # took the stock down to its threshold: the owners' mail is owed
     seconds_since_paid: float | None = None
     mail: str = ""  # the buyer's mail this run recorded: owed (pending), claimed (sending), or none
 
@@ -57,6 +58,8 @@ def run_fulfilment(session: Session, order_id: int, mail_now: bool = False) -> F
             log_order(session, order_id, "shop.order.delivered", given)
             mail = owe_order_mail(session, order_id, "delivered", claimed=mail_now)
             alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
+            if alert is not None:
+                owe_low_stock_mail(session, order.product_id, alert)
             fulfilment = Fulfilment(
                 "delivered", order.number, alert, (now - order.paid_at).total_seconds() if order.paid_at else None, mail
             )

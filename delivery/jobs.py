@@ -3,52 +3,39 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy.orm import Session
 
 from app.core.extensions import db
-from app.core.settings import Settings
 from delivery.fulfil import run_fulfilment
-from delivery.mail import low_stock
-from delivery.mail.drain import drain, schedule_drain
-from delivery.mail.inline import mail_now, send_inline
-from delivery.mail.order_mail import send_order_mail
+from delivery.mail.composers import MailContext
+from delivery.mail.drain import drain, send_owed
+from delivery.mail.log import OwedMail, order_mail_key
+from delivery.mail.pace import mail_now, schedule_drain
 from delivery.metrics import observe_delivery
-from keystore.keyring import Keyring
 
 
 def fulfil_order(order_id: int) -> str:
-    """The buyer's mail goes out from the delivering job itself (a second RQ job per order costs
-    more than the delivery), unless other buyers are waiting for their codes: then the delivery
-    records it as owed and one drain job on the notify queue, which workers take after the delivery
-    queue, sends all that is owed (see delivery.mail.inline)."""
+    """The buyer's mail goes out from the delivering job itself, through the drain's loop (a second
+    RQ job per order costs more than the delivery), unless other buyers are waiting for their codes
+    or sending is paused: then the delivery records it as owed and the one drain job on the notify
+    queue, which workers take after the delivery queue, sends it (see delivery.mail.pace)."""
     delivery = run_fulfilment(db.session, order_id, mail_now=mail_now())
     if delivery.seconds_since_paid is not None:
         observe_delivery(current_app.extensions["keyshop.redis"], delivery.seconds_since_paid)
-    if delivery.low_stock_alert is not None:
-        low_stock.enqueue_alert(db.session, order_id, delivery.low_stock_alert)
     if delivery.mail == "claimed":
-        send_inline(*_mail_context(), order_id, delivery.outcome, delivery.number)
-    elif delivery.mail == "owed":
+        own = OwedMail(order_mail_key(order_id, delivery.outcome), delivery.outcome, order_id)
+        send_owed(mail_context(), [own])
+    if delivery.mail == "owed" or delivery.low_stock_alert is not None:
         schedule_drain()
     return delivery.outcome
 
 
-def send_one_order_mail(order_id: int, kind: str) -> str:
-    """One order mail in a job of its own, retried by RQ with backoff (see delivery.mail.drain.enqueue_one_order_mail)."""
-    return send_order_mail(*_mail_context(), order_id, kind)
-
-
 def send_owed_mail() -> int:
-    """The drain: a batch of the owed order mail, oldest first (see delivery.mail.drain)."""
-    return drain(*_mail_context())
+    """The drain: a batch of the owed mail, oldest first (see delivery.mail.drain)."""
+    return drain(mail_context())
 
 
-def send_low_stock_mail(product_id: int, alert: int) -> str:
-    return low_stock.send_low_stock_mail(db.session, current_app.config["KEYSHOP"], product_id, alert)
-
-
-def _mail_context() -> tuple[Session, Settings, Keyring]:
-    return db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"]
+def mail_context() -> MailContext:
+    return MailContext(db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"])
 
 
 def import_batch(import_id: int) -> str:

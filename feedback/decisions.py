@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from app.core.audit import Actor, audit
 from app.core.db import write_transaction
 from app.core.models import log_order
-from delivery.mail.drain import schedule_drain
 from delivery.mail.log import owe_order_mail
+from delivery.mail.pace import schedule_drain
 from delivery.queues import enqueue_refund
 from feedback.models import CodeReport
 from feedback.replace import REFUNDED, ReportClosed, lock_order_money, replace_code, resolve

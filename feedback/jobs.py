@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
 from app.core.extensions import db
-from delivery.mail.drain import schedule_drain
+from delivery.mail.pace import schedule_drain
 from delivery.queues import enqueue
 from feedback.models import CodeReport
-from feedback.owner_mail import enqueue_hold_notice
+from feedback.owner_mail import owe_hold_mail
 from feedback.policy import apply_policy
 from feedback.quality import hold_batch_if_bad
 
@@ -26,11 +26,11 @@ def decide_report(report_id: int) -> str:
     db.session.rollback()
     with write_transaction(db.session):
         held = hold_batch_if_bad(db.session, batch_id)
-    if held:
-        enqueue_hold_notice(batch_id)
+        if held:
+            owe_hold_mail(db.session, batch_id)
     outcome = apply_policy(db.session, report_id)
-    if outcome == "replaced":
-        schedule_drain()  # the mail was owed in the replacing transaction
+    if held or outcome == "replaced":
+        schedule_drain()  # the mails were owed in the holding and the replacing transactions
     return outcome
 
 

@@ -1,47 +1,43 @@
-"""The owner hears when a batch is put on hold for complaints."""
+"""The owner hears when a batch is put on hold for complaints: once per hold of the batch, owed in
+the transaction that held it (the mail log is keyed by batch and hold)."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from email.message import Message
 
-from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.core.audit import AuditEntry
-from app.core.extensions import db
+from delivery.mail.composers import MailContext, composes
+from delivery.mail.log import OwedMail, owe
 from delivery.mail.owners import owner_message
-from delivery.mail.send import claim_and_send
-from delivery.queues import enqueue
 from keystore.models import Batch
 
 
-def enqueue_hold_notice(batch_id: int) -> None:
-    holds = db.session.scalar(
+def owe_hold_mail(session: Session, batch_id: int) -> str:
+    """Inside the holding transaction, after its audit entry: the hold's number is the count."""
+    holds = session.scalar(
         select(func.count()).where(
             AuditEntry.action == "keystore.batch.quarantined",
             AuditEntry.actor == "system",
             AuditEntry.target == f"batch:{batch_id}",
         )
     )
-    db.session.rollback()
-    enqueue("notify", "feedback.owner_mail.send_hold_notice", batch_id, holds)
+    return owe(session, f"batch-hold:{batch_id}:{holds}", "batch_hold")
 
 
-def send_hold_notice(batch_id: int, hold: int) -> str:
-    """RQ job: once per hold of the batch (the mail log is keyed by both)."""
-    session, settings = db.session, current_app.config["KEYSHOP"]
-
-    def compose() -> EmailMessage:
-        batch = session.get(Batch, batch_id)
-        message = owner_message(
-            session,
-            "batch_hold",
-            f"batch-hold-{batch_id}-{hold}",
-            batch=batch.name,
-            supplier=batch.supplier,
-            base_url=settings.base_url,
-        )
-        session.rollback()
-        return message
-
-    return claim_and_send(session, settings, f"batch-hold:{batch_id}:{hold}", "batch_hold", compose)
+@composes("batch-hold")
+def compose_hold_mail(context: MailContext, mail: OwedMail) -> Message:
+    session = context.session
+    batch = session.get(Batch, int(mail.about.split(":")[0]))
+    message = owner_message(
+        session,
+        "batch_hold",
+        mail.key.replace(":", "-"),
+        batch=batch.name,
+        supplier=batch.supplier,
+        base_url=context.settings.base_url,
+    )
+    session.rollback()
+    return message

@@ -14,10 +14,11 @@ from app.core.abuse import is_blocked
 from app.core.db import write_transaction
 from app.core.errors import BuyerError
 from app.core.models import Order, Product, log_order, new_order_number, order_token, token_digest
+from app.core.product_fields import MAX_PER_ORDER
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
 from payments.buyer_limits import bought_today
 
-MAX_QUANTITY = 10
+MAX_QUANTITY = MAX_PER_ORDER  # the ceiling; each product's own maximum is checked with the product
 # How many codes of a product are for sale (keystore.stock.available_count, passed down by the web:
 # payments never import the keystore).
 StockCount = Callable[[Session, int], int]
@@ -108,6 +109,9 @@ def _product_for_sale(session: Session, choice: CheckoutChoice, provider: Paymen
     product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
     if product is None:
         raise CheckoutError("product", "no product %(slug)r for sale", slug=choice.product_slug)
+    most = 1 if product.reusable else product.max_per_order  # one shared code: one per order
+    if choice.quantity > most:
+        raise CheckoutError("quantity", "at most %(most)s of this product per order", most=most)
     _refuse_abuse(session, product, choice)
     if not provider.capabilities.accepts(product.currency):
         raise CheckoutError(

@@ -6,15 +6,18 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from email.message import Message
 
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from app.core.db import utcnow
+from app.core.db import utcnow, write_transaction
 from app.core.settings import Settings
 from delivery.ledger import Breach, check_ledger
+from delivery.mail.composers import MailContext, composes
+from delivery.mail.log import OwedMail, owe
 from delivery.mail.owners import owner_message
-from delivery.mail.send import claim_and_send
+from delivery.mail.pace import schedule_drain
 
 log = logging.getLogger(__name__)
 RESULT, LOCK = "keyshop:ledger", "keyshop:ledger:lock"
@@ -37,22 +40,29 @@ def check_if_due(session: Session, settings: Settings, redis: Redis, every: int 
     )
     if breaches:
         log.warning("ledger check: %s breach(es) of %s", len(breaches), sorted({b.invariant for b in breaches}))
-        alarm(session, settings, breaches)
+        alarm(session, breaches)
     return breaches
 
 
-def alarm(session: Session, settings: Settings, breaches: list[Breach]) -> str:
+def alarm(session: Session, breaches: list[Breach]) -> bool:
     """One mail per distinct set of breaches (the mail log is keyed by it): the same broken books
-    are not mailed every five minutes, a new breach is."""
+    are not mailed every five minutes, a new breach is. The list rides with the mail: it is what
+    the check found then, not what a later check finds. Whether a mail was owed now."""
     lines = sorted(f"{b.invariant}: {b.detail}" for b in breaches)
     digest = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:20]
+    with write_transaction(session):
+        owed = owe(session, f"ledger:{digest}", "ledger_alarm", payload=json.dumps(lines))
+    return bool(owed) and schedule_drain()
 
-    def compose():
-        message = owner_message(session, "ledger_alarm", f"ledger-{digest}", breaches=lines, base_url=settings.base_url)
-        session.rollback()
-        return message
 
-    return claim_and_send(session, settings, f"ledger:{digest}", "ledger_alarm", compose)
+@composes("ledger")
+def compose_alarm(context: MailContext, mail: OwedMail) -> Message:
+    lines, session = json.loads(mail.payload), context.session
+    message = owner_message(
+        session, "ledger_alarm", mail.key.replace(":", "-"), breaches=lines, base_url=context.settings.base_url
+    )
+    session.rollback()
+    return message
 
 
 def last_result(redis: Redis) -> dict:

@@ -15,7 +15,7 @@ from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +65,7 @@ def compose_message(to: str, locale: str, idstring: str, subject: str, text: str
     message["From"], message["To"] = SENDER, to
     message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")
     message["Message-ID"] = make_msgid(idstring=idstring, domain="keyshop.local")
+    message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Content-Language"] = locale
     message.attach(MIMEText(text, "plain", UTF8))
     message.attach(MIMEText(html, "html", UTF8))
@@ -97,5 +98,5 @@ def _environment(catalogs: Path, language: str) -> Environment:
         auto_reload=False,  # templates change with a deploy, not under a running worker: no stat per mail
     )
     env.install_gettext_translations(_translations(catalogs, language), newstyle=True)
-    env.filters["money"] = lambda minor, currency: format_money(minor, currency)
+    env.filters["money"] = format_money
     return env

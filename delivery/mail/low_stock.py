@@ -1,41 +1,35 @@
-"""The owner hears once when a product's stock falls to its low-stock threshold."""
+"""The owner hears once when a product's stock falls to its low-stock threshold: the mail is owed
+by the delivering transaction that crossed it (delivery.fulfil), keyed by product and alert."""
 
 from __future__ import annotations
 
-from email.message import EmailMessage
+from email.message import Message
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.models import Order, Product
-from app.core.settings import Settings
+from app.core.models import Product
+from delivery.mail.composers import MailContext, composes
+from delivery.mail.log import OwedMail, owe
 from delivery.mail.owners import owner_message
-from delivery.mail.send import claim_and_send
-from delivery.queues import enqueue
 from keystore.stock import available_count
 
 
-def enqueue_alert(session: Session, order_id: int, alert: int) -> None:
-    """After the delivering transaction crossed the threshold (see delivery.fulfil.run_fulfilment)."""
-    product_id = session.scalar(select(Order.product_id).where(Order.id == order_id))
+def owe_low_stock_mail(session: Session, product_id: int, alert: int) -> str:
+    return owe(session, f"low-stock:{product_id}:{alert}", "low_stock")
+
+
+@composes("low-stock")
+def compose_low_stock_mail(context: MailContext, mail: OwedMail) -> Message:
+    session, product_id = context.session, int(mail.about.split(":")[0])
+    product = session.get(Product, product_id)
+    message = owner_message(
+        session,
+        "low_stock",
+        mail.key.replace(":", "-"),
+        product=product.name,
+        left=available_count(session, product_id),
+        threshold=product.low_stock_threshold,
+        base_url=context.settings.base_url,
+    )
     session.rollback()
-    enqueue("notify", "delivery.jobs.send_low_stock_mail", product_id, alert)
-
-
-def send_low_stock_mail(session: Session, settings: Settings, product_id: int, alert: int) -> str:
-    def compose() -> EmailMessage:
-        product = session.get(Product, product_id)
-        left = available_count(session, product_id)
-        message = owner_message(
-            session,
-            "low_stock",
-            f"low-stock-{product_id}-{alert}",
-            product=product.name,
-            left=left,
-            threshold=product.low_stock_threshold,
-            base_url=settings.base_url,
-        )
-        session.rollback()
-        return message
-
-    return claim_and_send(session, settings, f"low-stock:{product_id}:{alert}", "low_stock", compose)
+    return message

@@ -4,7 +4,7 @@ plain text from templates/owners/, to every active owner."""
 from __future__ import annotations
 
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,5 +21,6 @@ def owner_message(session: Session, template: str, idstring: str, also: tuple[st
     message["From"], message["Subject"] = SENDER, subject
     message["To"] = ", ".join(dict.fromkeys([*also, *owners])) or SENDER
     message["Message-ID"] = make_msgid(idstring=idstring, domain="keyshop.local")
+    message["Date"] = formatdate(localtime=False, usegmt=True)
     message.set_content(body)
     return message

@@ -12,9 +12,9 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
-from delivery.mail.drain import schedule_drain
 from delivery.mail.kinds import MONEY_MOVED
 from delivery.mail.log import MailLog, owe_order_mail
+from delivery.mail.pace import schedule_drain
 from payments.models import Refund
 
 LOOK_BACK = timedelta(days=7)  # older refunds were mailed or are past telling

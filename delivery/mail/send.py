@@ -1,51 +1,38 @@
-"""The one function that sends a mail: a row this sender claimed is composed, handed to the
-transport and recorded as sent or failed. Every route out (the drain, the delivering job's inline
-send, a mail's own retry job, the owners' and support mail) ends here."""
+"""The one function that sends a mail: a row claimed for sending is composed, handed to the
+transport and recorded as sent, failed, or owed again later (a passing failure)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from email.message import Message
 
-from sqlalchemy.orm import Session
-
-from app.core.settings import Settings
-from delivery.mail.log import claim, finish
-from delivery.mail.transport import is_temporary, transport
+from delivery.mail.composers import MailContext, NothingToSend, compose
+from delivery.mail.log import OwedMail, finish, retry_later
+from delivery.mail.transport import is_temporary, is_unreachable, transport
 
 log = logging.getLogger(__name__)
 
 
-def send_claimed(
-    session: Session, settings: Settings, key: str, compose: Callable[[], Message], order_number: str | None = None
-) -> str:
-    """Return sent or failed. Every error is recorded for staff; a temporary one (or one nobody
-    expected) is raised so that the caller's job is retried with backoff."""
+def send_claimed(context: MailContext, mail: OwedMail) -> str:
+    """sent, failed, retry, or unreachable. Every error is recorded for staff; a passing one (or one
+    nobody expected) makes the mail owed again after a wait, a lasting one fails it. Unreachable:
+    retried like a passing failure, and the server is down for every other mail too."""
+    settings = context.settings
     try:
-        transport(compose(), settings.smtp_url, settings.instance / "outbox")
+        transport(compose(context, mail), settings.smtp_url, settings.instance / "outbox")
     except Exception as exc:  # smtplib's errors are OSErrors; anything else is a bug, recorded all the same
-        session.rollback()
-        finish(session, key, "failed", f"{type(exc).__name__}: {exc}")
-        log.warning("mail %s failed (%s)", key, type(exc).__name__, extra={"order": order_number})
-        if is_temporary(exc) or not isinstance(exc, OSError):
-            raise
-        return "failed"
-    finish(session, key, "sent")
-    log.info("mail %s sent", key, extra={"order": order_number})
+        context.session.rollback()
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning("mail %s failed (%s)", mail.key, type(exc).__name__)
+        if _lasting(exc):
+            finish(context.session, mail.key, "failed", error)
+            return "failed"
+        outcome = retry_later(context.session, mail.key, error)
+        return "unreachable" if outcome == "retry" and is_unreachable(exc) else outcome
+    finish(context.session, mail.key, "sent")
+    log.info("mail %s sent", mail.key)
     return "sent"
 
 
-def claim_and_send(
-    session: Session,
-    settings: Settings,
-    key: str,
-    kind: str,
-    compose: Callable[[], Message],
-    order_id: int | None = None,
-    order_number: str | None = None,
-) -> str:
-    """Sent, failed, or skipped (sent already, or another sender holds it); see send_claimed."""
-    if not claim(session, key, kind, order_id):
-        return "skipped"
-    return send_claimed(session, settings, key, compose, order_number)
+def _lasting(exc: Exception) -> bool:
+    """A refused address or a setting to change is not retried; network trouble and bugs are."""
+    return isinstance(exc, NothingToSend) or (isinstance(exc, OSError) and not is_temporary(exc))

@@ -28,6 +28,12 @@ def is_temporary(exc: Exception) -> bool:
     return isinstance(exc, OSError)  # connection refused or reset, timeouts, DNS
 
 
+def is_unreachable(exc: Exception) -> bool:
+    """The server could not be reached, or dropped the line: no other mail gets through either."""
+    answered = (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused, SmtpRefused, ssl.SSLError)
+    return isinstance(exc, OSError) and not isinstance(exc, answered)
+
+
 def transport(message: Message, smtp_url: str | None, outbox: Path) -> None:
     """Hand one composed mail to the SMTP server, or write it to the outbox folder when there is none."""
     if smtp_url:

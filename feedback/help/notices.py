@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from redis.exceptions import RedisError
-from sqlalchemy import String, cast, exists, literal, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product
 from app.core.shop_settings import setting
-from delivery.mail.log import MailLog
-from delivery.queues import enqueue
+from delivery.mail.log import owe
+from delivery.mail.pace import schedule_drain
 from feedback.help.models import ProactiveNotice
 from feedback.help.notice_words import notice_text
 from feedback.models import CodeReport
@@ -34,19 +34,22 @@ class ShownNotice:
 
 
 def create_notice(session: Session, kind: str, subject: str, **fields) -> int | None:
-    """The notice's id, or None when this kind of note about this subject exists already."""
+    """The notice's id, or None when this kind of note about this subject exists already. A note
+    about an order is mailed to its buyer too: the mail is owed with the note."""
     try:
         with write_transaction(session):
             notice = ProactiveNotice(kind=kind, subject=subject, **fields)
             session.add(notice)
             session.flush()
+            if notice.order_id is not None:
+                owe(session, f"notice:{notice.id}", "notice", order_id=notice.order_id)
             return notice.id
     except IntegrityError:
         return None
 
 
-def sweep_notices(session: Session, older_than_seconds: int = 60) -> int:
-    """Run by the sweeper: write the notes now due, and (re)enqueue their mail. Returns how many it wrote."""
+def sweep_notices(session: Session, _older_than_seconds: int = 60) -> int:
+    """Run by the sweeper: write the notes now due, their mail owed with them. Returns how many it wrote."""
     due = _waiting_orders(session) + _reported_orders(session)
     session.rollback()
     written = [
@@ -54,8 +57,8 @@ def sweep_notices(session: Session, older_than_seconds: int = 60) -> int:
         for kind, order_id, locale in due
         if (notice_id := create_notice(session, kind, f"order:{order_id}", order_id=order_id, locale=locale))
     ]
-    for notice_id in written + _unmailed(session, older_than_seconds):
-        enqueue("notify", "feedback.help.notice_mail.send_notice_mail", notice_id)
+    if written:
+        schedule_drain()
     return len(written)
 
 
@@ -83,21 +86,6 @@ def _reported_orders(session: Session) -> list[tuple[str, int, str]]:
         )
     )
     return [("reported", order_id, locale) for order_id, locale in rows]
-
-
-def _unmailed(session: Session, older_than_seconds: int) -> list[int]:
-    """Order notes whose mail never started (Redis was down when they were written)."""
-    ids = list(
-        session.scalars(
-            select(ProactiveNotice.id).where(
-                ProactiveNotice.order_id.is_not(None),
-                ProactiveNotice.created_at <= utcnow() - timedelta(seconds=older_than_seconds),
-                ~exists().where(MailLog.key == literal("notice:", String) + cast(ProactiveNotice.id, String)),
-            )
-        )
-    )
-    session.rollback()
-    return ids
 
 
 def product_viewed(session: Session, redis, visitor: str, product_id: int, locale: str) -> None:

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow, write_transaction
 from app.core.errors import BuyerError
 from app.core.models import NUMBER_ALPHABET, secret_link_token, token_digest
+from delivery.mail.pace import schedule_drain
 from feedback.support.attachments import Upload, attach
 from feedback.support.models import TOPICS, Conversation, Message
-from feedback.support.notify import enqueue_support_mail
+from feedback.support.notify import owe_support_mail
 from feedback.text import plain_text
 
 BODY_LIMIT = 5000
@@ -80,7 +81,8 @@ def open_conversation(
         session.flush()
         add_message(session, conversation.id, "buyer", email, body, now, upload)
         opened = Opened(conversation.id, conversation.number, token)
-    enqueue_support_mail(opened.conversation_id, "opened")
+        owe_support_mail(session, conversation.id, "opened")
+    schedule_drain()
     return opened
 
 

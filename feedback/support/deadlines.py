@@ -8,8 +8,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
+from delivery.mail.pace import schedule_drain
 from feedback.support.models import Conversation
-from feedback.support.notify import enqueue_support_mail
+from feedback.support.notify import owe_support_mail
 
 
 def notify_overdue(session: Session, _older_than_seconds: int = 0, now: datetime | None = None) -> int:
@@ -36,7 +37,9 @@ def notify_overdue(session: Session, _older_than_seconds: int = 0, now: datetime
                 )
                 .values(overdue_notified_at=due)
             ).rowcount
-        if moved:
-            enqueue_support_mail(conversation_id, f"overdue:{due.isoformat()}")
-            told += 1
+            if moved:
+                owe_support_mail(session, conversation_id, f"overdue:{due.isoformat()}")
+        told += moved
+    if told:
+        schedule_drain()
     return told

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from app.core.audit import Actor, audit
 from app.core.db import utcnow, write_transaction
+from delivery.mail.pace import schedule_drain
 from feedback.support.conversations import SupportError, add_message, clean_body
 from feedback.support.models import Conversation
-from feedback.support.notify import enqueue_support_mail
+from feedback.support.notify import owe_support_mail
 
 
 def reply(
@@ -28,8 +29,8 @@ def reply(
         if not conversation.assignee:
             conversation.assignee = actor.email
         audit(session, actor.email, "support.conversation.replied", f"conversation:{conversation.number}")
-        message_id = message.id
-    enqueue_support_mail(conversation_id, f"reply:{message_id}")
+        owe_support_mail(session, conversation_id, f"reply:{message.id}")
+    schedule_drain()
     if resolve:
         resolve_conversation(session, actor, conversation_id, now)
 
@@ -58,8 +59,10 @@ def resolve_conversation(session: Session, actor: Actor, conversation_id: int, n
             .where(Conversation.id == conversation_id, Conversation.survey_sent_at.is_(None))
             .values(survey_sent_at=now)
         ).rowcount
-    if survey:  # asked once per conversation, however often it is resolved
-        enqueue_support_mail(conversation_id, "survey")
+        if survey:  # asked once per conversation, however often it is resolved
+            owe_support_mail(session, conversation_id, "survey")
+    if survey:
+        schedule_drain()
     return bool(moved)
 
 

@@ -3,29 +3,32 @@ Sent once per conversation and kind (the mail log), never carrying an internal n
 
 from __future__ import annotations
 
+from email.message import Message as Mail
+
 from flask import current_app
 
-from app.core.extensions import db
 from delivery.mail.compose import render_message
+from delivery.mail.composers import MailContext, NothingToSend, composes
+from delivery.mail.log import OwedMail
 from delivery.mail.owners import owner_message
-from delivery.mail.send import claim_and_send
 from feedback.support.conversations import conversation_token
 from feedback.support.models import Conversation, Message
 
 
-def send_support_mail(conversation_id: int, kind: str) -> str:
-    """RQ job. Returns sent, failed or skipped (already sent, or nothing a buyer may read)."""
-    session, settings = db.session, current_app.config["KEYSHOP"]
-    conversation = session.get(Conversation, conversation_id)
+@composes("conversation")
+def compose_support_mail(context: MailContext, mail: OwedMail) -> Mail:
+    """The buyer's mail, or the staff's for an overdue answer. A note is never mailed, whatever a row says."""
+    session, settings = context.session, context.settings
+    conversation_id, kind = mail.about.split(":", 1)
+    conversation = session.get(Conversation, int(conversation_id))
     if conversation is None:
-        return "skipped"
-    number, deadlines = conversation.number, settings.support_deadline_hours
-    link = f"{settings.base_url}/c/{conversation_token(number)}"
-    compose = _composer(session, conversation, kind, link, deadlines)
+        raise NothingToSend(f"no conversation {conversation_id}")
+    link = f"{settings.base_url}/c/{conversation_token(conversation.number)}"
+    compose = _composer(session, conversation, kind, link, settings.support_deadline_hours)
     session.rollback()
     if compose is None:
-        return "skipped"
-    return claim_and_send(session, settings, f"conversation:{conversation_id}:{kind}", "support", compose)
+        raise NothingToSend(f"nothing a buyer may read in {mail.key!r}")
+    return compose()
 
 
 def _composer(session, conversation: Conversation, kind: str, link: str, deadlines):

@@ -1,18 +1,13 @@
-"""Support mail is sent by a job on the notify queue, after the transaction that made it necessary."""
+"""Support mail is owed in the transaction that made it necessary and sent by the mail drain
+(composed in feedback.support.mail)."""
 
 from __future__ import annotations
 
-from rq import Retry
+from sqlalchemy.orm import Session
 
-from delivery.queues import enqueue
+from delivery.mail.log import owe
 
 
-def enqueue_support_mail(conversation_id: int, kind: str) -> bool:
-    """kind: opened, reply:<message id>, survey, overdue:<the deadline, ISO>."""
-    return enqueue(
-        "notify",
-        "feedback.support.mail.send_support_mail",
-        conversation_id,
-        kind,
-        retry=Retry(max=6, interval=[5, 30, 120, 600, 1800, 3600]),
-    )
+def owe_support_mail(session: Session, conversation_id: int, kind: str) -> str:
+    """kind: opened, reply:<message id>, survey, overdue:<the deadline, ISO>. Once per conversation and kind."""
+    return owe(session, f"conversation:{conversation_id}:{kind}", "support")

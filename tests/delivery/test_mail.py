@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import smtplib
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,7 +14,7 @@ from app.core.extensions import db
 from delivery.fulfil import fulfil
 from delivery.mail.drain import recover_stalled_mail
 from delivery.mail.log import MailLog
-from delivery.mail.order_mail import send_order_mail
+from delivery.mail.pace import PAUSED
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes, wait_for_status
 
 
@@ -24,13 +24,23 @@ def _pay(app, client, placed, amount):
 
 
 def _delivered_in_process(app, client):
-    stock(app, make_product(app, "card"), unique_codes(1))
+    stock(app, make_product(app, "card"), unique_codes(10))  # above the low-stock threshold: one mail
     placed = place(app, "card")
     _pay(app, client, placed, 999)
     with app.app_context():
         assert fulfil(db.session, placed.order_id) == "delivered"
         db.session.remove()
     return placed
+
+
+def _drain(app) -> int:
+    """The drain job's body, in this process: how many mails it sent."""
+    from delivery.jobs import send_owed_mail
+
+    with app.app_context():
+        sent = send_owed_mail()
+        db.session.remove()
+    return sent
 
 
 def _body(message) -> str:
@@ -52,33 +62,80 @@ def test_paid_order_mails_its_code_once(smtp, app, client, worker):
     assert f"/o/{placed.token}" in _body(message)
     assert message.get_body(preferencelist=("html",)) is not None
 
-    with app.app_context():  # the job run again (a retry, a duplicate) sends nothing more
-        assert (
-            send_order_mail(
-                db.session, app.config["KEYSHOP"], app.extensions["keyshop.keyring"], placed.order_id, "delivered"
-            )
-            == "skipped"
-        )
-        db.session.remove()
+    assert _drain(app) == 0  # a drain run again (a retry, a duplicate) sends nothing more
     assert len(smtp.messages) == 1
 
 
-def test_temporary_smtp_refusal_is_recorded_and_the_retry_sends(smtp, app, client):
+def test_temporary_smtp_refusal_is_recorded_and_the_retry_sends_after_its_wait(smtp, app, client):
     placed = _delivered_in_process(app, client)
     smtp.inbox.refuse = True
-    settings, keyring = app.config["KEYSHOP"], app.extensions["keyshop.keyring"]
+    assert _drain(app) == 0
     with app.app_context():
-        with pytest.raises(smtplib.SMTPDataError):
-            send_order_mail(db.session, settings, keyring, placed.order_id, "delivered")
         log = db.session.scalar(select(MailLog).where(MailLog.order_id == placed.order_id))
-        assert log.status == "failed" and "451" in log.last_error
+        assert (log.status, log.attempts) == ("pending", 1) and "451" in log.last_error
+        assert log.due_at > utcnow()  # owed again, after a wait
         db.session.remove()
+    assert not app.extensions["keyshop.redis"].exists(PAUSED)  # the server answered: other mail goes on
     smtp.inbox.refuse = False
+    assert _drain(app) == 0  # not due yet
+    _make_due(app)
+    assert _drain(app) == 1
     with app.app_context():
-        assert send_order_mail(db.session, settings, keyring, placed.order_id, "delivered") == "sent"
         assert db.session.scalar(select(MailLog.attempts).where(MailLog.order_id == placed.order_id)) == 2
         db.session.remove()
     assert len(smtp.messages) == 1
+
+
+def test_a_mail_refused_every_time_is_failed_once_its_waits_are_spent(smtp, app, client):
+    from delivery.mail.log import RETRY_AFTER_SECONDS
+
+    _delivered_in_process(app, client)
+    smtp.inbox.refuse = True
+    for _ in RETRY_AFTER_SECONDS:
+        _drain(app)
+        _make_due(app)
+    assert _drain(app) == 0
+    with app.app_context():
+        status, attempts, error = db.session.execute(select(MailLog.status, MailLog.attempts, MailLog.last_error)).one()
+        db.session.remove()
+    assert (status, attempts) == ("failed", len(RETRY_AFTER_SECONDS) + 1) and "gave up" in error
+
+
+def test_an_unreachable_server_pauses_sending_for_every_worker(app, client, shop_env):
+    from delivery.mail.pace import mail_now
+
+    placed = _delivered_in_process(app, client)
+    app.config["KEYSHOP"] = replace(app.config["KEYSHOP"], smtp_url=f"smtp://127.0.0.1:{_closed_port()}?tls=none")
+    assert _drain(app) == 0
+    redis = app.extensions["keyshop.redis"]
+    assert 0 < redis.ttl(PAUSED) <= 60
+    with app.app_context():
+        assert not mail_now()  # the next delivery owes its mail to the drain instead of trying
+        status, error = db.session.execute(
+            select(MailLog.status, MailLog.last_error).where(MailLog.order_id == placed.order_id)
+        ).one()
+        db.session.remove()
+    assert status == "pending" and "ConnectionRefusedError" in error
+    _make_due(app)
+    assert _drain(app) == 0  # paused: nothing is claimed
+    with app.app_context():
+        assert db.session.scalar(select(MailLog.attempts)) == 1
+        db.session.remove()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _make_due(app) -> None:
+    with app.app_context():
+        db.session.execute(update(MailLog).values(due_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+        db.session.remove()
 
 
 def test_without_smtp_mail_lands_in_the_outbox(app, client, worker, shop_env):
@@ -120,23 +177,15 @@ def test_the_mail_speaks_the_language_the_order_was_placed_in(smtp, app, client,
         db.session.remove()
     headers, body = sandbox_webhook(app, created["number"], 999)
     client.post("/webhooks/sandbox", data=body, headers=headers)
-    settings, keyring = app.config["KEYSHOP"], app.extensions["keyshop.keyring"]
     with app.app_context():
         assert fulfil(db.session, order_id) == "delivered"
-        assert send_order_mail(db.session, settings, keyring, order_id, "delivered") == "sent"
         db.session.remove()
+    assert _drain(app) == 1
     smtp.wait_for(1)
     [message] = smtp.messages
     assert subject in message["Subject"] and greeting in _body(message)
     html = message.get_body(preferencelist=("html",)).get_content()
     assert greeting in html and 'lang="' in html
-
-
-def _buyer_mail_jobs(app) -> list:
-    from rq import Queue
-
-    jobs = Queue("notify", connection=app.extensions["keyshop.redis"]).jobs
-    return [job for job in jobs if job.func_name == "delivery.jobs.send_one_order_mail"]  # not the low-stock alert
 
 
 def test_the_delivering_job_mails_at_once_when_nobody_else_waits(smtp, app, client):
@@ -149,11 +198,13 @@ def test_the_delivering_job_mails_at_once_when_nobody_else_waits(smtp, app, clie
     app.extensions["keyshop.redis"].delete("rq:queue:delivery")
     with app.app_context():
         assert fulfil_order(placed.order_id) == "delivered"
+        # sent by the delivering job before it returned: no drain has run
+        assert db.session.scalar(select(MailLog.status).where(MailLog.key.like("order:%"))) == "sent"
         db.session.remove()
-    assert len(smtp.wait_for(1)) == 1 and _buyer_mail_jobs(app) == []
+    assert len(smtp.wait_for(1)) == 1
 
 
-def test_a_mail_left_sending_by_a_dead_worker_is_marked_failed_and_sent_by_the_retry(smtp, app, client, worker):
+def test_a_mail_left_sending_by_a_dead_worker_is_owed_again_and_sent_by_the_drain(smtp, app, client, worker):
     placed = _delivered_in_process(app, client)
     with app.app_context():
         # What a worker killed between claiming the mail and finishing it leaves behind:

@@ -9,9 +9,10 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
+from app.core.db import write_transaction
 from app.core.extensions import db
-from delivery.mail.log import MailLog
-from delivery.mail.send import claim_and_send
+from delivery.mail.composers import composes
+from delivery.mail.log import MailLog, owe
 from delivery.mail.transport import SmtpRefused, is_temporary, transport
 from tests.smtp import Certificate, SmtpServer, WireTap
 
@@ -85,6 +86,11 @@ def test_a_starttls_certificate_nobody_vouches_for_gets_no_credentials(tapped, t
     assert server.logins == [] and server.messages == [] and not _password_on_the_wire(tap)
 
 
+@composes("test")
+def _compose_test_mail(_context, _mail):
+    return _message()
+
+
 @pytest.fixture
 def weak_smtp(shop_env):
     """Requested before `app`, so the app's settings carry the URL."""
@@ -95,12 +101,16 @@ def weak_smtp(shop_env):
 
 
 def test_mail_refused_for_want_of_tls_stays_failed_and_says_which_setting(weak_smtp, app):
+    from delivery.jobs import send_owed_mail
+
     with app.app_context():
-        outcome = claim_and_send(db.session, app.config["KEYSHOP"], "test:insecure", "support", _message)
+        with write_transaction(db.session):
+            owe(db.session, "test:insecure", "support")
+        assert send_owed_mail() == 0
         failed = db.session.execute(
             select(MailLog.status, MailLog.last_error).where(MailLog.key == "test:insecure")
         ).one()
         db.session.remove()
-    assert outcome == "failed" and failed.status == "failed" and "KEYSHOP_SMTP_URL" in failed.last_error
+    assert failed.status == "failed" and "KEYSHOP_SMTP_URL" in failed.last_error  # a setting to change: no retry
     assert PASSWORD not in failed.last_error
     assert weak_smtp.logins == [] and weak_smtp.messages == []

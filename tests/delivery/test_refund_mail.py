@@ -22,7 +22,7 @@ OWNER = Actor("owner@shop.test", "owner")
 
 def _refund_moved(app, client) -> int:
     """A whole refund carried out at the provider; its job 'dies' before it mails the buyer."""
-    stock(app, make_product(app, "card"), unique_codes(1))
+    stock(app, make_product(app, "card"), unique_codes(10))
     placed = delivered(app, client)
     with app.app_context():
         refund_id, _ = refunds.request_refund(db.session, OWNER, placed.order_id, 999, key="mail-test")

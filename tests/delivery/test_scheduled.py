@@ -13,10 +13,8 @@ from delivery.scheduled import ScheduledJobs
 def test_a_due_retry_goes_back_on_its_queue_and_a_later_one_waits(app):
     redis = app.extensions["keyshop.redis"]
     queue = Queue("notify", connection=redis)
-    due = queue.enqueue_at(
-        datetime.now(UTC) - timedelta(seconds=1), "delivery.jobs.send_one_order_mail", 1, "delivered"
-    )
-    later = queue.enqueue_in(timedelta(hours=1), "delivery.jobs.send_one_order_mail", 2, "delivered")
+    due = queue.enqueue_at(datetime.now(UTC) - timedelta(seconds=1), "delivery.jobs.send_owed_mail")
+    later = queue.enqueue_in(timedelta(hours=1), "delivery.jobs.send_owed_mail")
 
     assert ScheduledJobs(["notify"], redis).move_due_jobs() is True
     assert queue.job_ids == [due.id]

@@ -22,7 +22,7 @@ OWNER = Actor("owner@shop.test", "owner")
 
 def _held_report(app, client) -> int:
     product_id = make_product(app, "card")
-    stock(app, product_id, unique_codes(3))
+    stock(app, product_id, unique_codes(10))
     set_product(app, product_id, report_policy="hold")
     placed = delivered(app, client)
     [(code_id, _)] = codes_of(app, placed.order_id)

@@ -15,8 +15,8 @@ from app.core.models import Order
 from app.web.admin import bp, staff_required
 from delivery.imports import STUCK_AFTER_SECONDS
 from delivery.ledger.alarm import last_result
-from delivery.mail.drain import schedule_drain
 from delivery.mail.log import MailLog, owe_failed_again
+from delivery.mail.pace import schedule_drain
 from keystore.models import ImportRun
 
 RECENT = timedelta(days=7)
@@ -53,7 +53,7 @@ def _imports(session: Session) -> list:
 @bp.post("/mail/<int:mail_id>/resend")
 @staff_required
 def resend_mail(mail_id: int):
-    """A failed order mail, owed again for the drain; its claim takes the row over, so it goes out once."""
+    """A failed mail, owed again for the drain; its claim takes the row over, so it goes out once."""
     if not owe_failed_again(db.session, mail_id):
         flash("That mail is not failed any more (sent, or being sent).")
     elif schedule_drain():

@@ -31,7 +31,7 @@ def _fail_the_delivery_mail(app, order_id: int) -> int:
 
 
 def test_failed_mail_is_shown_and_sent_again_once(smtp, app, client):
-    stock(app, make_product(app, "card"), unique_codes(1))
+    stock(app, make_product(app, "card"), unique_codes(10))
     placed = delivered(app, client)
     mail_id = _fail_the_delivery_mail(app, placed.order_id)
     staff(app, client)
@@ -84,7 +84,7 @@ def test_failed_and_stalled_imports_are_shown_with_their_reason(app, client):
 
 
 def test_broken_books_are_shown(app, client):
-    stock(app, make_product(app, "card"), unique_codes(1))
+    stock(app, make_product(app, "card"), unique_codes(10))
     placed = delivered(app, client)
     staff(app, client)
     assert "The books are broken" not in client.get("/admin/").get_data(as_text=True)
