@@ -177,13 +177,19 @@ def plaintext_and_key(item: str | dict, mode: str) -> tuple[str, str]:
 
 def display(plaintext: str, code_format: str) -> str:
     """A stored record shown to its buyer as "account: … · password: …"; a plain code as itself."""
-    if code_format == "csv":
-        try:
-            record = json.loads(plaintext)
-        except ValueError:
-            return plaintext
-        return " · ".join(f"{name}: {value}" for name, value in record.items())
-    return plaintext
+    fields = record_fields(plaintext, code_format)
+    return " · ".join(f"{name}: {value}" for name, value in fields) if fields else plaintext
+
+
+def record_fields(plaintext: str, code_format: str) -> list[tuple[str, str]]:
+    """A stored record's (column, value) pairs, for the buyer to copy one by one; none for a plain code."""
+    if code_format != "csv":
+        return []
+    try:
+        record = json.loads(plaintext)
+    except ValueError:
+        return []
+    return [(str(name), str(value)) for name, value in record.items()] if isinstance(record, dict) else []
 
 
 def key_of(plaintext: str, code_format: str, mode: str) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.core.models import Order
-from keystore.formats import display
+from keystore.formats import display, record_fields
 from keystore.keyring import Keyring, Sealed
 from keystore.models import Code, binding
 
@@ -24,10 +24,13 @@ def code_lines_of_order(session: Session, keyring: Keyring, order_id: int) -> li
     code_format = order.product.code_format  # loaded with the order
     owned = Code.order_id == order_id
     query = select(Code).where(or_(owned, Code.id == order.shared_code_id) if order.shared_code_id else owned)
-    return [
-        OwnedCode(row.id, display(open_code(keyring, row), code_format), row.status)
-        for row in session.scalars(query.order_by(Code.id))
-    ]
+    lines = []
+    for row in session.scalars(query.order_by(Code.id)):
+        plaintext = open_code(keyring, row)
+        lines.append(
+            OwnedCode(row.id, display(plaintext, code_format), row.status, record_fields(plaintext, code_format))
+        )
+    return lines
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class OwnedCode:
     code_id: int
     text: str
     status: str  # delivered, reported, invalid (burned after a report), confirmed_ok; a shared code: available
+    fields: list[tuple[str, str]] = field(default_factory=list)  # a record's columns, each copied on its own
 
     @property
     def usable(self) -> bool:

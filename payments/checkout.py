@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.abuse import is_blocked
-from app.core.db import utcnow, write_transaction
+from app.core.db import write_transaction
 from app.core.errors import BuyerError
-from app.core.limits import hold
 from app.core.models import Order, Product, log_order, new_order_number, order_token, token_digest
 from app.core.product_fields import MAX_PER_ORDER
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
+from payments.buyer_limits import bought_today
 
 MAX_QUANTITY = MAX_PER_ORDER  # the ceiling; each product's own maximum is checked with the product
+# How many codes of a product are for sale (keystore.stock.available_count, passed down by the web:
+# payments never import the keystore).
+StockCount = Callable[[Session, int], int]
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 
 
@@ -51,28 +54,46 @@ class PlacedOrder:
 
 
 def place_order(
-    session: Session, choice: CheckoutChoice, providers: dict[str, PaymentProvider], base_url: str
+    session: Session,
+    choice: CheckoutChoice,
+    providers: dict[str, PaymentProvider],
+    base_url: str,
+    in_stock: StockCount | None = None,
 ) -> PlacedOrder:
+    """`in_stock`: refuse, before the buyer pays, a quantity above the stock there is."""
     provider = _validate(choice, providers)
     with write_transaction(session):
         product = _product_for_sale(session, choice, provider)
+        if in_stock is not None:
+            _refuse_above_stock(session, product, choice.quantity, in_stock)
         order, token = _new_order(session, product, choice)
         log_order(session, order.id, "shop.order.created", f"{choice.quantity} x {product.slug} via {provider.name}")
-        request = CheckoutRequest(
-            order_number=order.number,
-            amount_minor=order.amount_minor,
-            currency=order.currency,
-            description=product.name,
-            quantity=order.quantity,
-            email=order.email,
-            return_url=f"{base_url}/o/{token}",
-            notify_url=f"{base_url}/webhooks/{provider.name}",
-            complete_url=f"{base_url}/return/{provider.name}?next=/o/{token}",
-        )
+        request = checkout_request(order, product.name, token, provider, base_url)
         placed = (order.id, order.number, order.status)
     # The provider is called after commit: a slow provider never holds the write lock.
+    start = start_payment(provider, request)
+    return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
+
+
+def checkout_request(order: Order, description: str, token: str, provider: PaymentProvider, base_url: str):
+    """What the provider is told of an order to pay; the buyer comes back to the order page."""
+    return CheckoutRequest(
+        order_number=order.number,
+        amount_minor=order.amount_minor,
+        currency=order.currency,
+        description=description,
+        quantity=order.quantity,
+        email=order.email,
+        return_url=f"{base_url}/o/{token}",
+        notify_url=f"{base_url}/webhooks/{provider.name}",
+        complete_url=f"{base_url}/return/{provider.name}?next=/o/{token}",
+    )
+
+
+def start_payment(provider: PaymentProvider, request: CheckoutRequest) -> CheckoutStart:
+    """Outside any transaction: where the buyer pays, or a 503 that offers another way to pay."""
     try:
-        start = provider.start_checkout(request)
+        return provider.start_checkout(request)
     except (ProviderUnavailable, ProviderRefused) as exc:
         raise CheckoutError(
             "method",
@@ -81,7 +102,6 @@ def place_order(
             provider=provider.label,
             why=exc,
         ) from None
-    return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
 
 
 def _product_for_sale(session: Session, choice: CheckoutChoice, provider: PaymentProvider) -> Product:
@@ -104,24 +124,15 @@ def _product_for_sale(session: Session, choice: CheckoutChoice, provider: Paymen
 
 
 def _refuse_abuse(session: Session, product: Product, choice: CheckoutChoice) -> None:
-    """The blocklist, and the product's daily limit per buyer (orders that did not fail, 24 hours)."""
+    """The blocklist, and the product's daily limit per buyer (paid orders, 24 hours)."""
     if is_blocked(session, choice.email, choice.address):
         raise CheckoutError(
             "email", "this shop does not take orders from you; contact support if this is a mistake", status=403
         )
     if product.daily_limit_per_buyer:
-        buyer = choice.email.strip().lower()
-        # Held before counting: a concurrent checkout by the same buyer waits, then counts this order.
-        hold(session, "daily_limit", f"{product.id}|{buyer}")
-        since = utcnow() - timedelta(days=1)
-        bought = session.scalar(
-            select(func.coalesce(func.sum(Order.quantity), 0)).where(
-                Order.product_id == product.id,
-                func.lower(Order.email) == buyer,
-                Order.created_at >= since,
-                Order.status != "failed",
-            )
-        )
+        # Paid orders only, and no lock: an unpaid order does not count, and the payment that would
+        # go over the limit is caught under the limit's lock when it arrives (payments.buyer_limits).
+        bought = bought_today(session, product.id, choice.email)
         if bought + choice.quantity > product.daily_limit_per_buyer:
             raise CheckoutError(
                 "quantity",
@@ -129,6 +140,21 @@ def _refuse_abuse(session: Session, product: Product, choice: CheckoutChoice) ->
                 limit=product.daily_limit_per_buyer,
                 bought=bought,
             )
+
+
+def _refuse_above_stock(session: Session, product: Product, quantity: int, in_stock: StockCount) -> None:
+    """Some stock, but less than asked: an order is filled whole or waits whole, so the buyer would
+    pay for codes that wait. Sold out is different: the product page says the order waits for stock.
+    A shared (reusable) code never runs out."""
+    if product.reusable:
+        return
+    available = in_stock(session, product.id)
+    if 0 < available < quantity:
+        raise CheckoutError(
+            "quantity",
+            "only %(available)s in stock right now: order at most %(available)s, or order the rest once stock arrives",
+            available=available,
+        )
 
 
 def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> PaymentProvider:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.core import order_states
 from app.core.db import utcnow, write_transaction
-from app.core.models import Order, log_order
+from app.core.models import Order, Product, log_order
 from payments.base import PaymentEvent
+from payments.buyer_limits import over_daily_limit
 from payments.models import Payment, WebhookEvent
 
 ORDER_AMOUNT_MAX = 2**31 - 1  # orders.amount_minor is 32-bit: a larger amount never pays an order as agreed
@@ -58,12 +59,15 @@ class _Order:
     currency: str
 
 
-# The common case in one statement: a payment of exactly the order's amount for a payable order.
+# The common case in one statement: a payment of exactly the order's amount for a payable order of
+# a product without a daily limit per buyer (a limited one goes the long way, through its limit).
+_UNLIMITED = select(Product.daily_limit_per_buyer).where(Product.id == Order.product_id).scalar_subquery() == 0
 _PAY = order_states.statement(
     "paid",
     Order.number == bindparam("_number"),
     Order.amount_minor == bindparam("_amount"),
     Order.currency == bindparam("_currency"),
+    _UNLIMITED,
     paid_at=bindparam("_now"),
 ).returning(Order.id)
 
@@ -208,7 +212,7 @@ def _apply(session: Session, provider: str, order: _Order, event: PaymentEvent, 
         return "failed" if moved else "ignored"
     if event.kind != "paid":
         return "ignored"
-    mismatch = _mismatch(order, event)
+    mismatch = _mismatch(order, event) or _over_limit(session, order)
     if mismatch:
         return _flag_mismatch(session, provider, order, event, result, mismatch)
     if not order_states.move(session, order.id, "paid", paid_at=utcnow()):
@@ -240,6 +244,11 @@ def _paid_again(session: Session, provider: str, order: _Order, event: PaymentEv
     _record_payment(session, provider, order.id, event, flag=flag)
     log_order(session, order.id, "shop.order.paid_again", f"{provider} {event.event_id} while {order.status}")
     return "already_settled"  # 2xx: the provider's part is done, the rest is staff's
+
+
+def _over_limit(session: Session, order: _Order) -> str:
+    """Only for a payment that would move its order to paid (a second payment is flagged as such)."""
+    return over_daily_limit(session, order.id) if order.status in order_states.SOURCES["paid"] else ""
 
 
 def _mismatch(order: _Order, event: PaymentEvent) -> str:

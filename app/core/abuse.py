@@ -1,11 +1,16 @@
-"""Who may not buy: a blocklist of emails, addresses and networks, kept by owners, audited."""
+"""Who may not buy: a blocklist of emails, addresses and networks, kept by owners, audited.
+
+An email entry is an address or a whole domain (stored as "@example.com"). An address entry also
+blocks the address's plus-forms (a@example.com blocks a+x@example.com: the same mailbox, the
+cheapest way round a block); a domain entry blocks its subdomains too. Case never matters."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from datetime import datetime
 
-from sqlalchemy import String, Text, UniqueConstraint, delete, select
+from sqlalchemy import String, Text, UniqueConstraint, and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -14,6 +19,7 @@ from app.core.db import utcnow, write_transaction
 from app.core.extensions import db
 
 KINDS = ("email", "network")  # a network may be one address: 203.0.113.9 or 203.0.113.0/24
+DOMAIN = re.compile(r"(?:[^\s@.]+\.)+[^\s@.]+")
 
 
 class Block(db.Model):
@@ -54,8 +60,9 @@ def remove_block(session: Session, actor: Actor, block_id: int) -> None:
 
 
 def is_blocked(session: Session, email: str, address: str) -> bool:
-    blocks = session.execute(select(Block.kind, Block.value)).all()
-    if any(kind == "email" and value == email.strip().lower() for kind, value in blocks):
+    email_entries = and_(Block.kind == "email", Block.value.in_(_entries_blocking(email)))
+    blocks = session.execute(select(Block.kind, Block.value).where(or_(email_entries, Block.kind == "network"))).all()
+    if any(kind == "email" for kind, _value in blocks):
         return True
     try:
         client = ipaddress.ip_address(address)
@@ -64,8 +71,20 @@ def is_blocked(session: Session, email: str, address: str) -> bool:
     return any(kind == "network" and client in ipaddress.ip_network(value, strict=False) for kind, value in blocks)
 
 
+def _entries_blocking(email: str) -> list[str]:
+    """Every email entry that blocks this address: itself, its mailbox without the +tag, its domain
+    and each parent domain (never a bare top-level domain, which no entry can be)."""
+    address = email.strip().casefold()
+    local, _, domain = address.rpartition("@")
+    labels = domain.split(".")
+    parents = ["@" + ".".join(labels[n:]) for n in range(len(labels) - 1)]
+    return [address, f"{local.split('+', 1)[0]}@{domain}", *parents]
+
+
 def _normal(kind: str, value: str) -> str:
-    value = value.strip().lower()
+    value = value.strip().casefold()
+    if kind == "email" and DOMAIN.fullmatch(value.removeprefix("@")):
+        return "@" + value.removeprefix("@")  # a whole domain: "example.com" or "@example.com"
     if kind == "email" and "@" in value:
         return value
     if kind == "network":
@@ -74,7 +93,7 @@ def _normal(kind: str, value: str) -> str:
         except ValueError:
             pass
     raise BlockError(
-        f"{kind}: {value!r} is not an email address or a network like 203.0.113.0/24"
+        f"{kind}: {value!r} is not an email address, a domain like @example.com or a network like 203.0.113.0/24"
         if kind in KINDS
         else f"kind: must be one of {', '.join(KINDS)}"
     )

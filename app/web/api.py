@@ -9,6 +9,7 @@ from app.core.languages import language_of
 from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.shared import order_for_token, settings
+from keystore.stock import available_count
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
 
@@ -36,7 +37,7 @@ def create_order():
             language_of(str(data.get("locale") or request.accept_languages.best or "")),
             client_address(),
         )
-        placed = place_order(db.session, choice, providers(), settings().base_url)
+        placed = place_order(db.session, choice, providers(), settings().base_url, available_count)
     except CheckoutError as exc:
         return _error(exc.status, exc.field, str(exc))
     body = {

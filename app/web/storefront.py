@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory
 from markupsafe import Markup
 
 from app.core.extensions import db
@@ -16,13 +16,16 @@ from app.web.csrf import check_csrf
 from app.web.help import product_help
 from app.web.shared import offered_methods, order_for_token, settings
 from app.web.visitor import visitor_id
+from delivery.mail.log import order_mailed
 from feedback.help.markdown import render as render_markdown
 from feedback.help.notices import product_viewed
 from feedback.models import REPORT_REASONS
 from feedback.reports import reports_of_order
 from feedback.reviews import product_reviews, review_of_order
+from keystore.stock import available_count
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
+from payments.resume import PAYABLE, resume_payment
 
 bp = Blueprint("storefront", __name__)
 bp.before_request(check_csrf)
@@ -39,6 +42,14 @@ def catalog():
         categories=categories(db.session),
         category=category,
         words=words,
+    )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it at the root whatever the page links: one answer, cached for a day."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
     )
 
 
@@ -82,7 +93,7 @@ def checkout():
             current_language(),
             client_address(),
         )
-        placed = place_order(db.session, choice, providers(), settings().base_url)
+        placed = place_order(db.session, choice, providers(), settings().base_url, available_count)
     except CheckoutError as exc:
         status = 400 if exc.status == 422 else exc.status  # 503: the provider, not the buyer, failed
         return _product_page(slug, error=translated_error(exc), form=form, status=status)
@@ -91,11 +102,30 @@ def checkout():
 
 @bp.get("/o/<token>")
 def order_page(token: str):
+    return _order_page(token)
+
+
+@bp.post("/o/<token>/pay")
+def pay_order(token: str):
+    """An unpaid or declined order, paid after all: by the same way of paying or another."""
+    order = order_for_token(token)
+    if order is None:
+        abort(404)
+    method = request.form.get("method", order.method)
+    db.session.rollback()  # the read is done; continuing to payment is a write of its own
+    try:
+        start = resume_payment(db.session, order.order_id, token, method, providers(), settings().base_url)
+    except CheckoutError as exc:
+        return _order_page(token, error=translated_error(exc), status=400 if exc.status == 422 else exc.status)
+    return redirect(start.redirect_url, code=303)
+
+
+def _order_page(token: str, error: str = "", status: int = 200):
     order = order_for_token(token)
     if order is None:
         abort(404)
     adapter = providers().get(order.method)
-    instructions = getattr(adapter, "instructions", "") if order.status == "pending" else ""
+    instructions = getattr(adapter, "instructions", "") if order.status in PAYABLE else ""
     reports = reports_of_order(db.session, order.order_id)
     response = make_response(
         render_template(
@@ -103,12 +133,16 @@ def order_page(token: str):
             order=order,
             token=token,
             instructions=instructions,
+            methods=offered_methods() if order.status in PAYABLE else [],
+            mailed=order_mailed(db.session, order.order_id),
+            error=error,
             reasons=REPORT_REASONS,
             reports=reports,
             review=review_of_order(db.session, order.order_id),
             timeline=order_timeline(order, reports),
             help_articles=product_help(order.product_slug),
-        )
+        ),
+        status,
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -72,6 +72,12 @@ def order_mail_key(order_id: int, kind: str) -> str:
     return f"order:{order_id}:{kind}"
 
 
+def order_mailed(session: Session, order_id: int) -> bool:
+    """Whether a mail about this order has gone out (the order page never claims one that did not)."""
+    sent = select(MAIL_LOG.c.id).where(MAIL_LOG.c.order_id == order_id, MAIL_LOG.c.status == "sent").limit(1)
+    return session.scalar(sent) is not None
+
+
 def owe_order_mail(session: Session, order_id: int, kind: str, claimed: bool = False) -> str:
     """This order owes its buyer this mail, once per order and kind; see owe."""
     return owe(session, order_mail_key(order_id, kind), kind, order_id=order_id, claimed=claimed)

@@ -20,6 +20,7 @@ from feedback.quality import ranking
 from feedback.report_list import open_report_count
 from feedback.support.metrics import support_metrics
 from keystore.stock import stock_by_product
+from payments.figures import refund_series
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -119,6 +120,7 @@ def dashboard():
     stock = stock_by_product(db.session)
     charts = {
         "daily": daily_series(db.session),
+        "refunds": refund_series(db.session),
         "stock": [(row.name, row["available"]) for row in stock],
         "complaints": [(row.name, round(row.rate, 1)) for row in ranking(db.session, "product")][:10],
         "support": support_metrics(db.session, 30),

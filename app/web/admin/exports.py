@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, g, request
 
 from app.core.audit import audit
+from app.core.csv_cells import csv_bytes
 from app.core.db import write_transaction
 from app.core.extensions import db
 
@@ -14,7 +15,7 @@ def audited_csv(body: str, filename: str, action: str) -> Response:
     with write_transaction(db.session):
         audit(db.session, g.actor.email, action, detail=request.query_string.decode()[:200])
     return Response(
-        body,
+        csv_bytes(body),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f"attachment; filename={filename}", "Cache-Control": "no-store"},
     )

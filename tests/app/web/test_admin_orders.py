@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.core.audit import AuditEntry
 from app.core.extensions import db
 from tests.feedback.aftersale import delivered, staff
-from tests.shop import csrf_from, make_product, place, stock, unique_codes
+from tests.shop import csrf_from, make_product, place, set_product, stock, unique_codes
 
 
 def test_search_filter_and_pages(app, client):
@@ -33,8 +33,8 @@ def test_the_dashboard_draws_its_charts_from_the_shops_figures(app, client):
     staff(app, client)
     page = client.get("/admin/").get_data(as_text=True)
     assert page.count("<svg") >= 4 and "Orders paid" in page and "Codes available, per product" in page
-    assert ": 3</title>" in page  # today's bar: three orders paid
-    assert "Card: 2</title>" in page  # two codes left
+    assert ": 3 orders</title>" in page  # today's bar: three orders paid
+    assert "Card: 2 codes</title>" in page  # two codes left
 
 
 def test_csv_export_is_for_owners_audited_and_safe_in_a_spreadsheet(app, client):
@@ -46,7 +46,7 @@ def test_csv_export_is_for_owners_audited_and_safe_in_a_spreadsheet(app, client)
     staff(app, client, "owner@shop.test", role="owner")
     response = client.get("/admin/orders.csv")
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/csv")
-    [header, row] = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    [header, row] = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert header[:3] == ["number", "created_at", "status"] and "token" not in ",".join(header)
     assert row[header.index("email")].startswith("'=")
     with app.app_context():
@@ -55,3 +55,21 @@ def test_csv_export_is_for_owners_audited_and_safe_in_a_spreadsheet(app, client)
             == "owner@shop.test"
         )
         db.session.remove()
+
+
+def test_a_csv_export_opens_in_a_spreadsheet_with_its_characters(app, client):
+    """Excel guesses a CSV's encoding from its byte-order mark and splits rows at CRLF: without
+    them "Café 卡密" arrives as mojibake. The formula guard still holds on the first column."""
+    product_id = make_product(app, "card")
+    set_product(app, product_id, name="Café 卡密 Grüße")
+    place(app, "card", email="-2+3@example.com")
+    staff(app, client, "owner@shop.test", role="owner")
+    raw = client.get("/admin/orders.csv").get_data()
+    assert raw.startswith(b"\xef\xbb\xbf") and not raw.startswith(b"\xef\xbb\xbf\xef\xbb\xbf")
+    lines = raw[3:].split(b"\r\n")
+    assert lines[-1] == b"" and len(lines) == 3 and all(b"\n" not in line for line in lines)
+    assert "Café 卡密 Grüße".encode() in lines[1]
+    [header, row] = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert header[0] == "number" and row[header.index("email")] == "'-2+3@example.com"
+    audit = client.get("/admin/audit.csv").get_data()
+    assert audit.startswith(b"\xef\xbb\xbfid,created_at,") and audit.endswith(b"\r\n")
