@@ -54,6 +54,7 @@ MAIL_MODULES = (
     "delivery.mail.low_stock",
     "delivery.mail.lookup",
     "delivery.ledger.alarm",
+    "delivery.notifications.tell",
     "feedback.owner_mail",
     "feedback.support.mail",
     "feedback.help.notice_mail",

@@ -62,4 +62,16 @@ def owner_required(view):
     return wrapped
 
 
-from app.web.admin import abuse, aftersale, attention, audit_log, auth, help, orders, stock, support, two_factor  # noqa: E402,F401  (routes register)
+from app.web.admin import (  # noqa: E402,F401  (routes register)  # noqa: E402,F401  (routes register)
+    abuse,
+    aftersale,
+    attention,
+    audit_log,
+    auth,
+    help,
+    notifications,
+    orders,
+    stock,
+    support,
+    two_factor,
+)
