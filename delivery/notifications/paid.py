@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, String, cast, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
@@ -17,46 +17,41 @@ from delivery.notifications.subscriptions import subscribers
 from delivery.notifications.tell import tell
 
 WINDOW = timedelta(hours=1)
+BATCH = 200  # a sweep's worth; the next sweep tells the rest
 PREFIX = "event:order.paid:"
 
 
 def tell_paid_orders(session: Session, now: datetime | None = None) -> int:
     """Owes the mail of each order paid within the hour that has none yet; how many were owed."""
-    now = now or utcnow()
     if not subscribers(session, "order.paid"):
         session.rollback()
         return 0
-    rows = session.execute(_paid_since(now - WINDOW)).all()
-    told = {
-        key
-        for key in session.scalars(
-            select(MailLog.key).where(MailLog.key.like(PREFIX + "%"), MailLog.created_at >= now - 2 * WINDOW)
-        )
-    }
+    rows = session.execute(_untold_since((now or utcnow()) - WINDOW)).all()
     session.rollback()
     owed = 0
     for order_id, number, product, amount, currency in rows:
-        if f"{PREFIX}{order_id}" not in told:
-            with write_transaction(session):
-                owed += bool(
-                    tell(
-                        session,
-                        "order.paid",
-                        str(order_id),
-                        number=number,
-                        product=product,
-                        amount=format_money(amount, currency),
-                    )
-                )
+        with write_transaction(session):
+            told = tell(
+                session,
+                "order.paid",
+                str(order_id),
+                number=number,
+                product=product,
+                amount=format_money(amount, currency),
+            )
+        owed += bool(told)
     return owed
 
 
-def _paid_since(since: datetime) -> Select:
+def _untold_since(since: datetime) -> Select:
+    """Orders paid since then whose mail is not in the log (found by its unique key), a batch a sweep."""
+    key = literal(PREFIX) + cast(Order.id, String)
     return (
         select(Order.id, Order.number, Product.name, Order.amount_minor, Order.currency)
         .join(Product, Product.id == Order.product_id)
-        .where(Order.paid_at >= since)
+        .where(Order.paid_at >= since, ~exists().where(MailLog.key == key))
         .order_by(Order.paid_at, Order.id)
+        .limit(BATCH)
     )
 
 

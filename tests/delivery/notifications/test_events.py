@@ -84,14 +84,34 @@ _REFUSE = {
 }
 
 
-def test_a_failed_delivery(smtp, app, client, backend):
+_LIFT = {
+    "sqlite": ["DROP TRIGGER IF EXISTS refuse_delivery"],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS refuse_delivery ON order_events",
+        "DROP FUNCTION IF EXISTS refuse_delivery()",
+    ],
+}
+
+
+@pytest.fixture
+def refused_delivery(app, backend):
+    """The database refuses to record a delivery; lifted after the test (PostgreSQL's database is shared)."""
+    yield lambda: _run(app, _REFUSE[backend])
+    _run(app, _LIFT[backend])
+
+
+def _run(app, statements: list[str]) -> None:
+    with app.app_context(), db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def test_a_failed_delivery(smtp, app, client, refused_delivery):
     team(app, "delivery.failed")
     stock(app, make_product(app), unique_codes(2))
     order_id = _paid(app, client)
+    refused_delivery()
     with app.app_context():
-        with db.engine.begin() as connection:  # the database refuses to record the delivery
-            for statement in _REFUSE[backend]:
-                connection.execute(text(statement))
         for _ in range(2):
             with pytest.raises(Exception, match="refused by the test"):
                 fulfil_order(order_id)
@@ -124,6 +144,7 @@ def test_a_failed_mail_and_never_a_failed_notification(smtp, app):
     drain_now(app), drain_now(app)
     with app.app_context():
         failed_id = db.session.scalar(select(MailLog.id).where(MailLog.key == "conversation:999999:opened"))
+        db.session.rollback()
         assert owe_failed_again(db.session, failed_id)  # "Send again": it fails again, told no second time
         db.session.remove()
     drain_now(app), drain_now(app)
