@@ -41,6 +41,8 @@ def test_the_owner_sees_the_defaults_and_saves_choices_audited(app, client, team
     page = client.get("/admin/notifications").get_data(as_text=True)
     assert f'name="mode:{agent}:order.paid"' in page and "Daily digest" in page
     assert 'href="/admin/notifications"' in client.get("/admin/").get_data(as_text=True)
+    german = client.get("/admin/notifications", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Benachrichtigungen" in german and "Tägliche Übersicht" in german
     assert _told(app, "stock.low") == ["owner@shop.test"] and _told(app, "order.paid") == []
     response = _post(client, {f"mode:{agent}:order.paid": "digest", f"mode:{owner}:stock.low": "off"})
     assert response.status_code == 302
