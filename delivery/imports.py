@@ -16,6 +16,7 @@ from typing import BinaryIO
 from redis import RedisError
 from sqlalchemy.orm import Session
 
+from app.core.audit import audit
 from app.core.db import utcnow, write_transaction
 from delivery.queues import queue
 from keystore.models import ImportRun
@@ -54,6 +55,7 @@ def start_import(
             session.add(run)
             session.flush()
             import_id = run.id
+            audit(session, uploaded_by or source, "keystore.import.queued", f"import:{import_id}", detail=name[:200])
     except BaseException:
         path.unlink(missing_ok=True)  # no row will ever name this file: it must not stay
         raise

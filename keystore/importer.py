@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from app.core.audit import audit
 from app.core.db import write_transaction
 from app.core.models import Product
 from keystore.bulk import PlannerStatistics, insert_codes, one_transaction_per_batch, stocked_indexes
@@ -262,7 +263,19 @@ def _finish_batch(session, batch_id: int, result: ImportResult) -> None:
             rejected=result.rejected_count,
         )
     )
-    rearm_low_stock(session, session.scalar(select(Batch.product_id).where(Batch.id == batch_id)))
+    batch = session.execute(
+        select(Batch.product_id, Batch.uploaded_by, Batch.source, Batch.name).where(Batch.id == batch_id)
+    ).one()
+    rearm_low_stock(session, batch.product_id)
+    # An upload is a staff action like any other: audited in the transaction that puts it on sale.
+    audit(
+        session,
+        batch.uploaded_by or batch.source,
+        "keystore.batch.imported",
+        f"batch:{batch_id}",
+        detail=f"product:{batch.product_id} {batch.name[:100]!r} from {batch.source}: {result.imported} imported,"
+        f" {result.duplicate_count} duplicate, {result.rejected_count} rejected",
+    )
 
 
 def discard_batch(session: Session, batch_id: int) -> int:

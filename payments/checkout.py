@@ -15,9 +15,10 @@ from app.core.db import utcnow, write_transaction
 from app.core.errors import BuyerError
 from app.core.limits import hold
 from app.core.models import Order, Product, log_order, new_order_number, order_token, token_digest
+from app.core.product_fields import MAX_PER_ORDER
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
 
-MAX_QUANTITY = 10
+MAX_QUANTITY = MAX_PER_ORDER  # the ceiling; each product's own maximum is checked with the product
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 
 
@@ -88,6 +89,9 @@ def _product_for_sale(session: Session, choice: CheckoutChoice, provider: Paymen
     product = session.scalar(select(Product).where(Product.slug == choice.product_slug, Product.active))
     if product is None:
         raise CheckoutError("product", "no product %(slug)r for sale", slug=choice.product_slug)
+    most = 1 if product.reusable else product.max_per_order  # one shared code: one per order
+    if choice.quantity > most:
+        raise CheckoutError("quantity", "at most %(most)s of this product per order", most=most)
     _refuse_abuse(session, product, choice)
     if not provider.capabilities.accepts(product.currency):
         raise CheckoutError(

@@ -25,7 +25,7 @@ def create(email, role):
     app = make_app()
     with app.app_context():
         try:
-            create_staff(db.session, email, password, role)
+            create_staff(db.session, email, password, role, actor="cli")
         except StaffError as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"created {role} {email.strip().lower()}; sign in at {app.config['KEYSHOP'].base_url}/admin/")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from functools import cache
+from typing import cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Executable, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
@@ -108,3 +109,9 @@ def _insert_unless_present(dialect_name: str, table):
     # RETURNING, not the row count: through SQLAlchemy on PostgreSQL this statement's count reads
     # -1 whether it inserted or not
     return dialect.insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+def changed_rows(session: Session, statement: Executable) -> int:
+    """How many rows an UPDATE or DELETE changed: a conditional update's verdict. (At run time its
+    result is a CursorResult; Session.execute is typed as returning a plain Result.)"""
+    return cast(CursorResult, session.execute(statement)).rowcount

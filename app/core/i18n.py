@@ -8,7 +8,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale, gettext, lazy_gettext
 
 from app.core.errors import BuyerError
@@ -27,6 +27,8 @@ def init_i18n(app: Flask, instance: Path) -> None:
 
 
 def select_locale() -> str:
+    if not has_request_context():  # a lazy message shown by the CLI or a job: English
+        return "en"
     chosen = request.args.get("lang") or request.cookies.get(COOKIE)
     if chosen in LANGUAGES:
         return chosen

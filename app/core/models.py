@@ -9,13 +9,33 @@ import secrets
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, insert
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text, false, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.core.db import utcnow
 from app.core.extensions import db
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read aloud on the phone
+
+
+class Image(db.Model):
+    """A product picture or the shop's logo, as we re-encoded it (never the bytes uploaded). Rows are
+    never changed: a new upload is a new row, so a served image may be cached for good."""
+
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # product | logo
+    content_type: Mapped[str] = mapped_column(String(32))  # image/png | image/jpeg
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # The logo is the newest logo image not retired ("remove the logo" retires them all).
+    retired: Mapped[bool] = mapped_column(default=False, server_default=false())
+    uploaded_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (Index("ix_images_kind_retired", "kind", "retired"),)
 
 
 class Product(db.Model):
@@ -29,7 +49,14 @@ class Product(db.Model):
     instructions: Mapped[str] = mapped_column(Text, default="", server_default="")
     price_minor: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
+    # Hidden (not active) products are off the storefront and not for sale; archived ones are also
+    # off the admin's list. Neither loses its orders or codes: a product is never deleted.
     active: Mapped[bool] = mapped_column(default=True)
+    archived: Mapped[bool] = mapped_column(default=False, server_default=false())
+    category: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id"))
+    # At most this many codes in one order (a reusable product sells one, whatever this says).
+    max_per_order: Mapped[int] = mapped_column(default=10, server_default="10")
     # How codes arrive and are compared: "text" (one a line) or "csv" with these columns.
     code_format: Mapped[str] = mapped_column(String(8), default="text")
     csv_columns: Mapped[str] = mapped_column(String(500), default="")

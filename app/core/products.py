@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.core.audit import audit, require_owner
+from app.core.currencies import is_tender
 from app.core.db import write_transaction
 from app.core.models import Product
 from app.core.money import format_money, to_minor
@@ -69,6 +70,8 @@ def create_product(
         raise ProductError(f"slug: {slug!r} must be lowercase letters, digits and dashes (at most 64)")
     if not name.strip():
         raise ProductError("name: must not be empty")
+    if not is_tender(currency):
+        raise ProductError(f"currency: {currency!r} is not an ISO 4217 currency code in use, e.g. USD, EUR, CNY")
     try:
         price_minor = to_minor(price, currency)
     except ValueError as exc:

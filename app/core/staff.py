@@ -7,7 +7,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import String, delete, func, select, update
+from sqlalchemy import String, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -17,6 +17,7 @@ from app.core.extensions import db
 
 ROLES = ("owner", "agent")
 MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # argon2 hashes any length; a megabyte of password is an attack, not a secret
 # OWASP's argon2id floor: 19 MiB of memory, 2 iterations, 1 lane.
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = HASHER.hash("keyshop: equalises the time of a login for an unknown email")
@@ -34,7 +35,7 @@ class Staff(db.Model):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
-    # Raised by "sign out everywhere": a session signed in under an older epoch is no longer valid.
+    # No longer read: sessions are rows (app.core.staff_sessions), which signing out deletes.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
     # Two-factor (app/two_factor.py): the authenticator's shared secret, and the last step used so
     # a code is never accepted twice.
@@ -43,22 +44,40 @@ class Staff(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def create_staff(session: Session, email: str, password: str, role: str = "owner") -> int:
-    email = email.strip().lower()
-    if not re.match(r"^[^@\s]+@[^@\s]+$", email):
-        raise StaffError(f"email: {email!r} is not an email address")
-    if role not in ROLES:
-        raise StaffError(f"role: must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise StaffError(f"password: at least {MIN_PASSWORD} characters")
+def create_staff(session: Session, email: str, password: str, role: str = "owner", actor: str | None = None) -> int:
+    """`actor` (say "cli"): who made the account, for the audit log; None leaves it to the caller."""
+    email = checked_email(email)
+    check_role(role)
+    check_password(password)
     try:
         with write_transaction(session):
             staff = Staff(email=email, password_hash=HASHER.hash(password), role=role)
             session.add(staff)
             session.flush()
+            if actor is not None:
+                audit(session, actor, "shop.staff.created", f"staff:{staff.id}", detail=role)
             return staff.id
     except IntegrityError:
         raise StaffError(f"email: {email} already has an account") from None
+
+
+def checked_email(email: str) -> str:
+    email = email.strip().lower()
+    if len(email) > 254 or not re.match(r"^[^@\s]+@[^@\s]+$", email):
+        raise StaffError(f"email: {email[:254]!r} is not an email address")
+    return email
+
+
+def check_role(role: str) -> None:
+    if role not in ROLES:
+        raise StaffError(f"role: must be one of {', '.join(ROLES)}")
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"password: at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise StaffError(f"password: at most {MAX_PASSWORD} characters")
 
 
 def authenticate(session: Session, email: str, password: str) -> Staff | None:
@@ -82,12 +101,5 @@ def create_first_owner(session: Session, email: str, password: str) -> int:
         if session.scalar(select(func.count()).select_from(Staff)) > 1:
             session.execute(delete(Staff).where(Staff.id == staff_id))
             raise StaffError("setup: the shop already has an account; sign in instead")
+        audit(session, email.strip().lower(), "shop.staff.created", f"staff:{staff_id}", detail="owner (setup)")
     return staff_id
-
-
-def sign_out_everywhere(session: Session, staff_id: int) -> None:
-    """Every session of this account ends, on every device (a conditional increment, no read first)."""
-    with write_transaction(session):
-        session.execute(update(Staff).where(Staff.id == staff_id).values(session_epoch=Staff.session_epoch + 1))
-        email = session.scalar(select(Staff.email).where(Staff.id == staff_id))
-        audit(session, email, "app.staff.signed_out_everywhere", f"staff:{staff_id}")

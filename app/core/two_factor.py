@@ -55,7 +55,7 @@ def enable(session: Session, staff_id: int, secret: str, code: str) -> None:
         )
         if changed.rowcount != 1:
             raise TwoFactorError("two-factor is already on for this account")
-        audit(session, _email(session, staff_id), "app.staff.two_factor_enabled", f"staff:{staff_id}")
+        audit(session, _email(session, staff_id), "shop.staff.two_factor_enabled", f"staff:{staff_id}")
 
 
 def disable(session: Session, staff_id: int, code: str) -> None:
@@ -65,7 +65,7 @@ def disable(session: Session, staff_id: int, code: str) -> None:
         raise TwoFactorError("the shop requires two-factor for owners; an owner cannot turn it off")
     if not accept_code(session, staff_id, code):
         raise TwoFactorError("code: wrong or already used; enter the code your app shows now")
-    _turn_off(session, staff_id, None, "app.staff.two_factor_disabled")
+    _turn_off(session, staff_id, None, "shop.staff.two_factor_disabled")
 
 
 def reset(session: Session, email: str) -> None:
@@ -74,7 +74,7 @@ def reset(session: Session, email: str) -> None:
     session.rollback()
     if staff_id is None:
         raise TwoFactorError(f"email: no staff account {email}")
-    _turn_off(session, staff_id, "cli", "app.staff.two_factor_reset")
+    _turn_off(session, staff_id, "cli", "shop.staff.two_factor_reset")
 
 
 def require_for_owners(session: Session, actor: Actor, required: bool) -> None:

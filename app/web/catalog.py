@@ -1,15 +1,17 @@
-"""The products a buyer can see, with their stock state."""
+"""The products a buyer can see, with their stock state; by category, and found by words."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.core.models import Product
 from app.core.money import format_money
 from keystore.stock import available_counts, stock_state
+
+SEARCH_MOST = 100  # characters of a search that are used
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class ProductCard:
     stock: str  # in_stock | low | sold_out
     count: int | None  # shown only when the product is set to show its exact count
     id: int = 0
+    category: str = ""
+    image_id: int | None = None
+    max_per_order: int = 10  # one for a reusable product
 
     def as_json(self) -> dict:
         body = {
@@ -38,12 +43,32 @@ class ProductCard:
         return body
 
 
-def product_cards(session: Session, slug: str | None = None) -> list[ProductCard]:
-    query = select(Product).where(Product.active).order_by(Product.name)
+def product_cards(session: Session, slug: str | None = None, category: str = "", words: str = "") -> list[ProductCard]:
+    query = select(Product).where(Product.active).order_by(Product.category, Product.name)
     if slug is not None:
         query = query.where(Product.slug == slug)
+    if category:
+        query = query.where(Product.category == category)
+    if words.strip():
+        query = query.where(*_matching(words))
     counts = available_counts(session)
     return [_card(p, counts.get(p.id, 0)) for p in session.scalars(query)]
+
+
+def categories(session: Session) -> list[str]:
+    query = select(Product.category).where(Product.active, Product.category != "").distinct().order_by(Product.category)
+    return list(session.scalars(query))
+
+
+def _matching(words: str) -> list:
+    """Every word in the name, the category or the description, in any case (LIKE's wildcards in the
+    words are taken literally)."""
+    clauses = []
+    for word in words[:SEARCH_MOST].split()[:10]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (Product.name, Product.category, Product.description)
+        clauses.append(or_(*(column.ilike(pattern, escape="\\") for column in columns)))
+    return clauses
 
 
 def _card(product: Product, available: int) -> ProductCard:
@@ -58,4 +83,7 @@ def _card(product: Product, available: int) -> ProductCard:
         stock_state(available, product.low_stock_threshold, product.reusable),
         available if shows_count else None,
         product.id,
+        product.category,
+        product.image_id,
+        1 if product.reusable else product.max_per_order,
     )

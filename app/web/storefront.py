@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request
+from markupsafe import Markup
 
 from app.core.extensions import db
 from app.core.i18n import current_language, translated_error
 from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
-from app.web.catalog import product_cards
+from app.web.catalog import categories, product_cards
 from app.web.csrf import check_csrf
 from app.web.help import product_help
 from app.web.shared import offered_methods, order_for_token, settings
 from app.web.visitor import visitor_id
+from feedback.help.markdown import render as render_markdown
 from feedback.help.notices import product_viewed
 from feedback.models import REPORT_REASONS
 from feedback.reports import reports_of_order
@@ -23,11 +26,20 @@ from payments.registry import providers
 
 bp = Blueprint("storefront", __name__)
 bp.before_request(check_csrf)
+# A description changes seldom and is read on every view of its page: rendered once per process.
+described = lru_cache(maxsize=512)(render_markdown)
 
 
 @bp.get("/")
 def catalog():
-    return render_template("catalog.html", products=product_cards(db.session))
+    category, words = request.args.get("category", ""), request.args.get("q", "")
+    return render_template(
+        "catalog.html",
+        products=product_cards(db.session, category=category, words=words),
+        categories=categories(db.session),
+        category=category,
+        words=words,
+    )
 
 
 @bp.get("/p/<slug>")
@@ -43,6 +55,7 @@ def _product_page(slug: str, error: str = "", form=None, status: int = 200):
     page = render_template(
         "product.html",
         product=cards[0],
+        description=Markup(described(cards[0].description)),
         methods=offered_methods(),
         error=error,
         form=form or {},

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, g, redirect, request, session, url_for
 
 from app.core.audit import Actor
 from app.core.extensions import db
-from app.core.staff import Staff
+from app.core.staff_sessions import signed_in_staff
 from app.core.two_factor import must_enrol
 from app.web.csrf import check_csrf
 
@@ -24,9 +24,10 @@ bp.before_request(check_csrf)
 def staff_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        g.actor, must_enrol = _signed_in_actor(session.get("staff_id"), session.get("staff_epoch", 0))
+        g.actor, must_enrol = _signed_in_actor(session.get("staff_id"), session.get("staff_session"))
         if g.actor is None:
             return redirect(url_for("admin.login", next=request.path))
+        g.staff_id = session["staff_id"]
         if must_enrol and request.endpoint not in ENROLMENT:
             return redirect(url_for("admin.two_factor_page"))
         return view(*args, **kwargs)
@@ -38,14 +39,14 @@ def staff_required(view):
 ENROLMENT = {"admin.two_factor_page", "admin.two_factor_enable", "admin.logout"}
 
 
-def _signed_in_actor(staff_id, epoch: int) -> tuple[Actor | None, bool]:
+def _signed_in_actor(staff_id, secret) -> tuple[Actor | None, bool]:
     """Who is signed in, as a plain value, and whether they must enrol in two-factor first; the read
-    is closed so the view may start a write. A session from before "sign out everywhere" (an older
-    epoch) signs no one in."""
-    staff = db.session.get(Staff, staff_id) if staff_id else None
-    valid = staff is not None and staff.active and staff.session_epoch == epoch
-    actor = Actor(staff.email, staff.role) if valid else None
-    enrol = valid and must_enrol(db.session, staff)
+    is closed so the view may start a write. A session that was signed out (here or everywhere),
+    or whose account was deactivated or its password reset, has no row and signs no one in."""
+    valid = isinstance(staff_id, int) and isinstance(secret, str)
+    staff = signed_in_staff(db.session, staff_id, secret) if valid else None
+    actor = Actor(staff.email, staff.role) if staff is not None else None
+    enrol = staff is not None and must_enrol(db.session, staff)
     db.session.rollback()
     return actor, enrol
 
@@ -62,15 +63,19 @@ def owner_required(view):
     return wrapped
 
 
-from app.web.admin import (  # noqa: E402,F401  (routes register)  # noqa: E402,F401  (routes register)
+from app.web.admin import (  # noqa: E402,F401  (routes register)
     abuse,
     aftersale,
     attention,
     audit_log,
     auth,
+    branding,
+    catalog,
     help,
+    join,
     notifications,
     orders,
+    staff_pages,
     stock,
     support,
     two_factor,

@@ -12,7 +12,8 @@ from app.core.extensions import db
 from app.core.models import Order
 from app.core.money import format_money
 from app.core.rate_limit import Reservation, client_address, reserve
-from app.core.staff import StaffError, authenticate, create_first_owner, has_staff, sign_out_everywhere
+from app.core.staff import StaffError, authenticate, create_first_owner, has_staff
+from app.core.staff_access import record_failed_sign_in, sign_in, sign_out, sign_out_everywhere
 from app.web.admin import bp, staff_required
 from app.web.admin.attention import needs_attention
 from feedback.quality import ranking
@@ -40,7 +41,9 @@ def login():
             session["pending_next"] = request.args.get("next")
             return redirect(url_for("admin.login_code"))
         if staff is not None:
-            return begin_session(staff.id, staff.session_epoch, request.args.get("next"))
+            return begin_session(staff.id, request.args.get("next"))
+        db.session.rollback()
+        record_failed_sign_in(db.session, email, address)
         error = "Wrong email or password."
     return render_template("admin/login.html", error=error), 401 if error else 200
 
@@ -61,9 +64,12 @@ def _reserve_attempt(email: str, address: str) -> Reservation | None:
     )
 
 
-def begin_session(staff_id: int, epoch: int, next_page: str | None):
+def begin_session(staff_id: int, next_page: str | None):
+    """A session row on the server, named by the cookie (app.core.staff_sessions), and audited."""
+    db.session.rollback()  # the sign-in's reads are over; the session row opens its own write
+    secret = sign_in(db.session, staff_id, client_address())
     session.clear()  # a fresh session at sign-in: nothing from before carries over
-    session["staff_id"], session["staff_epoch"] = staff_id, epoch
+    session["staff_id"], session["staff_session"] = staff_id, secret
     return redirect(_safe_next(next_page))
 
 
@@ -83,14 +89,16 @@ def setup():
         except StaffError as exc:
             error = str(exc)
         else:
-            session.clear()
-            session["staff_id"] = staff_id
+            begin_session(staff_id, None)
             return redirect(url_for("admin.payment_providers"))
     return render_template("admin/setup.html", error=error), 400 if error else 200
 
 
 @bp.post("/logout")
 def logout():
+    """Ends this session on the server too: a copy of the cookie signs no one in afterwards."""
+    if isinstance(secret := session.get("staff_session"), str):
+        sign_out(db.session, secret)
     session.clear()
     return redirect(url_for("admin.login"))
 

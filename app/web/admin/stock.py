@@ -21,9 +21,14 @@ from keystore.stock import stock_by_batch, stock_by_product
 @bp.get("/products")
 @staff_required
 def products():
+    archived = set(db.session.scalars(select(Product.id).where(Product.archived)))
+    hidden = set(db.session.scalars(select(Product.id).where(Product.active.is_(False))))
+    rows = stock_by_product(db.session)
     return render_template(
         "admin/products.html",
-        stock=stock_by_product(db.session),
+        stock=[row for row in rows if row.id not in archived],
+        archived=[row for row in rows if row.id in archived],
+        hidden=hidden - archived,
         row_link=lambda row: url_for("admin.product", product_id=row.id),
     )
 

@@ -6,11 +6,13 @@ import time
 
 import segno
 from flask import flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
 
 from app.core import two_factor
 from app.core.extensions import db
-from app.core.rate_limit import reserve
+from app.core.rate_limit import client_address, reserve
 from app.core.staff import Staff
+from app.core.staff_access import record_failed_sign_in
 from app.core.totp import new_secret, provisioning_uri
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.auth import FAIL_WINDOW, THROTTLED, begin_session
@@ -33,10 +35,16 @@ def login_code():
             return render_template("admin/login.html", error=THROTTLED), 429
         if two_factor.accept_code(db.session, staff_id, request.form.get("code", "")):
             attempt.give_back()
-            epoch = db.session.get(Staff, staff_id).session_epoch
-            return begin_session(staff_id, epoch, session.get("pending_next"))
+            return begin_session(staff_id, session.get("pending_next"))
+        _record_wrong_code(staff_id)
         error = "That code is wrong or was used already. Enter the code your app shows now."
     return render_template("admin/login_code.html", error=error), 401 if error else 200
+
+
+def _record_wrong_code(staff_id: int) -> None:
+    email = db.session.scalar(select(Staff.email).where(Staff.id == staff_id)) or ""
+    db.session.rollback()
+    record_failed_sign_in(db.session, email, client_address(), step="code")
 
 
 @bp.get("/two-factor")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.core.models import Product
 from app.core.staff import Staff
@@ -36,6 +37,8 @@ def test_admin_create_reads_the_password_from_stdin_and_hashes_it_with_argon2id(
         staff = db.session.scalar(select(Staff))
         assert staff.email == "owner@example.com" and staff.role == "owner"
         assert staff.password_hash.startswith("$argon2id$") and "correct horse" not in staff.password_hash
+        audited = db.session.execute(select(AuditEntry.actor, AuditEntry.action, AuditEntry.target)).all()
+        assert [tuple(row) for row in audited] == [("cli", "shop.staff.created", f"staff:{staff.id}")]
         db.session.remove()
 
 

@@ -112,6 +112,8 @@ def test_an_owner_reveals_and_exports_with_no_store_and_an_audit_entry(app, clie
         actions = db.session.execute(select(AuditEntry.actor, AuditEntry.action)).all()
         db.session.remove()
     assert [tuple(a) for a in actions] == [
+        ("owner@example.com", "shop.staff.signed_in"),
+        ("owner@example.com", "keystore.batch.imported"),
         ("owner@example.com", "keystore.code.revealed"),
         ("owner@example.com", "keystore.batch.exported"),
     ]

@@ -15,7 +15,7 @@ from tests.shop import csrf_from, make_product
 ROOT = Path(__file__).resolve().parents[3]
 ERRORS = ("BuyerError", "CheckoutError", "ReportError", "ReviewError", "SupportError", "TextError", "AttachmentError")
 SOURCES = [
-    ("app", [("**.py", "python"), ("templates/*.html", "jinja2")]),
+    ("app", [("**.py", "python"), ("templates/**.html", "jinja2")]),
     ("feedback", [("**.py", "python")]),
     ("payments", [("checkout.py", "python")]),
 ]

@@ -56,7 +56,7 @@ def test_turning_it_on_takes_a_code_and_then_sign_in_asks_for_one_once(app, clie
     assert "Not turned on: code:" in client.get(refused.headers["Location"]).get_data(as_text=True)
     secret, enrolled_at = _enrol_at_step(client)
     assert "is <strong>on</strong>" in client.get("/admin/two-factor").get_data(as_text=True)
-    assert _audited(app, "app.staff.two_factor_enabled") == ["owner@shop.test"]
+    assert _audited(app, "shop.staff.two_factor_enabled") == ["owner@shop.test"]
 
     laptop = app.test_client()
     assert sign_in(laptop, "owner@shop.test", PASSWORD).headers["Location"] == "/admin/login/code"
@@ -115,7 +115,7 @@ def test_an_agent_turns_it_off_with_a_code_and_a_lost_phone_is_reset_from_the_co
     result = runner("admin", "two-factor-off", "AGENT@shop.test")
     assert "two-factor is off for agent@shop.test" in result.output
     assert sign_in(app.test_client(), "agent@shop.test", PASSWORD).headers["Location"] == "/admin/"
-    assert _audited(app, "app.staff.two_factor_reset") == ["cli"]
+    assert _audited(app, "shop.staff.two_factor_reset") == ["cli"]
 
 
 def test_twenty_wrong_codes_at_once_get_only_five_code_checks(app, client, live_server):
