@@ -55,6 +55,7 @@ MAIL_MODULES = (
     "delivery.mail.lookup",
     "delivery.mail.staff_links",
     "delivery.ledger.alarm",
+    "delivery.notifications.tell",
     "feedback.owner_mail",
     "feedback.support.mail",
     "feedback.help.notice_mail",

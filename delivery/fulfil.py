@@ -18,6 +18,7 @@ from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
 from delivery.mail.log import owe_order_mail
 from delivery.mail.low_stock import owe_low_stock_mail
+from delivery.notifications.tell import tell
 from keystore.claim import claim_codes, shared_code
 from keystore.stock import LowStockWatch, crossed_low_stock
 
@@ -143,10 +144,10 @@ def _record_shared_code(session: Session, order_id: int, code_id: int) -> bool:
 def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Fulfilment:
     mail = ""
     with write_transaction(session):
+        number = session.scalar(select(Order.number).where(Order.id == order_id))
         if order_states.move(session, order_id, "awaiting_stock"):
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
             mail = owe_order_mail(session, order_id, "awaiting_stock", claimed=mail_now)
-    number = session.scalar(select(Order.number).where(Order.id == order_id))
-    session.rollback()
+            tell(session, "order.awaiting_stock", str(order_id), number=number)
     log.info("order awaits stock", extra={"order": number})
     return Fulfilment("awaiting_stock", number or "", mail=mail)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import logging
 
+from flask import current_app
+from sqlalchemy import select
+
+from app.core.db import write_transaction
 from app.core.extensions import db
+from app.core.models import Order
 from delivery.fulfil import run_fulfilment
 from delivery.mail.composers import MailContext
 from delivery.mail.drain import drain, send_owed
 from delivery.mail.log import OwedMail, order_mail_key
 from delivery.mail.pace import mail_now, schedule_drain
 from delivery.metrics import observe_delivery
+from delivery.notifications.tell import tell
+
+log = logging.getLogger(__name__)
 
 
 def fulfil_order(order_id: int) -> str:
@@ -18,15 +26,34 @@ def fulfil_order(order_id: int) -> str:
     RQ job per order costs more than the delivery), unless other buyers are waiting for their codes
     or sending is paused: then the delivery records it as owed and the one drain job on the notify
     queue, which workers take after the delivery queue, sends it (see delivery.mail.pace)."""
-    delivery = run_fulfilment(db.session, order_id, mail_now=mail_now())
+    try:
+        delivery = run_fulfilment(db.session, order_id, mail_now=mail_now())
+    except Exception as exc:
+        tell_failed_delivery(order_id, exc)
+        raise
     if delivery.seconds_since_paid is not None:
         observe_delivery(current_app.extensions["keyshop.redis"], delivery.seconds_since_paid)
     if delivery.mail == "claimed":
-        own = OwedMail(order_mail_key(order_id, delivery.outcome), delivery.outcome, order_id)
+        own = OwedMail(order_mail_key(order_id, delivery.outcome), delivery.outcome, order_id, number=delivery.number)
         send_owed(mail_context(), [own])
-    if delivery.mail == "owed" or delivery.low_stock_alert is not None:
-        schedule_drain()
+    if delivery.mail == "owed" or delivery.low_stock_alert is not None or delivery.outcome == "awaiting_stock":
+        schedule_drain()  # the buyer's mail, or the staff's (low stock, an order waiting for stock)
     return delivery.outcome
+
+
+def tell_failed_delivery(order_id: int, exc: Exception) -> None:
+    """The staff hear of a delivery that raised, once per order, in a transaction of its own; if even
+    that fails (the database is down), the job's own error is what RQ records."""
+    db.session.rollback()
+    try:
+        with write_transaction(db.session):
+            number = db.session.scalar(select(Order.number).where(Order.id == order_id))
+            told = tell(db.session, "delivery.failed", str(order_id), number=number, error=type(exc).__name__)
+    except Exception as failure:
+        log.warning("a failed delivery could not be told (%s)", type(failure).__name__)
+        return
+    if told:
+        schedule_drain()
 
 
 def send_owed_mail() -> int:

@@ -55,13 +55,17 @@ def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     """What the periodic sweeper and `keyshop sweep` do: (orders re-enqueued, back-orders expired)."""
     from delivery.backorders import expire_backorders
     from delivery.mail.drain import drain_if_owed_since, recover_stalled_mail
+    from delivery.mail.pace import schedule_drain
     from delivery.mail.refunds import sweep_refund_mail
+    from delivery.notifications.paid import sweep_paid
     from delivery.queues import sweep_refunds
 
     recover_stalled_mail(session)
     sweep_refund_mail(session, settings.sweep_after_seconds)  # before the drain below looks for owed mail
     sweep_imports(session, settings.sweep_after_seconds)  # lost or killed imports: resumed or failed
     drain_if_owed_since(session, settings.sweep_after_seconds)
+    if sweep_paid(session):  # new paid orders and the daily digest, told to staff
+        schedule_drain()
     return (
         sweep(session, settings.sweep_after_seconds) + sweep_refunds(session, settings.sweep_after_seconds),
         expire_backorders(session, providers, settings.backorder_refund_after_seconds),

@@ -29,8 +29,8 @@ def decide_report(report_id: int) -> str:
         if held:
             owe_hold_mail(db.session, batch_id)
     outcome = apply_policy(db.session, report_id)
-    if held or outcome == "replaced":
-        schedule_drain()  # the mails were owed in the holding and the replacing transactions
+    if held or outcome in ("replaced", "held"):
+        schedule_drain()  # the mails were owed in the holding, replacing or report-holding transactions
     return outcome
 
 

@@ -12,11 +12,15 @@ from app.core.audit import AuditEntry
 from delivery.mail.composers import MailContext, composes
 from delivery.mail.log import OwedMail, owe
 from delivery.mail.owners import owner_message
+from delivery.notifications.subscriptions import subscribers
 from keystore.models import Batch
 
 
 def owe_hold_mail(session: Session, batch_id: int) -> str:
-    """Inside the holding transaction, after its audit entry: the hold's number is the count."""
+    """Inside the holding transaction, after its audit entry: the hold's number is the count. Owed
+    only when someone is told of held batches (delivery.notifications)."""
+    if not subscribers(session, "batch.held"):
+        return ""
     holds = session.scalar(
         select(func.count()).where(
             AuditEntry.action == "keystore.batch.quarantined",
@@ -33,6 +37,7 @@ def compose_hold_mail(context: MailContext, mail: OwedMail) -> Message:
     batch = session.get(Batch, int(mail.about.split(":")[0]))
     message = owner_message(
         session,
+        "batch.held",
         "batch_hold",
         mail.key.replace(":", "-"),
         batch=batch.name,

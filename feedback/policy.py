@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
+from delivery.notifications.tell import tell
 from feedback.models import CodeReport
 from feedback.replace import ReportClosed, hold_replacements, refund_covers, replace_code
 
@@ -41,6 +42,8 @@ def _apply(session: Session, report_id: int) -> str:
         ).rowcount
         if held:
             log_order(session, report.order_id, "shop.order.report_held", f"report {report_id}: {why}")
+            number = session.scalar(select(Order.number).where(Order.id == report.order_id))
+            tell(session, "report.held", str(report_id), number=number, reason=why)
     return "held" if held else "skipped"
 
 

@@ -59,7 +59,7 @@ def alarm(session: Session, breaches: list[Breach]) -> bool:
 def compose_alarm(context: MailContext, mail: OwedMail) -> Message:
     lines, session = json.loads(mail.payload), context.session
     message = owner_message(
-        session, "ledger_alarm", mail.key.replace(":", "-"), breaches=lines, base_url=context.settings.base_url
+        session, None, "ledger_alarm", mail.key.replace(":", "-"), breaches=lines, base_url=context.settings.base_url
     )
     session.rollback()
     return message

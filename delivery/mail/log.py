@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.db import insert_unless_present, utcnow, write_transaction
 from app.core.extensions import db
+from app.core.models import Order
 
 MAIL_STATUSES = ("pending", "sending", "sent", "failed")
 # A mail that keeps failing for a passing reason is tried again after these many seconds (about an
@@ -61,6 +62,7 @@ class OwedMail:
     kind: str
     order_id: int | None = None
     payload: str = ""
+    number: str | None = None  # the order's number, for the log lines of an order's mail
 
     @property
     def about(self) -> str:
@@ -118,7 +120,16 @@ def claim_owed(session: Session, batch: int) -> list[OwedMail]:
             .values(**_taken_for_sending())
             .returning(MAIL_LOG.c.id, MAIL_LOG.c.key, MAIL_LOG.c.kind, MAIL_LOG.c.order_id, MAIL_LOG.c.payload)
         ).all()
-    return [OwedMail(row.key, row.kind, row.order_id, row.payload) for row in sorted(claimed)]
+        numbers = _order_numbers(session, {row.order_id for row in claimed if row.order_id is not None})
+    return [
+        OwedMail(row.key, row.kind, row.order_id, row.payload, numbers.get(row.order_id)) for row in sorted(claimed)
+    ]
+
+
+def _order_numbers(session: Session, order_ids: set[int]) -> dict[int, str]:
+    if not order_ids:
+        return {}
+    return dict(session.execute(select(Order.id, Order.number).where(Order.id.in_(order_ids))).all())
 
 
 def owe_again(session: Session, keys: list[str]) -> None:

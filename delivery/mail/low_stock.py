@@ -11,10 +11,14 @@ from app.core.models import Product
 from delivery.mail.composers import MailContext, composes
 from delivery.mail.log import OwedMail, owe
 from delivery.mail.owners import owner_message
+from delivery.notifications.subscriptions import subscribers
 from keystore.stock import available_count
 
 
 def owe_low_stock_mail(session: Session, product_id: int, alert: int) -> str:
+    """Owed only when someone is told of low stock (delivery.notifications)."""
+    if not subscribers(session, "stock.low"):
+        return ""
     return owe(session, f"low-stock:{product_id}:{alert}", "low_stock")
 
 
@@ -24,6 +28,7 @@ def compose_low_stock_mail(context: MailContext, mail: OwedMail) -> Message:
     product = session.get(Product, product_id)
     message = owner_message(
         session,
+        "stock.low",
         "low_stock",
         mail.key.replace(":", "-"),
         product=product.name,

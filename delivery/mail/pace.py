@@ -2,8 +2,9 @@
 holds every mail's state, and the sweeper schedules the drain for whatever a lost hint left owed).
 
 - One drain queued at a time: a busy shop needs one drain job, not a job per mail.
-- Sending paused for a minute after a passing failure, for every worker at once: a down or slow SMTP
-  server (10 s to time out) never holds up deliveries, and the drain does not hammer it.
+- The delivering jobs' own sending paused for a minute, for every worker at once, when the server
+  cannot be reached: a down or slow SMTP server (10 s to time out) never holds up deliveries; their
+  mail is owed to the drain meanwhile, which retries each mail after its own wait.
 """
 
 from __future__ import annotations

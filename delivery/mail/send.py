@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from app.core.db import write_transaction
 from delivery.mail.composers import MailContext, NothingToSend, compose
 from delivery.mail.log import OwedMail, finish, retry_later
+from delivery.mail.pace import schedule_drain
 from delivery.mail.transport import is_temporary, is_unreachable, transport
+from delivery.notifications.tell import is_told, tell
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +25,28 @@ def send_claimed(context: MailContext, mail: OwedMail) -> str:
     except Exception as exc:  # smtplib's errors are OSErrors; anything else is a bug, recorded all the same
         context.session.rollback()
         error = f"{type(exc).__name__}: {exc}"
-        log.warning("mail %s failed (%s)", mail.key, type(exc).__name__)
+        log.warning("mail %s failed (%s)", mail.key, type(exc).__name__, extra={"order": mail.number})
         if _lasting(exc):
             finish(context.session, mail.key, "failed", error)
-            return "failed"
+            return _failed(context, mail, error)
         outcome = retry_later(context.session, mail.key, error)
+        if outcome == "failed":
+            return _failed(context, mail, error)
         return "unreachable" if outcome == "retry" and is_unreachable(exc) else outcome
     finish(context.session, mail.key, "sent")
-    log.info("mail %s sent", mail.key)
+    log.info("mail %s sent", mail.key, extra={"order": mail.number})
     return "sent"
+
+
+def _failed(context: MailContext, mail: OwedMail, error: str) -> str:
+    """The staff hear of a mail that ended failed, unless it was itself one telling staff (a failed
+    notification told by mail would only fail again)."""
+    if not is_told(mail.key):
+        with write_transaction(context.session):
+            told = tell(context.session, "mail.failed", mail.key, mail=mail.key, error=error[:300])
+        if told:
+            schedule_drain()
+    return "failed"
 
 
 def _lasting(exc: Exception) -> bool:

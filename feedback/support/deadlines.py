@@ -1,4 +1,5 @@
-"""Overdue conversations: the assignee and the owners are told once per deadline missed."""
+"""Overdue conversations: the assignee and the staff told of overdue conversations (by default the
+owners) are told once per deadline missed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
 from delivery.mail.pace import schedule_drain
+from delivery.notifications.subscriptions import subscribers
 from feedback.support.models import Conversation
 from feedback.support.notify import owe_support_mail
 
@@ -17,7 +19,7 @@ def notify_overdue(session: Session, _older_than_seconds: int = 0, now: datetime
     """A sweep (see delivery.periodic): how many conversations newly went past their deadline."""
     now = now or utcnow()
     late = session.execute(
-        select(Conversation.id, Conversation.reply_due_at).where(
+        select(Conversation.id, Conversation.reply_due_at, Conversation.assignee).where(
             Conversation.reply_due_at < now,
             or_(
                 Conversation.overdue_notified_at.is_(None), Conversation.overdue_notified_at < Conversation.reply_due_at
@@ -26,7 +28,7 @@ def notify_overdue(session: Session, _older_than_seconds: int = 0, now: datetime
     ).all()
     session.rollback()
     told = 0
-    for conversation_id, due in late:
+    for conversation_id, due, assignee in late:
         with write_transaction(session):  # once per deadline, even with several sweepers
             moved = session.execute(
                 update(Conversation)
@@ -37,7 +39,7 @@ def notify_overdue(session: Session, _older_than_seconds: int = 0, now: datetime
                 )
                 .values(overdue_notified_at=due)
             ).rowcount
-            if moved:
+            if moved and (assignee or subscribers(session, "conversation.overdue")):
                 owe_support_mail(session, conversation_id, f"overdue:{due.isoformat()}")
         told += moved
     if told:

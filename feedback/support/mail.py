@@ -53,10 +53,11 @@ def _composer(session, conversation: Conversation, kind: str, link: str, deadlin
 
 
 def _overdue(session, c: Conversation):
-    """To the assignee and the owners; built now, while the conversation is read."""
+    """To the assignee and the staff told of overdue conversations; built now, while the conversation is read."""
     page = f"{current_app.config['KEYSHOP'].base_url}/admin/conversations/{c.number}"
     message = owner_message(
         session,
+        "conversation.overdue",
         "overdue",
         f"overdue-{c.number}",
         also=(c.assignee,) if c.assignee else (),

@@ -101,7 +101,9 @@ def test_a_mail_refused_every_time_is_failed_once_its_waits_are_spent(smtp, app,
     assert (status, attempts) == ("failed", len(RETRY_AFTER_SECONDS) + 1) and "gave up" in error
 
 
-def test_an_unreachable_server_pauses_sending_for_every_worker(app, client, shop_env):
+def test_an_unreachable_server_pauses_inline_sending_for_every_worker_and_the_drain_retries_on_its_waits(
+    app, client, shop_env
+):
     from delivery.mail.pace import mail_now
 
     placed = _delivered_in_process(app, client)
@@ -117,10 +119,11 @@ def test_an_unreachable_server_pauses_sending_for_every_worker(app, client, shop
         db.session.remove()
     assert status == "pending" and "ConnectionRefusedError" in error
     _make_due(app)
-    assert _drain(app) == 0  # paused: nothing is claimed
+    assert _drain(app) == 0  # the drain retries once the mail's own wait is over, the pause aside
     with app.app_context():
-        assert db.session.scalar(select(MailLog.attempts)) == 1
+        attempts, due = db.session.execute(select(MailLog.attempts, MailLog.due_at)).one()
         db.session.remove()
+    assert attempts == 2 and due > utcnow()  # and waits longer before the next try
 
 
 def _closed_port() -> int:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 
 from app.core.audit import AuditEntry
 from app.core.extensions import db
+from app.core.staff import create_staff
 from feedback.jobs import decide_report
 from keystore.models import Batch, Code
 from tests.feedback.aftersale import codes_of, delivered, report_of, report_via_page, staff, staff_post
@@ -40,6 +41,9 @@ def _report_and_decide(app, client, placed) -> None:
 
 @pytest.mark.parametrize("threshold, held", [(30, True), (31, False)])
 def test_a_batch_at_its_threshold_goes_on_hold_and_its_unsold_codes_stop_selling(app, client, threshold, held):
+    with app.app_context():
+        create_staff(db.session, "owner@shop.test", "a long owner password")  # told of held batches by default
+        db.session.remove()
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(12), name="suspect")
     suspect = _batch_id(app, "suspect")

@@ -73,6 +73,7 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     catalog,
     help,
     join,
+    notifications,
     orders,
     settings,
     staff_pages,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.core.audit import Actor
 from app.core.db import utcnow
 from app.core.extensions import db
+from app.core.staff import create_staff
 from feedback.support import desk
 from feedback.support.conversations import Opening, buyer_writes, open_conversation
 from feedback.support.deadlines import notify_overdue
@@ -34,6 +35,7 @@ def _open(session, at: datetime, topic="question") -> int:
 
 
 def test_a_missed_deadline_is_told_once_and_again_only_for_the_next_one(app, session):
+    create_staff(session, "owner@shop.test", "a long owner password")  # told of overdue answers by default
     start = utcnow() - timedelta(hours=100)
     conversation_id = _open(session, start, topic="invoice")  # service: 24 hours
     assert session.get(Conversation, conversation_id).first_due_at == start + timedelta(hours=24)

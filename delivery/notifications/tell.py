@@ -1,0 +1,54 @@
+"""The one way the shop tells its staff of an event: `tell` owes one mail in the caller's
+transaction, keyed `event:<event>:<about>` so each is told once, and only when someone is
+subscribed. Its composer addresses it to whoever is subscribed when it is sent. (Other channels,
+chat and the like, hang off `tell` too.)"""
+
+from __future__ import annotations
+
+import json
+from email.message import Message
+
+from sqlalchemy.orm import Session
+
+from delivery.mail.composers import MailContext, composes
+from delivery.mail.log import OwedMail, owe
+from delivery.mail.owners import owner_message
+from delivery.notifications.events import BY_NAME, template_of
+from delivery.notifications.subscriptions import subscribers
+
+DIGEST = ".digest"
+
+
+def tell(session: Session, event: str, about: str, mode: str = "each", **values: object) -> str:
+    """Inside the caller's transaction: "owed", or "" (told before, or nobody is subscribed).
+    `about` names what it is about (an order id, a date); `values` are what the mail says."""
+    if event not in BY_NAME:
+        raise KeyError(event)
+    if not subscribers(session, event, mode):
+        return ""
+    name = event + DIGEST if mode == "digest" else event
+    payload = json.dumps(values, sort_keys=True, default=str)
+    return owe(session, f"event:{name}:{about}"[:120], "event", payload=payload)
+
+
+def is_told(key: str) -> bool:
+    """Is this mail's key a mail telling staff of something (whose own failure is told to nobody)?"""
+    return key.split(":", 1)[0] in {"event", "low-stock", "batch-hold", "ledger"} or ":overdue:" in key
+
+
+@composes("event")
+def compose_event_mail(context: MailContext, mail: OwedMail) -> Message:
+    name, _about = mail.about.split(":", 1)
+    event, mode = (name[: -len(DIGEST)], "digest") if name.endswith(DIGEST) else (name, "each")
+    values = json.loads(mail.payload or "{}")
+    message = owner_message(
+        context.session,
+        event,
+        template_of(name),
+        mail.key.replace(":", "-"),
+        mode=mode,
+        base_url=context.settings.base_url,
+        **values,
+    )
+    context.session.rollback()
+    return message
