@@ -30,7 +30,7 @@ check: $(BIN)/keyshop
 # as coverage grows.
 COVERAGE_FLOOR = 93
 test: check
-	$(BIN)/pytest -n 3 --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/pytest -n 3 --durations=25 --cov --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # Everything but the slow load and fault tests, for quick iterations.
 test-fast: $(BIN)/keyshop
