@@ -8,6 +8,7 @@ from email.utils import parseaddr
 from app.core.audit import CLI
 from app.core.extensions import db
 from app.core.shop_settings import change_settings
+from app.core.staff import create_staff
 from delivery.mail.owners import owner_message
 from tests.delivery.test_mail import _delivered_in_process, _drain
 
@@ -35,6 +36,7 @@ def test_a_buyers_mail_comes_from_the_shop_and_answers_go_to_support(smtp, app, 
 def test_the_owners_mail_comes_from_the_sender_name(app):
     _set(app, mail_sender_name="Nordlicht Alarm", shop_name="Nordlicht")
     with app.app_context():
-        message = owner_message(db.session, "low_stock", "low-1", product="Card", left=1, base_url="http://x")
+        create_staff(db.session, "owner@example.com", "a long owner password")  # someone to address it to
+        message = owner_message(db.session, None, "low_stock", "low-1", product="Card", left=1, base_url="http://x")
         db.session.remove()
     assert parseaddr(str(message["From"])) == ("Nordlicht Alarm", "no-reply@keyshop.local")
