@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.core.audit import AuditEntry
 from delivery.mail.composers import MailContext, composes
 from delivery.mail.log import OwedMail, owe
-from delivery.mail.owners import owner_message
+from delivery.mail.owners import owners_mail
 from delivery.notifications.subscriptions import subscribers
 from keystore.models import Batch
 
@@ -33,16 +33,5 @@ def owe_hold_mail(session: Session, batch_id: int) -> str:
 
 @composes("batch-hold")
 def compose_hold_mail(context: MailContext, mail: OwedMail) -> Message:
-    session = context.session
-    batch = session.get(Batch, int(mail.about.split(":")[0]))
-    message = owner_message(
-        session,
-        "batch.held",
-        "batch_hold",
-        mail.key.replace(":", "-"),
-        batch=batch.name,
-        supplier=batch.supplier,
-        base_url=context.settings.base_url,
-    )
-    session.rollback()
-    return message
+    batch = context.session.get(Batch, int(mail.about.split(":")[0]))
+    return owners_mail(context, mail, "batch.held", "batch_hold", batch=batch.name, supplier=batch.supplier)

@@ -16,7 +16,7 @@ from app.core.settings import Settings
 from delivery.ledger import Breach, check_ledger
 from delivery.mail.composers import MailContext, composes
 from delivery.mail.log import OwedMail, owe
-from delivery.mail.owners import owner_message
+from delivery.mail.owners import owners_mail
 from delivery.mail.pace import schedule_drain
 
 log = logging.getLogger(__name__)
@@ -57,12 +57,7 @@ def alarm(session: Session, breaches: list[Breach]) -> bool:
 
 @composes("ledger")
 def compose_alarm(context: MailContext, mail: OwedMail) -> Message:
-    lines, session = json.loads(mail.payload), context.session
-    message = owner_message(
-        session, None, "ledger_alarm", mail.key.replace(":", "-"), breaches=lines, base_url=context.settings.base_url
-    )
-    session.rollback()
-    return message
+    return owners_mail(context, mail, None, "ledger_alarm", breaches=json.loads(mail.payload))
 
 
 def last_result(redis: Redis) -> dict:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.core.models import Product
 from delivery.mail.composers import MailContext, composes
 from delivery.mail.log import OwedMail, owe
-from delivery.mail.owners import owner_message
+from delivery.mail.owners import owners_mail
 from delivery.notifications.subscriptions import subscribers
 from keystore.stock import available_count
 
@@ -26,15 +26,5 @@ def owe_low_stock_mail(session: Session, product_id: int, alert: int) -> str:
 def compose_low_stock_mail(context: MailContext, mail: OwedMail) -> Message:
     session, product_id = context.session, int(mail.about.split(":")[0])
     product = session.get(Product, product_id)
-    message = owner_message(
-        session,
-        "stock.low",
-        "low_stock",
-        mail.key.replace(":", "-"),
-        product=product.name,
-        left=available_count(session, product_id),
-        threshold=product.low_stock_threshold,
-        base_url=context.settings.base_url,
-    )
-    session.rollback()
-    return message
+    left, threshold = available_count(session, product_id), product.low_stock_threshold
+    return owners_mail(context, mail, "stock.low", "low_stock", product=product.name, left=left, threshold=threshold)

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.core.staff import Staff
 from delivery.mail.compose import render_text, sender
-from delivery.mail.composers import NothingToSend
+from delivery.mail.composers import MailContext, NothingToSend
+from delivery.mail.log import OwedMail
 from delivery.notifications.subscriptions import subscribers
 
 
@@ -36,6 +37,17 @@ def owner_message(
     message["Message-ID"] = make_msgid(idstring=idstring, domain="keyshop.local")
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message.set_content(body)
+    return message
+
+
+def owners_mail(context: MailContext, owed: OwedMail, event: str | None, template: str, /, **values) -> EmailMessage:
+    """The staff's mail of a claimed row: its Message-ID from the row's key, the shop's base URL in
+    its values, and the session's read ended before it is sent. (Positional parameters only: an
+    event's values may use any name, "mail" among them.)"""
+    message = owner_message(
+        context.session, event, template, owed.key.replace(":", "-"), base_url=context.settings.base_url, **values
+    )
+    context.session.rollback()
     return message
 
 

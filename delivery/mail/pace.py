@@ -48,13 +48,6 @@ def pause_sending() -> None:
         pass  # without Redis no job runs either
 
 
-def sending_paused() -> bool:
-    try:
-        return bool(redis_connection().exists(PAUSED))
-    except RedisError:
-        return False
-
-
 def mail_now() -> bool:
     """Should the delivery about to run send its buyer's mail itself, right after its commit? Not
     while sending is paused, nor while other buyers wait for their codes (one round trip)."""

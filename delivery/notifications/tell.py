@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from delivery.mail.composers import MailContext, composes
 from delivery.mail.log import OwedMail, owe
-from delivery.mail.owners import owner_message
+from delivery.mail.owners import owners_mail
 from delivery.notifications.events import BY_NAME, template_of
 from delivery.notifications.subscriptions import subscribers
 
@@ -40,15 +40,4 @@ def is_told(key: str) -> bool:
 def compose_event_mail(context: MailContext, mail: OwedMail) -> Message:
     name, _about = mail.about.split(":", 1)
     event, mode = (name[: -len(DIGEST)], "digest") if name.endswith(DIGEST) else (name, "each")
-    values = json.loads(mail.payload or "{}")
-    message = owner_message(
-        context.session,
-        event,
-        template_of(name),
-        mail.key.replace(":", "-"),
-        mode=mode,
-        base_url=context.settings.base_url,
-        **values,
-    )
-    context.session.rollback()
-    return message
+    return owners_mail(context, mail, event, template_of(name), mode=mode, **json.loads(mail.payload or "{}"))
