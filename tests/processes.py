@@ -68,7 +68,8 @@ class LiveServer(_Process):
         wait_until_up(self.url + "/healthz", self)
 
 
-def wait_until_up(url: str, process: _Process, seconds: float = 20) -> None:
+def wait_until_up(url: str, process: _Process, seconds: float = 90) -> None:
+    """Bounded, and generous: on two cores busy with three test processes, gunicorn took over 20 s to start."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.process.poll() is not None:

@@ -99,7 +99,7 @@ class _Web(_Process):
         argv = [sys.executable, "-m", "app.cli", "web", "--host", "0.0.0.0", "--port", str(port), "--workers", "1"]
         super().__init__(argv, env, "web.log")
         try:
-            wait_until_up(f"http://127.0.0.1:{port}/healthz", self, seconds=90)  # a loaded test machine starts slowly
+            wait_until_up(f"http://127.0.0.1:{port}/healthz", self)
         except RuntimeError:
             self.stop()  # no gunicorn left running after the test
             raise

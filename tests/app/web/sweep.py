@@ -1,10 +1,9 @@
 """The machinery of the route sweep (test_route_sweep.py): a shop with one of each thing a path can
-name, requests built from (kind, fields) with hostile bytes left as they are, and a fingerprint of every
-row, which a refused request must leave as it was."""
+name, requests built from (kind, fields) with hostile bytes left as they are, and a count of every row
+changed, which a refused request must leave as it was."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 import json
@@ -12,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from app.core.api_tokens import create_token
 from app.core.extensions import db
@@ -21,6 +20,7 @@ from feedback.models import CodeReport, Review
 from feedback.support.models import Attachment, Conversation
 from keystore.models import Batch, Code
 from payments.models import Payment, Refund
+from tests.app.web.changes import changes
 from tests.feedback.aftersale import PASSWORD, delivered, report_via_page, review_via_page, staff, staff_post
 from tests.shop import csrf_from, make_product, sign_in, stock, unique_codes
 
@@ -37,16 +37,16 @@ class Shop:
 
 
 class Sweep:
-    """Sends requests and holds the shop's fingerprint: after a 4xx it must be what it was before."""
+    """Sends requests and holds the count of changed rows: after a 4xx it must be what it was before."""
 
     def __init__(self, shop: Shop):
-        self.shop, self.state = shop, fingerprint(shop.app)
+        self.shop, self.state = shop, changes(shop.app)
         self.addresses = itertools.count(1)
 
     def send(self, rule, method: str, path: str, query: dict, body: tuple | None) -> None:
         client, signed_in_again = _client(self.shop, rule)
         if signed_in_again:  # a sign-in is a session row and an audit entry: the request is measured from here
-            self.state = fingerprint(self.shop.app)
+            self.state = changes(self.shop.app)
         if query:
             path += "?" + urlencode(query, encoding="utf-8", errors="surrogatepass")
         answer = client.open(
@@ -58,7 +58,7 @@ class Sweep:
         )
         where = f"{method} {path[:150]} with {str(body)[:150]!r}"
         assert answer.status_code < 500, f"{where} answered {answer.status_code}"
-        now = fingerprint(self.shop.app)
+        now = changes(self.shop.app)
         assert not 400 <= answer.status_code < 500 or now == self.state, f"{where}: {answer.status_code}, rows changed"
         self.state = now
 
@@ -149,37 +149,6 @@ def _csrf(client) -> str:
 def _headers(shop: Shop, path: str) -> dict:
     """Scoped API routes get a token with every scope, so they read the body too."""
     return {"Authorization": f"Bearer {shop.api_token}"} if path.startswith(("/api/", "/metrics")) else {}
-
-
-# Rows a refused request may add: a refused sign-in is itself a staff event the audit log keeps.
-EXPECTED_ON_REFUSAL = {"audit_log": "action <> 'shop.staff.sign_in_failed'"}
-
-
-def fingerprint(app) -> str:
-    """Every row of every table, hashed: a refused request must leave each one as it was (but for
-    the rows it is there to add, EXPECTED_ON_REFUSAL)."""
-    with app.app_context():
-        tables = sorted(set(inspect(db.engine).get_table_names()) - {"alembic_version"})
-        if db.engine.dialect.name == "postgresql":  # one round trip: the server hashes each table's rows
-            found = db.session.execute(
-                text(
-                    "SELECT "
-                    + ", ".join(
-                        f"(SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) FROM \"{t}\" r{_where(t)})"
-                        for t in tables
-                    )
-                )
-            ).one()
-        else:
-            found = [
-                sorted(map(repr, db.session.execute(text(f'SELECT * FROM "{t}"{_where(t)}')).all())) for t in tables
-            ]
-        db.session.remove()
-    return hashlib.sha256(repr(list(zip(tables, found))).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _where(table: str) -> str:
-    return f" WHERE {EXPECTED_ON_REFUSAL[table]}" if table in EXPECTED_ON_REFUSAL else ""
 
 
 def seeded_shop(app) -> Shop:

@@ -18,7 +18,7 @@ from app.core.api_tokens import create_token
 from app.core.extensions import db
 from app.core.models import Order
 from keystore.models import Batch, Code
-from tests.app.web.sweep import fingerprint
+from tests.app.web.changes import changes, count_changes, uncount_changes
 from tests.shop import make_product, stock, unique_codes
 
 
@@ -28,7 +28,9 @@ def api_schema(app):
     with app.app_context():
         app.config["FUZZ_TOKEN"] = create_token(db.session, "fuzz", ["upload", "stock"], "test")
         db.session.remove()
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    count_changes(app)
+    yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    uncount_changes(app)
 
 
 def _rows(app) -> tuple[int, int, int]:
@@ -95,12 +97,12 @@ def test_hostile_values_in_every_described_field_are_refused_as_described(api_sc
             case = _hostile_case(operation, names, content, properties, value)
             if case is None:
                 continue
-            before = fingerprint(app)
+            before = changes(app)
             response = case.call(headers=headers)
             case.validate_response(response, excluded_checks=[positive_data_acceptance], headers=headers)
             assert response.status_code < 500
             if response.status_code >= 400:
-                assert fingerprint(app) == before, f"{operation.method} {operation.path} {value!r:.40}"
+                assert changes(app) == before, f"{operation.method} {operation.path} {value!r:.40}"
 
 
 def _hostile_case(operation, names: dict, content: dict, properties: list, value):

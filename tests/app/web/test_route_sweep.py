@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from app.core.languages import LANGUAGES
 from app.web.admin.help import HELP_SETTINGS
+from tests.app.web.changes import count_changes, uncount_changes
 from tests.app.web.sweep import Sweep, path_for, real_paths, seeded_shop
 
 WEB = Path(__file__).resolve().parents[3] / "app" / "web"
@@ -85,9 +86,16 @@ def test_the_sweep_finds_the_fields_and_routes():
     assert {"q", "page", "next"} <= set(QUERY) and {"image", "file"} <= set(FILES)
 
 
+@pytest.fixture
+def sweep(app):
+    """The seeded shop, its changed rows counted from here on."""
+    count_changes(app)
+    yield Sweep(seeded_shop(app))
+    uncount_changes(app)
+
+
 @pytest.mark.slow
-def test_each_kind_of_hostile_value_in_each_place_of_every_route(app):
-    sweep = Sweep(seeded_shop(app))
+def test_each_kind_of_hostile_value_in_each_place_of_every_route(app, sweep):
     failures = []
     for rule, method in _routes(app):
         try:
@@ -98,8 +106,7 @@ def test_each_kind_of_hostile_value_in_each_place_of_every_route(app):
 
 
 @pytest.mark.slow
-def test_every_route_answers_hypothesis_mixtures_without_a_5xx_or_a_change(app):
-    sweep = Sweep(seeded_shop(app))
+def test_every_route_answers_hypothesis_mixtures_without_a_5xx_or_a_change(app, sweep):
     failures = [failure for rule, method in _routes(app) if (failure := _drawn_pass(sweep, rule, method))]
     assert not failures, "\n".join(failures)
 
