@@ -22,11 +22,14 @@ ZERO_DECIMAL = {
     "XOF",
     "XPF",
 }
+THREE_DECIMAL = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}  # 1 KWD = 1,000 fils
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "¥", "JPY": "¥"}
 
 
 def exponent(currency: str) -> int:
-    return 0 if currency.upper() in ZERO_DECIMAL else 2
+    """The currency's minor-unit digits (ISO 4217): 0 for JPY, 3 for KWD, else 2."""
+    currency = currency.upper()
+    return 0 if currency in ZERO_DECIMAL else 3 if currency in THREE_DECIMAL else 2
 
 
 def to_minor(major: str, currency: str) -> int:

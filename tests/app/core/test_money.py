@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.money import format_money, to_minor
+from app.core.money import format_money, to_major, to_minor
 
 
 @pytest.mark.parametrize(
@@ -15,6 +15,8 @@ from app.core.money import format_money, to_minor
         ("0.1", "USD", 10),
         ("500", "JPY", 500),
         ("1234.50", "CNY", 123450),
+        ("1.250", "KWD", 1250),
+        ("0.5", "BHD", 500),
     ],
 )
 def test_major_units_become_minor_units(major, currency, minor):
@@ -26,6 +28,7 @@ def test_major_units_become_minor_units(major, currency, minor):
     [
         ("9.999", "USD"),
         ("1.5", "JPY"),
+        ("1.2345", "KWD"),
         ("-1", "USD"),
         ("ten", "USD"),
         ("1", "US"),
@@ -42,3 +45,9 @@ def test_formatting():
     assert format_money(123456, "EUR") == "€1,234.56"
     assert format_money(500, "JPY") == "¥500"
     assert format_money(1050, "CHF") == "10.50 CHF"
+    assert format_money(1250, "KWD") == "1.250 KWD"
+    assert format_money(1250, "KWD", "de") == "1,250\xa0KWD"
+
+
+def test_three_decimal_currencies_reach_providers_with_three_decimals():
+    assert to_major(1250, "KWD") == "1.250" and to_major(999, "USD") == "9.99" and to_major(500, "JPY") == "500"
