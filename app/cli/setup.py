@@ -35,6 +35,7 @@ def upgrade_database() -> None:
 
 def seed_demo() -> bool:
     """Seed the demo shop unless the shop already has products. Returns whether it seeded."""
+    from app.cli.demo_dress import dress
     from app.core.products import create_product
     from feedback.help.demo import seed_help
     from keystore.importer import import_codes
@@ -50,6 +51,7 @@ def seed_demo() -> bool:
         )
         lines = [(n, _demo_code()) for n in range(1, DEMO_CODES_PER_PRODUCT + 1)]
         import_codes(db.session, keyring, created.id, lines, name="demo stock", source="demo")
+        dress(db.session, created.id, slug, name)
     seed_help(db.session)
     _create_demo_owner()
     return True
