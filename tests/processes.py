@@ -68,6 +68,31 @@ class LiveServer(_Process):
         wait_until_up(self.url + "/healthz", self)
 
 
+class ServeProcess(_Process):
+    """`keyshop serve` on a free port: its web processes and worker, as an owner starts the shop.
+    Stopped as an owner stops it, with Ctrl-C (SIGINT), so it stops its children itself."""
+
+    def __init__(self, env: dict[str, str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        argv = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        super().__init__(argv, {**env, "PYTHONUNBUFFERED": "1"}, "serve.log")
+        try:
+            wait_until_up(self.url + "/healthz", self)
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                pass
+        super().stop()
+
+
 def wait_until_up(url: str, process: _Process, seconds: float = 90) -> None:
     """Bounded, and generous: on two cores busy with three test processes, gunicorn took over 20 s to start."""
     deadline = time.monotonic() + seconds
