@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 from PIL import Image
@@ -120,8 +121,6 @@ def _picture(tmp_path):
 
 def _mail(smtp, to: str, containing: str, seconds: float = 30):
     """The first mail to `to` whose text contains `containing`, waiting for it."""
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for message in smtp.messages:
