@@ -12,7 +12,7 @@ from app.core.settings import Settings
 def create_app(settings: Settings | None = None) -> Flask:
     from app.core.db import engine_options, tune_sqlite
     from app.core.embedded_redis import connect_redis
-    from app.core.extensions import db, migrate
+    from app.core.extensions import db
     from app.core.idle_ping import ping_after_idle
     from app.core.rate_limit import init_limiter
     from keystore.keyring import Keyring
@@ -28,7 +28,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         KEYSHOP=settings,
     )
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(_migrations_dir()))
     with app.app_context():
         tune_sqlite(db.engine)
         ping_after_idle(db.engine)
@@ -115,9 +114,3 @@ def _register_blueprints(app: Flask) -> None:
     register_error_pages(app)
     init_visitor(app)
     app.jinja_env.globals["csrf_token"] = csrf_token
-
-
-def _migrations_dir():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parent.parent / "migrations"

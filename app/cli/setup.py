@@ -7,7 +7,6 @@ import secrets
 from pathlib import Path
 
 from flask import current_app
-from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app.core.extensions import db
@@ -29,8 +28,17 @@ DEMO_OWNER = "owner@demo.keyshop.test"
 DEMO_OWNER_FILE = "demo-owner-password"
 
 
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+
 def upgrade_database() -> None:
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    """To the newest schema. Alembic is loaded here, not by create_app: the web processes and the
+    workers never migrate, and loading it took a third of their start."""
+    from flask_migrate import Migrate, upgrade
+
+    if "migrate" not in current_app.extensions:
+        Migrate(current_app, db, directory=str(MIGRATIONS))
+    upgrade(directory=str(MIGRATIONS))
 
 
 def seed_demo() -> bool:

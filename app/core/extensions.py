@@ -2,7 +2,6 @@
 
 from typing import TYPE_CHECKING
 
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
@@ -29,4 +28,3 @@ NAMING = {
 }
 
 db = _SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
-migrate = Migrate()
