@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -134,7 +134,10 @@ def finish_round(session: Session, check: Check, state: str, scheduled: bool) ->
         )
 
 
-def _note(session: Session, check: Check, state: str, error: str, *where, **values) -> bool:
+def _note(
+    session: Session, check: Check, state: str, error: str, *where: ColumnElement[bool], **values: object
+) -> bool:
+    """What the provider said, and the schedule's next step in `values`, when `where` still holds."""
     return bool(
         changed_rows(
             session,
