@@ -53,20 +53,26 @@ def check_payment(
     if check is None:
         return None
     outcome = CheckOutcome(check.order_id, check.number, check.provider, "pending")
-    scheduled = scheduled_round is not None
-    if scheduled and check.rounds != scheduled_round:
-        outcome.state = "answered"  # this round's job ran already
-        return outcome
-    if scheduled and check.order_status not in PAYABLE:
-        stop_check(session, check, "over", f"the order is {check.order_status}")
-        outcome.state, outcome.detail = "over", check.order_status
-        return outcome
     provider = providers.get(check.provider)
-    if provider is None:
-        stop_check(session, check, "refused", f"{check.provider} is not configured")
-        outcome.state, outcome.detail = "refused", "not configured"
+    skipped = _not_to_ask(check, scheduled_round, provider)
+    if skipped:
+        outcome.state, outcome.detail = skipped
+        if outcome.state != "answered":
+            stop_check(session, check, outcome.state, outcome.detail)
         return outcome
-    return _ask(session, provider, check, outcome, scheduled)
+    assert provider is not None  # _not_to_ask said so
+    return _ask(session, provider, check, outcome, scheduled_round is not None)
+
+
+def _not_to_ask(check: Check, scheduled_round: int | None, provider: PaymentProvider | None) -> tuple[str, str] | None:
+    """(state, why) when the provider is not to be asked; None when it is."""
+    if scheduled_round is not None and check.rounds != scheduled_round:
+        return "answered", "this round's job ran already"
+    if scheduled_round is not None and check.order_status not in PAYABLE:
+        return "over", f"the order is {check.order_status}"
+    if provider is None:
+        return "refused", f"{check.provider} is not configured"
+    return None
 
 
 def _ask(
