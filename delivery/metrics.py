@@ -20,6 +20,7 @@ from keystore.stock import stock_by_product
 
 log = logging.getLogger(__name__)
 WEBHOOKS = "keyshop:metrics:webhooks"  # hash "<provider>|<status>" -> count
+RECOVERED = "keyshop:metrics:recovered"  # hash "<provider>" -> orders found paid by asking the provider
 # hash "<bucket>" -> deliveries whose latency fell in that bucket and no lower one ("+Inf" above the
 # last), plus "sum": two commands per delivery; the cumulative buckets are added up when scraped
 LATENCY = "keyshop:metrics:delivery_seconds_by_bucket"
@@ -28,6 +29,10 @@ BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 def count_webhook(redis: Redis, provider: str, status: int) -> None:
     _quietly(lambda: redis.hincrby(WEBHOOKS, f"{provider}|{status}", 1))
+
+
+def count_recovered(redis: Redis, provider: str, orders: int) -> None:
+    _quietly(lambda: redis.hincrby(RECOVERED, provider, orders))
 
 
 def observe_delivery(redis: Redis, seconds: float) -> None:
@@ -44,6 +49,7 @@ def observe_delivery(redis: Redis, seconds: float) -> None:
 def render(session: Session, redis: Redis) -> str:
     lines: list[str] = []
     _webhooks(lines, redis)
+    _recovered(lines, redis)
     _latency(lines, redis)
     _orders(lines, session)
     _stock(lines, session)
@@ -59,6 +65,15 @@ def _webhooks(lines, redis) -> None:
     for key, value in sorted(redis.hgetall(WEBHOOKS).items()):
         provider, status = key.decode().split("|")
         lines.append(f'keyshop_webhooks_total{{provider="{provider}",status="{status}"}} {int(value)}')
+
+
+def _recovered(lines, redis) -> None:
+    lines += [
+        "# HELP keyshop_orders_recovered_total Orders found paid by asking the provider (no callback had), by provider.",
+        "# TYPE keyshop_orders_recovered_total counter",
+    ]
+    for provider, value in sorted(redis.hgetall(RECOVERED).items()):
+        lines.append(f'keyshop_orders_recovered_total{{provider="{provider.decode()}"}} {int(value)}')
 
 
 def _latency(lines, redis) -> None:

@@ -59,6 +59,7 @@ def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     from delivery.mail.refunds import sweep_refund_mail
     from delivery.notifications.paid import sweep_paid
     from delivery.queues import sweep_refunds
+    from delivery.reconciliation import sweep_reconciliation
 
     recover_stalled_mail(session)
     sweep_refund_mail(session, settings.sweep_after_seconds)  # before the drain below looks for owed mail
@@ -67,6 +68,8 @@ def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     if sweep_paid(session):  # new paid orders and the daily digest, told to staff
         schedule_drain()
     return (
-        sweep(session, settings.sweep_after_seconds) + sweep_refunds(session, settings.sweep_after_seconds),
+        sweep(session, settings.sweep_after_seconds)
+        + sweep_refunds(session, settings.sweep_after_seconds)
+        + sweep_reconciliation(session),
         expire_backorders(session, providers, settings.backorder_refund_after_seconds),
     )

@@ -60,19 +60,26 @@ class PaymentEvent:
     order_number: str
     amount_minor: int  # for "refunded": the amount refunded so far, as the provider counts it
     currency: str
-    provider_reference: str = ""  # what refunds and status lookups name: a payment intent, a capture…
+    provider_reference: str = ""  # what refunds name: a payment intent, a capture…
     livemode: bool = False
+    # What the provider's own status API says against this callback's "paid" (an Epay notify signed
+    # with a leaked key, a BTCPay invoice not settled): the order goes to review, never to delivery.
+    contradicted_by: str = ""
 
 
 @dataclass(frozen=True)
 class PaymentStatus:
-    """A payment as the provider sees it now (for a sweeper that cannot wait for a webhook)."""
+    """A checkout's payment as the provider sees it now (for reconciliation, which cannot wait for a
+    webhook). `provider_reference` is the payment's (what refunds name); `event_id` is the inbox key
+    the provider's own webhook gives the same fact, where it can be derived, so one of the two is a
+    duplicate of the other."""
 
     provider_reference: str
     state: PaymentState
     order_number: str
     amount_minor: int
     currency: str
+    event_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ class Capabilities:
     partial_refunds: bool = False
     methods: tuple[str, ...] = ()  # what the buyer can pay with: card, alipay, wechat_pay, …
     currencies: tuple[str, ...] = ()  # ISO codes accepted; empty means any
+    status_checks: bool = False  # fetch_status answers: unpaid orders are reconciled with it
 
     def accepts(self, currency: str) -> bool:
         return not self.currencies or currency in self.currencies
@@ -138,8 +146,10 @@ class PaymentProvider:
         """The buyer came back to ``complete_url``; providers that capture then (PayPal) do it here."""
         return []
 
-    def fetch_status(self, provider_reference: str) -> PaymentStatus | None:
-        """Ask the provider about one payment; None when this provider cannot be asked."""
+    def fetch_status(self, checkout_reference: str) -> PaymentStatus | None:
+        """Ask the provider about the payment of the checkout that start_checkout returned
+        `checkout_reference` for; None when this provider cannot be asked. A provider that captures
+        an approved payment itself (PayPal) captures it here, with the same key as its return."""
         return None
 
     def refund(self, request: RefundRequest) -> RefundResult:

@@ -33,12 +33,13 @@ from payments.base import (
 from payments.http import call
 
 EVENTS: dict[str, EventKind] = {"InvoiceSettled": "paid", "InvoiceExpired": "failed", "InvoiceInvalid": "failed"}
+STATES: dict[str, PaymentState] = {"Settled": "paid", "Expired": "failed", "Invalid": "failed"}
 
 
 class BTCPayProvider(PaymentProvider):
     name = "btcpay"
     label = "Bitcoin (BTCPay)"
-    capabilities = Capabilities(refunds=False, methods=("bitcoin",))
+    capabilities = Capabilities(refunds=False, methods=("bitcoin",), status_checks=True)
     livemode = True  # BTCPay has no test mode of its own; a testnet store is a separate server
 
     def __init__(self, server_url: str, store_id: str, api_key: str, webhook_secret: str):
@@ -85,21 +86,23 @@ class BTCPayProvider(PaymentProvider):
                 currency=status.currency,
                 provider_reference=invoice_id,
                 livemode=True,
+                contradicted_by=_contradiction(kind, status),
             )
         ]
 
-    def fetch_status(self, provider_reference: str) -> PaymentStatus:
-        invoice = self._call("GET", f"/invoices/{provider_reference}")
+    def fetch_status(self, checkout_reference: str) -> PaymentStatus:
+        """The invoice; its event id is the one its webhook of the same state carries."""
+        invoice = self._call("GET", f"/invoices/{checkout_reference}")
         try:
             currency = required_text(invoice["currency"]).upper()
-            states: dict[str, PaymentState] = {"Settled": "paid", "Expired": "failed", "Invalid": "failed"}
-            state = states.get(invoice["status"], "pending")
+            status = required_text(invoice["status"])
             return PaymentStatus(
                 invoice["id"],
-                state,
+                STATES.get(status, "pending"),
                 required_text(invoice["metadata"]["orderId"]),
                 to_minor(invoice["amount"], currency),
                 currency,
+                event_id=f"{invoice['id']}:Invoice{status}",
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidPayload(f"btcpay invoice is not readable: {exc}") from None
@@ -111,3 +114,10 @@ class BTCPayProvider(PaymentProvider):
 
     def _call(self, method: str, path: str, **kwargs) -> dict:
         return call("btcpay", method, self._store + path, headers=self._headers, **kwargs)
+
+
+def _contradiction(kind: EventKind, status: PaymentStatus) -> str:
+    """A settlement the invoice, read back from BTCPay, does not show."""
+    if kind == "paid" and status.state != "paid":
+        return f"btcpay's invoice is {status.state}, not settled"
+    return ""

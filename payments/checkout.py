@@ -17,6 +17,7 @@ from app.core.models import Order, Product, log_order, new_order_number, order_t
 from app.core.product_fields import MAX_PER_ORDER
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
 from payments.buyer_limits import bought_today
+from payments.check_rounds import remember_checkout
 
 MAX_QUANTITY = MAX_PER_ORDER  # the ceiling; each product's own maximum is checked with the product
 # How many codes of a product are for sale (keystore.stock.available_count, passed down by the web:
@@ -71,7 +72,7 @@ def place_order(
         request = checkout_request(order, product.name, token, provider, base_url)
         placed = (order.id, order.number, order.status)
     # The provider is called after commit: a slow provider never holds the write lock.
-    start = start_payment(provider, request)
+    start = start_payment(session, provider, request)
     return PlacedOrder(placed[0], placed[1], token, placed[2], start, provider.name)
 
 
@@ -90,10 +91,11 @@ def checkout_request(order: Order, description: str, token: str, provider: Payme
     )
 
 
-def start_payment(provider: PaymentProvider, request: CheckoutRequest) -> CheckoutStart:
-    """Outside any transaction: where the buyer pays, or a 503 that offers another way to pay."""
+def start_payment(session: Session, provider: PaymentProvider, request: CheckoutRequest) -> CheckoutStart:
+    """Outside any transaction: where the buyer pays, or a 503 that offers another way to pay. A
+    checkout the provider can be asked about is remembered, for reconciliation."""
     try:
-        return provider.start_checkout(request)
+        start = provider.start_checkout(request)
     except (ProviderUnavailable, ProviderRefused) as exc:
         raise CheckoutError(
             "method",
@@ -102,6 +104,9 @@ def start_payment(provider: PaymentProvider, request: CheckoutRequest) -> Checko
             provider=provider.label,
             why=exc,
         ) from None
+    if provider.capabilities.status_checks and start.provider_reference:
+        remember_checkout(session, provider.name, request.order_number, start.provider_reference)
+    return start
 
 
 def _product_for_sale(session: Session, choice: CheckoutChoice, provider: PaymentProvider) -> Product:

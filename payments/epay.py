@@ -2,7 +2,9 @@
 
 Checkout is a redirect to `<EPAY_URL>/submit.php` with MD5-signed parameters; the gateway then
 calls our notify URL with signed query parameters (GET, sometimes POST) and expects the word
-`success`. The signature is MD5 over the parameters sorted by name, empty ones, `sign` and
+`success`. Anyone holding the merchant key can sign a notify, so a "success" is read back from
+the gateway's order query (`api.php?act=order`) before it pays: a gateway that says otherwise puts
+the order in review. The same query reconciles orders whose notify never came. The signature is MD5 over the parameters sorted by name, empty ones, `sign` and
 `sign_type` left out, joined as `k=v&…`, with the merchant key appended. It is compared in
 constant time. Amounts travel as yuan with two decimals ("9.99"): CNY only.
 """
@@ -13,6 +15,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
 from app.core.money import to_major, to_minor
@@ -25,8 +28,10 @@ from payments.base import (
     InvalidSignature,
     PaymentEvent,
     PaymentProvider,
+    PaymentStatus,
     required_text,
 )
+from payments.http import call
 
 MONEY = re.compile(r"\d{1,9}(\.\d{1,2})?")
 METHODS = {"alipay": "alipay", "wxpay": "wechat_pay"}
@@ -35,7 +40,9 @@ METHODS = {"alipay": "alipay", "wxpay": "wechat_pay"}
 class EpayProvider(PaymentProvider):
     name = "epay"
     label = "Alipay or WeChat Pay (Epay)"
-    capabilities = Capabilities(refunds=False, methods=("alipay", "wechat_pay"), currencies=("CNY",))
+    capabilities = Capabilities(
+        refunds=False, methods=("alipay", "wechat_pay"), currencies=("CNY",), status_checks=True
+    )
     livemode = True  # the protocol has no test mode
 
     def __init__(self, gateway_url: str, merchant_id: str, key: str, method: str = "alipay"):
@@ -64,9 +71,26 @@ class EpayProvider(PaymentProvider):
         if params.get("pid") != self._pid:
             raise InvalidPayload("epay notify for another merchant id")
         try:
-            return [self._event(params)]
+            event = self._event(params)
         except ValueError as exc:
             raise InvalidPayload(f"epay notify is not readable: {exc}") from None
+        if event.kind != "paid":
+            return [event]
+        return [replace(event, contradicted_by=_contradiction(event, self.fetch_status(event.order_number)))]
+
+    def fetch_status(self, checkout_reference: str) -> PaymentStatus:
+        """The gateway's order query, by our order number (the checkout's reference). An order the
+        gateway does not know was never submitted: unpaid."""
+        answer = call(
+            "epay",
+            "GET",
+            f"{self._gateway}/api.php",
+            params={"act": "order", "pid": self._pid, "key": self._key, "out_trade_no": checkout_reference},
+        )
+        try:
+            return _order_status(checkout_reference, answer)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidPayload(f"epay order query is not readable: {exc}") from None
 
     def acknowledgement(self) -> Acknowledgement:
         return Acknowledgement("success")
@@ -86,6 +110,36 @@ class EpayProvider(PaymentProvider):
             provider_reference=trade,
             livemode=True,
         )
+
+
+def _order_status(number: str, answer: dict) -> PaymentStatus:
+    if str(answer.get("code")) != "1":
+        return PaymentStatus("", "pending", number, 0, "CNY")
+    money, trade = str(answer["money"]), required_text(answer["trade_no"])
+    if not MONEY.fullmatch(money):
+        raise ValueError(f"money {money!r} is not an amount in yuan")
+    paid = str(answer["status"]) == "1"
+    return PaymentStatus(
+        trade,
+        "paid" if paid else "pending",
+        required_text(answer["out_trade_no"]),
+        to_minor(money, "CNY"),
+        "CNY",
+        event_id=f"{trade}:TRADE_SUCCESS" if paid else "",
+    )
+
+
+def _contradiction(event: PaymentEvent, status: PaymentStatus) -> str:
+    """What the gateway's own order query says against a notify's success, or ''."""
+    if status.state != "paid":
+        return "the epay gateway's order query says this order is not paid"
+    if (status.provider_reference, status.amount_minor) != (event.provider_reference, event.amount_minor):
+        said, told = to_major(status.amount_minor, "CNY"), to_major(event.amount_minor, "CNY")
+        return (
+            f"the epay gateway's order query says trade {status.provider_reference} of {said} CNY, "
+            f"not trade {event.provider_reference} of {told} CNY"
+        )
+    return ""
 
 
 def sign(params: Mapping[str, str], key: str) -> str:

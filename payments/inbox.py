@@ -30,11 +30,14 @@ class InboxResult:
     paid_order_ids: list[int] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     duplicates: int = 0
+    reconciled: bool = False  # learned by asking the provider (payments.reconcile), not by its callback
 
 
-def record_events(session: Session, provider: str, events: list[PaymentEvent], livemode: bool = False) -> InboxResult:
+def record_events(
+    session: Session, provider: str, events: list[PaymentEvent], livemode: bool = False, reconciled: bool = False
+) -> InboxResult:
     """`livemode` is the adapter's mode: an event from the other mode never pays an order."""
-    result = InboxResult()
+    result = InboxResult(reconciled=reconciled)
     for event in events:
         try:
             with write_transaction(session):
@@ -95,6 +98,7 @@ def _paid_at_once(session: Session, provider: str, event: PaymentEvent, result: 
     the inbox insert, which fails for a copy already stored and takes the move back with it."""
     if (
         event.kind != "paid"
+        or event.contradicted_by
         or not event.order_number
         or event.livemode != livemode
         or not 0 < event.amount_minor <= ORDER_AMOUNT_MAX
@@ -116,6 +120,8 @@ def _paid(session: Session, provider: str, order_id: int, event: PaymentEvent, r
     payment, the order's log line, and the order's id for the fulfilment job after commit."""
     _record_payment(session, provider, order_id, event)
     log_order(session, order_id, "shop.order.paid", f"{provider} {event.event_id}")
+    if result.reconciled:
+        log_order(session, order_id, "shop.payment.reconciled", f"{provider} said paid; no callback had")
     result.paid_order_ids.append(order_id)
     return "paid"
 
@@ -212,7 +218,7 @@ def _apply(session: Session, provider: str, order: _Order, event: PaymentEvent, 
         return "failed" if moved else "ignored"
     if event.kind != "paid":
         return "ignored"
-    mismatch = _mismatch(order, event) or _over_limit(session, order)
+    mismatch = event.contradicted_by or _mismatch(order, event) or _over_limit(session, order)
     if mismatch:
         return _flag_mismatch(session, provider, order, event, result, mismatch)
     if not order_states.move(session, order.id, "paid", paid_at=utcnow()):

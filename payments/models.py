@@ -73,3 +73,28 @@ class Refund(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (Index("ix_refunds_status_created_at", "status", "created_at"),)
+
+
+class PaymentCheck(db.Model):
+    """A checkout the provider can be asked about (reconciliation): one per (provider, reference).
+
+    `next_check_at` is when it is next due, NULL once it is over (the order left the unpaid states,
+    its deadline passed, or the provider refused the question); a sweep takes a due check by moving
+    it forward, conditionally, so two sweeps never take the same round.
+    """
+
+    __tablename__ = "payment_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    rounds: Mapped[int] = mapped_column(default=0)  # answers had, which place it on the schedule
+    failures: Mapped[int] = mapped_column(default=0)  # network failures in a row (their backoff)
+    last_state: Mapped[str] = mapped_column(String(16), default="")  # paid | pending | failed | error
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (UniqueConstraint("provider", "reference", name="uq_payment_checks_provider_reference"),)

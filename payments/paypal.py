@@ -45,7 +45,7 @@ SIGNATURE_HEADERS = {
 class PayPalProvider(PaymentProvider):
     name = "paypal"
     label = "PayPal"
-    capabilities = Capabilities(refunds=True, partial_refunds=True, methods=("paypal",))
+    capabilities = Capabilities(refunds=True, partial_refunds=True, methods=("paypal",), status_checks=True)
 
     def __init__(self, client_id: str, secret: str, webhook_id: str, mode: str = "test", api_base: str | None = None):
         self._api = (api_base or API[mode]).rstrip("/")
@@ -102,17 +102,29 @@ class PayPalProvider(PaymentProvider):
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidPayload(f"paypal event is not readable: {exc}") from None
 
-    def fetch_status(self, provider_reference: str) -> PaymentStatus:
-        capture = self._call("GET", f"/v2/payments/captures/{provider_reference}")
-        amount = capture["amount"]
-        states: dict[str, PaymentState] = {"COMPLETED": "paid", "DECLINED": "failed", "FAILED": "failed"}
-        state = states.get(capture["status"], "pending")
+    def fetch_status(self, checkout_reference: str) -> PaymentStatus:
+        """The PayPal order: an approved one is captured now (the buyer never came back and the
+        webhook never came), with the same key as the return's capture; a capture is named
+        `capture:<id>` as its webhook names it."""
+        order = self._call("GET", f"/v2/checkout/orders/{checkout_reference}")
+        try:
+            if order["status"] == "APPROVED":
+                return self._status(self._capture(checkout_reference), order)
+            if order["status"] == "COMPLETED":
+                return self._status([self._capture_event(c) for c in _captures(order)], order)
+            return _unpaid_order(order)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidPayload(f"paypal order is not readable: {exc}") from None
+
+    @staticmethod
+    def _status(events: list[PaymentEvent], order: dict) -> PaymentStatus:
+        if not events:
+            return _unpaid_order(order)
+        event = events[0]
+        states: dict[str, PaymentState] = {"paid": "paid", "failed": "failed"}
+        state = states.get(event.kind, "pending")
         return PaymentStatus(
-            capture["id"],
-            state,
-            capture.get("custom_id", ""),
-            to_minor(amount["value"], amount["currency_code"]),
-            amount["currency_code"],
+            event.provider_reference, state, event.order_number, event.amount_minor, event.currency, event.event_id
         )
 
     def refund(self, request: RefundRequest) -> RefundResult:
@@ -153,8 +165,7 @@ class PayPalProvider(PaymentProvider):
 
     def _capture(self, order_id: str) -> list[PaymentEvent]:
         order = self._call("POST", f"/v2/checkout/orders/{order_id}/capture", f"capture-{order_id}", json={})
-        captures = [c for unit in order.get("purchase_units", []) for c in unit.get("payments", {}).get("captures", [])]
-        return [self._capture_event(capture) for capture in captures]
+        return [self._capture_event(capture) for capture in _captures(order)]
 
     def _capture_event(self, capture: dict) -> PaymentEvent:
         amount = capture["amount"]
@@ -201,3 +212,22 @@ class PayPalProvider(PaymentProvider):
                 self._token = answer["access_token"]
                 self._token_until = time.monotonic() + int(answer.get("expires_in", 300)) - 60
             return self._token
+
+
+def _captures(order: dict) -> list[dict]:
+    return [c for unit in order.get("purchase_units", []) for c in unit.get("payments", {}).get("captures", [])]
+
+
+def _unpaid_order(order: dict) -> PaymentStatus:
+    """An order not paid (yet): VOIDED is given up; CREATED and the rest wait for the buyer."""
+    unit = order["purchase_units"][0]
+    amount = unit["amount"]
+    state: PaymentState = "failed" if order["status"] == "VOIDED" else "pending"
+    return PaymentStatus(
+        order["id"],
+        state,
+        unit.get("custom_id", ""),
+        to_minor(amount["value"], amount["currency_code"]),
+        amount["currency_code"],
+        f"order:{order['id']}:{state}",
+    )

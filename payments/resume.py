@@ -38,7 +38,7 @@ def resume_payment(
         if method != order.method:
             _change_method(session, order, method)
         request = checkout_request(order, order.product.name, token, provider, base_url)
-    return start_payment(provider, request)
+    return start_payment(session, provider, request)
 
 
 def _change_method(session: Session, order: Order, method: str) -> None:

@@ -51,7 +51,9 @@ CHARGE_EVENTS: dict[str, EventKind] = {"charge.refunded": "refunded", "charge.di
 class StripeProvider(PaymentProvider):
     name = "stripe"
     label = "Card, Alipay or WeChat Pay (Stripe)"
-    capabilities = Capabilities(refunds=True, partial_refunds=True, methods=("card", "alipay", "wechat_pay"))
+    capabilities = Capabilities(
+        refunds=True, partial_refunds=True, methods=("card", "alipay", "wechat_pay"), status_checks=True
+    )
 
     def __init__(
         self,
@@ -114,12 +116,15 @@ class StripeProvider(PaymentProvider):
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidPayload(f"stripe event is not readable: {exc}") from None
 
-    def fetch_status(self, provider_reference: str) -> PaymentStatus | None:
-        intent = self._call(self._client.v1.payment_intents.retrieve, provider_reference)
-        states: dict[str, PaymentState] = {"succeeded": "paid", "canceled": "failed"}
-        state = states.get(intent.status, "pending")
-        metadata = intent.metadata.to_dict() if intent.metadata else {}
-        return PaymentStatus(intent.id, state, metadata.get("order_number", ""), intent.amount, intent.currency.upper())
+    def fetch_status(self, checkout_reference: str) -> PaymentStatus | None:
+        """The Checkout Session: paid once its payment status is, failed once it expired. Its
+        webhooks' event ids cannot be derived; the payment intent, recorded as the payment's
+        reference either way, makes whichever comes second a duplicate."""
+        session = self._call(self._client.v1.checkout.sessions.retrieve, checkout_reference)
+        try:
+            return _session_status(session)
+        except (ValueError, AttributeError, TypeError) as exc:
+            raise InvalidPayload(f"stripe checkout session is not readable: {exc}") from None
 
     def refund(self, request: RefundRequest) -> RefundResult:
         refund = self._call(
@@ -152,6 +157,21 @@ def _refuse_future(header: str) -> None:
 
 def _methods(currency: str) -> list[str]:
     return ["card"] + [method for method, currencies in WALLET_CURRENCIES.items() if currency in currencies]
+
+
+def _session_status(session) -> PaymentStatus:
+    state: PaymentState = "paid" if session.payment_status == "paid" else "pending"
+    if session.status == "expired":
+        state = "failed"
+    intent = session.payment_intent if isinstance(session.payment_intent, str) else ""
+    return PaymentStatus(
+        intent or session.id,
+        state,
+        session.client_reference_id or "",
+        minor_units(session.amount_total),
+        required_text(session.currency).upper(),
+        event_id=f"{session.id}:{state}",
+    )
 
 
 def _events(event: dict) -> list[PaymentEvent]:

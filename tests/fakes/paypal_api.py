@@ -80,6 +80,11 @@ class FakePayPal:
         def refund(capture_id):
             return self._once(lambda body: self._refund(capture_id, body))
 
+        @app.get("/v2/checkout/orders/<order_id>")
+        def get_order(order_id):
+            order = self.orders.get(order_id)
+            return (jsonify(order), 200) if order else (jsonify(name="RESOURCE_NOT_FOUND"), 404)
+
         @app.get("/v2/payments/captures/<capture_id>")
         def get_capture(capture_id):
             found = [c for c in self._captures() if c["id"] == capture_id]

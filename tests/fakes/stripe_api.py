@@ -60,12 +60,27 @@ class FakeStripe:
             session["currency"] = currency
         return session
 
+    def expire(self, session_id: str) -> dict:
+        """The session's 24 hours are over unpaid: it can no longer be paid."""
+        session = self.sessions[session_id]
+        session["status"] = "expired"
+        return session
+
     def _app(self) -> Flask:
         app = Flask("fake-stripe")
 
         @app.post("/v1/checkout/sessions")
         def create_session():
             return self._once(self._create_session)
+
+        @app.get("/v1/checkout/sessions/<session_id>")
+        def get_session(session_id):
+            session = self.sessions.get(session_id)
+            return (
+                jsonify(session)
+                if session
+                else _error(404, "resource_missing", f"No such checkout.session: '{session_id}'")
+            )
 
         @app.get("/v1/payment_intents/<intent_id>")
         def get_intent(intent_id):

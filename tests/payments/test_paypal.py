@@ -115,15 +115,16 @@ def test_a_capture_is_refunded_once_per_key(app, client, fake_paypal):
         paypal = providers()["paypal"]
         request = RefundRequest(capture_id, 500, "EUR", "refund-pp-1")
         first, again = paypal.refund(request), paypal.refund(request)
-        status = paypal.fetch_status(capture_id)
+        status = paypal.fetch_status(paypal_id)  # the PayPal order: its capture
         db.session.remove()
     assert first == again and first.state == "succeeded"
     assert [r["amount"] for r in fake_paypal.refunds.values()] == [{"currency_code": "EUR", "value": "5.00"}]
-    assert (status.state, status.order_number, status.amount_minor, status.currency) == (
+    assert (status.state, status.order_number, status.amount_minor, status.currency, status.event_id) == (
         "paid",
         order["number"],
         1500,
         "EUR",
+        f"capture:{capture_id}",  # as the capture's webhook names it: one of the two is a duplicate
     )
 
 

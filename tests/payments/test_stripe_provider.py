@@ -226,17 +226,20 @@ def test_refunding_more_than_was_paid_is_refused(app, client, fake_stripe):
     assert fake_stripe.refunds == {}
 
 
-def test_the_payment_status_can_be_fetched(app, client, fake_stripe):
+def test_the_payment_status_can_be_fetched_by_its_checkout_session(app, client, fake_stripe):
     make_product(app, price="9.99")
     order = _checkout(client, quantity=1)
-    session = fake_stripe.pay(_session_id(order))
     with app.app_context():
-        status = providers()["stripe"].fetch_status(session["payment_intent"])
-    assert (status.state, status.order_number, status.amount_minor, status.currency) == (
+        unpaid = providers()["stripe"].fetch_status(_session_id(order))
+        session = fake_stripe.pay(_session_id(order))
+        status = providers()["stripe"].fetch_status(_session_id(order))
+    assert unpaid.state == "pending"
+    assert (status.state, status.order_number, status.amount_minor, status.currency, status.provider_reference) == (
         "paid",
         order["number"],
         999,
         "USD",
+        session["payment_intent"],  # what the payment is recorded under, whether webhook or reconciliation
     )
 
 

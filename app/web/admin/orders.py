@@ -18,8 +18,9 @@ from app.web.admin.exports import audited_csv
 from delivery.jobs import mail_refund
 from delivery.mail.log import MailLog
 from delivery.queues import enqueue_fulfilment, enqueue_refund
+from delivery.reconciliation import check_order_now
 from payments import manual, refunds, review
-from payments.models import Payment
+from payments.models import Payment, PaymentCheck
 from payments.outstanding import flagged_payments, is_stuck, refunds_to_see
 from payments.timeline import payment_timeline
 
@@ -53,12 +54,14 @@ def orders_export():
 def order(number: str):
     item = db.session.scalar(select(Order).where(Order.number == number)) or abort(404)
     payments = db.session.scalars(select(Payment).where(Payment.order_id == item.id)).all()
+    checks = db.session.scalars(select(PaymentCheck).where(PaymentCheck.order_id == item.id)).all()
     mails = db.session.scalars(select(MailLog).where(MailLog.order_id == item.id).order_by(MailLog.id)).all()
     order_refunds = refunds.refunds_of(db.session, item.id)
     return render_template(
         "admin/order.html",
         order=item,
         payments=payments,
+        checks=checks,
         mails=mails,
         refunds=order_refunds,
         stuck={r.id for r in order_refunds if is_stuck(db.session, r, utcnow())},
@@ -100,6 +103,19 @@ def confirm_payment(number: str):
         "; ".join(result.problems)
         or ("Payment confirmed; delivering" if result.paid_order_ids else "This payment was already confirmed")
     )
+    return redirect(url_for("admin.order", number=number))
+
+
+@bp.post("/orders/<number>/check-provider")
+@staff_required
+def check_provider(number: str):
+    """Ask the provider now about each checkout of the order; a payment found is delivered."""
+    outcomes = check_order_now(db.session, g.actor, number)
+    if outcomes is None:
+        abort(404)
+    said = [f"{o.provider}: {o.state}" + (f" ({o.detail})" if o.detail else "") for o in outcomes]
+    problems = [problem for o in outcomes for problem in o.problems]
+    flash("; ".join(said + problems) or "No checkout of this order can be asked about")
     return redirect(url_for("admin.order", number=number))
 
 
