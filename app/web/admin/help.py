@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.core.db import utcnow
@@ -46,9 +47,9 @@ def help_article_edit(article_id: int | None = None):
             saved = save_article(db.session, g.actor, draft, article_id)
         except (HelpError, ValueError) as exc:
             db.session.rollback()
-            flash(f"Not saved: {exc}")
+            flash(gettext("Not saved: %(why)s", why=exc))
         else:
-            flash("Article saved.")
+            flash(gettext("Article saved."))
             return redirect(url_for("admin.help_article_edit", article_id=saved))
     texts = (
         {row.locale: row for row in db.session.scalars(select(HelpText).where(HelpText.article_id == article_id))}
@@ -109,7 +110,7 @@ def help_category():
             _position(request.form),
         )
     except (HelpError, ValueError) as exc:
-        flash(f"Not saved: {exc}")
+        flash(gettext("Not saved: %(why)s", why=exc))
     return redirect(url_for("admin.help_center"))
 
 
@@ -121,7 +122,9 @@ def help_settings():
         valid = value in LANGUAGES if key == "help_fallback_language" else column_int(value, low=0) is not None
         if not valid:
             flash(
-                f"Not saved: {key}: {'one of ' + ', '.join(LANGUAGES) if key.startswith('help') else 'a whole number'}"
+                gettext("Not saved: %(field)s: one of %(choices)s", field=key, choices=", ".join(LANGUAGES))
+                if key.startswith("help")
+                else gettext("Not saved: %(field)s: a whole number", field=key)
             )
             return redirect(url_for("admin.help_center"))
     for key in HELP_SETTINGS:

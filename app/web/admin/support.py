@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.core.errors import BuyerError
@@ -70,7 +71,7 @@ def conversation_action(number: str, action: str):
         else:
             desk.assign(db.session, g.actor, conversation_id, _assignee(form.get("assignee", "")))
     except (BuyerError, AssignError) as exc:  # SupportError, the text's own (TextError: too long, …)
-        flash(f"Not done: {exc}")
+        flash(gettext("Not done: %(why)s", why=exc))
     return redirect(url_for("admin.conversation_page", number=number))
 
 
@@ -88,9 +89,9 @@ def reply_templates():
                 request.form.get("locale", ""),
                 request.form.get("body", ""),
             )
-            flash("Template saved.")
+            flash(gettext("Template saved."))
         except TemplateError as exc:
-            flash(f"Not saved: {exc}")
+            flash(gettext("Not saved: %(why)s", why=exc))
         return redirect(url_for("admin.reply_templates"))
     return render_template("admin/reply_templates.html", templates=templates_for(db.session, ""))
 
