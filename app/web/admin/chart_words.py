@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 
 from app.core.dashboard import Series
 
 TITLES = {  # each a literal, so that extraction finds it
-    "Orders paid": _l("Orders paid"),
-    "Sales": _l("Sales"),
-    "Refunds": _l("Refunds"),
-    "Paid to delivered, median": _l("Paid to delivered, median"),
+    "Orders paid": lazy_gettext("Orders paid"),
+    "Sales": lazy_gettext("Sales"),
+    "Refunds": lazy_gettext("Refunds"),
+    "Paid to delivered, median": lazy_gettext("Paid to delivered, median"),
 }
-UNITS = {"orders": _l("orders")}
+UNITS = {"orders": lazy_gettext("orders")}
 
 
 def in_words(series: Series) -> Series:
