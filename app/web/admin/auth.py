@@ -17,7 +17,7 @@ from app.core.staff import StaffError, authenticate, create_first_owner, has_sta
 from app.core.staff_access import record_failed_sign_in, sign_in, sign_out, sign_out_everywhere
 from app.web.admin import bp, staff_required
 from app.web.admin.attention import needs_attention
-from app.web.admin.chart_words import in_words
+from app.web.admin.chart_words import alert_words, in_words
 from feedback.quality import ranking
 from feedback.report_list import open_report_count
 from feedback.support.metrics import support_metrics
@@ -87,7 +87,7 @@ def setup():
         form = request.form
         try:
             if form.get("password", "") != form.get("again", ""):
-                raise StaffError("password: the two passwords differ")
+                raise StaffError(gettext("password: the two passwords differ"))
             staff_id = create_first_owner(db.session, form.get("email", ""), form.get("password", ""))
         except StaffError as exc:
             error = str(exc)
@@ -135,6 +135,7 @@ def dashboard():
         attention=attention,
         open_reports=open_report_count(db.session),
         charts=charts,
+        support_alerts=alert_words(charts["support"]),
     )
 
 

@@ -173,7 +173,7 @@ def _refund_key() -> str:
     """The form's own key: a double click or a resent form asks for the same refund."""
     key = request.form.get("key", "")
     if not (16 <= len(key) <= 64 and key.isalnum()):
-        abort(400, "the refund form has no valid key; reload the page")
+        abort(400, gettext("the refund form has no valid key; reload the page"))
     return f"admin-{key}"
 
 

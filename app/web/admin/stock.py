@@ -146,7 +146,7 @@ REVEALS_PER_HOUR = 20
 
 def _limit_reveals() -> None:
     if not allow("reveal", g.actor.email, REVEALS_PER_HOUR, 3600):
-        abort(429, f"reveals: {REVEALS_PER_HOUR} an hour per account; wait, or ask another owner")
+        abort(429, gettext("reveals: %(most)s an hour per account; wait, or ask another owner", most=REVEALS_PER_HOUR))
 
 
 def _keyring():

@@ -12,6 +12,7 @@ from app.core.languages import LANGUAGES
 from app.core.models import Order
 from app.core.staff import Staff
 from app.web.admin import bp, staff_required
+from app.web.admin.chart_words import alert_words
 from app.web.shared import settings
 from feedback.models import CodeReport
 from feedback.support import desk
@@ -100,7 +101,9 @@ def reply_templates():
 @staff_required
 def support_metrics_page():
     return render_template(
-        "admin/support_metrics.html", windows=[support_metrics(db.session, days) for days in WINDOWS]
+        "admin/support_metrics.html",
+        windows=[support_metrics(db.session, days) for days in WINDOWS],
+        alert_words=alert_words,
     )
 
 
