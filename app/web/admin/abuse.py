@@ -64,7 +64,9 @@ def daily_limit(product_id: int):
     raw = request.form.get("limit", "")
     try:
         if raw.strip() and column_int(raw, low=0) is None:  # the service's own message covers the rest
-            raise ProductError(f"daily_limit_per_buyer: a whole number from 0 to {MAX_INT}, 0 for no limit")
+            raise ProductError(
+                gettext("daily_limit_per_buyer: a whole number from 0 to %(most)s, 0 for no limit", most=MAX_INT)
+            )
         set_daily_limit(db.session, g.actor, product_id, raw)
     except ProductError as exc:
         flash(gettext("Not saved: %(why)s", why=exc))

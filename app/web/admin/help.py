@@ -70,7 +70,7 @@ def _draft(form) -> ArticleDraft:
     texts = {locale: (form.get(f"title_{locale}", ""), form.get(f"body_{locale}", "")) for locale in LANGUAGES}
     category = column_int(form.get("category_id", ""), low=1)
     if category is None or db.session.get(HelpCategory, category) is None:
-        raise HelpError("category: choose one (make a category first)")
+        raise HelpError(gettext("category: choose one (make a category first)"))
     return ArticleDraft(
         form.get("slug", "").strip(),
         category,
@@ -86,7 +86,7 @@ def _product_id(raw: str) -> int | None:
         return None
     product_id = column_int(raw, low=1)
     if product_id is None or db.session.get(Product, product_id) is None:
-        raise HelpError("product: choose one of the list, or none")
+        raise HelpError(gettext("product: choose one of the list, or none"))
     return product_id
 
 
@@ -94,7 +94,9 @@ def _position(form) -> int:
     """Where it stands in its list; a number an integer column holds, not a clamped one."""
     position = column_int(form.get("position") or "0")
     if position is None:
-        raise HelpError(f"position: a whole number from {-MAX_INT - 1} to {MAX_INT}")
+        raise HelpError(
+            gettext("position: a whole number from %(least)s to %(most)s", least=-MAX_INT - 1, most=MAX_INT)
+        )
     return position
 
 

@@ -82,7 +82,7 @@ def reply_templates():
     if request.method == "POST":
         try:
             if request.form.get("locale", "") not in LANGUAGES:
-                raise TemplateError(f"locale: one of {', '.join(LANGUAGES)}")
+                raise TemplateError(gettext("locale: one of %(choices)s", choices=", ".join(LANGUAGES)))
             save_template(
                 db.session,
                 g.actor,
@@ -129,7 +129,7 @@ def _assignee(raw: str) -> str:
     known = not email or db.session.scalar(select(Staff.id).where(Staff.email == email, Staff.active)) is not None
     db.session.rollback()  # a read; the assignment is its own write
     if not known:
-        raise AssignError("assignee: not one of the staff")
+        raise AssignError(gettext("assignee: not one of the staff"))
     return email
 
 
