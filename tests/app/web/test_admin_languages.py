@@ -5,7 +5,8 @@ identifiers they are stored as."""
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
+import re
+from html import unescape
 
 import pytest
 
@@ -31,29 +32,13 @@ CHINESE = {
 }
 
 
-class _VisibleText(HTMLParser):
-    """What a reader sees: the text between tags, without scripts, styles and attributes."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag, attrs):
-        self._hidden += tag in ("script", "style", "title")
-
-    def handle_endtag(self, tag):
-        self._hidden -= tag in ("script", "style", "title")
-
-    def handle_data(self, data):
-        if not self._hidden:
-            self.parts.append(data)
+UNSEEN = re.compile(r"<(script|style|title)\b.*?</\1>", re.S)
+TAG = re.compile(r"<[^>]*>")
 
 
 def visible_text(html: str) -> str:
-    parser = _VisibleText()
-    parser.feed(html)
-    return " ".join(parser.parts)
+    """What a reader sees: the text between tags, without scripts, styles, the title and attributes."""
+    return unescape(TAG.sub(" ", UNSEEN.sub(" ", html)))
 
 
 @pytest.fixture
