@@ -106,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.csrf import csrf_token
     from app.web.errors import register_error_pages
     from app.web.hostile import guard_hostile_input
+    from app.web.state_words import init_state_words
     from app.web.visitor import init_visitor
 
     guard_hostile_input(app)  # first: its `int` converter binds to the rules the blueprints add
@@ -113,4 +114,5 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     register_error_pages(app)
     init_visitor(app)
+    init_state_words(app)
     app.jinja_env.globals["csrf_token"] = csrf_token

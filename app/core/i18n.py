@@ -5,6 +5,7 @@ folder (compiled catalogs are build output, not source)."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -23,7 +24,9 @@ def init_i18n(app: Flask, instance: Path) -> None:
     compiled = compile_catalogs(instance / "translations")
     Babel(app, locale_selector=select_locale, default_translation_directories=str(compiled))
     app.after_request(_remember_choice)
-    app.jinja_env.globals.update(format_money=money, languages=NAMES, current_language=current_language)
+    app.jinja_env.globals.update(
+        format_money=money, languages=NAMES, current_language=current_language, language_link=language_link
+    )
 
 
 def select_locale() -> str:
@@ -37,6 +40,14 @@ def select_locale() -> str:
 
 def current_language() -> str:
     return str(get_locale() or "en").split("_")[0]
+
+
+def language_link(language: str) -> str:
+    """This page in another language: its address with `lang` set and its other parameters kept
+    (an admin list's filter and page stay as they were)."""
+    wanted = request.args.to_dict(flat=False)
+    wanted["lang"] = [language]
+    return f"{request.path}?{urlencode(wanted, doseq=True)}"
 
 
 def money(minor: int, currency: str) -> str:

@@ -28,7 +28,7 @@ class SupportMetrics:
     ratings: int
     satisfied: int
     surveys: int
-    alerts: list[tuple[str, str]] = field(default_factory=list)  # (warn | alarm, what)
+    alerts: list[tuple[str, str]] = field(default_factory=list)  # (warn | alarm, "csat" | "late_rate")
 
     @property
     def late_rate(self) -> float | None:
@@ -79,12 +79,12 @@ def support_metrics(session: Session, days: int, now: datetime | None = None) ->
 
 
 def _alerts(m: SupportMetrics) -> list[tuple[str, str]]:
+    """(level, the measure out of bounds); the page words it with the figures, in the reader's language."""
     alerts = []
     if m.csat is not None and m.csat < CSAT_WARN:
-        alerts.append(("alarm" if m.csat < CSAT_ALARM else "warn", f"CSAT {m.csat:.0f}% is under {CSAT_WARN:.0f}%"))
+        alerts.append(("alarm" if m.csat < CSAT_ALARM else "warn", "csat"))
     if m.late_rate is not None and m.late_rate > LATE_WARN:
-        level = "alarm" if m.late_rate > LATE_ALARM else "warn"
-        alerts.append((level, f"late response rate {m.late_rate:.0f}% is over {LATE_WARN:.0f}%"))
+        alerts.append(("alarm" if m.late_rate > LATE_ALARM else "warn", "late_rate"))
     return alerts
 
 

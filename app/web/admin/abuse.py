@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.core.abuse import KINDS, Block, BlockError, add_block, remove_block
@@ -26,7 +27,7 @@ def blocks():
                 request.form.get("reason", ""),
             )
         except BlockError as exc:
-            flash(f"Not blocked: {exc}")
+            flash(gettext("Not blocked: %(why)s", why=exc))
         return redirect(url_for("admin.blocks"))
     rows = db.session.scalars(select(Block).order_by(Block.id.desc())).all()
     return render_template(
@@ -49,7 +50,10 @@ def agent_refund_limit():
         change_setting(db.session, g.actor, "agent_refund_limit_minor", str(int(raw)))
     else:
         flash(
-            f"Not saved: limit: a whole number of minor units (cents) up to {MAX_INT}, 0 to let agents refund nothing"
+            gettext(
+                "Not saved: limit: a whole number of minor units (cents) up to %(most)s, 0 to let agents refund nothing",
+                most=MAX_INT,
+            )
         )
     return redirect(url_for("admin.blocks"))
 
@@ -60,8 +64,10 @@ def daily_limit(product_id: int):
     raw = request.form.get("limit", "")
     try:
         if raw.strip() and column_int(raw, low=0) is None:  # the service's own message covers the rest
-            raise ProductError(f"daily_limit_per_buyer: a whole number from 0 to {MAX_INT}, 0 for no limit")
+            raise ProductError(
+                gettext("daily_limit_per_buyer: a whole number from 0 to %(most)s, 0 for no limit", most=MAX_INT)
+            )
         set_daily_limit(db.session, g.actor, product_id, raw)
     except ProductError as exc:
-        flash(f"Not saved: {exc}")
+        flash(gettext("Not saved: %(why)s", why=exc))
     return redirect(url_for("admin.product", product_id=product_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.core.errors import BuyerError
@@ -37,9 +38,9 @@ def decide(report_id: int, action: str):
             decisions.refund_reported(db.session, g.actor, report_id, _amount(report_id))
         else:
             decisions.reject_report(db.session, g.actor, report_id, request.form.get("message", ""))
-        flash(f"Report {report_id}: {action} done; the buyer is told by mail.")
+        flash(gettext("Report %(id)s: decided; the buyer is told by mail.", id=report_id))
     except (ValueError, decisions.DecisionError) as exc:
-        flash(f"Report {report_id} not changed: {exc}")
+        flash(gettext("Report %(id)s not changed: %(why)s", id=report_id, why=exc))
     return redirect(url_for("admin.reports"))
 
 
@@ -59,7 +60,7 @@ def review_action(review_id: int, action: str):
         else:
             reviews.hide_review(db.session, g.actor, review_id, request.form.get("reason", ""), action == "hide")
     except BuyerError as exc:  # ReviewError, or the text's own
-        flash(f"Review {review_id} not changed: {exc}")
+        flash(gettext("Review %(id)s not changed: %(why)s", id=review_id, why=exc))
     return redirect(url_for("admin.review_list"))
 
 
@@ -82,9 +83,9 @@ def report_policy(product_id: int):
         settings.set_report_policy(
             db.session, g.actor, product_id, form.get("report_policy", ""), form.get("replacement_limit", "")
         )
-        flash("Report policy saved.")
+        flash(gettext("Report policy saved."))
     except settings.SettingError as exc:
-        flash(f"Not saved: {exc}")
+        flash(gettext("Not saved: %(why)s", why=exc))
     return redirect(url_for("admin.product", product_id=product_id))
 
 
@@ -96,9 +97,9 @@ def complaint_threshold(batch_id: int):
         settings.set_complaint_threshold(
             db.session, g.actor, batch_id, form.get("percent", ""), form.get("minimum", "")
         )
-        flash(f"Batch {batch_id}: complaint threshold saved.")
+        flash(gettext("Batch %(id)s: complaint threshold saved.", id=batch_id))
     except settings.SettingError as exc:
-        flash(f"Not saved: {exc}")
+        flash(gettext("Not saved: %(why)s", why=exc))
     return redirect(request.referrer or url_for("admin.quality"))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app, flash, redirect, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -55,9 +56,9 @@ def _imports(session: Session) -> list:
 def resend_mail(mail_id: int):
     """A failed mail, owed again for the drain; its claim takes the row over, so it goes out once."""
     if not owe_failed_again(db.session, mail_id):
-        flash("That mail is not failed any more (sent, or being sent).")
+        flash(gettext("That mail is not failed any more (sent, or being sent)."))
     elif schedule_drain():
-        flash("Sent again: it goes out within seconds unless the mail server refuses it again.")
+        flash(gettext("Sent again: it goes out within seconds unless the mail server refuses it again."))
     else:
-        flash("Redis is not answering: the mail is owed and goes out once Redis is back.")
+        flash(gettext("Redis is not answering: the mail is owed and goes out once Redis is back."))
     return redirect(url_for("admin.dashboard"))

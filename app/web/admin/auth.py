@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from app.core.dashboard import daily_series
@@ -16,6 +17,7 @@ from app.core.staff import StaffError, authenticate, create_first_owner, has_sta
 from app.core.staff_access import record_failed_sign_in, sign_in, sign_out, sign_out_everywhere
 from app.web.admin import bp, staff_required
 from app.web.admin.attention import needs_attention
+from app.web.admin.chart_words import alert_words, in_words
 from feedback.quality import ranking
 from feedback.report_list import open_report_count
 from feedback.support.metrics import support_metrics
@@ -45,14 +47,14 @@ def login():
             return begin_session(staff.id, request.args.get("next"))
         db.session.rollback()
         record_failed_sign_in(db.session, email, address)
-        error = "Wrong email or password."
+        error = gettext("Wrong email or password.")
     return render_template("admin/login.html", error=error), 401 if error else 200
 
 
 # Failures are counted per address, and per account *from that address*: an attacker elsewhere can
 # slow themselves down, but can never lock the owner out of the owner's own machine.
 FAIL_WINDOW, FAILS_PER_ADDRESS, FAILS_PER_ACCOUNT = 900, 30, 5
-THROTTLED = "Too many failed sign-ins from here. Wait 15 minutes, or sign in from your usual device."
+THROTTLED = lazy_gettext("Too many failed sign-ins from here. Wait 15 minutes, or sign in from your usual device.")
 
 
 def _reserve_attempt(email: str, address: str) -> Reservation | None:
@@ -85,7 +87,7 @@ def setup():
         form = request.form
         try:
             if form.get("password", "") != form.get("again", ""):
-                raise StaffError("password: the two passwords differ")
+                raise StaffError(gettext("password: the two passwords differ"))
             staff_id = create_first_owner(db.session, form.get("email", ""), form.get("password", ""))
         except StaffError as exc:
             error = str(exc)
@@ -119,8 +121,8 @@ def dashboard():
     attention = needs_attention(db.session)
     stock = stock_by_product(db.session)
     charts = {
-        "daily": daily_series(db.session),
-        "refunds": refund_series(db.session),
+        "daily": [in_words(series) for series in daily_series(db.session)],
+        "refunds": [in_words(series) for series in refund_series(db.session)],
         "stock": [(row.name, row["available"]) for row in stock],
         "complaints": [(row.name, round(row.rate, 1)) for row in ranking(db.session, "product")][:10],
         "support": support_metrics(db.session, 30),
@@ -133,6 +135,7 @@ def dashboard():
         attention=attention,
         open_reports=open_report_count(db.session),
         charts=charts,
+        support_alerts=alert_words(charts["support"]),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.core.db import utcnow
@@ -46,9 +47,9 @@ def help_article_edit(article_id: int | None = None):
             saved = save_article(db.session, g.actor, draft, article_id)
         except (HelpError, ValueError) as exc:
             db.session.rollback()
-            flash(f"Not saved: {exc}")
+            flash(gettext("Not saved: %(why)s", why=exc))
         else:
-            flash("Article saved.")
+            flash(gettext("Article saved."))
             return redirect(url_for("admin.help_article_edit", article_id=saved))
     texts = (
         {row.locale: row for row in db.session.scalars(select(HelpText).where(HelpText.article_id == article_id))}
@@ -69,7 +70,7 @@ def _draft(form) -> ArticleDraft:
     texts = {locale: (form.get(f"title_{locale}", ""), form.get(f"body_{locale}", "")) for locale in LANGUAGES}
     category = column_int(form.get("category_id", ""), low=1)
     if category is None or db.session.get(HelpCategory, category) is None:
-        raise HelpError("category: choose one (make a category first)")
+        raise HelpError(gettext("category: choose one (make a category first)"))
     return ArticleDraft(
         form.get("slug", "").strip(),
         category,
@@ -85,7 +86,7 @@ def _product_id(raw: str) -> int | None:
         return None
     product_id = column_int(raw, low=1)
     if product_id is None or db.session.get(Product, product_id) is None:
-        raise HelpError("product: choose one of the list, or none")
+        raise HelpError(gettext("product: choose one of the list, or none"))
     return product_id
 
 
@@ -93,7 +94,9 @@ def _position(form) -> int:
     """Where it stands in its list; a number an integer column holds, not a clamped one."""
     position = column_int(form.get("position") or "0")
     if position is None:
-        raise HelpError(f"position: a whole number from {-MAX_INT - 1} to {MAX_INT}")
+        raise HelpError(
+            gettext("position: a whole number from %(least)s to %(most)s", least=-MAX_INT - 1, most=MAX_INT)
+        )
     return position
 
 
@@ -109,7 +112,7 @@ def help_category():
             _position(request.form),
         )
     except (HelpError, ValueError) as exc:
-        flash(f"Not saved: {exc}")
+        flash(gettext("Not saved: %(why)s", why=exc))
     return redirect(url_for("admin.help_center"))
 
 
@@ -121,7 +124,9 @@ def help_settings():
         valid = value in LANGUAGES if key == "help_fallback_language" else column_int(value, low=0) is not None
         if not valid:
             flash(
-                f"Not saved: {key}: {'one of ' + ', '.join(LANGUAGES) if key.startswith('help') else 'a whole number'}"
+                gettext("Not saved: %(field)s: one of %(choices)s", field=key, choices=", ".join(LANGUAGES))
+                if key.startswith("help")
+                else gettext("Not saved: %(field)s: a whole number", field=key)
             )
             return redirect(url_for("admin.help_center"))
     for key in HELP_SETTINGS:

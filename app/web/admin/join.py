@@ -34,7 +34,7 @@ def join(token: str):
 def _set_from_link(token: str) -> None:
     password = request.form.get("password", "")
     if password != request.form.get("again", ""):
-        raise StaffError("again: the two passwords differ")
+        raise StaffError(_("again: the two passwords differ"))
     use_link(db.session, token, password)
 
 
@@ -47,7 +47,7 @@ def own_password():
         form = request.form
         try:
             if form.get("password", "") != form.get("again", ""):
-                raise StaffError("again: the two passwords differ")
+                raise StaffError(_("again: the two passwords differ"))
             db.session.rollback()
             change_own_password(
                 db.session, g.staff_id, form.get("current", ""), form.get("password", ""), session["staff_session"]

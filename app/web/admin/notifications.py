@@ -44,6 +44,6 @@ def _wanted(fields) -> dict[int, dict[str, str]]:
         raw_id, _, event = name[len(FIELD) :].partition(":")
         staff_id = column_int(raw_id, low=1)
         if staff_id is None:
-            raise NotificationError(f"staff: {raw_id[:20]!r} is no member's id")
+            raise NotificationError(gettext("staff: %(id)s is no member's id", id=repr(raw_id[:20])))
         wanted.setdefault(staff_id, {})[event] = mode
     return wanted

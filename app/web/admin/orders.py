@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.core.db import utcnow
@@ -83,11 +84,11 @@ def refund(number: str):
             db.session, g.actor, order_id, amount, key=_refund_key(), reason=request.form.get("reason", "").strip()
         )
     except (ValueError, refunds.RefundError) as exc:
-        flash(f"Refund not made: {exc}")
+        flash(gettext("Refund not made: %(why)s", why=exc))
         return redirect(url_for("admin.order", number=number))
     if created:
         enqueue_refund(refund_id)
-    flash(f"Refund {refund_id} {'on its way' if created else 'was already asked for'}")
+    flash(_refund_asked(refund_id, created))
     return redirect(url_for("admin.order", number=number))
 
 
@@ -101,7 +102,11 @@ def confirm_payment(number: str):
     enqueue_fulfilment(result.paid_order_ids)
     flash(
         "; ".join(result.problems)
-        or ("Payment confirmed; delivering" if result.paid_order_ids else "This payment was already confirmed")
+        or (
+            gettext("Payment confirmed; delivering")
+            if result.paid_order_ids
+            else gettext("This payment was already confirmed")
+        )
     )
     return redirect(url_for("admin.order", number=number))
 
@@ -131,7 +136,7 @@ def refund_action(refund_id: int, action: str):
             if refunds.settle_manually(db.session, g.actor, refund_id, note) == "manual":
                 mail_refund(refund_id)
     except refunds.RefundError as exc:
-        flash(f"Refund {refund_id} not sent again: {exc}")
+        flash(gettext("Refund %(id)s not sent again: %(why)s", id=refund_id, why=exc))
     return redirect(request.referrer or url_for("admin.dashboard"))
 
 
@@ -146,11 +151,15 @@ def accept_payment(number: str):
     try:
         order_id = review.accept(db.session, g.actor, number)
     except review.ReviewError as exc:
-        flash(f"Not accepted: {exc}")
+        flash(gettext("Not accepted: %(why)s", why=exc))
         return redirect(url_for("admin.order", number=number))
     if order_id is not None:
         enqueue_fulfilment([order_id])
-    flash("Payment accepted; delivering" if order_id else "Nothing to accept: this order was decided already")
+    flash(
+        gettext("Payment accepted; delivering")
+        if order_id
+        else gettext("Nothing to accept: this order was decided already")
+    )
     return redirect(url_for("admin.order", number=number))
 
 
@@ -161,11 +170,11 @@ def refund_received(payment_id: int):
     try:
         refund_id, created = review.refund_received(db.session, g.actor, payment_id)
     except (review.ReviewError, refunds.RefundError) as exc:
-        flash(f"Refund not made: {exc}")
+        flash(gettext("Refund not made: %(why)s", why=exc))
         return redirect(request.referrer or url_for("admin.order_list"))
     if created:
         enqueue_refund(refund_id)
-    flash(f"Refund {refund_id} {'on its way' if created else 'was already asked for'}")
+    flash(_refund_asked(refund_id, created))
     return redirect(request.referrer or url_for("admin.order_list"))
 
 
@@ -180,5 +189,11 @@ def _refund_key() -> str:
     """The form's own key: a double click or a resent form asks for the same refund."""
     key = request.form.get("key", "")
     if not (16 <= len(key) <= 64 and key.isalnum()):
-        abort(400, "the refund form has no valid key; reload the page")
+        abort(400, gettext("the refund form has no valid key; reload the page"))
     return f"admin-{key}"
+
+
+def _refund_asked(refund_id: int, created: bool) -> str:
+    if created:
+        return gettext("Refund %(id)s on its way", id=refund_id)
+    return gettext("Refund %(id)s was already asked for", id=refund_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from app.core.extensions import db
@@ -12,6 +13,7 @@ from app.core.rate_limit import allow
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.uploads import upload_codes
 from app.web.numbers import column_int
+from app.web.state_words import state_word
 from delivery.imports import import_status
 from keystore import staff_actions
 from keystore.models import Batch, Code
@@ -59,9 +61,9 @@ def product(product_id: int):
 def instructions(product_id: int):
     try:
         set_instructions(db.session, g.actor, product_id, request.form.get("instructions", ""))
-        flash("Instructions saved.")
+        flash(gettext("Instructions saved."))
     except ProductError as exc:
-        flash(f"Not saved: {exc}")
+        flash(gettext("Not saved: %(why)s", why=exc))
     return redirect(url_for("admin.product", product_id=product_id))
 
 
@@ -88,7 +90,15 @@ def batch_move(batch_id: int, move: str):
         moved = staff_actions.move_batch(db.session, g.actor, batch_id, move, request.form.get("reason", ""))
     except staff_actions.ActionError as exc:  # no such batch
         abort(404, str(exc))
-    flash(f"batch {batch_id}: {moved} code(s) {staff_actions.MOVES[move][0]}")
+    flash(
+        ngettext(
+            "Batch %(id)s: %(num)s code %(state)s.",
+            "Batch %(id)s: %(num)s codes %(state)s.",
+            moved,
+            id=batch_id,
+            state=state_word("code", staff_actions.MOVES[move][0]),
+        )
+    )
     return redirect(request.referrer or url_for("admin.products"))
 
 
@@ -96,7 +106,11 @@ def batch_move(batch_id: int, move: str):
 @staff_required
 def code_move(code_id: int, move: str):
     moved = staff_actions.move_code(db.session, g.actor, code_id, move, request.form.get("reason", ""))
-    flash(f"code {code_id}: {staff_actions.MOVES[move][0]}" if moved else f"code {code_id} cannot {move} now")
+    flash(
+        gettext("Code %(id)s: %(state)s.", id=code_id, state=state_word("code", staff_actions.MOVES[move][0]))
+        if moved
+        else gettext("Code %(id)s cannot be changed so now.", id=code_id)
+    )
     return redirect(request.referrer or url_for("admin.products"))
 
 
@@ -132,7 +146,7 @@ REVEALS_PER_HOUR = 20
 
 def _limit_reveals() -> None:
     if not allow("reveal", g.actor.email, REVEALS_PER_HOUR, 3600):
-        abort(429, f"reveals: {REVEALS_PER_HOUR} an hour per account; wait, or ask another owner")
+        abort(429, gettext("reveals: %(most)s an hour per account; wait, or ask another owner", most=REVEALS_PER_HOUR))
 
 
 def _keyring():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.core.errors import BuyerError
@@ -11,6 +12,7 @@ from app.core.languages import LANGUAGES
 from app.core.models import Order
 from app.core.staff import Staff
 from app.web.admin import bp, staff_required
+from app.web.admin.chart_words import alert_words
 from app.web.shared import settings
 from feedback.models import CodeReport
 from feedback.support import desk
@@ -70,7 +72,7 @@ def conversation_action(number: str, action: str):
         else:
             desk.assign(db.session, g.actor, conversation_id, _assignee(form.get("assignee", "")))
     except (BuyerError, AssignError) as exc:  # SupportError, the text's own (TextError: too long, …)
-        flash(f"Not done: {exc}")
+        flash(gettext("Not done: %(why)s", why=exc))
     return redirect(url_for("admin.conversation_page", number=number))
 
 
@@ -80,7 +82,7 @@ def reply_templates():
     if request.method == "POST":
         try:
             if request.form.get("locale", "") not in LANGUAGES:
-                raise TemplateError(f"locale: one of {', '.join(LANGUAGES)}")
+                raise TemplateError(gettext("locale: one of %(choices)s", choices=", ".join(LANGUAGES)))
             save_template(
                 db.session,
                 g.actor,
@@ -88,9 +90,9 @@ def reply_templates():
                 request.form.get("locale", ""),
                 request.form.get("body", ""),
             )
-            flash("Template saved.")
+            flash(gettext("Template saved."))
         except TemplateError as exc:
-            flash(f"Not saved: {exc}")
+            flash(gettext("Not saved: %(why)s", why=exc))
         return redirect(url_for("admin.reply_templates"))
     return render_template("admin/reply_templates.html", templates=templates_for(db.session, ""))
 
@@ -99,7 +101,9 @@ def reply_templates():
 @staff_required
 def support_metrics_page():
     return render_template(
-        "admin/support_metrics.html", windows=[support_metrics(db.session, days) for days in WINDOWS]
+        "admin/support_metrics.html",
+        windows=[support_metrics(db.session, days) for days in WINDOWS],
+        alert_words=alert_words,
     )
 
 
@@ -125,7 +129,7 @@ def _assignee(raw: str) -> str:
     known = not email or db.session.scalar(select(Staff.id).where(Staff.email == email, Staff.active)) is not None
     db.session.rollback()  # a read; the assignment is its own write
     if not known:
-        raise AssignError("assignee: not one of the staff")
+        raise AssignError(gettext("assignee: not one of the staff"))
     return email
 
 

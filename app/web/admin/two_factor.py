@@ -6,6 +6,7 @@ import time
 
 import segno
 from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.core import two_factor
@@ -37,7 +38,7 @@ def login_code():
             attempt.give_back()
             return begin_session(staff_id, session.get("pending_next"))
         _record_wrong_code(staff_id)
-        error = "That code is wrong or was used already. Enter the code your app shows now."
+        error = gettext("That code is wrong or was used already. Enter the code your app shows now.")
     return render_template("admin/login_code.html", error=error), 401 if error else 200
 
 
@@ -66,10 +67,10 @@ def two_factor_enable():
             db.session, session["staff_id"], session.get("enrol_secret", ""), request.form.get("code", "")
         )
     except two_factor.TwoFactorError as exc:
-        flash(f"Not turned on: {exc}")
+        flash(gettext("Not turned on: %(why)s", why=exc))
     else:
         session.pop("enrol_secret", None)
-        flash("Two-factor is on: from now on, sign-in asks for a code from your app.")
+        flash(gettext("Two-factor is on: from now on, sign-in asks for a code from your app."))
     return redirect(url_for("admin.two_factor_page"))
 
 
@@ -79,7 +80,7 @@ def two_factor_disable():
     try:
         two_factor.disable(db.session, session["staff_id"], request.form.get("code", ""))
     except two_factor.TwoFactorError as exc:
-        flash(f"Still on: {exc}")
+        flash(gettext("Still on: %(why)s", why=exc))
     return redirect(url_for("admin.two_factor_page"))
 
 

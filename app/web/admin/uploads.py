@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from app.core.extensions import db
 from app.core.models import Product
@@ -17,7 +18,9 @@ from keystore.uploads import import_upload, runs_as_job
 def upload_codes(product: Product):
     data, name = _received()
     if data is None:
-        return render_template("admin/import_result.html", product=product, error="choose a file or paste codes"), 400
+        return render_template(
+            "admin/import_result.html", product=product, error=gettext("choose a file or paste codes")
+        ), 400
     supplier = request.form.get("supplier", "").strip()
     dry_run = bool(request.form.get("dry_run"))
     if runs_as_job(_size(data), dry_run, current_app.config.get("UPLOAD_INLINE_LIMIT")):
