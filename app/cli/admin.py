@@ -57,7 +57,7 @@ def _read_password() -> str:
 
 @click.group("api-token")
 def api_token():
-    """Tokens for scripts that upload batches and read stock."""
+    """Tokens for scripts: upload batches, read stock and orders, ask for refunds (docs/api.md)."""
 
 
 @api_token.command("create")

@@ -6,15 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app.web.openapi_merchant import MERCHANT_PATHS
-from app.web.openapi_shapes import REFUSED, TOKEN_AUTH, error, json_body
+from app.web.openapi_shapes import COUNTS, CURRENCY, REFUSED, TOKEN_AUTH, error, json_body
 
 bp = Blueprint("openapi", __name__)
 
-_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 _STOCK_ROW = {
     "type": "object",
     "required": ["id", "name", "counts"],
-    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "counts": _COUNTS},
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "counts": COUNTS},
 }
 _PRODUCT = {
     "type": "object",
@@ -23,7 +22,7 @@ _PRODUCT = {
         "slug": {"type": "string"},
         "name": {"type": "string"},
         "price_minor": {"type": "integer", "minimum": 0},
-        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "currency": CURRENCY,
         "price": {"type": "string"},
         "stock": {"type": "string", "enum": ["in_stock", "low", "sold_out"]},
         "stock_count": {"type": "integer"},

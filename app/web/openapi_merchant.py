@@ -7,34 +7,31 @@ from app.core.order_states import ORDER_STATUSES
 from app.web.api_fields import MAX_PAGE
 from app.web.api_merchant import MOST_PER_PAGE
 from app.web.api_refunds import LONGEST_REASON
-from app.web.openapi_shapes import REFUSED, TOKEN_AUTH, error, json_body, path_text
+from app.web.openapi_shapes import COUNTS, CURRENCY, REFUSED, TOKEN_AUTH, error, json_body, path_text, record
 
 _MOMENT = {"type": "string", "format": "date-time", "nullable": True}
-_REFUND = {
-    "type": "object",
-    "required": ["id", "order", "amount_minor", "currency", "status", "reason", "error", "created_at"],
-    "properties": {
+_REFUND = record(
+    {
         "id": {"type": "integer"},
         "order": {"type": "string", "description": "the order's number"},
         "amount_minor": {"type": "integer", "minimum": 1},
-        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "currency": CURRENCY,
         "status": {"type": "string", "enum": ["requested", "pending", "succeeded", "manual", "failed"]},
         "reason": {"type": "string"},
         "error": {"type": "string", "description": "why the provider refused, when it did"},
         "created_at": {"type": "string", "format": "date-time"},
         "settled_at": _MOMENT,
     },
-}
-_ORDER = {
-    "type": "object",
-    "required": ["number", "status", "product", "quantity", "amount_minor", "currency", "email", "method"],
-    "properties": {
+    "settled_at",
+)
+_ORDER = record(
+    {
         "number": {"type": "string"},
         "status": {"type": "string", "enum": list(ORDER_STATUSES)},
         "product": {"type": "string", "description": "the product's slug"},
         "quantity": {"type": "integer", "minimum": 1},
         "amount_minor": {"type": "integer", "minimum": 0},
-        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "currency": CURRENCY,
         "email": {"type": "string"},
         "method": {"type": "string"},
         "created_at": {"type": "string", "format": "date-time"},
@@ -43,41 +40,30 @@ _ORDER = {
         "refunds": {"type": "array", "items": _REFUND},
         "codes": {"type": "array", "items": {"type": "string"}, "description": "only with the codes scope"},
     },
-}
-_PAGE = {
-    "type": "object",
-    "required": ["orders", "page", "pages"],
-    "properties": {
+    "paid_at",
+    "delivered_at",
+    "refunds",
+    "codes",
+)
+_PAGE = record(
+    {
         "orders": {"type": "array", "items": _ORDER},
         "page": {"type": "integer", "minimum": 1},
         "pages": {"type": "integer", "minimum": 1},
-    },
-}
-_PRODUCTS = {
-    "type": "object",
-    "required": ["products"],
-    "properties": {
-        "products": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["slug", "name", "active", "price_minor", "currency", "stock"],
-                "properties": {
-                    "slug": {"type": "string"},
-                    "name": {"type": "string"},
-                    "active": {"type": "boolean"},
-                    "price_minor": {"type": "integer", "minimum": 0},
-                    "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
-                    "stock": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
-                },
-            },
-        }
-    },
-}
-_NEW_REFUND = {
-    "type": "object",
-    "required": ["amount_minor", "idempotency_key"],
-    "properties": {
+    }
+)
+_PRODUCT = record(
+    {
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "active": {"type": "boolean", "description": "on sale"},
+        "price_minor": {"type": "integer", "minimum": 0},
+        "currency": CURRENCY,
+        "stock": COUNTS,
+    }
+)
+_NEW_REFUND = record(
+    {
         "amount_minor": {"type": "integer", "minimum": 1, "description": "in the order's currency"},
         "idempotency_key": {
             "type": "string",
@@ -86,7 +72,8 @@ _NEW_REFUND = {
         },
         "reason": {"type": "string", "maxLength": LONGEST_REASON},
     },
-}
+    "reason",
+)
 
 
 def _query(name: str, schema: dict, description: str) -> dict:
@@ -147,7 +134,7 @@ MERCHANT_PATHS = {
     "/api/v1/merchant/products": {
         "get": _guarded(
             "Every product, on sale or not, with its codes by state (stock scope)",
-            {"200": json_body(_PRODUCTS, "the products")},
+            {"200": json_body(record({"products": {"type": "array", "items": _PRODUCT}}), "the products")},
         )
     },
 }

@@ -16,6 +16,16 @@ ERROR = {
 }
 
 
+CURRENCY = {"type": "string", "pattern": "^[A-Z]{3}$"}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}  # codes by state
+
+
+def record(properties: dict, *optional: str) -> dict:
+    """An object with these properties, all required but the `optional` ones."""
+    required = [name for name in properties if name not in optional]
+    return {"type": "object", "required": required, "properties": properties}
+
+
 def json_body(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
