@@ -51,7 +51,7 @@ def _text(part: Message) -> str:
 def yuan_to_fen(money: str) -> int:
     """ "10.000" is 1000 fen; "10.001" is no amount the gateway can have been paid."""
     if not MONEY.fullmatch(money):
-        raise ValueError(f"money {money!r} is not an amount in yuan")
+        raise ValueError(f"money {money[:40]!r} is not an amount in yuan")
     if Decimal(money).scaleb(2) % 1:
         raise ValueError(f"money {money!r} has a fraction of a fen")
     return to_minor(money, "CNY")

@@ -3,6 +3,7 @@ script's key, so a request sent twice refunds once at the provider."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -78,6 +79,24 @@ def _audited(app) -> list[str]:
         found = list(actors)
         db.session.remove()
     return found
+
+
+def test_the_same_request_sent_at_once_from_four_connections_makes_one_refund(app, client):
+    number = _number(app, _paid_sandbox_order(app, client))
+    headers, answers, start = _token(app, "refunds"), [], threading.Barrier(4)
+
+    def send():
+        start.wait()
+        answer = _ask(app.test_client(), headers, number, amount_minor=400, idempotency_key="bot-refund-race")
+        answers.append((answer.status_code, answer.json["id"]))
+
+    threads = [threading.Thread(target=send) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
+    assert len({refund_id for _, refund_id in answers}) == 1 and _refunds(app) == 1
 
 
 def test_a_key_used_for_another_amount_is_a_conflict(app, client):

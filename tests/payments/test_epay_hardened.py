@@ -126,7 +126,11 @@ def test_another_browser_is_told_where_the_link_is_and_never_sees_the_secret(app
     submitted = _buy_in_browser(app, client, fake_epay)
     number = submitted["out_trade_no"]
     elsewhere = app.test_client().get(urlsplit(submitted["return_url"]).path)
-    assert elsewhere.status_code == 200 and number in elsewhere.text and "by email once the payment is confirmed" in elsewhere.text
+    assert (
+        elsewhere.status_code == 200
+        and number in elsewhere.text
+        and "by email once the payment is confirmed" in elsewhere.text
+    )
     assert _token_of(app, number) not in elsewhere.text
     # the same browser, for another order number (one it never placed): not let through either
     assert client.get("/back/epay/KS-AAAAAAAA").status_code == 200
