@@ -94,7 +94,7 @@ class EpayProvider(PaymentProvider):
         )
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     """A value from an unverified caller, short enough for a log line and an answer."""
     return repr(str(value)[:40])
 
