@@ -12,11 +12,19 @@ from dataclasses import dataclass
 from typing import Literal
 
 
-class InvalidSignature(Exception):
+class WebhookRefused(Exception):
+    """A callback refused; `order_number` is the order it names (unverified: for the log only)."""
+
+    def __init__(self, message: str, order_number: str = ""):
+        super().__init__(message)
+        self.order_number = order_number
+
+
+class InvalidSignature(WebhookRefused):
     """The webhook's signature, or its timestamp, does not verify. Answer 400; change nothing."""
 
 
-class InvalidPayload(Exception):
+class InvalidPayload(WebhookRefused):
     """The webhook verified (or has no signature to check) but its content is not understood."""
 
 
@@ -41,6 +49,9 @@ class CheckoutRequest:
     return_url: str  # the buyer's order page
     notify_url: str  # our webhook endpoint for this provider
     complete_url: str = ""  # where a provider that captures on the buyer's return sends them back
+    # The buyer's way back without the order's secret, for a provider that logs or shows the URL
+    # (Epay gateways keep it in their order lists): the browser that ordered finds its order there.
+    landing_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ def checkout_request(order: Order, description: str, token: str, provider: Payme
         return_url=f"{base_url}/o/{token}",
         notify_url=f"{base_url}/webhooks/{provider.name}",
         complete_url=f"{base_url}/return/{provider.name}?next=/o/{token}",
+        landing_url=f"{base_url}/back/{provider.name}/{order.number}",
     )
 
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from collections.abc import Mapping
 from dataclasses import replace
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
-from app.core.money import to_major, to_minor
+from app.core.money import to_major
 from payments.base import (
     Acknowledgement,
     Capabilities,
@@ -31,9 +30,9 @@ from payments.base import (
     PaymentStatus,
     required_text,
 )
+from payments.epay_notify import notify_parameters, yuan_to_fen
 from payments.http import call
 
-MONEY = re.compile(r"\d{1,9}(\.\d{1,2})?")
 METHODS = {"alipay": "alipay", "wxpay": "wechat_pay"}
 
 
@@ -57,7 +56,7 @@ class EpayProvider(PaymentProvider):
             "type": self._method,
             "out_trade_no": request.order_number,
             "notify_url": request.notify_url,
-            "return_url": request.return_url,
+            "return_url": request.landing_url or request.return_url,  # never the order's secret link
             "name": request.description[:120],
             "money": to_major(request.amount_minor, "CNY"),
         }
@@ -65,15 +64,20 @@ class EpayProvider(PaymentProvider):
         return CheckoutStart(f"{self._gateway}/submit.php?{urlencode(params)}", request.order_number)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]) -> list[PaymentEvent]:
-        params = dict(query) or dict(parse_qsl(body.decode("utf-8", "replace")))
+        params = notify_parameters(headers, body, query)
+        number = str(params.get("out_trade_no", ""))[:40]  # for the log of a refusal
         if not hmac.compare_digest(sign(params, self._key), str(params.get("sign", ""))):
-            raise InvalidSignature("epay sign does not match the parameters")
+            raise InvalidSignature("epay sign does not match the parameters", number)
         if params.get("pid") != self._pid:
-            raise InvalidPayload("epay notify for another merchant id")
+            raise InvalidPayload(f"epay notify for another merchant id {_shown(params.get('pid'))}", number)
+        if params.get("type") != self._method:
+            raise InvalidPayload(
+                f"epay notify paid by {_shown(params.get('type'))}, the shop takes {self._method!r}", number
+            )
         try:
             event = self._event(params)
         except ValueError as exc:
-            raise InvalidPayload(f"epay notify is not readable: {exc}") from None
+            raise InvalidPayload(f"epay notify is not readable: {exc}", number) from None
         if event.kind != "paid":
             return [event]
         return [replace(event, contradicted_by=_contradiction(event, self.fetch_status(event.order_number)))]
@@ -92,20 +96,22 @@ class EpayProvider(PaymentProvider):
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidPayload(f"epay order query is not readable: {exc}") from None
 
+    def complete_return(self, query: Mapping[str, str]) -> list[PaymentEvent]:
+        """The gateway sends the buyer back with the notify's own signed parameters: as good a proof
+        of payment as the notify, should the notify never come (its event id makes one a duplicate)."""
+        return self.parse_webhook({}, b"", query) if query else []
+
     def acknowledgement(self) -> Acknowledgement:
         return Acknowledgement("success")
 
     def _event(self, params: dict) -> PaymentEvent:
-        money = params.get("money", "")
-        if not MONEY.fullmatch(money):
-            raise ValueError(f"money {money!r} is not an amount in yuan")
         status = params.get("trade_status", "")
         trade = required_text(params.get("trade_no"))
         return PaymentEvent(
             event_id=f"{trade}:{status}",
             kind="paid" if status == "TRADE_SUCCESS" else "other",
             order_number=required_text(params.get("out_trade_no")),
-            amount_minor=to_minor(money, "CNY"),
+            amount_minor=yuan_to_fen(str(params.get("money", ""))),
             currency="CNY",
             provider_reference=trade,
             livemode=True,
@@ -116,14 +122,12 @@ def _order_status(number: str, answer: dict) -> PaymentStatus:
     if str(answer.get("code")) != "1":
         return PaymentStatus("", "pending", number, 0, "CNY")
     money, trade = str(answer["money"]), required_text(answer["trade_no"])
-    if not MONEY.fullmatch(money):
-        raise ValueError(f"money {money!r} is not an amount in yuan")
     paid = str(answer["status"]) == "1"
     return PaymentStatus(
         trade,
         "paid" if paid else "pending",
         required_text(answer["out_trade_no"]),
-        to_minor(money, "CNY"),
+        yuan_to_fen(money),
         "CNY",
         event_id=f"{trade}:TRADE_SUCCESS" if paid else "",
     )
@@ -140,6 +144,11 @@ def _contradiction(event: PaymentEvent, status: PaymentStatus) -> str:
             f"not trade {event.provider_reference} of {told} CNY"
         )
     return ""
+
+
+def _shown(value: object) -> str:
+    """A value from an unverified caller, short enough for a log line and an answer."""
+    return repr(str(value)[:40])
 
 
 def sign(params: Mapping[str, str], key: str) -> str:

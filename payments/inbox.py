@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.core import order_states
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
+from app.core.money import amount_text
 from payments.base import PaymentEvent
 from payments.buyer_limits import over_daily_limit
 from payments.models import Payment, WebhookEvent
@@ -169,7 +170,10 @@ def _record_payment(
         raise _Duplicate from None
     if flag:
         log_order(
-            session, order_id, "shop.order.payment_flagged", f"{provider} {event.amount_minor} {event.currency}: {flag}"
+            session,
+            order_id,
+            "shop.order.payment_flagged",
+            f"{provider} {amount_text(event.amount_minor, event.currency)}: {flag}",
         )
 
 
@@ -205,7 +209,7 @@ def _note_after_payment(session: Session, provider: str, order: _Order, event: P
         session,
         order.id,
         AFTER_PAYMENT[event.kind],
-        f"{provider} {event.event_id}: {event.amount_minor} {event.currency}",
+        f"{provider} {event.event_id}: {amount_text(event.amount_minor, event.currency)}",
     )
     return event.kind
 
@@ -261,6 +265,6 @@ def _mismatch(order: _Order, event: PaymentEvent) -> str:
     if (event.amount_minor, event.currency) == (order.amount_minor, order.currency):
         return ""
     return (
-        f"payment of {event.amount_minor} {event.currency} does not match "
-        f"the order's {order.amount_minor} {order.currency}"
+        f"payment of {amount_text(event.amount_minor, event.currency)} does not match "
+        f"the order's {amount_text(order.amount_minor, order.currency)}"
     )

@@ -16,6 +16,7 @@ from app.core import order_states
 from app.core.audit import Actor, audit
 from app.core.db import utcnow, write_transaction
 from app.core.models import log_order
+from app.core.money import amount_text
 from payments.base import PaymentProvider, ProviderRefused, RefundRequest
 from payments.models import Payment, Refund
 from payments.refund_rules import OPEN, RefundError, check, hold_order, payment_to_refund, refunded_amount
@@ -87,7 +88,9 @@ def _new_refund(
     )
     session.add(refund)
     session.flush()
-    log_order(session, order_id, "shop.order.refund_requested", f"{amount_minor} {payment.currency}: {reason}")
+    log_order(
+        session, order_id, "shop.order.refund_requested", f"{amount_text(amount_minor, payment.currency)}: {reason}"
+    )
     audit(session, actor.email, "payments.refund.requested", f"refund:{refund.id}", reason=reason)
     return refund
 
@@ -134,7 +137,7 @@ def _settle(session, refund_id: int, state: str, reference: str, error: str, exp
         session,
         refund.order_id,
         f"shop.order.refund_{state}",
-        f"{refund.amount_minor} {refund.currency} {reference or error}".strip(),
+        f"{amount_text(refund.amount_minor, refund.currency)} {reference or error}".strip(),
     )
     if state in ("succeeded", "manual"):  # a whole refund marks the order refunded
         _mark_refunded_when_whole(session, refund)

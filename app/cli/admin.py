@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from app.core.api_scopes import SCOPES
+
 
 @click.group()
 def admin():
@@ -55,12 +57,12 @@ def _read_password() -> str:
 
 @click.group("api-token")
 def api_token():
-    """Tokens for scripts that upload batches and read stock."""
+    """Tokens for scripts: upload batches, read stock and orders, ask for refunds (docs/api.md)."""
 
 
 @api_token.command("create")
 @click.argument("name")
-@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(["upload", "stock", "orders"]))
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
 def create_api_token(name, scopes):
     """Create a token; it is printed once and stored only as a digest."""
     from app.cli import make_app

@@ -9,11 +9,12 @@ from datetime import datetime
 from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from app.core.api_scopes import SCOPES
 from app.core.db import utcnow, write_transaction
 from app.core.extensions import db
 
-SCOPES = ("upload", "stock", "orders")
 PREFIX = "ksk_"
+__all__ = ["SCOPES", "ApiToken", "create_token", "token_for"]
 
 
 class ApiToken(db.Model):

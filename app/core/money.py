@@ -53,6 +53,11 @@ def to_major(minor: int, currency: str) -> str:
     return f"{Decimal(minor).scaleb(-digits):.{digits}f}"
 
 
+def amount_text(minor: int, currency: str) -> str:
+    """For staff's logs and flags: 6800 CNY -> "68.00 CNY" (a fen count read as yuan misleads by 100x)."""
+    return f"{to_major(minor, currency)} {currency}"
+
+
 def format_money(minor: int, currency: str, locale: str | None = None) -> str:
     """For people: "$9.99"; in a language's own way when one is given ("9,99 $" in German)."""
     digits = exponent(currency)

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.core.csv_cells import csv_text
-from app.core.models import Order
+from app.core.models import Order, Product
 from app.core.money import to_major
 from app.core.order_states import ORDER_STATUSES
 
@@ -33,24 +33,29 @@ CSV_COLUMNS = (
 class OrderFilter:
     query: str = ""
     status: str = ""
+    product: str = ""  # a product's slug
 
     def where(self) -> list:
         conditions = []
         if self.status in ORDER_STATUSES:
             conditions.append(Order.status == self.status)
+        if self.product:
+            conditions.append(
+                Order.product_id == select(Product.id).where(Product.slug == self.product).scalar_subquery()
+            )
         if self.query.strip():
             text = f"%{self.query.strip().lower()}%"
             conditions.append(or_(func.lower(Order.number).like(text), func.lower(Order.email).like(text)))
         return conditions
 
 
-def order_page(session: Session, wanted: OrderFilter, page: int) -> tuple[list[Order], int]:
+def order_page(session: Session, wanted: OrderFilter, page: int, size: int = PAGE_SIZE) -> tuple[list[Order], int]:
     """One page of orders, newest first, and how many pages there are."""
     total = session.scalar(select(func.count()).select_from(Order).where(*wanted.where()))
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
     rows = session.scalars(
-        select(Order).where(*wanted.where()).order_by(Order.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        select(Order).where(*wanted.where()).order_by(Order.id.desc()).offset((page - 1) * size).limit(size)
     ).all()
     return list(rows), pages
 

@@ -29,7 +29,7 @@ def scope_required(scope: str):
                 return jsonify(error={"message": "a valid API token is required (Authorization: Bearer …)"}), 401
             if scope not in token.scope_set:
                 return jsonify(error={"message": f"this token lacks the {scope!r} scope"}), 403
-            g.api_actor = f"api:{token.name}"
+            g.api_actor, g.api_scopes = f"api:{token.name}", token.scope_set
             return view(*args, **kwargs)
 
         wrapped.token_scope = scope  # found by tests/app/web/test_roles.py

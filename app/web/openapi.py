@@ -5,24 +5,15 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
+from app.web.openapi_merchant import MERCHANT_PATHS
+from app.web.openapi_shapes import COUNTS, CURRENCY, REFUSED, TOKEN_AUTH, error, json_body
+
 bp = Blueprint("openapi", __name__)
 
-_ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {
-            "type": "object",
-            "required": ["message"],
-            "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
-        }
-    },
-}
-_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
 _STOCK_ROW = {
     "type": "object",
     "required": ["id", "name", "counts"],
-    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "counts": _COUNTS},
+    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "counts": COUNTS},
 }
 _PRODUCT = {
     "type": "object",
@@ -31,7 +22,7 @@ _PRODUCT = {
         "slug": {"type": "string"},
         "name": {"type": "string"},
         "price_minor": {"type": "integer", "minimum": 0},
-        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "currency": CURRENCY,
         "price": {"type": "string"},
         "stock": {"type": "string", "enum": ["in_stock", "low", "sold_out"]},
         "stock_count": {"type": "integer"},
@@ -88,23 +79,13 @@ _IMPORT = {
 }
 
 
-def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str) -> dict:
-    return _json(_ERROR, description)
-
-
-_TOKEN_AUTH = [{"token": []}]
-_REFUSED = {"401": _error("no valid API token"), "403": _error("the token lacks the scope")}
-
 SPEC = {
     "openapi": "3.0.3",
     "info": {
         "title": "keyshop",
         "version": "1",
-        "description": "Products, orders and stock. Orders are read back only with their secret token.",
+        "description": "Products, orders and stock. A buyer reads an order back only with its secret token; "
+        "the merchant's scripts read orders, refunds and stock under /api/v1/merchant with an API token's scopes.",
     },
     "components": {
         "securitySchemes": {
@@ -116,7 +97,7 @@ SPEC = {
             "get": {
                 "summary": "Products for sale",
                 "responses": {
-                    "200": _json(
+                    "200": json_body(
                         {
                             "type": "object",
                             "required": ["products"],
@@ -132,12 +113,12 @@ SPEC = {
                 "summary": "Place an order; pay at payment.url",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _NEW_ORDER}}},
                 "responses": {
-                    "201": _json(_PLACED, "placed, waiting for payment"),
-                    "400": _error("not a JSON object"),
-                    "403": _error("this buyer may not buy"),
-                    "422": _error("a field is wrong (named)"),
-                    "429": _error("too many orders from this address"),
-                    "503": _error("the payment provider cannot be reached"),
+                    "201": json_body(_PLACED, "placed, waiting for payment"),
+                    "400": error("not a JSON object"),
+                    "403": error("this buyer may not buy"),
+                    "422": error("a field is wrong (named)"),
+                    "429": error("too many orders from this address"),
+                    "503": error("the payment provider cannot be reached"),
                 },
             }
         },
@@ -145,15 +126,15 @@ SPEC = {
             "get": {
                 "summary": "An order, and its codes once delivered",
                 "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": {"200": _json(_ORDER, "the order"), "404": _error("no order has this token")},
+                "responses": {"200": json_body(_ORDER, "the order"), "404": error("no order has this token")},
             }
         },
         "/api/v1/stock": {
             "get": {
                 "summary": "Codes per product and batch, by state",
-                "security": _TOKEN_AUTH,
+                "security": TOKEN_AUTH,
                 "responses": {
-                    "200": _json(
+                    "200": json_body(
                         {
                             "type": "object",
                             "properties": {
@@ -163,14 +144,14 @@ SPEC = {
                         },
                         "stock",
                     ),
-                    **_REFUSED,
+                    **REFUSED,
                 },
             }
         },
         "/api/v1/products/{slug}/batches": {
             "post": {
                 "summary": "Upload a batch of codes (txt: one per line; csv: with a header)",
-                "security": _TOKEN_AUTH,
+                "security": TOKEN_AUTH,
                 "parameters": [
                     {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}},
                     {"name": "name", "in": "query", "schema": {"type": "string"}},
@@ -179,25 +160,25 @@ SPEC = {
                 ],
                 "requestBody": {"required": True, "content": {"text/plain": {"schema": {"type": "string"}}}},
                 "responses": {
-                    "201": _json(_IMPORT, "stored"),
-                    "200": _json(_IMPORT, "nothing stored (dry run, or none valid)"),
-                    "202": _json({"type": "object"}, "large: imported by a job; poll its url"),
+                    "201": json_body(_IMPORT, "stored"),
+                    "200": json_body(_IMPORT, "nothing stored (dry run, or none valid)"),
+                    "202": json_body({"type": "object"}, "large: imported by a job; poll its url"),
                     "404": {"description": "no such product"},
                     "413": {"description": "too large"},
-                    "422": _error("the file cannot be read (the message names the line)"),
-                    **_REFUSED,
+                    "422": error("the file cannot be read (the message names the line)"),
+                    **REFUSED,
                 },
             }
         },
         "/api/v1/imports/{job_id}": {
             "get": {
                 "summary": "A batch import's progress",
-                "security": _TOKEN_AUTH,
+                "security": TOKEN_AUTH,
                 "parameters": [{"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {
-                    "200": _json({"type": "object"}, "progress"),
+                    "200": json_body({"type": "object"}, "progress"),
                     "404": {"description": "no such job"},
-                    **_REFUSED,
+                    **REFUSED,
                 },
             }
         },
@@ -205,11 +186,13 @@ SPEC = {
 }
 
 
+SPEC["paths"].update(MERCHANT_PATHS)
+
 # Any operation refuses a value no field can hold (app/web/hostile.py): NUL, a control character, a lone
 # surrogate, a number past 64 bits.
 for _operations in SPEC["paths"].values():
     for _operation in _operations.values():
-        _operation["responses"].setdefault("400", _error("a value no field can hold (the field is named)"))
+        _operation["responses"].setdefault("400", error("a value no field can hold (the field is named)"))
 
 
 @bp.get("/api/v1/openapi.json")

@@ -1,14 +1,23 @@
-"""GET /return/<provider>?next=/o/<token>: where a provider sends the buyer back after paying."""
+"""Where a provider sends the buyer back after paying.
+
+GET /return/<provider>?next=/o/<token>: a provider that captures on the buyer's return (PayPal).
+GET /back/<provider>/<number>: a provider that keeps the URL where others read it (the Epay gateway's
+order lists and logs), so it carries no secret: the browser that ordered goes on to its order page,
+any other gets a page that says where the link is (the order mail, or /lookup).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request
+from flask import Blueprint, abort, redirect, render_template, request
 
 from app.core.extensions import db
+from app.core.models import order_token
+from app.web.paying_browser import paid_in_this_browser
 from delivery.intake import accept_return
 from payments.registry import provider as find_provider
 
 bp = Blueprint("payment_return", __name__)
+MAX_NUMBER = 32  # numbers are "KS-" and 8 letters; anything much longer is no order of ours
 
 
 @bp.get("/return/<name>")
@@ -19,3 +28,14 @@ def payment_return(name: str):
         abort(404)
     accept_return(db.session, adapter, request.args.to_dict())
     return redirect(target, code=303)
+
+
+@bp.get("/back/<name>/<number>")
+def landing(name: str, number: str):
+    adapter = find_provider(name)
+    if adapter is None or len(number) > MAX_NUMBER:
+        abort(404)
+    accept_return(db.session, adapter, request.args.to_dict())  # signed proof of payment, if it carries one
+    if paid_in_this_browser(number):
+        return redirect(f"/o/{order_token(number)}", code=303)
+    return render_template("payment_landing.html", number=number)

@@ -14,6 +14,7 @@ from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import categories, product_cards
 from app.web.csrf import check_csrf
 from app.web.help import product_help
+from app.web.paying_browser import remember_paying
 from app.web.shared import offered_methods, order_for_token, settings
 from app.web.visitor import visitor_id
 from delivery.mail.log import order_mailed
@@ -97,7 +98,7 @@ def checkout():
     except CheckoutError as exc:
         status = 400 if exc.status == 422 else exc.status  # 503: the provider, not the buyer, failed
         return _product_page(slug, error=translated_error(exc), form=form, status=status)
-    return redirect(placed.payment.redirect_url, code=303)
+    return remember_paying(redirect(placed.payment.redirect_url, code=303), placed.number)
 
 
 @bp.get("/o/<token>")
@@ -117,7 +118,7 @@ def pay_order(token: str):
         start = resume_payment(db.session, order.order_id, token, method, providers(), settings().base_url)
     except CheckoutError as exc:
         return _order_page(token, error=translated_error(exc), status=400 if exc.status == 422 else exc.status)
-    return redirect(start.redirect_url, code=303)
+    return remember_paying(redirect(start.redirect_url, code=303), order.number)
 
 
 def _order_page(token: str, error: str = "", status: int = 200):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.core.audit import Actor
 from app.core.extensions import db
 from app.core.models import Order, OrderEvent
+from app.core.money import amount_text
 from app.core.shop_settings import change_setting
 from payments.models import Payment, Refund
 from tests.fakes.stripe_api import event, signed
@@ -199,7 +200,7 @@ def test_a_huge_amount_is_a_flagged_mismatch_never_a_500(app, client, fake_strip
     assert answer.status_code == 422, answer.text
     with app.app_context():
         order = db.session.get(Order, placed.order_id)
-        assert order.status == "review" and str(amount) in order.review_reason
+        assert order.status == "review" and amount_text(amount, "USD") in order.review_reason
         db.session.remove()
     payments = _payments(app, placed.order_id)
     assert payments == ([(amount, "USD", payments[0][2], "")] if amount < 2**63 else [])

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy import select
 
-from app.core.api_tokens import create_token
+from app.core.api_tokens import SCOPES, create_token
 from app.core.extensions import db
 from feedback.help.models import HelpArticle
 from feedback.models import CodeReport, Review
@@ -185,7 +185,7 @@ def seeded_shop(app) -> Shop:
     )
     staff_post(owner, "/admin/blocks", kind="email", value="fraud@example.com", reason="fraud")
     with app.app_context():
-        api_token = create_token(db.session, "sweep", ["upload", "stock", "orders"], "test")
+        api_token = create_token(db.session, "sweep", list(SCOPES), "test")
         db.session.remove()
     samples = {
         "order_token": placed.token,

@@ -3,12 +3,10 @@ is refused every owners' action, and an API token every route outside its scope.
 
 from __future__ import annotations
 
-from app.core.api_tokens import create_token
+from app.core.api_tokens import SCOPES, create_token
 from app.core.extensions import db
 from tests.feedback.aftersale import staff
 from tests.shop import csrf_from
-
-SCOPES = ("upload", "stock", "orders")
 
 
 def _guarded(app, attribute: str):
@@ -44,7 +42,7 @@ def test_an_agent_is_refused_every_owners_action(app, client):
 
 def test_an_api_token_is_refused_outside_its_scope(app, client):
     routes = list(_guarded(app, "token_scope"))
-    assert {scope for _, scope in routes} >= {"upload", "stock"}
+    assert {scope for _, scope in routes} >= {"upload", "stock", "orders", "refunds"}
     with app.app_context():
         tokens = {scope: create_token(db.session, scope, [scope], "test") for scope in SCOPES}
         db.session.remove()

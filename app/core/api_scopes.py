@@ -1,0 +1,8 @@
+"""What an API token may do, one scope a part. Its own module: the CLI offers them as choices
+without loading the database layer.
+
+"orders" reads orders but never their codes; "codes" adds the codes of delivered orders (each read is
+audited); "refunds" asks for refunds and reads their state. A token gets only what its script needs.
+"""
+
+SCOPES = ("upload", "stock", "orders", "refunds", "codes")
