@@ -120,7 +120,7 @@ def check_provider(number: str):
         abort(404)
     said = [f"{o.provider}: {o.state}" + (f" ({o.detail})" if o.detail else "") for o in outcomes]
     problems = [problem for o in outcomes for problem in o.problems]
-    flash("; ".join(said + problems) or "No checkout of this order can be asked about")
+    flash("; ".join(said + problems) or gettext("No checkout that a provider can be asked about."))
     return redirect(url_for("admin.order", number=number))
 
 
