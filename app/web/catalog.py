@@ -37,6 +37,9 @@ class ProductCard:
             "currency": self.currency,
             "price": self.price,
             "stock": self.stock,
+            "category": self.category,
+            "image_url": f"/images/{self.image_id}" if self.image_id else None,  # a path on this shop
+            "max_per_order": self.max_per_order,
         }
         if self.count is not None:
             body["stock_count"] = self.count

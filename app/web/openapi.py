@@ -17,7 +17,7 @@ _STOCK_ROW = {
 }
 _PRODUCT = {
     "type": "object",
-    "required": ["slug", "name", "price_minor", "currency", "price", "stock"],
+    "required": ["slug", "name", "price_minor", "currency", "price", "stock", "category", "image_url", "max_per_order"],
     "properties": {
         "slug": {"type": "string"},
         "name": {"type": "string"},
@@ -26,6 +26,9 @@ _PRODUCT = {
         "price": {"type": "string"},
         "stock": {"type": "string", "enum": ["in_stock", "low", "sold_out"]},
         "stock_count": {"type": "integer"},
+        "category": {"type": "string"},
+        "image_url": {"type": "string", "nullable": True, "description": "the picture's path on this shop"},
+        "max_per_order": {"type": "integer", "minimum": 1},
     },
 }
 _NEW_ORDER = {
