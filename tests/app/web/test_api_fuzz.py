@@ -50,7 +50,7 @@ def test_every_generated_request_is_answered_as_described(api_schema, app):
 
 
 def _fuzz(operation, app):
-    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(case=operation.as_strategy())
     def answered_as_described(case):
         before = _rows(app)
