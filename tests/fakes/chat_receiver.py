@@ -1,0 +1,37 @@
+"""A chat service on loopback for Apprise's generic JSON target (json://127.0.0.1:PORT/hook): it
+keeps each message's JSON body, and answers 500 while told to fail."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from werkzeug.wrappers import Request, Response
+
+from tests.fakes.loopback import LoopbackServer
+
+
+class ChatReceiver:
+    def __init__(self):
+        self.messages: list[dict] = []
+        self.refused = 0  # messages answered 500
+        self.failing = False
+        self._lock = threading.Lock()
+        self._server = LoopbackServer(self._wsgi)
+        self.apprise_url = self._server.url.replace("http://", "json://") + "/hook"
+
+    @Request.application
+    def _wsgi(self, request: Request) -> Response:
+        with self._lock:
+            if self.failing:
+                self.refused += 1
+                return Response("down for the test", status=500)
+            self.messages.append(json.loads(request.get_data(as_text=True)))
+        return Response("{}", content_type="application/json")
+
+    def bodies(self) -> list[str]:
+        with self._lock:
+            return [message["message"] for message in self.messages]
+
+    def stop(self) -> None:
+        self._server.stop()
