@@ -1,6 +1,6 @@
 """The only module that speaks to Apprise: whether it knows a URL, and one message sent to one URL.
-Apprise's log can name a URL's host, which for some services is the token: it is captured for the
-error staff see, never passed on to our own log."""
+Apprise's log can name a URL's host or path, which for some services is the token: it is captured
+for the error staff see and never passed on to the shop's own log."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import apprise
 
 TITLE = "keyshop"
+logging.getLogger("apprise").propagate = False  # its lines may hold a channel's token (see above)
 
 
 class ChatFailed(Exception):
@@ -19,18 +20,23 @@ class ChatRefused(ChatFailed):
     """A URL Apprise does not accept: bad data, which no retry mends."""
 
 
+def _notifier(url: str) -> apprise.Apprise | None:
+    notifier = apprise.Apprise()
+    try:
+        return notifier if notifier.add(url) else None
+    except Exception:  # Apprise's parsers were written for URLs, not for whatever a form sends
+        return None
+
+
 def known_url(url: str) -> bool:
     """Does Apprise accept this URL (a known scheme, the parts that scheme needs)?"""
-    try:
-        return bool(apprise.Apprise().add(url))
-    except Exception:  # Apprise's parsers were written for URLs, not for whatever a form sends
-        return False
+    return _notifier(url) is not None
 
 
 def deliver(url: str, body: str) -> None:
     """Send one message; raises ChatFailed with Apprise's own words when it did not go."""
-    notifier = apprise.Apprise()
-    if not known_url(url) or not notifier.add(url):
+    notifier = _notifier(url)
+    if notifier is None:
         raise ChatRefused("Apprise does not accept this channel's URL")
     with apprise.LogCapture(level=logging.WARNING) as captured:
         sent = notifier.notify(body=body, title=TITLE)
