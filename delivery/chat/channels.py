@@ -57,6 +57,9 @@ def check(new: NewChannel) -> NewChannel:
         raise ChannelError(f"name: between 1 and {MAX_NAME} characters")
     if not url or len(url) > MAX_URL:
         raise ChannelError(f"url: between 1 and {MAX_URL} characters")
+    for field, value in (("name", name), ("url", url)):
+        if any(ord(character) < 32 for character in value):  # one line each, in the page and the audit log
+            raise ChannelError(f"{field}: a line break or control character is not allowed")
     if not known_url(url):
         raise ChannelError("url: Apprise does not know this URL (see its list of services for the right form)")
     unknown = [event for event in new.events if event not in BY_NAME]

@@ -94,6 +94,8 @@ def test_an_agent_may_not_see_or_add_them(app, client, owner, receiver):
         ({"name": ""}, "name"),
         ({"name": "n" * 81}, "name"),
         ({"name": "a\x00b"}, "name"),
+        ({"name": "two\r\nlines"}, "name"),
+        ({"url": "json://127.0.0.1/\tx"}, "url"),
         ({"url": "json://127.0.0.1/\ud800"}, "url"),
         ({"events": ["order.paid", "no.such.event"]}, "events"),
         ({"events": [str(2**63)]}, "events"),
