@@ -38,7 +38,7 @@ def deliver(url: str, body: str) -> None:
     notifier = _notifier(url)
     if notifier is None:
         raise ChatRefused("Apprise does not accept this channel's URL")
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         sent = notifier.notify(body=body, title=TITLE)
     if not sent:
         words = captured.getvalue().strip().splitlines()

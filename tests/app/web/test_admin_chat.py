@@ -43,7 +43,7 @@ def _channels(app) -> list[tuple[int, str, bool]]:
 
 def _actions(app) -> list[str]:
     with app.app_context():
-        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("shop.chat_channel.%")))
+        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("shop.chat_channel.%")).order_by(AuditEntry.id))
         found = list(actions)
         db.session.remove()
     return found
@@ -96,7 +96,6 @@ def test_an_agent_may_not_see_or_add_them(app, client, owner, receiver):
         ({"name": "a\x00b"}, "name"),
         ({"name": "two\r\nlines"}, "name"),
         ({"url": "json://127.0.0.1/\tx"}, "url"),
-        ({"url": "json://127.0.0.1/\ud800"}, "url"),
         ({"events": ["order.paid", "no.such.event"]}, "events"),
         ({"events": [str(2**63)]}, "events"),
     ],
