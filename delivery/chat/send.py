@@ -28,7 +28,9 @@ def send_channel(session: Session, keyring: Keyring, channel_id: int) -> str:
     """sent, waiting (the window is not over), nothing, off, gone, retry or failed."""
     chat_job_started(channel_id)
     channel = session.execute(
-        select(ChatChannel.enabled, ChatChannel.url_sealed, ChatChannel.last_sent_at).where(ChatChannel.id == channel_id)
+        select(ChatChannel.enabled, ChatChannel.url_sealed, ChatChannel.last_sent_at).where(
+            ChatChannel.id == channel_id
+        )
     ).first()
     session.rollback()
     if channel is None:
@@ -54,8 +56,10 @@ def _take_window(session: Session, channel_id: int) -> bool:
 
 def _due(channel_id: int, now: datetime) -> ColumnElement[bool]:
     messages = ChatMessage.__table__.c
-    return (messages.channel_id == channel_id) & (messages.status == "pending") & (
-        messages.due_at.is_(None) | (messages.due_at <= now)
+    return (
+        (messages.channel_id == channel_id)
+        & (messages.status == "pending")
+        & (messages.due_at.is_(None) | (messages.due_at <= now))
     )
 
 

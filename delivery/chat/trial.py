@@ -19,7 +19,7 @@ class NoChannel(LookupError):
 
 
 def send_test_message(session: Session, keyring: Keyring, channel_id: int) -> str:
-    """"" when it went, else why not; NoChannel when there is no such channel."""
+    """ "" when it went, else why not; NoChannel when there is no such channel."""
     sealed = session.scalar(select(ChatChannel.url_sealed).where(ChatChannel.id == channel_id))
     session.rollback()
     if sealed is None:

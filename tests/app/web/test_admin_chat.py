@@ -43,7 +43,9 @@ def _channels(app) -> list[tuple[int, str, bool]]:
 
 def _actions(app) -> list[str]:
     with app.app_context():
-        actions = db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("shop.chat_channel.%")).order_by(AuditEntry.id))
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action.like("shop.chat_channel.%")).order_by(AuditEntry.id)
+        )
         found = list(actions)
         db.session.remove()
     return found
