@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.core.db import write_transaction
 from app.core.extensions import db
 from app.core.models import Order
+from delivery.chat.send import send_channel
 from delivery.fulfil import run_fulfilment
 from delivery.mail.composers import MailContext
 from delivery.mail.drain import drain, send_owed
@@ -59,6 +60,11 @@ def tell_failed_delivery(order_id: int, exc: Exception) -> None:
 def send_owed_mail() -> int:
     """The drain: a batch of the owed mail, oldest first (see delivery.mail.drain)."""
     return drain(mail_context())
+
+
+def send_chat(channel_id: int) -> str:
+    """A chat channel's owed events, as one message (see delivery.chat.send)."""
+    return send_channel(db.session, current_app.extensions["keyshop.keyring"], channel_id)
 
 
 def mail_context() -> MailContext:

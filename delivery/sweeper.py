@@ -54,6 +54,7 @@ def _not_swept_lately(order_ids: list[int], cooldown: int) -> list[int]:
 def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     """What the periodic sweeper and `keyshop sweep` do: (orders re-enqueued, back-orders expired)."""
     from delivery.backorders import expire_backorders
+    from delivery.chat.send import sweep_chat
     from delivery.mail.drain import drain_if_owed_since, recover_stalled_mail
     from delivery.mail.pace import schedule_drain
     from delivery.mail.refunds import sweep_refund_mail
@@ -62,6 +63,7 @@ def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     from delivery.reconciliation import sweep_reconciliation
 
     recover_stalled_mail(session)
+    sweep_chat(session)  # chat messages owed and due whose job was lost
     sweep_refund_mail(session, settings.sweep_after_seconds)  # before the drain below looks for owed mail
     sweep_imports(session, settings.sweep_after_seconds)  # lost or killed imports: resumed or failed
     drain_if_owed_since(session, settings.sweep_after_seconds)

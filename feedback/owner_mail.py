@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.audit import AuditEntry
+from delivery.chat.outbox import listening, owe_chat
 from delivery.mail.composers import MailContext, composes
 from delivery.mail.log import OwedMail, owe
 from delivery.mail.owners import owners_mail
@@ -19,7 +20,7 @@ from keystore.models import Batch
 def owe_hold_mail(session: Session, batch_id: int) -> str:
     """Inside the holding transaction, after its audit entry: the hold's number is the count. Owed
     only when someone is told of held batches (delivery.notifications)."""
-    if not subscribers(session, "batch.held"):
+    if not subscribers(session, "batch.held") and not listening(session, "batch.held"):
         return ""
     holds = session.scalar(
         select(func.count()).where(
@@ -28,7 +29,12 @@ def owe_hold_mail(session: Session, batch_id: int) -> str:
             AuditEntry.target == f"batch:{batch_id}",
         )
     )
-    return owe(session, f"batch-hold:{batch_id}:{holds}", "batch_hold")
+    key = f"batch-hold:{batch_id}:{holds}"
+    name = session.scalar(select(Batch.name).where(Batch.id == batch_id))
+    chatted = "owed" if owe_chat(session, key, "batch.held", {"batch": name}) else ""  # chat receives it too
+    if not subscribers(session, "batch.held"):
+        return chatted
+    return owe(session, key, "batch_hold") or chatted
 
 
 @composes("batch-hold")

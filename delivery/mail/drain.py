@@ -15,6 +15,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
+from delivery.chat.outbox import channels_owed
+from delivery.chat.pace import schedule_chat
 from delivery.mail.composers import MailContext
 from delivery.mail.log import MailLog, OwedMail, claim_owed, owe_again, take_back_stalled
 from delivery.mail.pace import drain_started, pause_sending, schedule_drain
@@ -31,11 +33,19 @@ def drain(context: MailContext) -> int:
     It tries even while the delivering jobs' sending is paused: each mail's own waits (due_at) keep
     a down server from being hammered, and the first mail due after it is back goes at once."""
     drain_started()
+    schedule_owed_chat(context.session)
     batch = claim_owed(context.session, BATCH)
     sent, finished = send_owed(context, batch)
     if finished and len(batch) == BATCH:
         schedule_drain()
     return sent
+
+
+def schedule_owed_chat(session: Session) -> None:
+    """Whoever tells staff of an event schedules this drain after its commit: the chat channels owed
+    the same events get their jobs from here (each channel's own pace, see delivery.chat.pace)."""
+    for channel_id in channels_owed(session):
+        schedule_chat(channel_id)
 
 
 def send_owed(context: MailContext, mails: list[OwedMail]) -> tuple[int, bool]:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from email.message import Message
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.models import Product
+from delivery.chat.outbox import listening, owe_chat
 from delivery.mail.composers import MailContext, composes
 from delivery.mail.log import OwedMail, owe
 from delivery.mail.owners import owners_mail
@@ -16,10 +18,20 @@ from keystore.stock import available_count
 
 
 def owe_low_stock_mail(session: Session, product_id: int, alert: int) -> str:
-    """Owed only when someone is told of low stock (delivery.notifications)."""
+    """Owed only when someone is told of low stock (delivery.notifications); told in the chat
+    channels receiving it too, under the same key."""
+    key = f"low-stock:{product_id}:{alert}"
+    chatted = "owed" if _owe_low_stock_chat(session, key, product_id) else ""
     if not subscribers(session, "stock.low"):
-        return ""
-    return owe(session, f"low-stock:{product_id}:{alert}", "low_stock")
+        return chatted
+    return owe(session, key, "low_stock") or chatted
+
+
+def _owe_low_stock_chat(session: Session, key: str, product_id: int) -> bool:
+    if not listening(session, "stock.low"):
+        return False  # the stock is counted only for a channel that will say it
+    name = session.scalar(select(Product.name).where(Product.id == product_id))
+    return owe_chat(session, key, "stock.low", {"product": name, "left": available_count(session, product_id)})
 
 
 @composes("low-stock")

@@ -1,5 +1,5 @@
 """New paid orders, told by the sweeper rather than on the paid path (which stays as fast as it
-was): each order paid in the last hour to the members told each time, and the day before's orders,
+was): each order paid in the last hour to the members told each time and the chat channels, and the day before's orders,
 counted and summed per currency, to the members told once a day, by the first sweep of the day."""
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product
 from app.core.money import format_money
+from delivery.chat.models import ChatMessage
+from delivery.chat.outbox import listening
 from delivery.mail.log import MailLog
 from delivery.notifications.subscriptions import subscribers
 from delivery.notifications.tell import tell
@@ -23,7 +25,7 @@ PREFIX = "event:order.paid:"
 
 def tell_paid_orders(session: Session, now: datetime | None = None) -> int:
     """Owes the mail of each order paid within the hour that has none yet; how many were owed."""
-    if not subscribers(session, "order.paid"):
+    if not subscribers(session, "order.paid") and not listening(session, "order.paid"):
         session.rollback()
         return 0
     rows = session.execute(_untold_since((now or utcnow()) - WINDOW)).all()
@@ -38,18 +40,21 @@ def tell_paid_orders(session: Session, now: datetime | None = None) -> int:
                 number=number,
                 product=product,
                 amount=format_money(amount, currency),
+                amount_minor=amount,  # a chat message sums a burst's orders per currency
+                currency=currency,
             )
         owed += bool(told)
     return owed
 
 
 def _untold_since(since: datetime) -> Select:
-    """Orders paid since then whose mail is not in the log (found by its unique key), a batch a sweep."""
+    """Orders paid since then told neither by mail nor in chat (found by the key both share), a batch a sweep."""
     key = literal(PREFIX) + cast(Order.id, String)
+    told = exists().where(MailLog.key == key) | exists().where(ChatMessage.key == key)
     return (
         select(Order.id, Order.number, Product.name, Order.amount_minor, Order.currency)
         .join(Product, Product.id == Order.product_id)
-        .where(Order.paid_at >= since, ~exists().where(MailLog.key == key))
+        .where(Order.paid_at >= since, ~told)
         .order_by(Order.paid_at, Order.id)
         .limit(BATCH)
     )

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.db import utcnow, write_transaction
+from delivery.chat.outbox import owe_chat
 from delivery.mail.pace import schedule_drain
 from delivery.notifications.subscriptions import subscribers
 from feedback.support.models import Conversation
@@ -41,6 +42,9 @@ def notify_overdue(session: Session, _older_than_seconds: int = 0, now: datetime
             ).rowcount
             if moved and (assignee or subscribers(session, "conversation.overdue")):
                 owe_support_mail(session, conversation_id, f"overdue:{due.isoformat()}")
+            if moved:  # the chat channels receiving it too, whoever is assigned
+                key = f"conversation:{conversation_id}:overdue:{due.isoformat()}"
+                owe_chat(session, key[:120], "conversation.overdue", {"conversation": f"#{conversation_id}"})
         told += moved
     if told:
         schedule_drain()

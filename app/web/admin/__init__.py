@@ -71,6 +71,7 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     auth,
     branding,
     catalog,
+    chat,
     help,
     join,
     notifications,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.core.api_tokens import SCOPES, create_token
 from app.core.extensions import db
+from delivery.chat.models import ChatChannel
 from feedback.help.models import HelpArticle
 from feedback.models import CodeReport, Review
 from feedback.support.models import Attachment, Conversation
@@ -184,6 +185,8 @@ def seeded_shop(app) -> Shop:
         published="1",
     )
     staff_post(owner, "/admin/blocks", kind="email", value="fraud@example.com", reason="fraud")
+    # a chat channel whose server refuses at once (port 9 on loopback): its test button goes past its lookup
+    staff_post(owner, "/admin/chat", name="sweep", url="json://127.0.0.1:9/hook", events="order.paid")
     with app.app_context():
         api_token = create_token(db.session, "sweep", list(SCOPES), "test")
         db.session.remove()
@@ -205,6 +208,7 @@ def seeded_shop(app) -> Shop:
         "review_id": _one(app, select(Review.id)),
         "article_id": _one(app, select(HelpArticle.id)),
         "talk_number": _one(app, select(Conversation.number)),
+        "channel_id": _one(app, select(ChatChannel.id)),
     }
     return Shop(app, buyer, owner, api_token, samples)
 

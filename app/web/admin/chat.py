@@ -1,0 +1,71 @@
+"""Owners set up the chat channels (delivery.chat): add one with its Apprise URL and events, send a
+test, disable or enable it, delete it. The URL is never shown back, only masked."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from app.core.extensions import db
+from app.web.admin import bp, owner_required
+from delivery.chat.channels import ChannelError, NewChannel, add_channel, channel_rows, delete_channel, set_enabled
+from delivery.chat.trial import NoChannel, send_test_message
+from delivery.notifications.events import EVENTS
+
+
+def _keyring():
+    return current_app.extensions["keyshop.keyring"]
+
+
+@bp.get("/chat")
+@owner_required
+def chat_channels():
+    return render_template("admin/chat.html", channels=channel_rows(db.session), events=EVENTS)
+
+
+@bp.post("/chat")
+@owner_required
+def add_chat_channel():
+    form = request.form
+    new = NewChannel(form.get("name", ""), form.get("url", ""), tuple(form.getlist("events")))
+    try:
+        add_channel(db.session, _keyring(), g.actor, new)
+    except ChannelError as exc:
+        abort(400, str(exc))
+    flash(gettext("Chat channel added."))
+    return redirect(url_for("admin.chat_channels"))
+
+
+@bp.post("/chat/<int:channel_id>/test")
+@owner_required
+def test_chat_channel(channel_id: int):
+    try:
+        problem = send_test_message(db.session, _keyring(), channel_id)
+    except NoChannel:
+        abort(404)
+    if problem:
+        flash(gettext("The test message did not go: %(problem)s", problem=problem))
+    else:
+        flash(gettext("The test message was sent."))
+    return redirect(url_for("admin.chat_channels"))
+
+
+@bp.post("/chat/<int:channel_id>/enabled")
+@owner_required
+def enable_chat_channel(channel_id: int):
+    wanted = request.form.get("enabled", "")
+    if wanted not in ("0", "1"):
+        abort(400, "enabled: 0 or 1")
+    if not set_enabled(db.session, g.actor, channel_id, wanted == "1"):
+        abort(404)
+    flash(gettext("Chat channel enabled.") if wanted == "1" else gettext("Chat channel disabled."))
+    return redirect(url_for("admin.chat_channels"))
+
+
+@bp.post("/chat/<int:channel_id>/delete")
+@owner_required
+def delete_chat_channel(channel_id: int):
+    if not delete_channel(db.session, g.actor, channel_id):
+        abort(404)
+    flash(gettext("Chat channel deleted."))
+    return redirect(url_for("admin.chat_channels"))

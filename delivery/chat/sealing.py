@@ -1,0 +1,31 @@
+"""A channel's URL holds its service's token: sealed with the keyring (AES-GCM, bound to the
+channel's row so a sealed URL cannot be moved to another channel), and shown to staff only masked."""
+
+from __future__ import annotations
+
+from keystore.keyring import Keyring, Sealed
+
+SHOWN = 4  # trailing characters staff see, to tell two channels of one service apart
+
+
+def _binding(channel_id: int) -> bytes:
+    return f"chat_channels:{channel_id}".encode()
+
+
+def seal_url(keyring: Keyring, channel_id: int, url: str) -> str:
+    sealed = keyring.seal(url, _binding(channel_id))
+    return f"{sealed.key_id}:{sealed.nonce.hex()}:{sealed.ciphertext.hex()}"
+
+
+def open_url(keyring: Keyring, channel_id: int, stored: str) -> str:
+    """Raises KeyringError (a keyring without its key, a tampered or moved URL)."""
+    key_id, nonce, ciphertext = stored.rsplit(":", 2)
+    return keyring.open(Sealed(key_id, bytes.fromhex(nonce), bytes.fromhex(ciphertext)), _binding(channel_id))
+
+
+def mask(url: str) -> str:
+    """json://…hook: the scheme and the last few characters, never the token."""
+    scheme, found, rest = url.partition("://")
+    if not found:
+        return "…"
+    return f"{scheme[:20]}://…{rest[-SHOWN:]}" if len(rest) > 2 * SHOWN else f"{scheme[:20]}://…"
