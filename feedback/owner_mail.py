@@ -21,14 +21,18 @@ def owe_hold_mail(session: Session, batch_id: int) -> str:
     only when someone is told of held batches (delivery.notifications)."""
     if not subscribers(session, "batch.held"):
         return ""
-    holds = session.scalar(
+    return owe(session, f"batch-hold:{batch_id}:{holds_of(session, batch_id)}", "batch_hold")
+
+
+def holds_of(session: Session, batch_id: int) -> int:
+    """How many times the batch was put on hold for complaints: the number of the latest hold."""
+    return session.scalar(
         select(func.count()).where(
             AuditEntry.action == "keystore.batch.quarantined",
             AuditEntry.actor == "system",
             AuditEntry.target == f"batch:{batch_id}",
         )
     )
-    return owe(session, f"batch-hold:{batch_id}:{holds}", "batch_hold")
 
 
 @composes("batch-hold")
