@@ -8,8 +8,10 @@ never counts. (A report held for other reasons, say no stock to replace from, co
 staff release a hold, the count covers only the codes delivered since the release (and their
 reports): the owner judged the codes sold before, and their reports must not hold it again.
 
-Two lines per batch: the hold threshold (complaint_threshold_pct, once complaint_min_reports
-buyers reported), and the warning line at half of it, above which no replacement comes from it.
+Two lines per batch. The hold: a rate at or above complaint_threshold_pct, once
+complaint_min_reports buyers reported. The warning line: a rate above half that threshold, once
+the batch is one buyer short of the hold's minimum (one buyer's word is not yet a rate); no
+replacement comes from a batch above it.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class BatchCount:
         return self.reporters >= self.min_reports and self.rate * 100 >= self.threshold_pct
 
     def above_warning(self) -> bool:
-        return self.rate * 200 > self.threshold_pct
+        return self.reporters >= max(self.min_reports - 1, 1) and self.rate * 200 > self.threshold_pct
 
 
 def batch_counts(session: Session, batch_ids: list[int], confirming: int | None = None) -> dict[int, BatchCount]:

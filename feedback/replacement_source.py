@@ -1,6 +1,6 @@
 """Which batch a replacement code comes from: never one above its complaint warning line (half its
-hold threshold; feedback.complaints), so a buyer is not sent another code of the batch they just
-reported; among the rest, the lowest complaint rate, then its supplier's lowest, then the oldest
+hold threshold, once one buyer short of the hold's minimum; feedback.complaints), so buyers are not
+sent more codes of the batch they are reporting; among the rest, the lowest complaint rate, then its supplier's lowest, then the oldest
 batch (first in, first out). Deterministic: the same stock always gives the same order."""
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ def replacement_batches(session: Session, product_id: int, report_id: int) -> tu
     )
     if not in_stock:
         return [], 0
-    peers = session.execute(select(Batch.id, Batch.supplier).where(Batch.supplier.in_(set(in_stock.values()) - {""})))
-    supplier_of = dict(peers.all())
+    named = sorted(set(in_stock.values()) - {""})  # every batch of these suppliers, of any product
+    supplier_of = dict(session.execute(select(Batch.id, Batch.supplier).where(Batch.supplier.in_(named))).all())
     counts = batch_counts(session, sorted(set(in_stock) | set(supplier_of)), confirming=report_id)
     supplier_rates = _supplier_rates(counts, supplier_of)
     eligible = [batch_id for batch_id in in_stock if not counts[batch_id].above_warning()]

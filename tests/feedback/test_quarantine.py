@@ -9,13 +9,16 @@ from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.core.staff import create_staff
 from feedback.models import CodeReport
+from feedback.replace import WARNED_ONLY
 from keystore.models import Code
 from tests.feedback.aftersale import (
     batch_named,
     code_states,
+    codes_of,
     delivered,
     on_hold,
     report_and_decide,
+    report_of,
     staff,
     staff_post,
 )
@@ -63,7 +66,7 @@ def test_one_buyer_under_aliases_holds_nothing_and_many_buyers_hold_the_bad_batc
     assert outcomes == ["replaced"] * len(ALIASES)
     replaced_from = _replacement_batches(app)
     assert {replaced_from[f"b{n}@example.com"] for n in range(3)} == {good}  # lowest rate, then oldest
-    assert {replaced_from[alias.lower()] for alias in ALIASES} == {spare}  # "good" is above its warning line
+    assert {replaced_from[alias.lower()] for alias in ALIASES} == {spare}  # the lowest rate: "good" has a report
     assert len(mail_rows(app, "batch-hold:%")) == 1 and not mail_rows(app, "event:stock.held_out:%")
 
 
@@ -105,6 +108,7 @@ def test_a_hold_that_leaves_the_product_without_stock_alerts_the_owner_at_once(a
     only = batch_named(app, "only")
     orders = [delivered(app, client, email=f"b{n}@example.com") for n in range(3)]
     outcomes = [report_and_decide(app, client, placed) for placed in orders]
-    assert outcomes == ["held"] * 3  # no replacement from the batch complained about, the only one
-    assert on_hold(app, only) and code_states(app, only).get("available", 0) == 0
+    assert outcomes == ["replaced", "held", "held"]  # 2 buyers of 4: above the warning line, no more from it
+    assert report_of(app, codes_of(app, orders[1].order_id)[0][0]).held_because == WARNED_ONLY
+    assert on_hold(app, only) and code_states(app, only) == {"delivered": 1, "invalid": 1, "reported": 2, "quarantined": 2}
     assert list(mail_rows(app, "event:stock.held_out:%")) == [f"event:stock.held_out:{only}:1"]
