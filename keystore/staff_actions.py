@@ -80,7 +80,9 @@ def _lift_hold(session: Session, batch_id: int) -> bool:
     again from this moment (feedback.complaints), so reports already made cannot hold it again."""
     return bool(
         session.execute(
-            update(Batch).where(Batch.id == batch_id, Batch.on_hold.is_(True)).values(on_hold=False, released_at=utcnow())
+            update(Batch)
+            .where(Batch.id == batch_id, Batch.on_hold.is_(True))
+            .values(on_hold=False, released_at=utcnow())
         ).rowcount
     )
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from app.core.extensions import db
 from app.core.staff import create_staff
 from delivery.fulfil import fulfil
-from feedback.models import CodeReport
 from feedback.jobs import decide_report
+from feedback.models import CodeReport
 from keystore.models import Batch, Code
 from tests.shop import csrf_from, place, sandbox_webhook, sign_in
 

@@ -110,5 +110,10 @@ def test_a_hold_that_leaves_the_product_without_stock_alerts_the_owner_at_once(a
     outcomes = [report_and_decide(app, client, placed) for placed in orders]
     assert outcomes == ["replaced", "held", "held"]  # 2 buyers of 4: above the warning line, no more from it
     assert report_of(app, codes_of(app, orders[1].order_id)[0][0]).held_because == WARNED_ONLY
-    assert on_hold(app, only) and code_states(app, only) == {"delivered": 1, "invalid": 1, "reported": 2, "quarantined": 2}
+    assert on_hold(app, only) and code_states(app, only) == {
+        "delivered": 1,
+        "invalid": 1,
+        "reported": 2,
+        "quarantined": 2,
+    }
     assert list(mail_rows(app, "event:stock.held_out:%")) == [f"event:stock.held_out:{only}:1"]
