@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.core.audit import audit
-from app.core.db import write_transaction
+from app.core.db import changed_rows, write_transaction
 from app.core.models import Product
 from delivery.notifications.tell import tell
 from feedback.complaints import batch_count
@@ -36,13 +36,13 @@ def hold_batch_if_bad(session: Session, batch_id: int) -> bool:
     count = batch_count(session, batch_id)
     if not count.at_threshold():
         return False
-    if not session.execute(
-        update(Batch).where(Batch.id == batch_id, Batch.on_hold.is_(False)).values(on_hold=True)
-    ).rowcount:
+    if not changed_rows(
+        session, update(Batch).where(Batch.id == batch_id, Batch.on_hold.is_(False)).values(on_hold=True)
+    ):
         return False
-    held = session.execute(
-        update(Code).where(Code.batch_id == batch_id, Code.status == "available").values(status="quarantined")
-    ).rowcount
+    held = changed_rows(
+        session, update(Code).where(Code.batch_id == batch_id, Code.status == "available").values(status="quarantined")
+    )
     audit(
         session,
         "system",

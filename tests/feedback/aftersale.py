@@ -117,3 +117,10 @@ def on_hold(app, batch_id: int) -> bool:
         held = db.session.scalar(select(Batch.on_hold).where(Batch.id == batch_id))
         db.session.remove()
         return held
+
+
+def owner_told(app, email="owner@shop.test") -> None:
+    """An owner, who is told of held batches and stock by default (delivery.notifications)."""
+    with app.app_context():
+        create_staff(db.session, email, "a long owner password")
+        db.session.remove()

@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from app.core.audit import AuditEntry
 from app.core.extensions import db
-from app.core.staff import create_staff
 from feedback.models import CodeReport
 from feedback.replace import WARNED_ONLY
 from keystore.models import Code
@@ -17,6 +16,7 @@ from tests.feedback.aftersale import (
     codes_of,
     delivered,
     on_hold,
+    owner_told,
     report_and_decide,
     report_of,
     staff,
@@ -39,9 +39,7 @@ def _replacement_batches(app) -> dict[str, int]:
 
 
 def test_one_buyer_under_aliases_holds_nothing_and_many_buyers_hold_the_bad_batch(app, client):
-    with app.app_context():
-        create_staff(db.session, "owner@shop.test", "a long owner password")
-        db.session.remove()
+    owner_told(app)
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(9), name="bad")
     bad = batch_named(app, "bad", supplier="Shady")
@@ -100,9 +98,7 @@ def test_a_release_starts_a_new_count_that_old_reports_do_not_undo(app, client):
 
 
 def test_a_hold_that_leaves_the_product_without_stock_alerts_the_owner_at_once(app, client):
-    with app.app_context():
-        create_staff(db.session, "owner@shop.test", "a long owner password")
-        db.session.remove()
+    owner_told(app)
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(6), name="only")
     only = batch_named(app, "only")

@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from app.core.audit import AuditEntry
 from app.core.extensions import db
-from app.core.staff import create_staff
-from tests.feedback.aftersale import batch_named, code_states, codes_of, delivered, on_hold
+from tests.feedback.aftersale import batch_named, code_states, codes_of, delivered, on_hold, owner_told
 from tests.feedback.test_replacement_limits import _burst_and_wait, _report_quietly, _wait_idle, workers
 from tests.mail import mail_rows
 from tests.shop import make_product, stock, unique_codes
@@ -19,9 +18,7 @@ BUYERS = 9
 
 
 def test_reports_deciding_the_hold_at_once_hold_the_batch_once(app, client, workers):
-    with app.app_context():
-        create_staff(db.session, "owner@shop.test", "a long owner password")  # told of held batches
-        db.session.remove()
+    owner_told(app)
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(BUYERS + 6), name="bad")
     bad = batch_named(app, "bad")
