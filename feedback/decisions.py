@@ -20,6 +20,7 @@ from delivery.mail.log import owe_order_mail
 from delivery.mail.pace import schedule_drain
 from delivery.queues import enqueue_refund
 from feedback.models import CodeReport
+from feedback.quarantine import check_batch
 from feedback.replace import REFUNDED, ReportClosed, lock_order_money, replace_code, resolve
 from feedback.text import plain_text
 from payments.refunds import RefundError, add_refund
@@ -41,6 +42,8 @@ def replace_reported(session: Session, actor: Actor, report_id: int) -> None:
             if why:
                 raise DecisionError(_refused_replacement(why))
             audit(session, actor.email, "feedback.report.replaced", f"report:{report_id}")
+            batch_id = report.batch_id
+    check_batch(session, batch_id)  # a report the policy held counts once staff confirm it
     schedule_drain()  # the mail with the new code was owed in the replacing transaction
 
 
@@ -53,7 +56,10 @@ def refund_reported(session: Session, actor: Actor, report_id: int, amount_minor
             refund_id = _add_refund(session, actor, report, amount_minor)
             resolve(session, report, "refunded", actor.email, refund_id=refund_id)
             audit(session, actor.email, "feedback.report.refunded", f"report:{report_id}", detail=f"refund:{refund_id}")
+            batch_id = report.batch_id
     enqueue_refund(refund_id)  # the refund job mails the buyer once the money is on its way back
+    if check_batch(session, batch_id):  # a report the policy held counts once staff confirm it
+        schedule_drain()
     return refund_id
 
 

@@ -7,29 +7,26 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.db import utcnow, write_transaction
+from app.core.db import utcnow
 from app.core.extensions import db
 from delivery.mail.pace import schedule_drain
 from delivery.queues import enqueue
 from feedback.models import CodeReport
-from feedback.owner_mail import owe_hold_mail
 from feedback.policy import apply_policy
-from feedback.quality import hold_batch_if_bad
+from feedback.quarantine import check_batch
 
 
 def decide_report(report_id: int) -> str:
-    """Check the code's batch, then let the product's policy replace the code or hold the report."""
+    """Let the product's policy replace the code or hold the report, then check the code's batch:
+    after the policy, so a report it held as suspicious is not counted (feedback.complaints)."""
     report = db.session.get(CodeReport, report_id)
     if report is None:
         return "skipped"
     batch_id = report.batch_id
     db.session.rollback()
-    with write_transaction(db.session):
-        held = hold_batch_if_bad(db.session, batch_id)
-        if held:
-            owe_hold_mail(db.session, batch_id)
     outcome = apply_policy(db.session, report_id)
-    if held or outcome in ("replaced", "held"):
+    batch_held = check_batch(db.session, batch_id)
+    if batch_held or outcome in ("replaced", "held"):
         schedule_drain()  # the mails were owed in the holding, replacing or report-holding transactions
     return outcome
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import utcnow
@@ -29,6 +29,8 @@ class CodeReport(db.Model):
     text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")
     held_because: Mapped[str] = mapped_column(Text, default="")  # why the policy did not settle it
+    # Held for the buyer's sake (limits, rejections): counts against its batch only once confirmed.
+    suspicious: Mapped[bool] = mapped_column(default=False, server_default=false())
     message: Mapped[str] = mapped_column(Text, default="")  # what the buyer is told on a rejection
     replacement_code_id: Mapped[int | None] = mapped_column(ForeignKey("codes.id"))
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"))

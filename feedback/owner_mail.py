@@ -22,19 +22,23 @@ def owe_hold_mail(session: Session, batch_id: int) -> str:
     only when someone is told of held batches (delivery.notifications)."""
     if not subscribers(session, "batch.held") and not listening(session, "batch.held"):
         return ""
-    holds = session.scalar(
+    key = f"batch-hold:{batch_id}:{holds_of(session, batch_id)}"
+    name = session.scalar(select(Batch.name).where(Batch.id == batch_id))
+    chatted = "owed" if owe_chat(session, key, "batch.held", {"batch": name}) else ""  # chat receives it too
+    if not subscribers(session, "batch.held"):
+        return chatted
+    return owe(session, key, "batch_hold") or chatted
+
+
+def holds_of(session: Session, batch_id: int) -> int:
+    """How many times the batch was put on hold for complaints: the number of the latest hold."""
+    return session.scalar(
         select(func.count()).where(
             AuditEntry.action == "keystore.batch.quarantined",
             AuditEntry.actor == "system",
             AuditEntry.target == f"batch:{batch_id}",
         )
     )
-    key = f"batch-hold:{batch_id}:{holds}"
-    name = session.scalar(select(Batch.name).where(Batch.id == batch_id))
-    chatted = "owed" if owe_chat(session, key, "batch.held", {"batch": name}) else ""  # chat receives it too
-    if not subscribers(session, "batch.held"):
-        return chatted
-    return owe(session, key, "batch_hold") or chatted
 
 
 @composes("batch-hold")

@@ -32,13 +32,14 @@ def _apply(session: Session, report_id: int) -> str:
         if report is None or report.status != "open" or report.held_because:
             return "skipped"
         hold_replacements(session, report)  # before counting: the count then sees every earlier decision
-        why = hold_reason(session, report) or replace_code(session, report, "policy")
+        suspect = suspicion(session, report)
+        why = hold_reason(session, report) or suspect or replace_code(session, report, "policy")
         if not why:
             return "replaced"
         held = session.execute(
             update(CodeReport)
             .where(CodeReport.id == report_id, CodeReport.status == "open", CodeReport.held_because == "")
-            .values(held_because=why)
+            .values(held_because=why, suspicious=why == suspect)
         ).rowcount
         if held:
             log_order(session, report.order_id, "shop.order.report_held", f"report {report_id}: {why}")
@@ -48,14 +49,20 @@ def _apply(session: Session, report_id: int) -> str:
 
 
 def hold_reason(session: Session, report: CodeReport) -> str:
-    """Why this report needs a person, or "" when the policy may replace the code itself. Inside the
-    caller's write transaction, after hold_replacements()."""
+    """Why this report needs a person whoever made it (the order's money went back, the product's
+    policy), or "". Inside the caller's write transaction, after hold_replacements(), as suspicion()."""
     refunded = refund_covers(session, report.order_id)
     if refunded:
         return refunded
-    product = session.get(Product, report.product_id)
-    if product.report_policy == "hold":
+    if session.scalar(select(Product.report_policy).where(Product.id == report.product_id)) == "hold":
         return "the product's policy holds every report for staff"
+    return ""
+
+
+def suspicion(session: Session, report: CodeReport) -> str:
+    """Why the buyer's report is suspect (more replacements than codes, than their limit, or reports
+    rejected before), or "". A suspect report holds no batch until staff confirm it (feedback.complaints)."""
+    product = session.get(Product, report.product_id)
     quantity = session.scalar(select(Order.quantity).where(Order.id == report.order_id))
     if _replacements(session, CodeReport.order_id == report.order_id) >= quantity:
         return f"the order already had {quantity} replacement(s), as many as codes bought"

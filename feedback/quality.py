@@ -1,15 +1,14 @@
-"""Batch quality: complaint rate = reports per 100 codes delivered. A batch crossing its threshold
-is put on hold (its unsold codes quarantined) and the owner is told; staff release it like any
-quarantine (keystore.staff_actions.move_batch), which lifts the hold."""
+"""Batch quality for the ranking page: complaint rate = reports per 100 codes delivered. Holding a
+batch counts its complaints more strictly (feedback.complaints, feedback.quarantine); staff release
+it like any quarantine (keystore.staff_actions.move_batch), which lifts the hold."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.core.audit import audit
 from app.core.models import Product
 from feedback.models import CodeReport
 from keystore.models import SOLD_STATUSES, Batch, Code
@@ -27,33 +26,6 @@ class Complaints:
     def rate(self) -> float:
         """Reports per 100 delivered; for display only, decisions compare whole numbers."""
         return 100.0 * self.reports / self.delivered if self.delivered else 0.0
-
-
-def hold_batch_if_bad(session: Session, batch_id: int) -> bool:
-    """Inside a write transaction. True when this call put the batch on hold (once per crossing)."""
-    batch = session.get(Batch, batch_id)
-    if batch.on_hold:
-        return False
-    reports = session.scalar(select(func.count()).where(CodeReport.batch_id == batch_id))
-    delivered = session.scalar(select(func.count()).where(Code.batch_id == batch_id, Code.status.in_(SOLD_STATUSES)))
-    if reports < batch.complaint_min_reports or reports * 100 < batch.complaint_threshold_pct * delivered:
-        return False
-    if not session.execute(
-        update(Batch).where(Batch.id == batch_id, Batch.on_hold.is_(False)).values(on_hold=True)
-    ).rowcount:
-        return False
-    held = session.execute(
-        update(Code).where(Code.batch_id == batch_id, Code.status == "available").values(status="quarantined")
-    ).rowcount
-    audit(
-        session,
-        "system",
-        "keystore.batch.quarantined",
-        f"batch:{batch_id}",
-        reason=f"{reports} report(s) on {delivered} delivered, threshold {batch.complaint_threshold_pct}%",
-        detail=f"{held} unsold code(s) quarantined",
-    )
-    return True
 
 
 def ranking(session: Session, by: str) -> list[Complaints]:

@@ -15,6 +15,7 @@ from app.core.limits import hold
 from app.core.models import Order, log_order
 from delivery.mail.log import owe_order_mail
 from feedback.models import CodeReport
+from feedback.replacement_source import replacement_batches
 from keystore.claim import claim_codes
 from keystore.models import Code
 from payments.models import Payment, Refund
@@ -23,6 +24,7 @@ from payments.refunds import OPEN
 
 REFUNDED = "the order was refunded"
 NO_STOCK = "no code in stock to replace it with"
+WARNED_ONLY = "the only codes in stock are of batches above their complaint warning line"
 LIMIT_SCOPE = "aftersale.replacements"
 
 
@@ -42,13 +44,26 @@ def replace_code(session: Session, report: CodeReport, by: str) -> str:
     why = refund_covers(session, report.order_id)
     if why:
         return why
-    claimed = claim_codes(session, product_id=report.product_id, order_id=report.order_id, quantity=1)
+    claimed, why = _claim_replacement(session, report)
     if not claimed:
-        return NO_STOCK
-    resolve(session, report, "replaced", by, replacement_code_id=claimed[0])
+        return why
+    resolve(session, report, "replaced", by, replacement_code_id=claimed)
     log_order(session, report.order_id, "shop.order.code_replaced", f"report {report.id}")
     owe_order_mail(session, report.order_id, f"replaced:{report.id}")  # the mail is owed with the code it carries
     return ""
+
+
+def _claim_replacement(session: Session, report: CodeReport) -> tuple[int | None, str]:
+    """One code from the best batch that still has one (feedback.replacement_source): (its id, "")
+    or (None, why not)."""
+    batch_ids, warned = replacement_batches(session, report.product_id, report.id)
+    for batch_id in batch_ids:
+        claimed = claim_codes(
+            session, product_id=report.product_id, order_id=report.order_id, quantity=1, batch_id=batch_id
+        )
+        if claimed:
+            return claimed[0], ""
+    return None, (WARNED_ONLY if warned else NO_STOCK)
 
 
 def lock_order_money(session: Session, report: CodeReport) -> None:

@@ -35,6 +35,8 @@ class Batch(db.Model):
     complaint_threshold_pct: Mapped[int] = mapped_column(default=5, server_default="5")
     complaint_min_reports: Mapped[int] = mapped_column(default=3, server_default="3")
     on_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # When staff last released a hold: the complaint count starts again from the codes sold since.
+    released_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.core.audit import Actor, audit, require_owner
-from app.core.db import write_transaction
+from app.core.db import utcnow, write_transaction
 from app.core.models import Product
 from keystore.formats import display
 from keystore.keyring import Keyring
@@ -56,22 +56,35 @@ def move_batch(session: Session, actor: Actor, batch_id: int, move: str, reason:
     resume) selling at once. Returns how many codes moved."""
     status, expected = _move(move)
     with write_transaction(session):
-        if session.get(Batch, batch_id) is None:
+        # The batch's row first, as a hold for complaints takes it (feedback.quarantine): a release
+        # and a report deciding the hold run one after the other, never interleaved.
+        if session.scalar(select(Batch.id).where(Batch.id == batch_id).with_for_update()) is None:
             raise ActionError(f"no batch {batch_id}")
+        lifted = move == "release" and _lift_hold(session, batch_id)
         moved = session.execute(
             update(Code).where(Code.batch_id == batch_id, Code.status.in_(expected)).values(status=status)
         ).rowcount
-        if move == "release":  # a hold for complaints ends too: a person decided the batch is fine
-            session.execute(update(Batch).where(Batch.id == batch_id).values(on_hold=False))
         audit(
             session,
             actor.email,
             f"keystore.batch.{status}",
             f"batch:{batch_id}",
             reason=reason,
-            detail=f"{moved} code(s)",
+            detail=f"{moved} code(s)" + ("; hold lifted, complaints counted afresh from now" if lifted else ""),
         )
     return moved
+
+
+def _lift_hold(session: Session, batch_id: int) -> bool:
+    """A hold for complaints ends: a person decided the batch is fine. Its complaint count starts
+    again from this moment (feedback.complaints), so reports already made cannot hold it again."""
+    return bool(
+        session.execute(
+            update(Batch)
+            .where(Batch.id == batch_id, Batch.on_hold.is_(True))
+            .values(on_hold=False, released_at=utcnow())
+        ).rowcount
+    )
 
 
 def export_unsold(session: Session, keyring: Keyring, actor: Actor, batch_id: int, reason: str) -> list[str]:

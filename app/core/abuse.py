@@ -75,10 +75,17 @@ def _entries_blocking(email: str) -> list[str]:
     """Every email entry that blocks this address: itself, its mailbox without the +tag, its domain
     and each parent domain (never a bare top-level domain, which no entry can be)."""
     address = email.strip().casefold()
-    local, _, domain = address.rpartition("@")
+    domain = address.rpartition("@")[2]
     labels = domain.split(".")
     parents = ["@" + ".".join(labels[n:]) for n in range(len(labels) - 1)]
-    return [address, f"{local.split('+', 1)[0]}@{domain}", *parents]
+    return [address, mailbox(address), *parents]
+
+
+def mailbox(email: str) -> str:
+    """The mailbox an address delivers to: case folded, without its +tag (x+1@A.test -> x@a.test).
+    One buyer, however many aliases: the blocklist and the complaint counts both go by it."""
+    local, _, domain = email.strip().casefold().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
 
 
 def _normal(kind: str, value: str) -> str:

@@ -28,6 +28,7 @@ EVENTS = (
     Event("report.held", _("A report held for staff")),
     Event("conversation.overdue", _("An overdue conversation")),
     Event("batch.held", _("A batch put on hold")),
+    Event("stock.held_out", _("A batch on hold left a product without stock")),
 )
 BY_NAME = {event.name: event for event in EVENTS}
 MODES = ("off", "each", "digest")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from app.core.extensions import db
 from app.core.staff import create_staff
 from delivery.fulfil import fulfil
+from feedback.jobs import decide_report
 from feedback.models import CodeReport
-from keystore.models import Code
+from keystore.models import Batch, Code
 from tests.shop import csrf_from, place, sandbox_webhook, sign_in
 
 PASSWORD = "a long staff password"
@@ -79,3 +80,47 @@ def staff_post(client, path: str, follow_redirects=False, **form):
 
 def page_codes(html: str) -> list[str]:
     return re.findall(r'<code class="code">([^<]+)</code>', html)
+
+
+def report_and_decide(app, client, placed) -> str:
+    """The buyer reports the order's first code from the order page; the policy's job decides it."""
+    [(code_id, _), *_] = codes_of(app, placed.order_id)
+    assert report_via_page(client, placed.token, code_id).status_code == 303
+    with app.app_context():
+        outcome = decide_report(report_of(app, code_id).id)
+        db.session.remove()
+    return outcome
+
+
+def batch_named(app, name: str, **values) -> int:
+    """The batch's id; `values` (a supplier, a threshold) are set on it first."""
+    with app.app_context():
+        if values:
+            db.session.execute(update(Batch).where(Batch.name == name).values(**values))
+            db.session.commit()
+        batch_id = db.session.scalar(select(Batch.id).where(Batch.name == name))
+        db.session.remove()
+        return batch_id
+
+
+def code_states(app, batch_id: int) -> dict[str, int]:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Code.status, func.count()).where(Code.batch_id == batch_id).group_by(Code.status)
+        ).all()
+        db.session.remove()
+        return dict(rows)
+
+
+def on_hold(app, batch_id: int) -> bool:
+    with app.app_context():
+        held = db.session.scalar(select(Batch.on_hold).where(Batch.id == batch_id))
+        db.session.remove()
+        return held
+
+
+def owner_told(app, email="owner@shop.test") -> None:
+    """An owner, who is told of held batches and stock by default (delivery.notifications)."""
+    with app.app_context():
+        create_staff(db.session, email, "a long owner password")
+        db.session.remove()
