@@ -24,7 +24,8 @@ def owe_low_stock_mail(session: Session, product_id: int, alert: int) -> str:
     chatted = "owed" if _owe_low_stock_chat(session, key, product_id) else ""
     if not subscribers(session, "stock.low"):
         return chatted
-    return owe(session, key, "low_stock") or chatted
+    # The key spelled out in owe(): tests/delivery/test_mail_composers.py reads it to find its composer.
+    return owe(session, f"low-stock:{product_id}:{alert}", "low_stock") or chatted
 
 
 def _owe_low_stock_chat(session: Session, key: str, product_id: int) -> bool:
