@@ -61,49 +61,31 @@ MAIL_MODULES = (
 )
 
 
-def _blueprint_modules() -> tuple:
-    from app.web import (
-        admin,
-        aftersale,
-        api,
-        api_merchant,
-        api_refunds,
-        api_stock,
-        health,
-        help,
-        lookup,
-        media,
-        openapi,
-        pages,
-        payment_return,
-        sandbox,
-        storefront,
-        support,
-        webhooks,
-        widget,
-    )
+# The blueprints of app.web, in the order they register.
+BLUEPRINTS = (
+    "storefront",
+    "aftersale",
+    "support",
+    "help",
+    "widget",
+    "lookup",
+    "media",
+    "pages",
+    "api",
+    "api_stock",
+    "api_merchant",
+    "api_refunds",
+    "openapi",
+    "webhooks",
+    "payment_return",
+    "sandbox",
+    "health",
+    "admin",
+)
 
-    # The order they register in, as before.
-    return (
-        storefront,
-        aftersale,
-        support,
-        help,
-        widget,
-        lookup,
-        media,
-        pages,
-        api,
-        api_stock,
-        api_merchant,
-        api_refunds,
-        openapi,
-        webhooks,
-        payment_return,
-        sandbox,
-        health,
-        admin,
-    )
+
+def _blueprint_modules() -> tuple:
+    return tuple(import_module(f"app.web.{name}") for name in BLUEPRINTS)
 
 
 def _register_blueprints(app: Flask) -> None:
