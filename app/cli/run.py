@@ -83,7 +83,7 @@ def serve(host, port, demo):
 def gunicorn_argv(host: str, port: int, workers: int, database_url: str) -> list[str]:
     """The access log names routes, not paths (order URLs carry tokens): see app.core.logs.GunicornLog.
     Threads only on PostgreSQL: SQLite has one writer, and more threads waiting on its lock made it
-    unfair and slower under load."""
+    unfair and slower under load. The app is loaded once and forked (app.cli.gunicorn_hooks)."""
     from app.core.logs import ACCESS_FORMAT
 
     threads = 1 if database_url.startswith("sqlite") else 4
@@ -105,5 +105,8 @@ def gunicorn_argv(host: str, port: int, workers: int, database_url: str) -> list
         "-",
         "--access-logformat",
         ACCESS_FORMAT,
+        "--preload",
+        "--config",
+        "python:app.cli.gunicorn_hooks",
         "wsgi:app",
     ]
