@@ -14,6 +14,7 @@ pytestmark = pytest.mark.slow
 PASSWORD = "a long owner password"
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])  # on SQLite: test_owner_first_day.py
 def test_admin_journey(app, client, worker, page_in, shot):
     product_id = make_product(app, "gift-50", price="50.00")
     with app.app_context():

@@ -27,6 +27,7 @@ def help_shop(app):
         db.session.remove()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])  # one backend each: the pages are the same on both
 def test_the_widget_finds_answers_and_follows_replies_live(app, help_shop, page_in, shot):
     page = page_in("zh-CN")
     page.goto("/trust")
@@ -60,6 +61,7 @@ def test_the_widget_finds_answers_and_follows_replies_live(app, help_shop, page_
     shot(page, "widget-zh")
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])
 def test_a_proactive_note_shows_once_and_the_widget_is_a_link_without_javascript(
     app, help_shop, browser, live_server, page_in
 ):

@@ -24,18 +24,16 @@ OWNER, AGENT, PASSWORD = "owner@lantern.test", "agent@lantern.test", "a long own
 
 
 @pytest.fixture
-def served(shop_env, smtp, backend):
+def served(shop_env, smtp):
     """`keyshop serve` on its own port, its links on that port too (no KEYSHOP_BASE_URL)."""
-    if backend != "sqlite":
-        pytest.skip(
-            "a fresh `keyshop serve` keeps its shop in SQLite; every page here is tested on PostgreSQL elsewhere"
-        )
     env = {name: value for name, value in shop_env.items() if name != "KEYSHOP_BASE_URL"}
     process = ServeProcess(env)
     yield process
     process.stop()
 
 
+# A fresh `keyshop serve` keeps its shop in SQLite; every page here is tested on PostgreSQL elsewhere.
+@pytest.mark.parametrize("backend", ["sqlite"])
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_an_owners_first_day(served, smtp, browser, tmp_path, shot, locale):
     w, tag = _words(locale, tmp_path), locale[:2]
