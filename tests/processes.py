@@ -13,6 +13,7 @@ from pathlib import Path
 import requests
 
 from tests.secrets_in_logs import PROCESS_LOGS
+from tests.warm import WarmProcess
 
 
 def free_port() -> int:
@@ -22,13 +23,19 @@ def free_port() -> int:
 
 
 class _Process:
-    def __init__(self, argv: list[str], env: dict[str, str], log_name: str):
+    def __init__(self, argv: list[str], env: dict[str, str], log_name: str, warm: bool = False):
+        """`warm`: forked from the fork server that imported keyshop once (tests.warm), for the
+        keyshop entry points; else a new Python (`keyshop serve`, which starts its own)."""
         folder = env["KEYSHOP_INSTANCE"]
         os.makedirs(folder, exist_ok=True)
         self.log_path = os.path.join(folder, log_name)
         PROCESS_LOGS.append(Path(self.log_path))
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT)
+        environ = {**os.environ, **env}
+        if warm:
+            self.process = WarmProcess(argv, environ, self.log_path)
+        else:
+            self.process = subprocess.Popen(argv, env=environ, stdout=self._log, stderr=subprocess.STDOUT)
 
     def log(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as handle:
@@ -52,7 +59,8 @@ class _Process:
 
 class WorkerProcess(_Process):
     def __init__(self, env: dict[str, str], queues: str = "delivery,notify,aftersale,imports"):
-        super().__init__([sys.executable, "-m", "app.cli", "worker", "--queues", queues], env, f"worker-{id(self)}.log")
+        argv = ["keyshop", "worker", "--queues", queues]
+        super().__init__(argv, env, f"worker-{id(self)}.log", warm=True)
 
 
 class LiveServer(_Process):
@@ -62,9 +70,9 @@ class LiveServer(_Process):
         env = {**env, "KEYSHOP_BASE_URL": self.url}
         from app.cli.run import gunicorn_argv
 
-        super().__init__(
-            gunicorn_argv("127.0.0.1", self.port, workers, env["KEYSHOP_DATABASE_URL"]), env, "gunicorn.log"
-        )
+        # gunicorn_argv starts with `python -m gunicorn`: the fork runs gunicorn itself
+        argv = ["gunicorn", *gunicorn_argv("127.0.0.1", self.port, workers, env["KEYSHOP_DATABASE_URL"])[3:]]
+        super().__init__(argv, env, "gunicorn.log", warm=True)
         wait_until_up(self.url + "/healthz", self)
 
 
