@@ -54,6 +54,9 @@ class PostgresServer:
         name = f"keyshop_test_{uuid.uuid4().hex[:10]}"
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
+            # A throw-away database: its commits need not wait for the disk (the suite never restarts
+            # the server), which made the PostgreSQL half of the suite wait a third less.
+            conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
         return cls(url, name)
 
     def truncate_all(self) -> None:
