@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 
 from sqlalchemy import select
 
@@ -69,3 +70,48 @@ def test_a_url_replaced_while_the_rotation_runs_is_not_overwritten(app, runner, 
         assert _reseal(db.session, keyring, channel, read_by_rotation) == 0  # what it read is gone
         db.session.remove()
     assert _sealed(app) == [after_edit]
+
+
+def test_a_url_replaced_at_the_same_instant_as_the_rotation_stays_replaced(app, receiver):
+    """Each round: a new active key, then the rotation and an owner's new URL in two threads and
+    connections at the same instant. The new URL is what the channel holds, whichever came first."""
+    from delivery.chat.editing import ChannelEdit, edit_channel
+    from delivery.chat.resealing import reseal_urls
+    from delivery.chat.sealing import open_url
+    from keystore.rotation import add_active_key
+    from tests.delivery.chat.channels import OWNER
+
+    keyring, path = app.extensions["keyshop.keyring"], app.config["KEYSHOP"].keyring_path
+    for round_ in range(6):
+        channel = add(app, receiver.apprise_url, ("order.paid",))
+        add_active_key(keyring, path)
+        replaced = receiver.apprise_url.replace("/hook", f"/new{round_}")
+        edit = ChannelEdit("team chat", ("order.paid",), True, replaced)
+        _at_once(
+            app,
+            lambda: reseal_urls(db.session, keyring),
+            lambda: edit_channel(db.session, keyring, OWNER, channel, edit),
+        )
+        [stored] = _sealed(app)[-1:]
+        assert stored.startswith(f"{keyring.active}:") and open_url(keyring, channel, stored) == replaced
+
+
+def _at_once(app, *works) -> None:
+    start, failures = threading.Barrier(len(works)), []
+
+    def run(work) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                work()
+            except Exception as exc:  # the test fails below, naming it
+                failures.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
