@@ -2,6 +2,10 @@
 
 Each batch is its own transaction and touches a row only if it is still under the old key, so sales
 go on during a rotation and a rotation killed half-way is finished by running it again.
+
+Values other than codes sealed with the keyring (a chat channel's URL) belong to layers above this
+one: each is described by a SealedValues, which the command passes in, so that rotation re-seals
+them too and no key is retired while it still seals one.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -18,6 +23,13 @@ from keystore.keyring import Keyring, KeyringError, Sealed, write_keyring
 from keystore.models import Code, binding
 
 BATCH = 1000
+
+
+@dataclass(frozen=True)
+class SealedValues:
+    what: str  # "chat channel URL(s)": how the command names them
+    per_key: Callable[[Session], dict[str, int]]  # how many each key id seals
+    reseal: Callable[[Session, Keyring], int]  # re-seal those not under the active key; how many
 
 
 def add_active_key(keyring: Keyring, path) -> str:
@@ -80,12 +92,13 @@ def codes_per_key(session: Session) -> dict[str, int]:
     return counts
 
 
-def retire_key(session: Session, keyring: Keyring, path, key_id: str) -> None:
+def retire_key(session: Session, keyring: Keyring, path, key_id: str, others: tuple[SealedValues, ...] = ()) -> None:
     if key_id == keyring.active:
         raise KeyringError(f"key {key_id!r} is the active key; rotate first")
-    still = codes_per_key(session).get(key_id, 0)
-    if still:
-        raise KeyringError(f"key {key_id!r} still seals {still} code(s); run `keyshop keys rotate` to finish")
+    for what, per_key in (("code(s)", codes_per_key), *((other.what, other.per_key) for other in others)):
+        still = per_key(session).get(key_id, 0)
+        if still:
+            raise KeyringError(f"key {key_id!r} still seals {still} {what}; run `keyshop keys rotate` to finish")
     data = keyring.as_json()
     if key_id not in data["keys"]:
         raise KeyringError(f"keyring has no key {key_id!r}")

@@ -46,12 +46,14 @@ class CheckoutRequest:
     description: str
     quantity: int
     email: str
-    return_url: str  # the buyer's order page
+    # Where the provider sends the buyer back (paid, cancelled, or to capture): it carries no secret,
+    # since providers log it and show it in their dashboards (Epay gateways in their order lists). The
+    # browser that ordered goes on from there to its order page; any other is told the link comes by mail.
+    return_url: str
     notify_url: str  # our webhook endpoint for this provider
-    complete_url: str = ""  # where a provider that captures on the buyer's return sends them back
-    # The buyer's way back without the order's secret, for a provider that logs or shows the URL
-    # (Epay gateways keep it in their order lists): the browser that ordered finds its order there.
-    landing_url: str = ""
+    # The order page, with the order's secret: for our own redirect only (manual payment), never
+    # for a provider.
+    order_page_url: str
 
 
 @dataclass(frozen=True)
@@ -154,7 +156,7 @@ class PaymentProvider:
         raise NotImplementedError
 
     def complete_return(self, query: Mapping[str, str]) -> list[PaymentEvent]:
-        """The buyer came back to ``complete_url``; providers that capture then (PayPal) do it here."""
+        """The buyer came back to ``return_url``; providers that capture then (PayPal) do it here."""
         return []
 
     def fetch_status(self, checkout_reference: str) -> PaymentStatus | None:

@@ -77,7 +77,7 @@ def place_order(
 
 
 def checkout_request(order: Order, description: str, token: str, provider: PaymentProvider, base_url: str):
-    """What the provider is told of an order to pay; the buyer comes back to the order page."""
+    """What the provider is told of an order to pay: never the order's secret (see CheckoutRequest)."""
     return CheckoutRequest(
         order_number=order.number,
         amount_minor=order.amount_minor,
@@ -85,10 +85,9 @@ def checkout_request(order: Order, description: str, token: str, provider: Payme
         description=description,
         quantity=order.quantity,
         email=order.email,
-        return_url=f"{base_url}/o/{token}",
+        return_url=f"{base_url}/back/{provider.name}/{order.number}",
         notify_url=f"{base_url}/webhooks/{provider.name}",
-        complete_url=f"{base_url}/return/{provider.name}?next=/o/{token}",
-        landing_url=f"{base_url}/back/{provider.name}/{order.number}",
+        order_page_url=f"{base_url}/o/{token}",
     )
 
 

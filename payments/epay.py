@@ -56,7 +56,7 @@ class EpayProvider(PaymentProvider):
             "type": self._method,
             "out_trade_no": request.order_number,
             "notify_url": request.notify_url,
-            "return_url": request.landing_url or request.return_url,  # never the order's secret link
+            "return_url": request.return_url,
             "name": request.description[:120],
             "money": to_major(request.amount_minor, "CNY"),
         }

@@ -38,7 +38,7 @@ class ManualProvider(PaymentProvider):
         self.instructions = instructions
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStart:
-        return CheckoutStart(request.return_url, request.order_number)  # the order page shows the instructions
+        return CheckoutStart(request.order_page_url, request.order_number)  # the order page shows the instructions
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]) -> list[PaymentEvent]:
         raise InvalidSignature("manual payments are confirmed by staff in the admin, not by a callback")

@@ -75,7 +75,7 @@ class PayPalProvider(PaymentProvider):
                 "payment_source": {
                     "paypal": {
                         "experience_context": {
-                            "return_url": request.complete_url,
+                            "return_url": request.return_url,  # captured there (complete_return)
                             "cancel_url": request.return_url,
                             "user_action": "PAY_NOW",
                         }

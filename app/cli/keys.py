@@ -1,8 +1,17 @@
-"""`keyshop keys …`: rotate the code-encryption key, retire old keys, see which key seals what."""
+"""`keyshop keys …`: rotate the code-encryption key, retire old keys, see which key seals what.
+
+Besides the codes, the keyring seals values of other layers (SEALED_ELSEWHERE): each command takes
+them in, so a rotation re-seals them too and no key they need is retired."""
 
 from __future__ import annotations
 
 import click
+
+
+def _sealed_elsewhere():
+    from delivery.chat.resealing import CHAT_URLS
+
+    return (CHAT_URLS,)
 
 
 @click.group()
@@ -32,9 +41,11 @@ def rotate(resume, batch):
         pending = sum(n for k, n in codes_per_key(db.session).items() if k != keyring.active)
         with click.progressbar(length=pending, label="re-sealing") as bar:
             done = reseal_all(db.session, keyring, progress=bar.update, batch=batch)
+        others = [f"{other.reseal(db.session, keyring)} {other.what}" for other in _sealed_elsewhere()]
+        detail = "re-sealed " + ", ".join([f"{done} code(s)", *others])
         with write_transaction(db.session):
-            audit(db.session, "cli", "keystore.keys.rotated", f"key:{keyring.active}", detail=f"{done} re-sealed")
-        click.echo(f"re-sealed {done} code(s); every code is now under {keyring.active}")
+            audit(db.session, "cli", "keystore.keys.rotated", f"key:{keyring.active}", detail=detail)
+        click.echo(f"{detail}; every sealed value is now under {keyring.active}")
 
 
 @keys.command("retire")
@@ -49,7 +60,8 @@ def retire(key_id):
 
     app = make_app()
     with app.app_context():
-        retire_key(db.session, app.extensions["keyshop.keyring"], app.config["KEYSHOP"].keyring_path, key_id)
+        keyring, path = app.extensions["keyshop.keyring"], app.config["KEYSHOP"].keyring_path
+        retire_key(db.session, keyring, path, key_id, others=_sealed_elsewhere())
         with write_transaction(db.session):
             audit(db.session, "cli", "keystore.keys.retired", f"key:{key_id}")
     click.echo(f"retired key {key_id}")
@@ -66,7 +78,9 @@ def status():
     with app.app_context():
         keyring = app.extensions["keyshop.keyring"]
         counts = codes_per_key(db.session)
-        for key_id in sorted(set(keyring.key_ids) | set(counts)):
+        others = [(other.what, other.per_key(db.session)) for other in _sealed_elsewhere()]
+        for key_id in sorted(set(keyring.key_ids).union(counts, *(per_key for _, per_key in others))):
             marks = " (active)" if key_id == keyring.active else ""
             marks += "" if key_id in keyring.key_ids else " MISSING FROM THE KEYRING"
-            click.echo(f"{key_id}{marks}: {counts.get(key_id, 0)} code(s)")
+            sealed = "".join(f", {per_key.get(key_id, 0)} {what}" for what, per_key in others)
+            click.echo(f"{key_id}{marks}: {counts.get(key_id, 0)} code(s){sealed}")

@@ -1,9 +1,11 @@
-"""Where a provider sends the buyer back after paying.
+"""Where a provider sends the buyer back after paying (or cancelling).
 
-GET /return/<provider>?next=/o/<token>: a provider that captures on the buyer's return (PayPal).
-GET /back/<provider>/<number>: a provider that keeps the URL where others read it (the Epay gateway's
-order lists and logs), so it carries no secret: the browser that ordered goes on to its order page,
-any other gets a page that says where the link is (the order mail, or /lookup).
+GET /back/<provider>/<number>: every provider is given this. Providers keep the URL where others read
+it (dashboards, logs, the Epay gateway's order lists), so it carries no secret: the browser that
+ordered goes on to its order page, any other gets a page that says where the link is (the order
+mail, or /lookup). A provider that captures on the buyer's return (PayPal) captures here.
+GET /return/<provider>?next=/o/<token>: what PayPal was given before; kept for checkouts started
+then (a PayPal approval lasts three hours), none is given it now.
 """
 
 from __future__ import annotations

@@ -52,20 +52,33 @@ def channel_rows(session: Session) -> list[ChannelRow]:
 
 def check(new: NewChannel) -> NewChannel:
     """The channel as it will be stored, or ChannelError naming the field."""
-    name, url = new.name.strip(), new.url.strip()
-    if not name or len(name) > MAX_NAME:
-        raise ChannelError(f"name: between 1 and {MAX_NAME} characters")
-    if not url or len(url) > MAX_URL:
-        raise ChannelError(f"url: between 1 and {MAX_URL} characters")
-    for field, value in (("name", name), ("url", url)):
-        if any(ord(character) < 32 for character in value):  # one line each, in the page and the audit log
-            raise ChannelError(f"{field}: a line break or control character is not allowed")
+    return NewChannel(checked_name(new.name), checked_url(new.url), checked_events(new.events))
+
+
+def checked_name(name: str) -> str:
+    return _one_line("name", name.strip(), MAX_NAME)
+
+
+def checked_url(url: str) -> str:
+    url = _one_line("url", url.strip(), MAX_URL)
     if not known_url(url):
         raise ChannelError("url: Apprise does not know this URL (see its list of services for the right form)")
-    unknown = [event for event in new.events if event not in BY_NAME]
+    return url
+
+
+def checked_events(events: tuple[str, ...]) -> tuple[str, ...]:
+    unknown = [event for event in events if event not in BY_NAME]
     if unknown:
         raise ChannelError(f"events: unknown event {unknown[0][:40]!r}")
-    return NewChannel(name, url, tuple(dict.fromkeys(new.events)))
+    return tuple(dict.fromkeys(events))
+
+
+def _one_line(field: str, value: str, most: int) -> str:
+    if not value or len(value) > most:
+        raise ChannelError(f"{field}: between 1 and {most} characters")
+    if any(ord(character) < 32 for character in value):  # one line each, in the page and the audit log
+        raise ChannelError(f"{field}: a line break or control character is not allowed")
+    return value
 
 
 def add_channel(session: Session, keyring: Keyring, actor: Actor, new: NewChannel) -> int:

@@ -2,7 +2,7 @@
 
     pending -> sending (claimed by its channel's job) -> sent | failed
     sending -> pending (a failed attempt, due again after its wait; a sender that died mid-send)
-    pending -> dropped (its channel was disabled before it went)
+    pending -> dropped (its channel was disabled, or its event unticked, before it went)
 
 Owed in the event's own transaction (delivery.notifications.tell), so no event is lost between its
 commit and the send; every move is a conditional update, so two jobs never send one row."""
@@ -101,15 +101,15 @@ def retry_later(session: Session, channel_id: int, owed: list[Owed], error: str)
     return due
 
 
-def drop_pending(session: Session, channel_id: int) -> int:
-    """A disabled channel's owed messages are not sent when it is enabled again, days later."""
+def drop_pending(session: Session, channel_id: int, keep: tuple[str, ...] | None = None) -> int:
+    """A disabled channel's owed messages (or, with `keep`, those of the events it no longer
+    receives) are not sent when it is enabled again, days later, or the event ticked again."""
+    owed = (MESSAGES.c.channel_id == channel_id) & (MESSAGES.c.status == "pending")
+    why = "the channel was disabled"
+    if keep is not None:
+        owed, why = owed & MESSAGES.c.event.not_in(keep), "the channel no longer receives this event"
     with write_transaction(session, one_statement=True):
-        return changed_rows(
-            session,
-            update(MESSAGES)
-            .where(MESSAGES.c.channel_id == channel_id, MESSAGES.c.status == "pending")
-            .values(status="dropped", last_error="the channel was disabled"),
-        )
+        return changed_rows(session, update(MESSAGES).where(owed).values(status="dropped", last_error=why))
 
 
 def take_back_stalled(session: Session, claimed_before: datetime) -> int:

@@ -23,6 +23,11 @@ def open_url(keyring: Keyring, channel_id: int, stored: str) -> str:
     return keyring.open(Sealed(key_id, bytes.fromhex(nonce), bytes.fromhex(ciphertext)), _binding(channel_id))
 
 
+def key_id_of(stored: str) -> str:
+    """The id of the key a stored URL is sealed under (for rotation)."""
+    return stored.split(":", 1)[0]
+
+
 def mask(url: str) -> str:
     """json://…hook: the scheme and the last few characters, never the token."""
     scheme, found, rest = url.partition("://")

@@ -41,7 +41,7 @@ def test_headless_purchase_is_delivered(app, live_server, worker):
     paid = requests.post(
         f"{live_server.url}/sandbox/pay", data={"s": session, "outcome": "paid"}, allow_redirects=False, timeout=5
     )
-    assert paid.status_code == 303 and paid.headers["Location"].endswith(f"/o/{order['token']}")
+    assert paid.status_code == 303 and paid.headers["Location"].endswith(f"/back/sandbox/{order['number']}")
 
     body = _poll_delivered(f"{live_server.url}/api/v1/orders/{order['token']}")
     assert body["status"] == "delivered", worker.log()[-2000:]

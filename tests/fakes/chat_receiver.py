@@ -18,6 +18,7 @@ from tests.secrets_in_logs import PLANTED
 class ChatReceiver:
     def __init__(self):
         self.messages: list[dict] = []
+        self._paths: list[str] = []  # of the messages kept: which of the receiver's URLs each came to
         self.refused = 0  # messages answered 500
         self.failing = False
         self._lock = threading.Lock()
@@ -35,11 +36,16 @@ class ChatReceiver:
                 self.refused += 1
                 return Response("down for the test", status=500)
             self.messages.append(json.loads(request.get_data(as_text=True)))
+            self._paths.append(request.path)
         return Response("{}", content_type="application/json")
 
     def bodies(self) -> list[str]:
         with self._lock:
             return [message["message"] for message in self.messages]
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return list(self._paths)
 
     def stop(self) -> None:
         self._server.stop()

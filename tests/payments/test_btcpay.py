@@ -49,7 +49,7 @@ def test_the_invoice_carries_the_amount_and_the_order(app, client, fake_btcpay):
     invoice = fake_btcpay.invoices[invoice_id]
     assert (invoice["amount"], invoice["currency"]) == ("25.00", "USD")
     assert invoice["metadata"]["orderId"].startswith("KS-")
-    assert "/o/" in invoice["checkout"]["redirectURL"]
+    assert invoice["checkout"]["redirectURL"].endswith(f"/back/btcpay/{invoice['metadata']['orderId']}")
 
 
 def test_a_settled_invoice_pays_the_order_once(app, client, fake_btcpay):

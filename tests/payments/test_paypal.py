@@ -49,15 +49,15 @@ def test_the_paypal_order_carries_amount_and_order_number(app, client, fake_payp
     assert unit["amount"] == {"currency_code": "EUR", "value": "15.00"}
     assert unit["custom_id"] == order["number"]
     context = fake_paypal.orders[paypal_id]["payment_source"]["paypal"]["experience_context"]
-    assert context["return_url"].endswith(f"/return/paypal?next=/o/{order['token']}")
+    assert context["return_url"] == context["cancel_url"] == f"http://127.0.0.1:5000/back/paypal/{order['number']}"
     assert order["payment"]["url"].startswith(fake_paypal.url)
 
 
 def test_the_buyers_return_captures_and_pays_once_even_with_the_webhook_too(app, client, fake_paypal):
     order_id, order, paypal_id = _checkout(app, client, fake_paypal)
     fake_paypal.approve(paypal_id)
-    back = client.get(f"/return/paypal?next=/o/{order['token']}&token={paypal_id}&PayerID=P1")
-    assert back.status_code == 303 and back.headers["Location"] == f"/o/{order['token']}"
+    back = client.get(f"/back/paypal/{order['number']}?token={paypal_id}&PayerID=P1")
+    assert back.status_code == 200 and order["token"] not in back.text  # an API order: no browser to let through
     assert order_status(app, order_id) == "paid"
     capture = fake_paypal.orders[paypal_id]["purchase_units"][0]["payments"]["captures"][0]
     assert _post(client, fake_paypal.webhook("PAYMENT.CAPTURE.COMPLETED", capture)).status_code == 200
@@ -95,21 +95,20 @@ def test_a_capture_of_another_amount_flags_the_order(app, client, fake_paypal):
     order_id, order, paypal_id = _checkout(app, client, fake_paypal)
     fake_paypal.orders[paypal_id]["purchase_units"][0]["amount"] = {"currency_code": "EUR", "value": "1.50"}
     fake_paypal.approve(paypal_id)
-    client.get(f"/return/paypal?next=/o/{order['token']}&token={paypal_id}")
+    client.get(f"/back/paypal/{order['number']}?token={paypal_id}")
     assert order_status(app, order_id) == "review" and _payments(app) == 1  # recorded, flagged for staff
 
 
 def test_a_return_that_cannot_capture_still_lands_on_the_order_page(app, client, fake_paypal):
     order_id, order, paypal_id = _checkout(app, client, fake_paypal)  # never approved
-    back = client.get(f"/return/paypal?next=/o/{order['token']}&token={paypal_id}")
-    assert back.status_code == 303 and order_status(app, order_id) == "pending"
-    assert client.get(f"/return/paypal?next=https://evil.example/&token={paypal_id}").status_code == 404
+    back = client.get(f"/back/paypal/{order['number']}?token={paypal_id}")
+    assert back.status_code == 200 and order_status(app, order_id) == "pending"
 
 
 def test_a_capture_is_refunded_once_per_key(app, client, fake_paypal):
     order_id, order, paypal_id = _checkout(app, client, fake_paypal)
     fake_paypal.approve(paypal_id)
-    client.get(f"/return/paypal?next=/o/{order['token']}&token={paypal_id}")
+    client.get(f"/back/paypal/{order['number']}?token={paypal_id}")
     with app.app_context():
         capture_id = db.session.scalar(select(Payment.reference))
         paypal = providers()["paypal"]
@@ -140,7 +139,7 @@ def test_a_denied_capture_fails_the_order_and_a_refund_at_paypal_is_recorded(app
     assert order_status(app, order_id) == "failed"
 
     fake_paypal.approve(paypal_id)
-    client.get(f"/return/paypal?next=/o/{order['token']}&token={paypal_id}")  # paid after all
+    client.get(f"/back/paypal/{order['number']}?token={paypal_id}")  # paid after all
     assert order_status(app, order_id) == "paid"
     capture_id = fake_paypal.orders[paypal_id]["purchase_units"][0]["payments"]["captures"][0]["id"]
     refunded = {
@@ -156,3 +155,12 @@ def test_a_denied_capture_fails_the_order_and_a_refund_at_paypal_is_recorded(app
         actions = list(db.session.scalars(select(OrderEvent.action).where(OrderEvent.order_id == order_id)))
         db.session.remove()
     assert "shop.order.refunded_at_provider" in actions
+
+
+def test_a_checkout_started_before_the_landing_still_comes_back_through_the_old_url(app, client, fake_paypal):
+    order_id, order, paypal_id = _checkout(app, client, fake_paypal)
+    fake_paypal.approve(paypal_id)
+    back = client.get(f"/return/paypal?next=/o/{order['token']}&token={paypal_id}&PayerID=P1")
+    assert back.status_code == 303 and back.headers["Location"] == f"/o/{order['token']}"
+    assert order_status(app, order_id) == "paid"
+    assert client.get(f"/return/paypal?next=https://evil.example/&token={paypal_id}").status_code == 404

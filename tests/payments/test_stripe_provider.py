@@ -64,7 +64,7 @@ def test_checkout_creates_a_session_through_the_stripe_library(app, client, fake
     assert params["client_reference_id"] == order["number"]
     assert params["metadata"] == {"order_number": order["number"]}
     assert params["payment_intent_data"]["metadata"] == {"order_number": order["number"]}
-    assert params["success_url"].endswith(f"/o/{order['token']}")
+    assert params["success_url"] == params["cancel_url"] == f"http://127.0.0.1:5000/back/stripe/{order['number']}"
     assert params["line_items"]["0"]["quantity"] == "2"
     assert params["line_items"]["0"]["price_data"] == {
         "currency": "usd",

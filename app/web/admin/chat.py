@@ -1,5 +1,6 @@
 """Owners set up the chat channels (delivery.chat): add one with its Apprise URL and events, send a
-test, disable or enable it, delete it. The URL is never shown back, only masked."""
+test, edit it (its URL replaced only when a new one is typed), disable or enable it, delete it. The URL
+is never shown back, only masked."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from flask_babel import gettext
 from app.core.extensions import db
 from app.web.admin import bp, owner_required
 from delivery.chat.channels import ChannelError, NewChannel, add_channel, channel_rows, delete_channel, set_enabled
+from delivery.chat.editing import ChannelEdit, edit_channel
 from delivery.chat.trial import NoChannel, send_test_message
 from delivery.notifications.events import EVENTS
 
@@ -33,6 +35,25 @@ def add_chat_channel():
     except ChannelError as exc:
         abort(400, str(exc))
     flash(gettext("Chat channel added."))
+    return redirect(url_for("admin.chat_channels"))
+
+
+@bp.post("/chat/<int:channel_id>")
+@owner_required
+def edit_chat_channel(channel_id: int):
+    form = request.form
+    if form.get("enabled", "0") not in ("0", "1"):
+        abort(400, "enabled: 0 or 1")
+    edit = ChannelEdit(
+        form.get("name", ""), tuple(form.getlist("events")), form.get("enabled") == "1", form.get("url", "")
+    )
+    try:
+        found = edit_channel(db.session, _keyring(), g.actor, channel_id, edit)
+    except ChannelError as exc:
+        abort(400, str(exc))
+    if not found:
+        abort(404)
+    flash(gettext("Chat channel changed."))
     return redirect(url_for("admin.chat_channels"))
 
 

@@ -112,3 +112,108 @@ def test_hostile_input_is_refused_naming_the_field(app, client, owner, receiver,
 @pytest.mark.parametrize("path", ["/admin/chat/99999999999999999999/test", "/admin/chat/2147483647/delete"])
 def test_no_such_channel_is_not_found(client, owner, path):
     assert _post(client, path, {"enabled": "1"}).status_code == 404
+
+
+def _edit(client, channel_id: int, **form):
+    fields = {"name": "Team chat", "events": ["order.paid"], "enabled": "1", **form}
+    return _post(client, f"/admin/chat/{channel_id}", fields)
+
+
+def _channel(app, channel_id: int) -> tuple:
+    with app.app_context():
+        found = db.session.get(ChatChannel, channel_id)
+        row = (found.name, found.events, found.enabled, found.url_sealed, found.url_hint)
+        db.session.remove()
+    return row
+
+
+def _details(app) -> list[str]:
+    with app.app_context():
+        details = db.session.scalars(
+            select(AuditEntry.detail).where(AuditEntry.action == "shop.chat_channel.changed").order_by(AuditEntry.id)
+        )
+        found = list(details)
+        db.session.remove()
+    return found
+
+
+def test_name_events_and_enabled_are_edited_and_the_url_kept_unless_a_new_one_is_typed(app, client, owner, receiver):
+    _add(client, receiver.apprise_url)
+    [(channel_id, sealed, _)] = _channels(app)
+    assert 'value="Team chat"' in client.get("/admin/chat").get_data(as_text=True)  # the edit form, filled in
+
+    edited = _edit(client, channel_id, name="Sales", events=["order.paid", "stock.low"], enabled="1", url="  ")
+    assert edited.status_code == 302
+    assert _channel(app, channel_id) == ("Sales", "order.paid,stock.low", True, sealed, "json://…hook")
+    assert _edit(client, channel_id, name="Sales", events=["stock.low"]).status_code == 302
+    assert _edit(client, channel_id, name="Sales", events=["stock.low"], enabled="0").status_code == 302
+    assert _channel(app, channel_id)[1:3] == ("stock.low", False)
+
+    new_url = receiver.apprise_url.replace("/hook", "/other")
+    assert _edit(client, channel_id, name="Sales", events=["stock.low"], url=new_url).status_code == 302
+    name, _, enabled, resealed, hint = _channel(app, channel_id)
+    assert resealed != sealed and receiver.token not in resealed and hint == "json://…ther" and enabled is True
+    page = client.get("/admin/chat").get_data(as_text=True)
+    assert "json://…ther" in page and receiver.token not in page
+    assert _post(client, f"/admin/chat/{channel_id}/test", {}).status_code == 302
+    assert receiver.paths() == ["/other"]  # the new URL is the one used
+
+    assert _actions(app)[1:] == ["shop.chat_channel.changed"] * 4
+    assert _details(app) == [
+        "name: 'Team chat' -> 'Sales'; events: 'order.paid' -> 'order.paid,stock.low'",
+        "events: 'order.paid,stock.low' -> 'stock.low'",
+        "enabled: True -> False",
+        "url_hint: 'json://…hook' -> 'json://…ther'; enabled: False -> True; URL replaced",
+    ]
+    assert not any(receiver.token in detail for detail in _details(app))
+
+
+def test_an_edit_drops_what_the_channel_no_longer_receives(app, client, owner, receiver):
+    from tests.delivery.chat.channels import statuses, told
+
+    _add(client, receiver.apprise_url, events=("order.paid", "order.awaiting_stock"))
+    [(channel_id, _, _)] = _channels(app)
+    told(app, "order.awaiting_stock", "7", number="KS-7")
+    told(app, "order.paid", "8", number="KS-8")
+    _edit(client, channel_id, events=["order.paid"])
+    assert statuses(app) == {"event:order.awaiting_stock:7": "dropped", "event:order.paid:8": "pending"}
+    _edit(client, channel_id, events=["order.paid"], enabled="0")
+    assert statuses(app) == {"event:order.awaiting_stock:7": "dropped", "event:order.paid:8": "dropped"}
+
+
+@pytest.mark.parametrize(
+    "form, named",
+    [
+        ({"url": "nosuchservice://token@host"}, "url"),
+        ({"url": "json://127.0.0.1/" + "x" * 70_000}, "url"),
+        ({"url": "json://127.0.0.1/\tx"}, "url"),
+        ({"name": ""}, "name"),
+        ({"name": "n" * 81}, "name"),
+        ({"name": "a\x00b"}, "name"),
+        ({"name": "a\x7fb"}, "name"),
+        ({"name": "two\r\nlines"}, "name"),
+        ({"events": ["order.paid", "no.such.event"]}, "events"),
+        ({"events": [str(2**63)]}, "events"),
+        ({"enabled": "yes"}, "enabled"),
+        ({"enabled": str(2**64)}, "enabled"),
+    ],
+)
+def test_a_hostile_edit_is_refused_naming_the_field_and_changes_nothing(app, client, owner, receiver, form, named):
+    _add(client, receiver.apprise_url)
+    [(channel_id, _, _)] = _channels(app)
+    before = _channel(app, channel_id)
+    response = _edit(client, channel_id, **form)
+    assert 400 <= response.status_code < 500 and named in response.get_data(as_text=True)
+    assert _channel(app, channel_id) == before and _actions(app) == ["shop.chat_channel.added"]
+
+
+def test_an_agent_may_not_edit_and_no_such_channel_is_not_found(app, client, owner, receiver):
+    _add(client, receiver.apprise_url)
+    [(channel_id, _, _)] = _channels(app)
+    assert _edit(client, 2147483647).status_code == 404
+    assert _edit(client, 99999999999999999999).status_code == 404
+    client.post("/admin/logout", data={"csrf_token": csrf_from(client, "/admin/")})
+    sign_in(client, "agent@shop.test", PASSWORD)
+    token = csrf_from(client, "/admin/")
+    response = client.post(f"/admin/chat/{channel_id}", data={"csrf_token": token, "name": "x", "enabled": "1"})
+    assert response.status_code == 403 and _channel(app, channel_id)[0] == "Team chat"
