@@ -39,6 +39,15 @@ def enqueue_fulfilment(order_ids) -> int:
     return sum(enqueue("delivery", "delivery.jobs.fulfil_order", order_id) for order_id in order_ids)
 
 
+# A seller's URL that did not answer (or answered 5xx) is asked again after these waits; then the
+# order waits for stock and staff are told. The paid order is the job's row: the sweeper finds it.
+SELLER_RETRY = Retry(max=3, interval=[2, 15, 60])
+
+
+def enqueue_seller_request(order_id: int) -> bool:
+    return enqueue("delivery", "delivery.jobs.deliver_from_seller", order_id, retry=SELLER_RETRY)
+
+
 def deliveries_waiting() -> bool:
     try:
         return bool(redis_connection().llen(queue("delivery").key))
