@@ -13,6 +13,7 @@ import pytest
 from app.core.extensions import db
 from delivery.dynamic.sale import deliver_from_seller
 from delivery.dynamic.seller import Sale, SellerUnavailable, ask_seller
+from delivery.ledger import check_ledger
 from tests.delivery.dynamic.conftest import (
     dynamic_product,
     order_codes,
@@ -42,10 +43,19 @@ def _deliver(app, order_id: int, last_try: bool) -> str:
             db.session.remove()
 
 
+def _seller_jobs(app) -> list[int]:
+    from rq import Queue
+
+    jobs = Queue("delivery", connection=app.extensions["keyshop.redis"]).jobs
+    return [job.args[0] for job in jobs if job.func_name == "delivery.jobs.deliver_from_seller"]
+
+
 def test_paid_order_gets_the_sellers_codes_once(app, client, seller):
     placed = _paid(app, client, seller)
     assert run_job(app, "fulfil_order", placed.order_id) == "ask_seller"
+    assert run_job(app, "fulfil_order", placed.order_id) == "ask_seller"  # the sweeper's, meanwhile
     assert status_of(app, placed.order_id) == "paid"
+    assert _seller_jobs(app) == [placed.order_id]  # one job on its way: the second found its lease
     assert run_job(app, "deliver_from_seller", placed.order_id) == "delivered"
 
     [request] = seller.received
@@ -67,6 +77,9 @@ def test_paid_order_gets_the_sellers_codes_once(app, client, seller):
     assert run_job(app, "deliver_from_seller", placed.order_id) == "skipped"  # a second run: nothing asked
     assert run_job(app, "fulfil_order", placed.order_id) == "skipped"
     assert len(seller.received) == 1 and len(order_codes(app, placed.order_id)) == 2
+    with app.app_context():  # `keyshop check` finds the seller's codes in order, like stock codes
+        assert check_ledger(db.session, app.config["KEYSHOP"].instance) == []
+        db.session.remove()
 
 
 def test_two_runs_at_once_store_the_codes_once(app, client, seller):
