@@ -190,3 +190,16 @@ def test_storefront_sells_a_dynamic_product_without_stock(app, client, seller):
         "/api/v1/orders", json={"product": "gift-card", "quantity": 11, "email": "a@example.com", "method": "sandbox"}
     )
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "quantity"  # max_per_order
+
+
+def test_a_reported_code_is_held_for_staff_unless_stock_was_uploaded(app, client, seller):
+    """A replacement is not asked of the seller (yet): with no code uploaded by hand the policy holds
+    the report for staff (replace by hand after an upload, or refund); the code is burned like any."""
+    from tests.feedback.aftersale import codes_of, report_and_decide, report_of
+
+    placed = _paid(app, client, seller, quantity=1)
+    assert _deliver(app, placed.order_id, last_try=True) == "delivered"
+    assert report_and_decide(app, client, placed) == "held"
+    [(code_id, status)] = codes_of(app, placed.order_id)
+    report = report_of(app, code_id)
+    assert status == "reported" and report.held_because == "no code in stock to replace it with"
