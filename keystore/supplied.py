@@ -25,6 +25,16 @@ def store_and_claim(
 ) -> list[int]:
     """Inside the caller's write transaction: the codes stored in `batch_id` and claimed for the order;
     their ids. Raises NotStored (the caller rolls back) when any of them could not be stored."""
+    store_supplied(session, keyring, product_id=product_id, batch_id=batch_id, codes=codes)
+    claimed = claim_codes(session, product_id=product_id, order_id=order_id, quantity=len(codes), batch_id=batch_id)
+    if len(claimed) != len(codes):
+        raise NotStored("the stored codes could not be claimed")
+    return claimed
+
+
+def store_supplied(session: Session, keyring: Keyring, *, product_id: int, batch_id: int, codes: list[str]) -> None:
+    """Inside the caller's write transaction: the codes stored `available` in `batch_id`, every one of
+    them, or NotStored."""
     mode = session.execute(select(Product.normalise).where(Product.id == product_id)).scalar_one()
     result = ImportResult(batch_id=batch_id)
     for chunk in prepare_chunks(keyring, product_id, mode, enumerate(codes, start=1), len(codes)):
@@ -33,7 +43,3 @@ def store_and_claim(
         reasons = "; ".join(f"code {problem.line}: {problem.reason}" for problem in result.problems)
         raise NotStored(reasons or "not stored")
     session.execute(update(Batch).where(Batch.id == batch_id).values(imported=Batch.imported + len(codes)))
-    claimed = claim_codes(session, product_id=product_id, order_id=order_id, quantity=len(codes), batch_id=batch_id)
-    if len(claimed) != len(codes):
-        raise NotStored("the stored codes could not be claimed")
-    return claimed

@@ -38,6 +38,7 @@ class Sale:
     quantity: int
     currency: str
     amount_minor: int  # what the buyer paid for the whole order, in the currency's minor units
+    reason: str = "sale"  # or "replacement": a code of the order reported as not working (amount 0)
 
     def message_id(self, replacement: str = "") -> str:
         return f"codes_{self.order}" + (f"_{replacement}" if replacement else "")

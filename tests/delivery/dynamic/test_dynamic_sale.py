@@ -68,6 +68,7 @@ def test_paid_order_gets_the_sellers_codes_once(app, client, seller):
         "quantity": 2,
         "currency": "USD",
         "amount_minor": 1000,
+        "reason": "sale",
     }
     assert order_codes(app, placed.order_id) == seller.given[request.message_id]
     page = client.get(f"/o/{placed.token}").get_data(as_text=True)
@@ -192,14 +193,29 @@ def test_storefront_sells_a_dynamic_product_without_stock(app, client, seller):
     assert refused.status_code == 422 and refused.get_json()["error"]["field"] == "quantity"  # max_per_order
 
 
-def test_a_reported_code_is_held_for_staff_unless_stock_was_uploaded(app, client, seller):
-    """A replacement is not asked of the seller (yet): with no code uploaded by hand the policy holds
-    the report for staff (replace by hand after an upload, or refund); the code is burned like any."""
+def test_a_reported_code_is_replaced_by_asking_the_seller_again(app, client, seller):
+    """Held for want of stock, then one code asked of the seller (its own webhook-id) and given as
+    the replacement; a seller with nothing usable leaves the report with staff."""
+    from feedback.jobs import replace_from_seller
     from tests.feedback.aftersale import codes_of, report_and_decide, report_of
 
     placed = _paid(app, client, seller, quantity=1)
     assert _deliver(app, placed.order_id, last_try=True) == "delivered"
     assert report_and_decide(app, client, placed) == "held"
     [(code_id, status)] = codes_of(app, placed.order_id)
-    report = report_of(app, code_id)
-    assert status == "reported" and report.held_because == "no code in stock to replace it with"
+    assert status == "reported" and report_of(app, code_id).held_because == "no code in stock to replace it with"
+    report_id = report_of(app, code_id).id
+
+    seller.plan = [b'{"codes": []}']
+    with app.app_context():
+        assert replace_from_seller(report_id) == "held"  # a wrong answer: nothing stored, staff decide
+        assert replace_from_seller(report_id) == "replaced"
+        assert replace_from_seller(report_id) == "skipped"  # decided: not asked again
+        db.session.remove()
+    asked = [r for r in seller.received if r.body["reason"] == "replacement"]
+    assert [r.message_id for r in asked] == [f"codes_{placed.number}_report{report_id}"] * 2
+    assert asked[0].body["quantity"] == 1 and asked[0].body["amount_minor"] == 0 and asked[0].signed
+    [(_old, burned), (_new, given)] = codes_of(app, placed.order_id)
+    assert (burned, given) == ("invalid", "delivered")
+    assert order_codes(app, placed.order_id)[1] == seller.given[asked[1].message_id][0]
+    assert report_of(app, code_id).status == "replaced"
