@@ -20,7 +20,9 @@ from delivery.mail.log import owe_order_mail
 from delivery.mail.low_stock import owe_low_stock_mail
 from delivery.notifications.tell import tell
 from keystore.claim import claim_codes, shared_code
+from keystore.keyring import Keyring
 from keystore.stock import LowStockWatch, crossed_low_stock
+from keystore.supplied import store_and_claim
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +31,25 @@ class _OutOfStock(Exception):
     pass
 
 
+class _AskTheSeller(Exception):
+    """A dynamic product with no code in stock: its codes are asked of the seller (delivery.dynamic)."""
+
+
+@dataclass(frozen=True)
+class Supplied:
+    """Codes the seller gave for this order, to be stored in `batch_id` and claimed in the delivering
+    transaction (keystore.supplied)."""
+
+    keyring: Keyring
+    batch_id: int
+    codes: list[str]
+
+
 @dataclass(frozen=True)
 class Fulfilment:
     """What one run of the fulfilment did, and what follows from it after the commit."""
 
-    outcome: str  # delivered | awaiting_stock | skipped
+    outcome: str  # delivered | awaiting_stock | skipped | ask_seller (a dynamic product: delivery.dynamic)
     number: str = ""
     low_stock_alert: int | None = None  # took the stock down to its threshold: the owners' mail is owed
     seconds_since_paid: float | None = None
@@ -45,20 +61,23 @@ def fulfil(session: Session, order_id: int) -> str:
     return run_fulfilment(session, order_id).outcome
 
 
-def run_fulfilment(session: Session, order_id: int, mail_now: bool = False) -> Fulfilment:
+def run_fulfilment(
+    session: Session, order_id: int, mail_now: bool = False, supplied: Supplied | None = None
+) -> Fulfilment:
     """Fulfil, and say what follows from it, all in the one delivering transaction. `mail_now`: the
     caller sends the buyer's mail right after the commit, so it is recorded as being sent rather
-    than owed, which spares the sender a transaction of its own."""
+    than owed, which spares the sender a transaction of its own. `supplied`: the seller's codes of
+    a dynamic product, stored and claimed here instead of stock."""
     try:
         with write_transaction(session):
             now = utcnow()
             order = _take(session, order_id, now)
             if order is None:  # not payable-and-undelivered: delivered already, refunded, unknown
                 return Fulfilment("skipped")
-            given = _give_shared(session, order) if order.reusable else _claim(session, order)
+            given = _give(session, order, supplied)
             log_order(session, order_id, "shop.order.delivered", given)
             mail = owe_order_mail(session, order_id, "delivered", claimed=mail_now)
-            alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
+            alert = None if order.reusable or order.dynamic else crossed_low_stock(session, order.low_stock)
             if alert is not None:
                 owe_low_stock_mail(session, order.product_id, alert)
             fulfilment = Fulfilment(
@@ -66,6 +85,8 @@ def run_fulfilment(session: Session, order_id: int, mail_now: bool = False) -> F
             )
     except _OutOfStock:
         return _wait_for_stock(session, order_id, mail_now)
+    except _AskTheSeller:
+        return Fulfilment("ask_seller")
     log.info("order delivered", extra={"order": fulfilment.number})
     return fulfilment
 
@@ -80,6 +101,7 @@ class _Taken:
     quantity: int
     paid_at: datetime | None
     reusable: bool
+    dynamic: bool
     low_stock: LowStockWatch
 
 
@@ -100,6 +122,7 @@ _TAKE = order_states.statement(
     _product(Product.low_stock_threshold),
     _product(Product.low_stock_alerted),
     _product(Product.low_stock_alerts),
+    _product(Product.delivery),
 )
 
 
@@ -107,7 +130,7 @@ def _take(session: Session, order_id: int, now: datetime) -> _Taken | None:
     row = session.execute(_TAKE, {"_order_id": order_id, "_now": now}).first()
     if row is None:
         return None
-    number, product_id, quantity, paid_at, reusable, threshold, alerted, alerts = row
+    number, product_id, quantity, paid_at, reusable, threshold, alerted, alerts, delivery = row
     return _Taken(
         order_id,
         number,
@@ -115,8 +138,30 @@ def _take(session: Session, order_id: int, now: datetime) -> _Taken | None:
         quantity,
         paid_at,
         bool(reusable),
+        delivery == "dynamic",
         LowStockWatch(product_id, threshold, bool(alerted), alerts),
     )
+
+
+def _give(session: Session, order: _Taken, supplied: Supplied | None) -> str:
+    if order.reusable:
+        return _give_shared(session, order)
+    if supplied is not None:
+        store_and_claim(
+            session,
+            supplied.keyring,
+            product_id=order.product_id,
+            batch_id=supplied.batch_id,
+            order_id=order.id,
+            codes=supplied.codes,
+        )
+        return f"{len(supplied.codes)} code(s) from the seller's URL"
+    try:
+        return _claim(session, order)
+    except _OutOfStock:  # codes staff uploaded to a dynamic product go first; else the seller is asked
+        if order.dynamic:
+            raise _AskTheSeller from None
+        raise
 
 
 def _claim(session: Session, order: _Taken) -> str:
@@ -142,12 +187,20 @@ def _record_shared_code(session: Session, order_id: int, code_id: int) -> bool:
 
 
 def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Fulfilment:
+    return wait_for_stock(session, order_id, mail_now, "not enough codes in stock")
+
+
+def wait_for_stock(
+    session: Session, order_id: int, mail_now: bool, reason: str, event: str = "order.awaiting_stock", **told: str
+) -> Fulfilment:
+    """The paid order waits for stock (a batch uploaded fulfils it); its buyer and staff are told,
+    staff by `event` (order.awaiting_stock, or delivery.failed when the seller's URL gave no codes)."""
     mail = ""
     with write_transaction(session):
         number = session.scalar(select(Order.number).where(Order.id == order_id))
         if order_states.move(session, order_id, "awaiting_stock"):
-            log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
+            log_order(session, order_id, "shop.order.awaiting_stock", reason[:500])
             mail = owe_order_mail(session, order_id, "awaiting_stock", claimed=mail_now)
-            tell(session, "order.awaiting_stock", str(order_id), number=number)
+            tell(session, event, str(order_id), number=number, **told)
     log.info("order awaits stock", extra={"order": number})
     return Fulfilment("awaiting_stock", number or "", mail=mail)

@@ -11,13 +11,14 @@ from app.core.db import write_transaction
 from app.core.extensions import db
 from app.core.models import Order
 from delivery.chat.send import send_channel
-from delivery.fulfil import run_fulfilment
+from delivery.fulfil import Fulfilment, run_fulfilment
 from delivery.mail.composers import MailContext
 from delivery.mail.drain import drain, send_owed
 from delivery.mail.log import OwedMail, order_mail_key
 from delivery.mail.pace import mail_now, schedule_drain
 from delivery.metrics import observe_delivery
 from delivery.notifications.tell import tell
+from delivery.queues import enqueue_seller_request
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,34 @@ def fulfil_order(order_id: int) -> str:
     except Exception as exc:
         tell_failed_delivery(order_id, exc)
         raise
+    if delivery.outcome == "ask_seller":
+        enqueue_seller_request(order_id)
+        return delivery.outcome
+    return after_delivery(order_id, delivery)
+
+
+def deliver_from_seller(order_id: int) -> str:
+    """A dynamic product's paid order: its codes asked of the seller's URL (delivery.dynamic.sale).
+    Enqueued by fulfil_order with SELLER_RETRY: an unreachable seller raises until the last try."""
+    from rq import get_current_job
+
+    from delivery.dynamic.sale import deliver_from_seller as deliver
+    from delivery.dynamic.seller import SellerUnavailable
+
+    job = get_current_job()
+    last_try = job is None or not job.retries_left
+    try:
+        delivery = deliver(db.session, current_app.extensions["keyshop.keyring"], order_id, mail_now(), last_try)
+    except SellerUnavailable:
+        raise
+    except Exception as exc:
+        tell_failed_delivery(order_id, exc)
+        raise
+    return after_delivery(order_id, delivery)
+
+
+def after_delivery(order_id: int, delivery: Fulfilment) -> str:
+    """What follows a delivering transaction's commit: the metric, the buyer's mail, the drain."""
     if delivery.seconds_since_paid is not None:
         observe_delivery(current_app.extensions["keyshop.redis"], delivery.seconds_since_paid)
     if delivery.mail == "claimed":

@@ -39,6 +39,36 @@ def enqueue_fulfilment(order_ids) -> int:
     return sum(enqueue("delivery", "delivery.jobs.fulfil_order", order_id) for order_id in order_ids)
 
 
+# A seller's URL that did not answer (or answered 5xx) is asked again after these waits; then the
+# order waits for stock and staff are told. The paid order is the job's row: the sweeper finds it
+# (through fulfil_order) when the job is lost. The job's lease in Redis outlives its retries (about
+# 80 s of waits, 4 tries of at most 8 s), so the sweeper does not add a second job meanwhile.
+SELLER_RETRY = Retry(max=3, interval=[2, 15, 60])
+SELLER_LEASE_SECONDS = 5 * 60
+
+
+def enqueue_seller_request(order_id: int) -> bool:
+    """False when a job for the order is already on its way (or Redis is down: the sweeper retries)."""
+    lease = f"keyshop:seller-job:{order_id}"
+    try:
+        if not redis_connection().set(lease, 1, nx=True, ex=SELLER_LEASE_SECONDS):
+            return False
+    except RedisError as exc:
+        log.warning("could not enqueue the seller's request for order %s (%s); the sweeper will retry", order_id, exc)
+        return False
+    if enqueue("delivery", "delivery.jobs.deliver_from_seller", order_id, retry=SELLER_RETRY):
+        return True
+    _drop_lease(lease)
+    return False
+
+
+def _drop_lease(key: str) -> None:
+    try:
+        redis_connection().delete(key)
+    except RedisError:
+        pass  # Redis is gone: the lease went, or goes, with it
+
+
 def deliveries_waiting() -> bool:
     try:
         return bool(redis_connection().llen(queue("delivery").key))
@@ -85,10 +115,7 @@ def _send_refund(refund_id: int) -> bool:
     """With its lease taken; a failed enqueue gives the lease back so the next sweep tries again."""
     if enqueue("aftersale", "delivery.jobs.refund_payment", refund_id, retry=REFUND_RETRY):
         return True
-    try:
-        redis_connection().delete(_lease(refund_id))
-    except RedisError:
-        pass  # Redis is gone: the lease went, or goes, with it
+    _drop_lease(_lease(refund_id))
     return False
 
 

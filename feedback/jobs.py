@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow
 from app.core.extensions import db
 from delivery.mail.pace import schedule_drain
-from delivery.queues import enqueue
+from delivery.queues import SELLER_RETRY, enqueue
 from feedback.models import CodeReport
 from feedback.policy import apply_policy
 from feedback.quarantine import check_batch
+from feedback.seller_replacement import wants_the_seller
 
 
 def decide_report(report_id: int) -> str:
@@ -25,9 +26,33 @@ def decide_report(report_id: int) -> str:
     batch_id = report.batch_id
     db.session.rollback()
     outcome = apply_policy(db.session, report_id)
+    if outcome == "held" and wants_the_seller(db.session, report_id):
+        enqueue("aftersale", "feedback.jobs.replace_from_seller", report_id, retry=SELLER_RETRY)
+    db.session.rollback()
     batch_held = check_batch(db.session, batch_id)
     if batch_held or outcome in ("replaced", "held"):
         schedule_drain()  # the mails were owed in the holding, replacing or report-holding transactions
+    return outcome
+
+
+def replace_from_seller(report_id: int) -> str:
+    """A dynamic product's held report: one code asked of the seller (feedback.seller_replacement),
+    with SELLER_RETRY while the seller is unavailable; after that the report stays with staff."""
+    from flask import current_app
+    from rq import get_current_job
+
+    from delivery.dynamic.seller import SellerUnavailable
+    from feedback.seller_replacement import replace_from_seller as replace
+
+    job = get_current_job()
+    try:
+        outcome = replace(db.session, current_app.extensions["keyshop.keyring"], report_id)
+    except SellerUnavailable:
+        if job is not None and job.retries_left:
+            raise
+        return "held"
+    if outcome == "replaced":
+        schedule_drain()  # the buyer's mail with the new code
     return outcome
 
 

@@ -108,10 +108,11 @@ def read_txt(stream: Iterable[bytes]) -> Iterator[tuple[int, str | LineProblem]]
         code = text.strip()
         if not code:
             continue
-        yield number, _txt_problem(number, code) or code
+        yield number, code_problem(number, code) or code
 
 
-def _txt_problem(number: int, code: str) -> LineProblem | None:
+def code_problem(number: int, code: str) -> LineProblem | None:
+    """What is wrong with a text code (a stripped, non-empty line), if anything."""
     if len(code) > MAX_FIELD_LENGTH:
         return LineProblem(number, f"longer than {MAX_FIELD_LENGTH} characters")
     if control := control_character(code):

@@ -72,7 +72,7 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
     product_id: int
     batch_id: int
     shop_unique: bool  # False for a reusable product: its one shared code may be in other products too
@@ -101,7 +101,7 @@ def import_codes(
     session.rollback()
     if dry_run:
         chunks = prepare_chunks(keyring, product_id, mode, lines, CHUNK, seal=False, seen=set())
-        return _dry_run(session, _Target(product_id, 0, not reusable), chunks, result, progress)
+        return _dry_run(session, Target(product_id, 0, not reusable), chunks, result, progress)
     batch_id, skip_to = (
         _resume(session, resume_batch_id, result)
         if resume_batch_id
@@ -110,7 +110,7 @@ def import_codes(
     remaining = ((n, item) for n, item in lines if n > skip_to)
     chunks = ReadAhead(prepare_chunks(keyring, product_id, mode, remaining, CHUNK))
     try:
-        _store_all(session, _Target(product_id, batch_id, not reusable), chunks, result, progress)
+        _store_all(session, Target(product_id, batch_id, not reusable), chunks, result, progress)
     except BaseException:
         chunks.close()
         if not keep_partial or not _stored_anything(session, batch_id):  # nothing to resume
@@ -120,12 +120,12 @@ def import_codes(
     return result
 
 
-def _store_all(session, target: _Target, chunks, result: ImportResult, progress) -> None:
+def _store_all(session, target: Target, chunks, result: ImportResult, progress) -> None:
     if one_transaction_per_batch(session):
         return _store_in_one_transaction(session, target, chunks, result, progress)
     for chunk in chunks:
         with write_transaction(session):
-            _store_chunk(session, target, chunk, result, "staged")
+            store_chunk(session, target, chunk, result, "staged")
             _save_progress(session, target.batch_id, chunk.last_line, result)
         if progress:
             progress(chunk.lines)
@@ -136,18 +136,18 @@ def _store_all(session, target: _Target, chunks, result: ImportResult, progress)
         _finish_batch(session, target.batch_id, result)
 
 
-def _store_in_one_transaction(session, target: _Target, chunks, result: ImportResult, progress) -> None:
+def _store_in_one_transaction(session, target: Target, chunks, result: ImportResult, progress) -> None:
     statistics = PlannerStatistics()
     with write_transaction(session):
         for chunk in chunks:
-            _store_chunk(session, target, chunk, result, "available")
+            store_chunk(session, target, chunk, result, "available")
             statistics.after(session, result.imported)
             if progress:
                 progress(chunk.lines)
         _finish_batch(session, target.batch_id, result)
 
 
-def _dry_run(session, target: _Target, chunks, result: ImportResult, progress) -> ImportResult:
+def _dry_run(session, target: Target, chunks, result: ImportResult, progress) -> ImportResult:
     for chunk in chunks:
         _note_problems(chunk, result)
         stocked = _stocked(session, target, chunk)
@@ -163,7 +163,7 @@ def _dry_run(session, target: _Target, chunks, result: ImportResult, progress) -
     return result
 
 
-def _store_chunk(session, target: _Target, chunk: PreparedChunk, result: ImportResult, status: str) -> None:
+def store_chunk(session, target: Target, chunk: PreparedChunk, result: ImportResult, status: str) -> None:
     _note_problems(chunk, result)
     stocked = _stocked(session, target, chunk)
     rows, lines = [], {}
@@ -192,7 +192,7 @@ def _store_chunk(session, target: _Target, chunk: PreparedChunk, result: ImportR
             result.note(LineProblem(line, "duplicate of a code already in stock"), duplicate=True)
 
 
-def _stocked(session, target: _Target, chunk: PreparedChunk) -> dict[bytes, int]:
+def _stocked(session, target: Target, chunk: PreparedChunk) -> dict[bytes, int]:
     return stocked_indexes(session, target.product_id, [code.index for code in chunk.codes], target.shop_unique)
 
 

@@ -14,6 +14,7 @@ import app.core.models
 import app.core.shop_settings
 import app.core.staff  # noqa: F401
 import delivery.chat.models
+import delivery.dynamic.models
 import delivery.mail.log  # noqa: F401
 import feedback.help.models
 import feedback.models

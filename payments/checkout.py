@@ -150,8 +150,8 @@ def _refuse_abuse(session: Session, product: Product, choice: CheckoutChoice) ->
 def _refuse_above_stock(session: Session, product: Product, quantity: int, in_stock: StockCount) -> None:
     """Some stock, but less than asked: an order is filled whole or waits whole, so the buyer would
     pay for codes that wait. Sold out is different: the product page says the order waits for stock.
-    A shared (reusable) code never runs out."""
-    if product.reusable:
+    A shared (reusable) code never runs out, nor do a dynamic product's (asked of the seller)."""
+    if product.reusable or product.dynamic:
         return
     available = in_stock(session, product.id)
     if 0 < available < quantity:

@@ -64,6 +64,9 @@ class Product(db.Model):
     normalise: Mapped[str] = mapped_column(String(16), default="none")
     # A reusable ("loop") product delivers its one shared code to every buyer.
     reusable: Mapped[bool] = mapped_column(default=False)
+    # Where a sale's codes come from: "stock" (claimed from uploaded batches) or "dynamic" (asked of
+    # the seller's URL at the moment of sale: delivery.dynamic).
+    delivery: Mapped[str] = mapped_column(String(8), default="stock", server_default="stock")
     # The storefront shows a stock "state" (in stock / low / sold out) or the exact "count".
     stock_display: Mapped[str] = mapped_column(String(8), default="state")
     low_stock_threshold: Mapped[int] = mapped_column(default=5)
@@ -79,6 +82,11 @@ class Product(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (CheckConstraint("price_minor >= 0", name="price_not_negative"),)
+
+    @property
+    def dynamic(self) -> bool:
+        """Its codes come from the seller's URL: never sold out, no low-stock alert."""
+        return self.delivery == "dynamic"
 
 
 class Order(db.Model):

@@ -75,7 +75,7 @@ def _matching(words: str) -> list:
 
 
 def _card(product: Product, available: int) -> ProductCard:
-    shows_count = product.stock_display == "count" and not product.reusable
+    shows_count = product.stock_display == "count" and not product.reusable and not product.dynamic
     return ProductCard(
         product.slug,
         product.name,
@@ -83,7 +83,7 @@ def _card(product: Product, available: int) -> ProductCard:
         product.price_minor,
         product.currency,
         format_money(product.price_minor, product.currency),
-        stock_state(available, product.low_stock_threshold, product.reusable),
+        "in_stock" if product.dynamic else stock_state(available, product.low_stock_threshold, product.reusable),
         available if shows_count else None,
         product.id,
         product.category,

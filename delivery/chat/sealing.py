@@ -3,7 +3,8 @@ channel's row so a sealed URL cannot be moved to another channel), and shown to 
 
 from __future__ import annotations
 
-from keystore.keyring import Keyring, Sealed
+from keystore.keyring import Keyring
+from keystore.sealing import open_text, seal_text
 
 SHOWN = 4  # trailing characters staff see, to tell two channels of one service apart
 
@@ -13,14 +14,12 @@ def _binding(channel_id: int) -> bytes:
 
 
 def seal_url(keyring: Keyring, channel_id: int, url: str) -> str:
-    sealed = keyring.seal(url, _binding(channel_id))
-    return f"{sealed.key_id}:{sealed.nonce.hex()}:{sealed.ciphertext.hex()}"
+    return seal_text(keyring, _binding(channel_id), url)
 
 
 def open_url(keyring: Keyring, channel_id: int, stored: str) -> str:
     """Raises KeyringError (a keyring without its key, a tampered or moved URL)."""
-    key_id, nonce, ciphertext = stored.rsplit(":", 2)
-    return keyring.open(Sealed(key_id, bytes.fromhex(nonce), bytes.fromhex(ciphertext)), _binding(channel_id))
+    return open_text(keyring, _binding(channel_id), stored)
 
 
 def key_id_of(stored: str) -> str:

@@ -72,6 +72,7 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     branding,
     catalog,
     chat,
+    dynamic,
     help,
     join,
     notifications,

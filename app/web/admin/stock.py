@@ -14,6 +14,7 @@ from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.uploads import upload_codes
 from app.web.numbers import column_int
 from app.web.state_words import state_word
+from delivery.dynamic.sources import url_hint
 from delivery.imports import import_status
 from keystore import staff_actions
 from keystore.models import Batch, Code
@@ -53,6 +54,7 @@ def product(product_id: int):
         batches=batches,
         codes=codes,
         batch_stock=stock_by_batch(db.session, product_id),
+        seller_url=url_hint(db.session, product_id),
     )
 
 
