@@ -115,6 +115,18 @@ def order_status(app, order_id: int) -> str:
         return status
 
 
+def order_actions(app, order_id: int) -> list[str]:
+    """The order's logged actions, oldest first (shop.order.paid, ...)."""
+    from app.core.models import OrderEvent
+
+    with app.app_context():
+        actions = db.session.scalars(
+            select(OrderEvent.action).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+        ).all()
+        db.session.remove()
+        return list(actions)
+
+
 def wait_for_status(app, order_id: int, wanted: str, seconds: float = 15) -> str:
     deadline = time.monotonic() + seconds
     status = None

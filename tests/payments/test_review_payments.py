@@ -11,14 +11,23 @@ from sqlalchemy import select
 
 from app.core.audit import Actor
 from app.core.extensions import db
-from app.core.models import Order, OrderEvent
+from app.core.models import Order
 from app.core.money import amount_text
 from app.core.shop_settings import change_setting
 from payments.models import Payment, Refund
 from tests.fakes.stripe_api import event, signed
 from tests.feedback.aftersale import staff, staff_post
 from tests.payments.conftest import STRIPE_WEBHOOK_SECRET, stripe_env
-from tests.shop import make_product, order_status, place, sandbox_webhook, stock, unique_codes, wait_for_status
+from tests.shop import (
+    make_product,
+    order_actions,
+    order_status,
+    place,
+    sandbox_webhook,
+    stock,
+    unique_codes,
+    wait_for_status,
+)
 
 
 @pytest.fixture
@@ -35,15 +44,6 @@ def _payments(app, order_id) -> list[tuple[int, str, str | None, str]]:
         ).all()
         db.session.remove()
         return [tuple(row) for row in rows]
-
-
-def _actions(app, order_id) -> list[str]:
-    with app.app_context():
-        actions = db.session.scalars(
-            select(OrderEvent.action).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
-        ).all()
-        db.session.remove()
-        return list(actions)
 
 
 def _reviewed_order(app, client, paid: int, currency="USD", stocked=True):
@@ -82,7 +82,7 @@ def test_staff_accept_a_reviewed_payment_and_the_order_is_delivered(app, client,
 
     assert wait_for_status(app, placed.order_id, "delivered") == "delivered", worker.log()[-2000:]
     assert _payments(app, placed.order_id)[0][3] == "accepted"
-    assert _actions(app, placed.order_id).count("shop.order.accepted") == 1
+    assert order_actions(app, placed.order_id).count("shop.order.accepted") == 1
 
 
 def test_staff_refund_what_came_and_the_order_is_refunded(app, client, worker):

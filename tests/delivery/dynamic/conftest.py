@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
 
 from app.core.audit import Actor
 from app.core.extensions import db
-from app.core.models import Order
 from delivery.dynamic.sources import use_seller_url
 from tests.fakes.seller import SellerEndpoint
 from tests.shop import make_product, sandbox_webhook
@@ -55,21 +53,3 @@ def order_codes(app, order_id: int) -> list[str]:
         codes = codes_of_order(db.session, app.extensions["keyshop.keyring"], order_id)
         db.session.remove()
     return codes
-
-
-def order_log(app, order_id: int) -> list[str]:
-    from app.core.models import OrderEvent
-
-    with app.app_context():
-        actions = db.session.scalars(
-            select(OrderEvent.action).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
-        ).all()
-        db.session.remove()
-    return list(actions)
-
-
-def status_of(app, order_id: int) -> str:
-    with app.app_context():
-        status = db.session.scalar(select(Order.status).where(Order.id == order_id))
-        db.session.remove()
-    return status

@@ -17,14 +17,12 @@ from delivery.ledger import check_ledger
 from tests.delivery.dynamic.conftest import (
     dynamic_product,
     order_codes,
-    order_log,
     pay,
     run_job,
-    status_of,
 )
 from tests.delivery.notifications.staff import team
 from tests.mail import mail_rows
-from tests.shop import make_product, place, stock, unique_codes
+from tests.shop import make_product, order_actions, order_status, place, stock, unique_codes
 
 
 def _paid(app, client, seller, quantity=2):
@@ -54,7 +52,7 @@ def test_paid_order_gets_the_sellers_codes_once(app, client, seller):
     placed = _paid(app, client, seller)
     assert run_job(app, "fulfil_order", placed.order_id) == "ask_seller"
     assert run_job(app, "fulfil_order", placed.order_id) == "ask_seller"  # the sweeper's, meanwhile
-    assert status_of(app, placed.order_id) == "paid"
+    assert order_status(app, placed.order_id) == "paid"
     assert _seller_jobs(app) == [placed.order_id]  # one job on its way: the second found its lease
     assert run_job(app, "deliver_from_seller", placed.order_id) == "delivered"
 
@@ -95,7 +93,7 @@ def test_two_runs_at_once_store_the_codes_once(app, client, seller):
     assert sorted(outcomes) == ["delivered", "skipped"]
     assert {request.message_id for request in seller.received} == {f"codes_{placed.number}"}
     assert order_codes(app, placed.order_id) == seller.given[f"codes_{placed.number}"]
-    assert order_log(app, placed.order_id).count("shop.order.delivered") == 1
+    assert order_actions(app, placed.order_id).count("shop.order.delivered") == 1
 
 
 def test_unavailable_seller_is_asked_again_then_given_up(app, client, seller):
@@ -104,7 +102,7 @@ def test_unavailable_seller_is_asked_again_then_given_up(app, client, seller):
     for _ in range(2):  # tries with retries left: raised for RQ, nothing changed
         with pytest.raises(SellerUnavailable):
             _deliver(app, placed.order_id, last_try=False)
-        assert status_of(app, placed.order_id) == "paid"
+        assert order_status(app, placed.order_id) == "paid"
     assert _deliver(app, placed.order_id, last_try=False) == "delivered"  # the third try is answered
     assert len(seller.received) == 3 and len({r.message_id for r in seller.received}) == 1
 
@@ -141,7 +139,7 @@ def test_a_wrong_answer_goes_to_staff_without_asking_again(app, client, seller):
         assert _deliver(app, placed.order_id, last_try=False) == "awaiting_stock", answer
         assert len(seller.received) == asked + 1 and order_codes(app, placed.order_id) == []
         assert f"event:delivery.failed:{placed.order_id}" in mail_rows(app, "event:delivery.failed:%")
-        assert order_log(app, placed.order_id)[-1] == "shop.order.awaiting_stock"
+        assert order_actions(app, placed.order_id)[-1] == "shop.order.awaiting_stock"
         assert _deliver(app, placed.order_id, last_try=False) == "skipped"  # not asked again
         assert len(seller.received) == asked + 1
 
