@@ -63,7 +63,21 @@ _ORDER = {
         "quantity": {"type": "integer"},
         "amount_minor": {"type": "integer"},
         "currency": {"type": "string"},
-        "codes": {"type": "array", "items": {"type": "string"}},
+        "codes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the usable codes; for a product shown on request, only those revealed",
+        },
+        "codes_on_request": {
+            "type": "boolean",
+            "description": "codes are held back until revealed (POST reveal.url); each reveal is recorded",
+        },
+        "codes_to_reveal": {"type": "integer", "minimum": 0, "description": "codes held back until the next reveal"},
+        "reveal": {"type": "object", "properties": {"method": {"type": "string"}, "url": {"type": "string"}}},
+        "reveals": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"at": {"type": "string"}, "address": {"type": "string"}}},
+        },
         "refunds": {"type": "array", "items": {"type": "object"}},
     },
 }
@@ -130,6 +144,18 @@ SPEC = {
                 "summary": "An order, and its codes once delivered",
                 "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": {"200": json_body(_ORDER, "the order"), "404": error("no order has this token")},
+            }
+        },
+        "/api/v1/orders/{token}/reveal": {
+            "post": {
+                "summary": "Reveal the codes of an order shown on request (recorded: time, address, user agent)",
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": json_body(_ORDER, "the order, its codes revealed"),
+                    "404": error("no order has this token"),
+                    "409": error("the order has no codes shown on request (not delivered, or not such a product)"),
+                    "429": error("too many reveals of this order"),
+                },
             }
         },
         "/api/v1/stock": {
