@@ -14,6 +14,7 @@ from app.web.numbers import column_int
 from app.web.shared import order_for_token
 from app.web.storefront import order_page
 from feedback.reports import report_code
+from feedback.review_appeals import appeal_review
 from feedback.reviews import write_review
 from feedback.trust import trust_figures
 from keystore.reveals import REVEALS_PER_HOUR, RevealRefused, reveal_codes
@@ -56,6 +57,18 @@ def review(token: str):
     except BuyerError as exc:
         return _back(token, translated_error(exc), 400)
     return _back(token, gettext("Thank you for your review."))
+
+
+@bp.post("/o/<token>/review/appeal")
+def appeal(token: str):
+    """The author of a hidden review asks, once, for it to be shown again."""
+    order = _order_or_404(token)
+    _limit("review", order.order_id)
+    try:
+        appeal_review(db.session, order.order_id, request.form.get("text", ""))
+    except BuyerError as exc:
+        return _back(token, translated_error(exc), 400)
+    return _back(token, gettext("Your appeal is sent. The shop's staff decide, and this page shows their answer."))
 
 
 @bp.post("/o/<token>/reveal")
