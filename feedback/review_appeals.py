@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.audit import Actor, audit
-from app.core.db import utcnow, write_transaction
+from app.core.db import changed_rows, utcnow, write_transaction
 from feedback.models import APPEAL_DECISIONS, Review, ReviewAppeal
 from feedback.reviews import TEXT_LIMIT, ReviewError
 from feedback.text import plain_text
@@ -54,11 +54,12 @@ def decide_appeal(session: Session, actor: Actor, review_id: int, decision: str)
     if decision not in APPEAL_DECISIONS:
         raise ReviewError("decision", "must be one of %(choices)s", choices=", ".join(APPEAL_DECISIONS))
     with write_transaction(session):
-        decided = session.execute(
+        decided = changed_rows(
+            session,
             update(ReviewAppeal)
             .where(ReviewAppeal.review_id == review_id, ReviewAppeal.decision == "")
-            .values(decision=decision, decided_by=actor.email, decided_at=utcnow())
-        ).rowcount
+            .values(decision=decision, decided_by=actor.email, decided_at=utcnow()),
+        )
         if not decided:
             return False
         if decision == "restored":

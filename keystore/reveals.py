@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import Exists, and_, case, exists, func, select, update
 from sqlalchemy.orm import Session
 
-from app.core.db import utcnow, write_transaction
+from app.core.db import changed_rows, utcnow, write_transaction
 from app.core.models import Order, log_order
 from keystore.models import Batch, Code, CodeReveal
 
@@ -39,12 +39,13 @@ def reveal_codes(session: Session, order_id: int, address: str, user_agent: str)
     with write_transaction(session):
         if not session.scalar(select(Order.id).where(*_revealable(order_id))):
             raise RevealRefused(f"order {order_id}: no codes to show on request")
-        shown = session.execute(
+        shown = changed_rows(
+            session,
             update(Code)
             .where(Code.order_id == order_id, Code.revealed_at.is_(None), Code.status.in_(SHOWABLE))
             .values(revealed_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         session.add(
             CodeReveal(
                 order_id=order_id,
@@ -68,8 +69,11 @@ def reveals_of(session: Session, order_id: int) -> list[Reveal]:
 
 def unrevealed_count(session: Session, order_id: int) -> int:
     """The order's codes its buyer has not been shown yet."""
-    return session.scalar(
-        select(func.count()).where(Code.order_id == order_id, Code.revealed_at.is_(None), Code.status.in_(SHOWABLE))
+    return (
+        session.scalar(
+            select(func.count()).where(Code.order_id == order_id, Code.revealed_at.is_(None), Code.status.in_(SHOWABLE))
+        )
+        or 0
     )
 
 
@@ -79,20 +83,21 @@ def return_unrevealed(session: Session, order_id: int) -> int:
     either shown (and stays) or returned, by whichever conditional UPDATE takes its row first."""
     with write_transaction(session):
         held = select(Batch.on_hold).where(Batch.id == Code.batch_id).scalar_subquery()
-        returned = session.execute(
+        returned = changed_rows(
+            session,
             update(Code)
             .where(
                 Code.order_id == order_id, Code.revealed_at.is_(None), Code.status == "delivered", _refunded(order_id)
             )
             .values(status=case((held, "quarantined"), else_="available"), order_id=None, delivered_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+            .execution_options(synchronize_session=False),
+        )
         if returned:
             log_order(session, order_id, "shop.order.codes_returned", f"{returned} never shown, back in stock")
     return returned
 
 
-def _refunded(order_id: int):
+def _refunded(order_id: int) -> Exists:
     return exists().where(Order.id == order_id, Order.status == "refunded", Order.reveal_on_request.is_(True))
 
 
