@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app.web.openapi_merchant import MERCHANT_PATHS
+from app.web.openapi_reports import REPORT_PATHS
 from app.web.openapi_shapes import COUNTS, CURRENCY, REFUSED, TOKEN_AUTH, error, json_body
 
 bp = Blueprint("openapi", __name__)
@@ -216,6 +217,7 @@ SPEC = {
 
 
 SPEC["paths"].update(MERCHANT_PATHS)
+SPEC["paths"].update(REPORT_PATHS)
 
 # Any operation refuses a value no field can hold (app/web/hostile.py): NUL, a control character, a lone
 # surrogate, a number past 64 bits.
