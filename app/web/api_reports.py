@@ -34,14 +34,15 @@ def list_reports():
 @bp.post("/reports/<int:report_id>/decision")
 @scope_required("reports")
 def decide_report(report_id: int):
-    """{decision: replace | refund | reject, amount_minor (refund), message (reject)}."""
-    decision, amount, message = _decision_fields(request.get_json(silent=True))
+    """{decision: replace | refund | reject, batch_id (replace, optional), amount_minor (refund),
+    message (reject)}."""
+    decision, amount, message, batch_id = _decision_fields(request.get_json(silent=True))
     db.session.get(CodeReport, report_id) or abort(404, "no such report")
     db.session.rollback()  # the read is done; the decision is a write transaction of its own
     actor = Actor(g.api_actor, "agent")
     try:
         if decision == "replace":
-            decisions.replace_reported(db.session, actor, report_id)
+            decisions.replace_reported(db.session, actor, report_id, batch_id)
         elif decision == "refund":
             decisions.refund_reported(db.session, actor, report_id, amount)
         else:
@@ -52,17 +53,20 @@ def decide_report(report_id: int):
     return jsonify(_decided(report_id))
 
 
-def _decision_fields(data) -> tuple[str, int, str]:
+def _decision_fields(data) -> tuple[str, int, str, int | None]:
     if not isinstance(data, dict):
         raise FieldError("body", "expected a JSON object", 400)
     decision, amount, message = data.get("decision"), data.get("amount_minor", 0), data.get("message", "")
+    batch_id = data.get("batch_id")
     if decision not in DECISIONS:
         raise FieldError("decision", f"one of {', '.join(DECISIONS)}")
     if decision == "refund" and (type(amount) is not int or not 1 <= amount <= 2**31 - 1):  # bool is an int too
         raise FieldError("amount_minor", "a refund's whole number of minor units, at least 1")
     if not isinstance(message, str) or len(message) > LONGEST_MESSAGE:
         raise FieldError("message", f"text of at most {LONGEST_MESSAGE} characters")
-    return decision, amount, message
+    if batch_id is not None and (type(batch_id) is not int or not 1 <= batch_id <= 2**31 - 1):
+        raise FieldError("batch_id", "a batch's id, or left out for the best batch")
+    return decision, amount, message, batch_id
 
 
 def _listed(row: ReportRow) -> dict:

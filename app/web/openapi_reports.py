@@ -42,9 +42,15 @@ _DECISION = record(
         "decision": {"type": "string", "enum": list(DECISIONS)},
         "amount_minor": {"type": "integer", "minimum": 1, "description": "refund: in the order's currency"},
         "message": {"type": "string", "maxLength": LONGEST_MESSAGE, "description": "reject: the buyer reads it"},
+        "batch_id": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "replace: the batch the new code comes from (else the lowest complaint rate's)",
+        },
     },
     "amount_minor",
     "message",
+    "batch_id",
 )
 
 

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from app.core.audit import AuditEntry
 from app.core.extensions import db
 from feedback.models import CodeReport
+from keystore.models import Code
 from payments.models import Refund
 from tests.app.web.test_api_merchant import _token
-from tests.feedback.aftersale import codes_of, delivered, report_via_page
+from tests.feedback.aftersale import batch_named, codes_of, delivered, report_via_page
 from tests.shop import make_product, set_product, stock, unique_codes
 
 
@@ -44,8 +45,15 @@ def test_reports_are_listed_and_decided_once_each_as_an_agent(app, client):
     assert sorted(r["id"] for r in listed) == [replace, refund, reject]
     assert {r["text"] for r in listed} == {"buyer 0", "buyer 1", "buyer 2"} and listed[0]["unit_price_minor"] == 999
 
-    replaced = _decide(client, headers, replace, decision="replace")
+    reported_batch, spare = batch_named(app, "batch"), batch_named(app, "spare")
+    empty = _decide(client, headers, replace, decision="replace", batch_id=reported_batch)  # all its codes sold
+    assert empty.status_code == 409 and empty.json["error"]["field"] == "stock"
+    replaced = _decide(client, headers, replace, decision="replace", batch_id=spare)
     assert replaced.status_code == 200 and replaced.json["status"] == "replaced" and replaced.json["replaced"]
+    with app.app_context():
+        new_code = db.session.scalar(select(CodeReport.replacement_code_id).where(CodeReport.id == replace))
+        assert db.session.scalar(select(Code.batch_id).where(Code.id == new_code)) == spare
+        db.session.remove()
     refunded = _decide(client, headers, refund, decision="refund", amount_minor=999)
     assert refunded.status_code == 200 and refunded.json["status"] == "refunded"
     rejected = _decide(client, headers, reject, decision="reject", message="We tried it: it works.")
@@ -72,6 +80,7 @@ def test_a_wrong_decision_is_refused_by_its_field_and_changes_nothing(app, clien
         ({"decision": "refund", "amount_minor": 2**40}, "amount_minor"),
         ({"decision": "reject", "message": ""}, "message"),
         ({"decision": "reject", "message": 7}, "message"),
+        ({"decision": "replace", "batch_id": "1"}, "batch_id"),
     ]:
         response = _decide(client, headers, report_id, **body)
         assert response.status_code == 422 and response.json["error"]["field"] == field, body
