@@ -19,7 +19,8 @@ from feedback.report_list import ReportRow, report_list
 bp = Blueprint("api_reports", __name__, url_prefix="/api/v1/merchant")
 bp.register_error_handler(FieldError, refused)
 DECISIONS = ("replace", "refund", "reject")
-MOST_LISTED, LONGEST_MESSAGE = 500, 1000
+SEVERAL = ("replace", "reject")  # a refund's amount is one order's: one report at a time
+MOST_LISTED, LONGEST_MESSAGE, MOST_AT_ONCE = 500, 1000, 50
 
 
 @bp.get("/reports")
@@ -36,9 +37,39 @@ def list_reports():
 def decide_report(report_id: int):
     """{decision: replace | refund | reject, batch_id (replace, optional), amount_minor (refund),
     message (reject)}."""
-    decision, amount, message, batch_id = _decision_fields(request.get_json(silent=True))
+    fields = _decision_fields(request.get_json(silent=True))
     db.session.get(CodeReport, report_id) or abort(404, "no such report")
     db.session.rollback()  # the read is done; the decision is a write transaction of its own
+    _apply(report_id, *fields)
+    return jsonify(_decided(report_id))
+
+
+@bp.post("/reports/decisions")
+@scope_required("reports")
+def decide_reports():
+    """{reports: [ids], decision: replace | reject, batch_id?, message?}: each report decided on its
+    own (one refused leaves the others decided); each answered with its state or its refusal."""
+    data = request.get_json(silent=True)
+    fields = _decision_fields(data)
+    report_ids = _report_ids(data)
+    if fields[0] not in SEVERAL:
+        raise FieldError("decision", f"one of {', '.join(SEVERAL)} for several reports at once")
+    return jsonify(results=[_decided_or_refused(report_id, fields) for report_id in report_ids])
+
+
+def _decided_or_refused(report_id: int, fields: tuple) -> dict:
+    if db.session.get(CodeReport, report_id) is None:
+        db.session.rollback()
+        return {"id": report_id, "error": {"field": "report", "message": "no such report"}}
+    db.session.rollback()
+    try:
+        _apply(report_id, *fields)
+    except FieldError as exc:
+        return {"id": report_id, "error": {"field": exc.field, "message": str(exc)}}
+    return _decided(report_id)
+
+
+def _apply(report_id: int, decision: str, amount: int, message: str, batch_id: int | None) -> None:
     actor = Actor(g.api_actor, "agent")
     try:
         if decision == "replace":
@@ -50,7 +81,15 @@ def decide_report(report_id: int):
     except (ValueError, decisions.DecisionError) as exc:  # a TextError is a ValueError too
         field, _, why = str(exc).partition(": ")
         raise FieldError(field, why or str(exc), 409 if field in ("report", "order", "stock") else 422) from None
-    return jsonify(_decided(report_id))
+
+
+def _report_ids(data: dict) -> list[int]:
+    ids = data.get("reports")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MOST_AT_ONCE:
+        raise FieldError("reports", f"a list of 1 to {MOST_AT_ONCE} report ids")
+    if any(type(i) is not int or not 1 <= i <= 2**31 - 1 for i in ids) or len(set(ids)) != len(ids):
+        raise FieldError("reports", "report ids, each once")
+    return ids
 
 
 def _decision_fields(data) -> tuple[str, int, str, int | None]:

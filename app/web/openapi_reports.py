@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.web.api_reports import DECISIONS, LONGEST_MESSAGE, MOST_LISTED
+from app.web.api_reports import DECISIONS, LONGEST_MESSAGE, MOST_AT_ONCE, MOST_LISTED, SEVERAL
 from app.web.openapi_shapes import CURRENCY, REFUSED, TOKEN_AUTH, error, json_body, record
 from feedback.models import REPORT_REASONS, REPORT_STATES
 
@@ -53,6 +53,30 @@ _DECISION = record(
     "batch_id",
 )
 
+_SEVERAL = record(
+    {
+        "reports": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1},
+            "minItems": 1,
+            "maxItems": MOST_AT_ONCE,
+            "uniqueItems": True,
+        },
+        "decision": {"type": "string", "enum": list(SEVERAL)},
+        "message": {"type": "string", "maxLength": LONGEST_MESSAGE, "description": "reject: the buyers read it"},
+        "batch_id": {"type": "integer", "minimum": 1, "description": "replace: the batch the new codes come from"},
+    },
+    "message",
+    "batch_id",
+)
+_REFUSAL = record({"field": {"type": "string"}, "message": {"type": "string"}})
+_RESULT = {
+    "type": "object",
+    "required": ["id"],
+    "properties": {**_DECIDED["properties"], "error": _REFUSAL},
+    "description": "the report decided, or its refusal (error)",
+}
+
 
 def _guarded(summary: str, responses: dict, **more) -> dict:
     return {"summary": summary, "security": TOKEN_AUTH, "responses": {**responses, **REFUSED}, **more}
@@ -70,6 +94,16 @@ REPORT_PATHS = {
                 {"name": "status", "in": "query", "schema": _STATUS, "description": "open unless told"},
                 {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MOST_LISTED}},
             ],
+        )
+    },
+    "/api/v1/merchant/reports/decisions": {
+        "post": _guarded(
+            "Replace or reject several reports at once, each on its own (reports scope)",
+            {
+                "200": json_body(record({"results": {"type": "array", "items": _RESULT}}), "each report's outcome"),
+                "422": error("a field is wrong (named)"),
+            },
+            requestBody={"required": True, "content": {"application/json": {"schema": _SEVERAL}}},
         )
     },
     "/api/v1/merchant/reports/{report_id}/decision": {

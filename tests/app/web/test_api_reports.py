@@ -90,3 +90,26 @@ def test_a_wrong_decision_is_refused_by_its_field_and_changes_nothing(app, clien
     assert too_much.status_code == 422 and too_much.json["error"]["field"] == "amount"
     assert client.get("/api/v1/merchant/reports", headers=headers, query_string={"status": "lost"}).status_code == 422
     assert [r["id"] for r in client.get("/api/v1/merchant/reports", headers=headers).json["reports"]] == [report_id]
+
+
+def test_several_reports_are_replaced_at_once_from_the_chosen_batch_each_on_its_own(app, client):
+    first, second, third = _reported(app, client, 3)
+    headers = _token(app, "reports")
+    assert _decide(client, headers, third, decision="reject", message="It works.").status_code == 200
+    spare = batch_named(app, "spare")
+    body = {"reports": [first, second, third, 987654], "decision": "replace", "batch_id": spare}
+    results = client.post("/api/v1/merchant/reports/decisions", headers=headers, json=body)
+    assert results.status_code == 200
+    by_id = {r["id"]: r for r in results.json["results"]}
+    assert by_id[first]["status"] == by_id[second]["status"] == "replaced"
+    assert by_id[third]["error"]["field"] == "report" and by_id[987654]["error"]["message"] == "no such report"
+    with app.app_context():
+        new_codes = db.session.scalars(select(CodeReport.replacement_code_id).where(CodeReport.id.in_([first, second])))
+        assert db.session.scalars(select(Code.batch_id).where(Code.id.in_(list(new_codes)))).all() == [spare, spare]
+        db.session.remove()
+    for wrong in (
+        {"reports": [], "decision": "replace"},
+        {"reports": [first, first], "decision": "replace"},
+        {"reports": [first], "decision": "refund", "amount_minor": 5},
+    ):
+        assert client.post("/api/v1/merchant/reports/decisions", headers=headers, json=wrong).status_code == 422
