@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.web.api_reports import DECISIONS, LONGEST_MESSAGE, MOST_AT_ONCE, MOST_LISTED, SEVERAL
-from app.web.openapi_shapes import CURRENCY, REFUSED, TOKEN_AUTH, error, json_body, record
+from app.web.openapi_shapes import CURRENCY, error, guarded, json_body, record
 from feedback.models import REPORT_REASONS, REPORT_STATES
 
 _STATUS = {"type": "string", "enum": list(REPORT_STATES)}
@@ -78,13 +78,9 @@ _RESULT = {
 }
 
 
-def _guarded(summary: str, responses: dict, **more) -> dict:
-    return {"summary": summary, "security": TOKEN_AUTH, "responses": {**responses, **REFUSED}, **more}
-
-
 REPORT_PATHS = {
     "/api/v1/merchant/reports": {
-        "get": _guarded(
+        "get": guarded(
             "Buyers' reports of codes that do not work, open ones worst first (reports scope)",
             {
                 "200": json_body(record({"reports": {"type": "array", "items": _LISTED}}), "the reports"),
@@ -97,7 +93,7 @@ REPORT_PATHS = {
         )
     },
     "/api/v1/merchant/reports/decisions": {
-        "post": _guarded(
+        "post": guarded(
             "Replace or reject several reports at once, each on its own (reports scope)",
             {
                 "200": json_body(record({"results": {"type": "array", "items": _RESULT}}), "each report's outcome"),
@@ -107,7 +103,7 @@ REPORT_PATHS = {
         )
     },
     "/api/v1/merchant/reports/{report_id}/decision": {
-        "post": _guarded(
+        "post": guarded(
             "Decide a report as an agent: replace from stock, refund, or reject (reports scope)",
             {
                 "200": json_body(_DECIDED, "decided; the buyer is told by mail"),
