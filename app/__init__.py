@@ -75,6 +75,7 @@ BLUEPRINTS = (
     "api_stock",
     "api_merchant",
     "api_refunds",
+    "api_reports",
     "openapi",
     "webhooks",
     "payment_return",

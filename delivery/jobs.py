@@ -126,8 +126,16 @@ def refund_payment(refund_id: int) -> str:
             raise
         return settle(db.session, refund_id, "failed", error=f"{exc} (gave up after every retry)")
     if outcome in ("succeeded", "manual"):
-        mail_refund(refund_id)
+        refund_went_through(refund_id)
     return outcome
+
+
+def refund_went_through(refund_id: int) -> bool:
+    """Its order's codes never shown go back to stock (if it is now refunded), then the buyer's mail."""
+    from delivery.refund_stock import restock_after_refund
+
+    restock_after_refund(db.session, refund_id)
+    return mail_refund(refund_id)
 
 
 def mail_refund(refund_id: int) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.core.models import Order, token_digest
 from keystore.keyring import Keyring
 from keystore.reveal import OwnedCode, code_lines_of_order
+from keystore.reveals import Reveal, reveals_of, unrevealed_count
 from payments.refunds import refunds_of
 
 TOKEN_MAX_LENGTH = 64
@@ -36,6 +37,10 @@ class OrderView:
     paid_at: datetime | None = None
     delivered_at: datetime | None = None
     code_lines: list[OwnedCode] = field(default_factory=list)  # every code given, with its state
+    # Codes shown on request: never in mail; listed once the buyer pressed "show" (see keystore.reveals).
+    codes_on_request: bool = False
+    codes_to_reveal: int = 0  # held back until the next press
+    reveals: list[Reveal] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,14 @@ def view_order(session: Session, keyring: Keyring, token: str) -> OrderView | No
     return None if order is None else view_of(session, keyring, order)
 
 
-def view_of(session: Session, keyring: Keyring, order: Order, with_refunds: bool = True) -> OrderView:
+def view_of(
+    session: Session, keyring: Keyring, order: Order, with_refunds: bool = True, every_code: bool = False
+) -> OrderView:
     """For the order's own holder only: callers found it through its token, or mail its holder.
-    `with_refunds=False` spares a query where the refunds are not shown (most mail)."""
-    lines = code_lines_of_order(session, keyring, order.id) if order.status == "delivered" else []
+    `with_refunds=False` spares a query where the refunds are not shown (most mail); `every_code`:
+    also the codes its buyer has not asked to see (staff's API, which audits the read)."""
+    delivered, held_back = order.status == "delivered", order.reveal_on_request and not every_code
+    lines = code_lines_of_order(session, keyring, order.id, revealed_only=held_back) if delivered else []
     return OrderView(
         number=order.number,
         status=order.status,
@@ -87,4 +96,10 @@ def view_of(session: Session, keyring: Keyring, order: Order, with_refunds: bool
             RefundLine(r.amount_minor, r.currency, r.status, r.settled_at)
             for r in (refunds_of(session, order.id) if with_refunds else [])
         ],
+        **(_on_request(session, order.id, delivered) if held_back else {}),
     )
+
+
+def _on_request(session: Session, order_id: int, delivered: bool) -> dict:
+    to_reveal = unrevealed_count(session, order_id) if delivered else 0
+    return {"codes_on_request": True, "codes_to_reveal": to_reveal, "reveals": reveals_of(session, order_id)}

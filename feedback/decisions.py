@@ -33,12 +33,13 @@ class DecisionError(ValueError):
 ALREADY_DECIDED = "report: already decided by someone else a moment ago; reload the queue"
 
 
-def replace_reported(session: Session, actor: Actor, report_id: int) -> None:
-    """A fresh code from stock; never for an order whose money went back (or is going back) in full."""
+def replace_reported(session: Session, actor: Actor, report_id: int, batch_id: int | None = None) -> None:
+    """A fresh code from stock (from `batch_id` when staff chose it); never for an order whose money
+    went back (or is going back) in full."""
     with _deciding():
         with write_transaction(session):
             report = _open_report(session, report_id)
-            why = replace_code(session, report, actor.email)
+            why = replace_code(session, report, actor.email, batch_id)
             if why:
                 raise DecisionError(_refused_replacement(why))
             audit(session, actor.email, "feedback.report.replaced", f"report:{report_id}")

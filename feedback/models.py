@@ -55,3 +55,20 @@ class Review(db.Model):
     reply: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+APPEAL_DECISIONS = ("restored", "kept_hidden")
+
+
+class ReviewAppeal(db.Model):
+    """The author's one appeal against hiding their review (unique per review), and staff's answer."""
+
+    __tablename__ = "review_appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), unique=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    decision: Mapped[str] = mapped_column(String(16), default="", server_default="")  # "": waiting
+    decided_by: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    decided_at: Mapped[datetime | None] = mapped_column()

@@ -25,6 +25,7 @@ from payments.refunds import OPEN
 REFUNDED = "the order was refunded"
 NO_STOCK = "no code in stock to replace it with"
 WARNED_ONLY = "the only codes in stock are of batches above their complaint warning line"
+CHOSEN_EMPTY = "the chosen batch has no code of this product for sale"
 LIMIT_SCOPE = "aftersale.replacements"
 
 
@@ -34,8 +35,9 @@ def hold_replacements(session: Session, report: CodeReport) -> None:
     hold(session, LIMIT_SCOPE, report.buyer_email)
 
 
-def replace_code(session: Session, report: CodeReport, by: str) -> str:
+def replace_code(session: Session, report: CodeReport, by: str, batch_id: int | None = None) -> str:
     """Inside the caller's write transaction: "" when replaced, else why not (nothing changed).
+    `batch_id`: staff chose the batch the new code comes from (its available codes only).
 
     ReportClosed rises when another decision took the report first; the caller rolls back, which
     returns the code just claimed to stock."""
@@ -44,7 +46,7 @@ def replace_code(session: Session, report: CodeReport, by: str) -> str:
     why = refund_covers(session, report.order_id)
     if why:
         return why
-    claimed, why = _claim_replacement(session, report)
+    claimed, why = _claim_replacement(session, report, batch_id)
     if not claimed:
         return why
     resolve(session, report, "replaced", by, replacement_code_id=claimed)
@@ -53,17 +55,17 @@ def replace_code(session: Session, report: CodeReport, by: str) -> str:
     return ""
 
 
-def _claim_replacement(session: Session, report: CodeReport) -> tuple[int | None, str]:
-    """One code from the best batch that still has one (feedback.replacement_source): (its id, "")
-    or (None, why not)."""
-    batch_ids, warned = replacement_batches(session, report.product_id, report.id)
+def _claim_replacement(session: Session, report: CodeReport, chosen: int | None) -> tuple[int | None, str]:
+    """One code from the chosen batch, or else from the best batch that still has one
+    (feedback.replacement_source): (its id, "") or (None, why not)."""
+    batch_ids, warned = ([chosen], 0) if chosen else replacement_batches(session, report.product_id, report.id)
     for batch_id in batch_ids:
         claimed = claim_codes(
             session, product_id=report.product_id, order_id=report.order_id, quantity=1, batch_id=batch_id
         )
         if claimed:
             return claimed[0], ""
-    return None, (WARNED_ONLY if warned else NO_STOCK)
+    return None, (WARNED_ONLY if warned else CHOSEN_EMPTY if chosen else NO_STOCK)
 
 
 def lock_order_money(session: Session, report: CodeReport) -> None:

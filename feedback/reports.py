@@ -46,6 +46,8 @@ def report_code(session: Session, order_id: int, code_id: int, reason: str, text
         code = session.get(Code, code_id)
         if code is None or code.order_id != order_id:
             raise ReportError("code", "not one of this order's codes")
+        if order.reveal_on_request and code.revealed_at is None:
+            raise ReportError("code", 'press "Show my codes" first: this code was never shown')
         taken = session.execute(
             update(Code)
             .where(Code.id == code_id, Code.order_id == order_id, Code.status == "delivered")

@@ -1,4 +1,5 @@
-"""Reviews: stars and words from the buyer of a delivered order, one per order, editable for a while."""
+"""Reviews: stars and words from the buyer of a delivered order, one per order, editable for a while.
+A refunded order's buyer may review too: leaving them out would skew the rating up."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from feedback.text import mask_email, plain_text
 
 TEXT_LIMIT = 2000
 EDITABLE_DAYS = 30
-REVIEWABLE = ("delivered",)
+REVIEWABLE = ("delivered", "refunded")
 
 
 class ReviewError(BuyerError):
@@ -48,7 +49,7 @@ def write_review(session: Session, order_id: int, stars, text: str = "") -> int:
         with write_transaction(session):
             order = session.get(Order, order_id)
             if order is None or order.status not in REVIEWABLE:
-                raise ReviewError("order", "only a delivered order can be reviewed")
+                raise ReviewError("order", "only a delivered or refunded order can be reviewed")
             review = session.scalar(select(Review).where(Review.order_id == order_id))
             if review is None:
                 review = Review(order_id=order_id, product_id=order.product_id, author=mask_email(order.email))

@@ -57,6 +57,9 @@ class Code(db.Model):
     # products may hold too; every other code is unique in the whole shop. Set at import from the
     # product, whose `reusable` never changes afterwards.
     shop_unique: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # For an order whose codes are shown on request: when its buyer first pressed "show" with this
+    # code on the order (keystore.reveals). Never shown, it goes back to stock on a refund.
+    revealed_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (
         # The blind index finds duplicates against everything ever stocked, in any state: within a
@@ -114,3 +117,16 @@ class ImportRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str] = mapped_column(Text, default="")  # why it failed; never holds a code
     result: Mapped[str] = mapped_column(Text, default="")  # ImportResult.as_json: counts and line problems
+
+
+class CodeReveal(db.Model):
+    """One press of "show my codes" by whoever holds the order's link: evidence of who saw them."""
+
+    __tablename__ = "code_reveals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    revealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(400), default="")
+    codes_shown: Mapped[int] = mapped_column(default=0)  # first shown by this press (0: seen before)

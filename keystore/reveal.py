@@ -17,13 +17,18 @@ def codes_of_order(session: Session, keyring: Keyring, order_id: int) -> list[st
     return [line.text for line in code_lines_of_order(session, keyring, order_id)]
 
 
-def code_lines_of_order(session: Session, keyring: Keyring, order_id: int) -> list[OwnedCode]:
+def code_lines_of_order(
+    session: Session, keyring: Keyring, order_id: int, revealed_only: bool = False
+) -> list[OwnedCode]:
     """The codes an order was given, as its buyer sees them, with their state (a reported or burned
-    one stays listed beside its replacement)."""
+    one stays listed beside its replacement). `revealed_only`: those its buyer pressed "show" for;
+    the others are not even decrypted."""
     order = session.get(Order, order_id)
     code_format = order.product.code_format  # loaded with the order
     owned = Code.order_id == order_id
     query = select(Code).where(or_(owned, Code.id == order.shared_code_id) if order.shared_code_id else owned)
+    if revealed_only:
+        query = query.where(Code.revealed_at.is_not(None))
     lines = []
     for row in session.scalars(query.order_by(Code.id)):
         plaintext = open_code(keyring, row)

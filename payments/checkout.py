@@ -190,6 +190,7 @@ def _new_order(session: Session, product: Product, choice: CheckoutChoice) -> tu
             currency=product.currency,
             method=choice.method,
             locale=choice.locale,
+            reveal_on_request=product.reveal_on_request,
         )
         try:
             with session.begin_nested():

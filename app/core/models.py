@@ -79,6 +79,9 @@ class Product(db.Model):
     replacement_limit: Mapped[int] = mapped_column(default=3, server_default="3")
     # How many of it one buyer (email) may order in 24 hours; 0: no limit.
     daily_limit_per_buyer: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Codes held back on the order page until the buyer presses "show" (each press recorded), and
+    # never put in mail: a code never shown goes back to stock on a refund.
+    reveal_on_request: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (CheckConstraint("price_minor >= 0", name="price_not_negative"),)
@@ -107,6 +110,9 @@ class Order(db.Model):
     # already point at orders, and a cycle would complicate every migration for little gain.
     shared_code_id: Mapped[int | None] = mapped_column(Integer)
     locale: Mapped[str] = mapped_column(String(10), default="en")
+    # The product's reveal_on_request when the order was placed: an owner turning it on later does
+    # not make codes already mailed look unseen.
+    reveal_on_request: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column()
     delivered_at: Mapped[datetime | None] = mapped_column()

@@ -45,6 +45,7 @@ class ProductFields:
     code_format: str
     csv_columns: str
     normalise: str
+    reveal_on_request: bool = False  # codes held back on the order page until the buyer presses "show"
 
     def values(self) -> dict:
         """The columns to write; a reusable product sells its one code once per order."""
@@ -69,12 +70,17 @@ def parse_product_form(form: Mapping[str, str]) -> ProductFields:
         report_policy=reader.choice("report_policy", ("replace", "hold")),
         replacement_limit=reader.whole("replacement_limit", 0, 1000, default=3),
         instructions=reader.text("instructions", 5000),
-        reusable=form.get("reusable") in ("1", "on", "true"),
+        reusable=reader.ticked("reusable"),
         code_format=reader.choice("code_format", ("text", "csv")),
         csv_columns=reader.csv_columns(),
         normalise=reader.choice("normalise", NORMALISE_MODES),
+        reveal_on_request=reader.ticked("reveal_on_request"),
     )
     fields = ProductFields(**{**fields.__dict__, "price_minor": reader.price(fields.currency)})
+    if fields.reusable and fields.reveal_on_request:
+        reader.refuse(
+            "reveal_on_request", lazy_gettext("a reusable product's one code is every buyer's: it is not held back")
+        )
     if reader.errors:
         raise ProductFormError(reader.errors)
     return fields
@@ -94,6 +100,9 @@ class _Reader:
 
     def refuse(self, name: str, message: object) -> None:
         self.errors.setdefault(name, message)
+
+    def ticked(self, name: str) -> bool:
+        return self.raw(name) in ("1", "on", "true")
 
     def text(self, name: str, most: int) -> str:
         value = self.raw(name).replace("\r\n", "\n").strip()

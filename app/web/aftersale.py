@@ -14,13 +14,19 @@ from app.web.numbers import column_int
 from app.web.shared import order_for_token
 from app.web.storefront import order_page
 from feedback.reports import report_code
+from feedback.review_appeals import appeal_review
 from feedback.reviews import write_review
 from feedback.trust import trust_figures
+from keystore.reveals import REVEALS_PER_HOUR, RevealRefused, reveal_codes
 
 bp = Blueprint("aftersale", __name__)
 bp.before_request(check_csrf)
 
-LIMITS = {"report": (10, 3600), "review": (10, 3600)}  # per order and, tenfold, per address
+LIMITS = {
+    "report": (10, 3600),
+    "review": (10, 3600),
+    "reveal": (REVEALS_PER_HOUR, 3600),
+}  # per order; tenfold per address
 
 
 @bp.post("/o/<token>/report")
@@ -51,6 +57,30 @@ def review(token: str):
     except BuyerError as exc:
         return _back(token, translated_error(exc), 400)
     return _back(token, gettext("Thank you for your review."))
+
+
+@bp.post("/o/<token>/review/appeal")
+def appeal(token: str):
+    """The author of a hidden review asks, once, for it to be shown again."""
+    order = _order_or_404(token)
+    _limit("review", order.order_id)
+    try:
+        appeal_review(db.session, order.order_id, request.form.get("text", ""))
+    except BuyerError as exc:
+        return _back(token, translated_error(exc), 400)
+    return _back(token, gettext("Your appeal is sent. The shop's staff decide, and this page shows their answer."))
+
+
+@bp.post("/o/<token>/reveal")
+def reveal(token: str):
+    """The buyer presses "show": recorded (address, browser) before the page shows the codes."""
+    order = _order_or_404(token)
+    _limit("reveal", order.order_id)
+    try:
+        reveal_codes(db.session, order.order_id, client_address(), request.headers.get("User-Agent", ""))
+    except RevealRefused:
+        return _back(token, gettext("This order has no codes waiting to be shown."), 409)
+    return redirect(url_for("storefront.order_page", token=token, _anchor="codes"), code=303)
 
 
 @bp.get("/trust")

@@ -9,6 +9,7 @@ from app.core.languages import language_of
 from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
 from app.web.catalog import product_cards
 from app.web.shared import order_for_token, settings
+from keystore.reveals import REVEALS_PER_HOUR, RevealRefused, reveal_codes
 from keystore.stock import available_count
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
@@ -65,11 +66,39 @@ def get_order(token: str):
     }
     if order.status == "delivered":
         body["codes"] = order.codes
+    if order.codes_on_request:
+        body |= _on_request(order, token)
     if order.refunds:
         body["refunds"] = [refund.as_json() for refund in order.refunds]
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/orders/<token>/reveal")
+def reveal_order_codes(token: str):
+    """The API's "show my codes": recorded as the page's button is, then the order as GET gives it."""
+    order = order_for_token(token)
+    if order is None:
+        return _error(404, "token", "no such order")
+    db.session.rollback()  # the view is read; the reveal is a write of its own
+    if not allow("reveal", f"order:{order.order_id}", REVEALS_PER_HOUR, 3600):
+        return _error(429, "rate", "too many reveals of this order; try again later")
+    try:
+        reveal_codes(db.session, order.order_id, client_address(), request.headers.get("User-Agent", ""))
+    except RevealRefused:
+        return _error(409, "token", "this order has no codes waiting to be shown")
+    return get_order(token)
+
+
+def _on_request(order, token: str) -> dict:
+    """Codes held back until the buyer asks: listed in "codes" once revealed, never before."""
+    return {
+        "codes_on_request": True,
+        "codes_to_reveal": order.codes_to_reveal,
+        "reveal": {"method": "POST", "url": f"{settings().base_url}/api/v1/orders/{token}/reveal"},
+        "reveals": [{"at": r.revealed_at.isoformat() + "Z", "address": r.address} for r in order.reveals],
+    }
 
 
 def _error(status: int, field: str, message: str):

@@ -53,7 +53,7 @@ def _codes_read(order_id: int, number: str) -> list[str]:
     db.session.rollback()  # the reads are done; the record is a write transaction of its own
     with write_transaction(db.session):
         audit(db.session, g.api_actor, "api.order.codes_read", f"order:{number}")
-    return view_of(db.session, keyring(), db.session.get(Order, order_id), with_refunds=False).codes
+    return view_of(db.session, keyring(), db.session.get(Order, order_id), with_refunds=False, every_code=True).codes
 
 
 @bp.get("/products")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from app.web.openapi_merchant import MERCHANT_PATHS
+from app.web.openapi_reports import REPORT_PATHS
 from app.web.openapi_shapes import COUNTS, CURRENCY, REFUSED, TOKEN_AUTH, error, json_body
 
 bp = Blueprint("openapi", __name__)
@@ -63,7 +64,21 @@ _ORDER = {
         "quantity": {"type": "integer"},
         "amount_minor": {"type": "integer"},
         "currency": {"type": "string"},
-        "codes": {"type": "array", "items": {"type": "string"}},
+        "codes": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the usable codes; for a product shown on request, only those revealed",
+        },
+        "codes_on_request": {
+            "type": "boolean",
+            "description": "codes are held back until revealed (POST reveal.url); each reveal is recorded",
+        },
+        "codes_to_reveal": {"type": "integer", "minimum": 0, "description": "codes held back until the next reveal"},
+        "reveal": {"type": "object", "properties": {"method": {"type": "string"}, "url": {"type": "string"}}},
+        "reveals": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"at": {"type": "string"}, "address": {"type": "string"}}},
+        },
         "refunds": {"type": "array", "items": {"type": "object"}},
     },
 }
@@ -132,6 +147,18 @@ SPEC = {
                 "responses": {"200": json_body(_ORDER, "the order"), "404": error("no order has this token")},
             }
         },
+        "/api/v1/orders/{token}/reveal": {
+            "post": {
+                "summary": "Reveal the codes of an order shown on request (recorded: time, address, user agent)",
+                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": json_body(_ORDER, "the order, its codes revealed"),
+                    "404": error("no order has this token"),
+                    "409": error("the order has no codes shown on request (not delivered, or not such a product)"),
+                    "429": error("too many reveals of this order"),
+                },
+            }
+        },
         "/api/v1/stock": {
             "get": {
                 "summary": "Codes per product and batch, by state",
@@ -190,6 +217,7 @@ SPEC = {
 
 
 SPEC["paths"].update(MERCHANT_PATHS)
+SPEC["paths"].update(REPORT_PATHS)
 
 # Any operation refuses a value no field can hold (app/web/hostile.py): NUL, a control character, a lone
 # surrogate, a number past 64 bits.

@@ -7,7 +7,7 @@ from app.core.order_states import ORDER_STATUSES
 from app.web.api_fields import MAX_PAGE
 from app.web.api_merchant import MOST_PER_PAGE
 from app.web.api_refunds import LONGEST_REASON
-from app.web.openapi_shapes import COUNTS, CURRENCY, REFUSED, TOKEN_AUTH, error, json_body, path_text, record
+from app.web.openapi_shapes import COUNTS, CURRENCY, error, guarded, json_body, path_text, record
 
 _MOMENT = {"type": "string", "format": "date-time", "nullable": True}
 _REFUND = record(
@@ -89,27 +89,23 @@ _LIST_PARAMETERS = [
 ]
 
 
-def _guarded(summary: str, responses: dict, **more) -> dict:
-    return {"summary": summary, "security": TOKEN_AUTH, "responses": {**responses, **REFUSED}, **more}
-
-
 MERCHANT_PATHS = {
     "/api/v1/merchant/orders": {
-        "get": _guarded(
+        "get": guarded(
             "Orders, newest first (orders scope)",
             {"200": json_body(_PAGE, "a page of orders"), "422": error("a query value is wrong (named)")},
             parameters=_LIST_PARAMETERS,
         )
     },
     "/api/v1/merchant/orders/{number}": {
-        "get": _guarded(
+        "get": guarded(
             "One order by its number, with its refunds (orders scope) and codes (codes scope)",
             {"200": json_body(_ORDER, "the order"), "404": error("no order has this number")},
             parameters=[path_text("number")],
         )
     },
     "/api/v1/merchant/orders/{number}/refunds": {
-        "post": _guarded(
+        "post": guarded(
             "Ask for a refund (refunds scope; within the agents' refund limit)",
             {
                 "201": json_body(_REFUND, "asked for; the provider is called next"),
@@ -123,7 +119,7 @@ MERCHANT_PATHS = {
         )
     },
     "/api/v1/merchant/refunds/{refund_id}": {
-        "get": _guarded(
+        "get": guarded(
             "A refund's state (refunds scope)",
             {"200": json_body(_REFUND, "the refund"), "404": error("no such refund")},
             parameters=[
@@ -132,7 +128,7 @@ MERCHANT_PATHS = {
         )
     },
     "/api/v1/merchant/products": {
-        "get": _guarded(
+        "get": guarded(
             "Every product, on sale or not, with its codes by state (stock scope)",
             {"200": json_body(record({"products": {"type": "array", "items": _PRODUCT}}), "the products")},
         )

@@ -40,3 +40,8 @@ def path_text(name: str) -> dict:
 
 TOKEN_AUTH = [{"token": []}]
 REFUSED = {"401": error("no valid API token"), "403": error("the token lacks the scope")}
+
+
+def guarded(summary: str, responses: dict, **more) -> dict:
+    """An operation behind an API token's scope: answers 401 and 403 besides its own."""
+    return {"summary": summary, "security": TOKEN_AUTH, "responses": {**responses, **REFUSED}, **more}

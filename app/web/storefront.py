@@ -22,6 +22,7 @@ from feedback.help.markdown import render as render_markdown
 from feedback.help.notices import product_viewed
 from feedback.models import REPORT_REASONS
 from feedback.reports import reports_of_order
+from feedback.review_appeals import appeal_of
 from feedback.reviews import product_reviews, review_of_order
 from keystore.stock import available_count
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
@@ -139,7 +140,7 @@ def _order_page(token: str, error: str = "", status: int = 200):
             error=error,
             reasons=REPORT_REASONS,
             reports=reports,
-            review=review_of_order(db.session, order.order_id),
+            **_review_of(order.order_id),
             timeline=order_timeline(order, reports),
             help_articles=product_help(order.product_slug),
         ),
@@ -148,6 +149,11 @@ def _order_page(token: str, error: str = "", status: int = 200):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _review_of(order_id: int) -> dict:
+    review = review_of_order(db.session, order_id)
+    return {"review": review, "appeal": appeal_of(db.session, review.id) if review and review.hidden else None}
 
 
 def order_timeline(order, reports) -> list[tuple[str, datetime]]:

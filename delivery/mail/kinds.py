@@ -46,7 +46,8 @@ def order_message(kind: OrderMailKind, order: OrderView, order_url: str) -> Mess
         number=order.number,
         product=order.product_name,
         quantity=order.quantity,
-        codes=order.codes,
+        codes=[] if order.codes_on_request else order.codes,  # held back: the mail carries the link only
+        on_request=order.codes_on_request,
         refunds=[refund for refund in order.refunds if refund.status in MONEY_MOVED],
         order_url=order_url,
     )

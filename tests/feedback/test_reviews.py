@@ -57,7 +57,7 @@ def test_bad_stars_long_text_and_undelivered_orders_are_refused_with_the_reason(
     assert long.status_code == 400 and "at most 2000 characters" in long.get_data(as_text=True)
     unpaid = place(app, "card")
     response = review_via_page(client, unpaid.token, 5, csrf_page=f"/o/{placed.token}")  # no form on its page
-    assert response.status_code == 400 and "only a delivered order" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "only a delivered or refunded order" in response.get_data(as_text=True)
     assert _review(app, placed.order_id) is None and _review(app, unpaid.order_id) is None
 
 

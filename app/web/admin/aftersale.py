@@ -11,7 +11,7 @@ from app.core.extensions import db
 from app.core.models import Order
 from app.core.money import to_major, to_minor
 from app.web.admin import bp, owner_required, staff_required
-from feedback import decisions, reviews, settings
+from feedback import decisions, review_appeals, reviews, settings
 from feedback.models import CodeReport, Review
 from feedback.quality import ranking
 from feedback.report_list import report_list
@@ -48,7 +48,17 @@ def decide(report_id: int, action: str):
 @staff_required
 def review_list():
     rows = db.session.scalars(select(Review).order_by(Review.created_at.desc()).limit(200)).all()
-    return render_template("admin/reviews.html", reviews=rows)
+    return render_template("admin/reviews.html", reviews=rows, appeals=review_appeals.waiting_appeals(db.session))
+
+
+@bp.post("/reviews/<int:review_id>/appeal/<any(restored, kept_hidden):decision>")
+@staff_required
+def appeal_decision(review_id: int, decision: str):
+    if review_appeals.decide_appeal(db.session, g.actor, review_id, decision):
+        flash(gettext("Review %(id)s: appeal decided.", id=review_id))
+    else:
+        flash(gettext("Review %(id)s: no appeal waiting (decided already?).", id=review_id))
+    return redirect(url_for("admin.review_list"))
 
 
 @bp.post("/reviews/<int:review_id>/<any(reply, hide, show):action>")

@@ -21,6 +21,7 @@ from keystore.models import Code
 EDITABLE = (
     "name slug description category currency max_per_order stock_display low_stock_threshold report_policy"
     " replacement_limit instructions reusable code_format csv_columns normalise"
+    " reveal_on_request"
 ).split()
 
 
@@ -99,6 +100,7 @@ def _values_of(product: Product) -> dict:
     values = {name: getattr(product, name) for name in EDITABLE}
     values["price"] = to_major(product.price_minor, product.currency)
     values["reusable"] = "1" if product.reusable else ""
+    values["reveal_on_request"] = "1" if product.reveal_on_request else ""
     return values
 
 

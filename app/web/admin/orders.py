@@ -16,10 +16,11 @@ from app.core.order_search import OrderFilter, order_page, orders_csv
 from app.core.order_states import ORDER_STATUSES
 from app.web.admin import bp, owner_required, staff_required
 from app.web.admin.exports import audited_csv
-from delivery.jobs import mail_refund
+from delivery.jobs import refund_went_through
 from delivery.mail.log import MailLog
 from delivery.queues import enqueue_fulfilment, enqueue_refund
 from delivery.reconciliation import check_order_now
+from keystore.reveals import reveals_of
 from payments import manual, refunds, review
 from payments.models import Payment, PaymentCheck
 from payments.outstanding import flagged_payments, is_stuck, refunds_to_see
@@ -68,6 +69,7 @@ def order(number: str):
         stuck={r.id for r in order_refunds if is_stuck(db.session, r, utcnow())},
         timeline=payment_timeline(db.session, item.id),
         refund_key=secrets.token_hex(16),
+        reveals=reveals_of(db.session, item.id),
     )
 
 
@@ -134,7 +136,7 @@ def refund_action(refund_id: int, action: str):
         elif action == "settle":
             note = request.form.get("note", "").strip() or "settled"
             if refunds.settle_manually(db.session, g.actor, refund_id, note) == "manual":
-                mail_refund(refund_id)
+                refund_went_through(refund_id)
     except refunds.RefundError as exc:
         flash(gettext("Refund %(id)s not sent again: %(why)s", id=refund_id, why=exc))
     return redirect(request.referrer or url_for("admin.dashboard"))
