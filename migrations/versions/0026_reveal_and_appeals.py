@@ -2,7 +2,7 @@
 first reveal, every press is logged), and a hidden review's one appeal
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-03 06:15:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0023'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
