@@ -14,7 +14,9 @@ from redis.exceptions import RedisError
 from rq import Queue, Retry
 
 log = logging.getLogger(__name__)
-QUEUES = ("delivery", "notify", "aftersale", "imports")
+# In the order a worker takes them: after-sale first, so a replacement or a refund never waits behind
+# a rush of deliveries (it is one job in a hundred); imports last, being long and never urgent.
+QUEUES = ("aftersale", "delivery", "notify", "imports")
 
 
 def redis_connection() -> Redis:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import requests
 
+from delivery.queues import QUEUES
 from tests.secrets_in_logs import PROCESS_LOGS
 from tests.warm import WarmProcess
 
@@ -58,7 +59,7 @@ class _Process:
 
 
 class WorkerProcess(_Process):
-    def __init__(self, env: dict[str, str], queues: str = "delivery,notify,aftersale,imports"):
+    def __init__(self, env: dict[str, str], queues: str = ",".join(QUEUES)):
         argv = ["keyshop", "worker", "--queues", queues]
         super().__init__(argv, env, f"worker-{id(self)}.log", warm=True)
 

@@ -34,7 +34,7 @@ def _say_where_admin_starts(app, host: str, port: int) -> None:
 
 
 @click.command()
-@click.option("--queues", default="delivery,notify,aftersale,imports", show_default=True)
+@click.option("--queues", default="aftersale,delivery,notify,imports", show_default=True, help="taken in this order")
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 def worker(queues, burst):
     """An RQ worker (non-forking) on the keyshop queues."""
