@@ -51,7 +51,7 @@ def replace_code(session: Session, report: CodeReport, by: str, batch_id: int | 
         return why
     resolve(session, report, "replaced", by, replacement_code_id=claimed)
     log_order(session, report.order_id, "shop.order.code_replaced", f"report {report.id}")
-    owe_order_mail(session, report.order_id, f"replaced:{report.id}")  # the mail is owed with the code it carries
+    owe_order_mail(session, report.order_id, f"replaced:{report.id}:{claimed}")  # the mail names the new code
     return ""
 
 

@@ -32,6 +32,7 @@ class ReportLine:
     message: str
     created_at: datetime
     resolved_at: datetime | None = None
+    replacement_code_id: int | None = None
 
 
 def report_code(session: Session, order_id: int, code_id: int, reason: str, text: str = "") -> int:
@@ -74,4 +75,7 @@ def report_code(session: Session, order_id: int, code_id: int, reason: str, text
 
 def reports_of_order(session: Session, order_id: int) -> dict[int, ReportLine]:
     rows = session.scalars(select(CodeReport).where(CodeReport.order_id == order_id))
-    return {r.code_id: ReportLine(r.status, r.reason, r.message, r.created_at, r.resolved_at) for r in rows}
+    return {
+        r.code_id: ReportLine(r.status, r.reason, r.message, r.created_at, r.resolved_at, r.replacement_code_id)
+        for r in rows
+    }

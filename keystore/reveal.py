@@ -47,7 +47,13 @@ class OwnedCode:
 
     @property
     def usable(self) -> bool:
-        return self.status != "invalid"
+        """Working as far as the shop knows: not burned after a report, and not under review."""
+        return self.status not in ("invalid", "reported")
+
+    @property
+    def under_review(self) -> bool:
+        """Its buyer reported it and the report is open: shown as such, never as working."""
+        return self.status == "reported"
 
 
 def open_code(keyring: Keyring, code: Code) -> str:

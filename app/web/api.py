@@ -65,7 +65,8 @@ def get_order(token: str):
         "currency": order.currency,
     }
     if order.status == "delivered":
-        body["codes"] = order.codes
+        body["codes"] = order.codes  # working ones: a code under review is listed apart
+        body["codes_under_review"] = [line.text for line in order.code_lines if line.under_review]
     if order.codes_on_request:
         body |= _on_request(order, token)
     if order.refunds:

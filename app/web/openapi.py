@@ -67,7 +67,12 @@ _ORDER = {
         "codes": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "the usable codes; for a product shown on request, only those revealed",
+            "description": "the working codes (not those under review); for a product shown on request, only those revealed",
+        },
+        "codes_under_review": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "codes their buyer reported, while the report is open: not to be used as working ones",
         },
         "codes_on_request": {
             "type": "boolean",

@@ -36,8 +36,20 @@ def order_mail_kind(kind: str) -> OrderMailKind | None:
     return ORDER_MAIL_KINDS.get(kind.split(":", 1)[0])
 
 
-def order_message(kind: OrderMailKind, order: OrderView, order_url: str) -> Message:
-    """The mail, in the language the order was placed in."""
+def new_codes_of(kind: str) -> frozenset[int]:
+    """The codes a mail gives anew: "replaced:<report>:<code>" names its replacement code."""
+    parts = kind.split(":")
+    return (
+        frozenset({int(parts[2])}) if parts[0] == "replaced" and len(parts) == 3 and parts[2].isdigit() else frozenset()
+    )
+
+
+def order_message(
+    kind: OrderMailKind, order: OrderView, order_url: str, new_code_ids: frozenset[int] = frozenset()
+) -> Message:
+    """The mail, in the language the order was placed in. Codes under review are never listed as
+    working ones; the codes this mail gives anew (`new_code_ids`) are listed apart."""
+    working = [] if order.codes_on_request else [line for line in order.code_lines if line.usable]
     return render_message(
         kind.template,
         order.email,
@@ -46,7 +58,8 @@ def order_message(kind: OrderMailKind, order: OrderView, order_url: str) -> Mess
         number=order.number,
         product=order.product_name,
         quantity=order.quantity,
-        codes=[] if order.codes_on_request else order.codes,  # held back: the mail carries the link only
+        codes=[line.text for line in working if line.code_id not in new_code_ids],  # held back: the link only
+        new_codes=[line.text for line in working if line.code_id in new_code_ids],
         on_request=order.codes_on_request,
         refunds=[refund for refund in order.refunds if refund.status in MONEY_MOVED],
         order_url=order_url,

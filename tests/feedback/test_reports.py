@@ -191,3 +191,31 @@ def test_the_sweeper_enqueues_a_report_whose_job_was_lost(app, client):
         assert job.perform() == "replaced"
         assert sweep_reports(db.session, 0) == 0  # decided: nothing more to sweep
         db.session.remove()
+
+
+def test_a_code_under_review_is_not_offered_as_working_and_the_mail_names_the_new_one(smtp, app, client, worker):
+    product_id = make_product(app, "card")
+    set_product(app, product_id, report_policy="hold")
+    reported, kept, spare = unique_codes(3)
+    stock(app, product_id, [reported, kept])
+    placed = delivered(app, client, quantity=2)
+    [(code_id, _), _] = codes_of(app, placed.order_id)
+    report_via_page(client, placed.token, code_id)
+    report = wait_for_report(app, code_id, lambda r: r.held_because)  # the policy held it for staff
+    api = client.get(f"/api/v1/orders/{placed.token}").json
+    assert (api["codes"], api["codes_under_review"]) == ([kept], [reported])
+    page = client.get(f"/o/{placed.token}").get_data(as_text=True)
+    assert "Under review: please do not use it" in page and "New: the replacement" not in page
+    assert page.count('data-copy="') == 1  # only the working code offers its copy button
+
+    stock(app, product_id, [spare], name="fresh")
+    staff(app, client)
+    assert staff_post(client, f"/admin/reports/{report.id}/replace").status_code == 302
+    [mail] = [m for m in smtp.wait_for(2) if "replacement" in m["Subject"]]
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    new_part, other_part = body.split("Your other working code(s), unchanged:")
+    assert "Your new code:" in new_part and spare in new_part and kept not in new_part
+    assert kept in other_part and reported not in body
+    page = client.get(f"/o/{placed.token}").get_data(as_text=True)
+    assert "New: the replacement" in page and "Under review" not in page
+    assert client.get(f"/api/v1/orders/{placed.token}").json["codes"] == [kept, spare]
