@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.core import order_states
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
+from app.core.webhook_outbox import owe_order_event
 from delivery.mail.log import owe_order_mail
 from delivery.mail.low_stock import owe_low_stock_mail
 from delivery.notifications.tell import tell
@@ -57,6 +58,7 @@ def run_fulfilment(session: Session, order_id: int, mail_now: bool = False) -> F
                 return Fulfilment("skipped")
             given = _give_shared(session, order) if order.reusable else _claim(session, order)
             log_order(session, order_id, "shop.order.delivered", given)
+            owe_order_event(session, "order.delivered", order_id)
             mail = owe_order_mail(session, order_id, "delivered", claimed=mail_now)
             alert = None if order.reusable else crossed_low_stock(session, order.low_stock)
             if alert is not None:
@@ -149,5 +151,6 @@ def _wait_for_stock(session: Session, order_id: int, mail_now: bool) -> Fulfilme
             log_order(session, order_id, "shop.order.awaiting_stock", "not enough codes in stock")
             mail = owe_order_mail(session, order_id, "awaiting_stock", claimed=mail_now)
             tell(session, "order.awaiting_stock", str(order_id), number=number)
+            owe_order_event(session, "order.awaiting_stock", order_id)
     log.info("order awaits stock", extra={"order": number})
     return Fulfilment("awaiting_stock", number or "", mail=mail)
