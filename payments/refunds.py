@@ -148,8 +148,10 @@ def _settle(session, refund_id: int, state: str, reference: str, error: str, exp
 
 
 def _owe_refund_failed(session: Session, refund: Refund) -> None:
-    data = {"refund_id": refund.id, "amount_minor": refund.amount_minor, "currency": refund.currency}
-    owe_order_event(session, "refund.failed", refund.order_id, about=f"{refund.id}:{utcnow().isoformat()}", **data)
+    """Told each time it fails (staff may retry it): the refund's own amount, beside the order's."""
+    about = f"{refund.id}:{utcnow().isoformat()}"
+    data = {"id": refund.id, "amount_minor": refund.amount_minor, "currency": refund.currency}
+    owe_order_event(session, "refund.failed", refund.order_id, about=about, refund=data)
 
 
 def _mark_refunded_when_whole(session: Session, refund: Refund) -> None:
