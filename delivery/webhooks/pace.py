@@ -1,11 +1,12 @@
 """When an endpoint's job runs: queued after the commit of the transaction that owed it a message
 (a session listener reads the endpoints app.core.webhook_outbox noted, so no caller, payments'
-included, has to), at most one queued at a time per endpoint (a hint in Redis: lost, it costs a
+included, has to), at most one queued at a time per endpoint for any one time (a hint in Redis: lost, it costs a
 sweep's wait, never a message), and again at the time a failed attempt is due."""
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from redis import RedisError
@@ -22,12 +23,17 @@ QUEUED = "keyshop:webhooks-queued:{}"
 
 
 def schedule_webhooks(endpoint_id: int, at: datetime | None = None) -> bool:
-    """Queue the endpoint's job (now, or at `at`) unless one is queued; False when Redis is
-    unreachable (the sweeper queues it later)."""
+    """Queue the endpoint's job (now, or at `at`) unless one is queued for that time or sooner (a
+    message due in six hours does not hold back one due now); False when Redis is unreachable (the
+    sweeper queues it later). Two schedulers at once may both queue it: the job is safe to run twice."""
     wait = max((at - utcnow()) if at else timedelta(0), timedelta(0))
+    runs_at = time.time() + wait.total_seconds()
     try:
-        if not redis_connection().set(QUEUED.format(endpoint_id), 1, nx=True, ex=int(wait.total_seconds()) + 300):
+        connection, flag = redis_connection(), QUEUED.format(endpoint_id)
+        queued_for = connection.get(flag)
+        if queued_for is not None and float(queued_for) <= runs_at:
             return True
+        connection.set(flag, runs_at, ex=int(wait.total_seconds()) + 300)
         queue("notify").enqueue_in(wait, JOB, endpoint_id, job_timeout=600, result_ttl=60, failure_ttl=7 * 86400)
     except RedisError as exc:
         log.warning("webhook endpoint %s not scheduled (%s); the sweeper will", endpoint_id, type(exc).__name__)

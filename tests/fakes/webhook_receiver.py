@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ class WebhookReceiver:
         self.refused = 0
         self.fail_next = 0
         self.fail_always = False
+        self.delay = 0.0  # seconds each answer takes (two senders then overlap)
         self.problems: list[str] = []  # anything unsigned, stale, or off its schema
         self._lock = threading.Lock()
         self._server = LoopbackServer(self._wsgi)
@@ -48,6 +50,7 @@ class WebhookReceiver:
     @Request.application
     def _wsgi(self, request: Request) -> Response:
         body = request.get_data()
+        time.sleep(self.delay)
         headers = {name.lower(): value for name, value in request.headers.items()}
         verified = tuple(secret for secret in self.secrets if _verifies(secret, body, headers))
         with self._lock:
