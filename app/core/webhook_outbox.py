@@ -80,7 +80,8 @@ def order_data(session: Session, order_id: int) -> dict:
 
 def owe_order_event(session: Session, event: str, order_id: int, about: str = "", **extra: object) -> int:
     """An order's event (order.paid, order.delivered, ...), owed with the order's own data."""
-    if not listening(session, event):
+    endpoints = listening(session, event)
+    if not endpoints:
         return 0  # no endpoint wants it: not even the order is read
-    data = order_data(session, order_id) | extra
-    return owe_webhook(session, event, about or str(order_id), data, order_id=order_id)
+    data, about = order_data(session, order_id) | extra, about or str(order_id)
+    return sum(owe_to(session, endpoint_id, event, about, data, order_id) for endpoint_id in endpoints)
