@@ -80,6 +80,8 @@ def order_data(session: Session, order_id: int) -> dict:
 
 def owe_order_event(session: Session, event: str, order_id: int, about: str = "", **extra: object) -> int:
     """An order's event (order.paid, order.delivered, ...), owed with the order's own data."""
+    if event not in EVENT_TYPES:
+        raise KeyError(event)
     endpoints = listening(session, event)
     if not endpoints:
         return 0  # no endpoint wants it: not even the order is read
