@@ -32,16 +32,9 @@ from keystore.keyring import Keyring, KeyringError
 
 log = logging.getLogger(__name__)
 BATCH = 100  # a job's worth; the job queues itself again for the rest
-STALLED_AFTER = timedelta(minutes=5)
-e = WebhookEndpoint
-SENDING_COLUMNS = (
-    e.id,
-    e.enabled,
-    e.url_sealed,
-    e.secret_sealed,
-    e.previous_secret_sealed,
-    e.previous_until,
-)  # an attempt gives up within 15 s: a longer "sending" is a dead sender
+STALLED_AFTER = timedelta(minutes=5)  # an attempt gives up within 15 s: a longer "sending" is a dead sender
+_E = WebhookEndpoint
+SENDING_COLUMNS = (_E.id, _E.enabled, _E.url_sealed, _E.secret_sealed, _E.previous_secret_sealed, _E.previous_until)
 
 
 def send_endpoint(session: Session, keyring: Keyring, endpoint_id: int) -> str:
