@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.core.db import changed_rows, utcnow, write_transaction
 from app.core.webhook_models import WebhookMessage
+from delivery import outbox_moves
 
 # After a failed attempt the next waits twice as long as the one before, from 30 s up to 6 h; after
 # three days since the event the message is failed, where staff see it and may replay it.
@@ -116,24 +117,13 @@ def replay(session: Session, endpoint_id: int, message: int) -> bool:
 
 
 def drop_pending(session: Session, endpoint_id: int) -> int:
-    with write_transaction(session, one_statement=True):
-        return changed_rows(
-            session,
-            update(MESSAGES)
-            .where(MESSAGES.c.endpoint_id == endpoint_id, MESSAGES.c.status == "pending")
-            .values(status="dropped", last_error="the endpoint was disabled"),
-        )
+    return outbox_moves.drop_pending(
+        session, MESSAGES, MESSAGES.c.endpoint_id == endpoint_id, "the endpoint was disabled"
+    )
 
 
 def take_back_stalled(session: Session, claimed_before: datetime) -> int:
-    """Messages still "sending" since before then: their sender died mid-send; owed again."""
-    with write_transaction(session, one_statement=True):
-        return changed_rows(
-            session,
-            update(MESSAGES)
-            .where(MESSAGES.c.status == "sending", MESSAGES.c.claimed_at <= claimed_before)
-            .values(status="pending", due_at=None, last_error="the sender stopped before it finished; owed again"),
-        )
+    return outbox_moves.take_back_stalled(session, MESSAGES, claimed_before)
 
 
 def endpoints_owed(session: Session) -> list[int]:

@@ -11,22 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from app.core.audit import AuditEntry
-from app.core.extensions import db
-from app.core.staff import create_staff
 from app.core.webhook_models import WebhookEndpoint, WebhookMessage
+from tests.app.web.test_admin_chat import PASSWORD, owner  # noqa: F401  (the owner and an agent, signed in as the owner)
 from tests.delivery.webhooks.endpoints import in_app, receiver, run_job  # noqa: F401
 from tests.shop import csrf_from, sign_in
-
-PASSWORD = "a long staff password"
-
-
-@pytest.fixture
-def owner(app, client) -> None:
-    with app.app_context():
-        create_staff(db.session, "owner@shop.test", PASSWORD)
-        create_staff(db.session, "agent@shop.test", PASSWORD, role="agent")
-        db.session.remove()
-    sign_in(client, "owner@shop.test", PASSWORD)
 
 
 def _post(client, path: str, form: dict):
