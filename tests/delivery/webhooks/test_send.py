@@ -36,6 +36,7 @@ def test_a_paid_order_arrives_paid_then_delivered_signed_and_without_its_codes(a
     endpoint = add(app, receiver)
     codes = shop_with_stock(app)
     placed = paid_order(app, client)
+    assert _queued(app, endpoint)  # the payment's commit queued the endpoint's job
     assert deliver(app, placed.order_id) == "delivered"
     assert run_job(app, endpoint) == "sent 2"
     assert run_job(app, endpoint) == "nothing"  # run twice, sends nothing twice
@@ -160,9 +161,10 @@ def test_a_disabled_endpoint_is_owed_nothing_and_drops_what_it_was_owed(app, cli
 def test_a_rolled_back_change_owes_nothing(app, client, receiver):
     from app.core.webhook_outbox import owe_order_event
 
-    add(app, receiver, events=("order.paid",))
+    endpoint = add(app, receiver, events=("order.paid",))
     make_product(app)
     placed = paid_order(app, client)
+    run_job(app, endpoint)  # clears the hint the payment's commit left
     with app.app_context():
         from app.core.extensions import db
 
@@ -174,3 +176,8 @@ def test_a_rolled_back_change_owes_nothing(app, client, receiver):
             pass
         db.session.remove()
     assert len(messages(app)) == 1
+    assert not _queued(app, endpoint)  # nothing was queued for the change that rolled back
+
+
+def _queued(app, endpoint: int) -> bool:
+    return bool(app.extensions["keyshop.redis"].exists(f"keyshop:webhooks-queued:{endpoint}"))
