@@ -60,6 +60,7 @@ def claim_next(session: Session, endpoint_id: int) -> Claimed | None:
         .where(MESSAGES.c.endpoint_id == endpoint_id, _due(now), _first_of_its_sequence())
         .order_by(MESSAGES.c.id)
         .limit(1)
+        .with_for_update(skip_locked=True)  # PostgreSQL: a message another sender is claiming is passed over
         .scalar_subquery()
     )
     with write_transaction(session):
