@@ -36,6 +36,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["keyshop.redis"] = connect_redis(settings)
     init_limiter(app)
     _register_blueprints(app)
+    from delivery.webhooks.pace import schedule_after_commit
+
+    schedule_after_commit()  # a transaction that owed webhooks queues their jobs once it commits
     for module in MAIL_MODULES:
         import_module(module)
     from app.core.i18n import init_i18n

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.core import order_states
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
+from app.core.webhook_outbox import owe_order_event
 from delivery.mail.log import owe_order_mail
 from delivery.mail.low_stock import owe_low_stock_mail
 from delivery.notifications.tell import tell
@@ -76,6 +77,7 @@ def run_fulfilment(
                 return Fulfilment("skipped")
             given = _give(session, order, supplied)
             log_order(session, order_id, "shop.order.delivered", given)
+            owe_order_event(session, "order.delivered", order_id)
             mail = owe_order_mail(session, order_id, "delivered", claimed=mail_now)
             alert = None if order.reusable or order.dynamic else crossed_low_stock(session, order.low_stock)
             if alert is not None:
@@ -202,5 +204,6 @@ def wait_for_stock(
             log_order(session, order_id, "shop.order.awaiting_stock", reason[:500])
             mail = owe_order_mail(session, order_id, "awaiting_stock", claimed=mail_now)
             tell(session, event, str(order_id), number=number, **told)
+            owe_order_event(session, "order.awaiting_stock", order_id)
     log.info("order awaits stock", extra={"order": number})
     return Fulfilment("awaiting_stock", number or "", mail=mail)

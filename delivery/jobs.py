@@ -96,6 +96,13 @@ def send_chat(channel_id: int) -> str:
     return send_channel(db.session, current_app.extensions["keyshop.keyring"], channel_id)
 
 
+def send_webhooks(endpoint_id: int) -> str:
+    """A webhook endpoint's owed messages, in order (see delivery.webhooks.send)."""
+    from delivery.webhooks.send import send_endpoint
+
+    return send_endpoint(db.session, current_app.extensions["keyshop.keyring"], endpoint_id)
+
+
 def mail_context() -> MailContext:
     return MailContext(db.session, current_app.config["KEYSHOP"], current_app.extensions["keyshop.keyring"])
 

@@ -62,9 +62,11 @@ def sweep_all(session: Session, settings, providers) -> tuple[int, int]:
     from delivery.queues import sweep_refunds
     from delivery.reconciliation import sweep_reconciliation
     from delivery.refund_stock import sweep_unrevealed
+    from delivery.webhooks.send import sweep_webhooks
 
     recover_stalled_mail(session)
     sweep_chat(session)  # chat messages owed and due whose job was lost
+    sweep_webhooks(session)  # webhook messages due again, or left sending by a dead worker
     sweep_refund_mail(session, settings.sweep_after_seconds)  # before the drain below looks for owed mail
     sweep_unrevealed(session)  # refunded orders' codes never shown, back in stock
     sweep_imports(session, settings.sweep_after_seconds)  # lost or killed imports: resumed or failed

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow
 from app.core.limits import hold
 from app.core.models import Order, log_order
+from app.core.webhook_outbox import owe_order_event
 from delivery.mail.log import owe_order_mail
 from feedback.models import CodeReport
 from feedback.replacement_source import replacement_batches
@@ -103,6 +104,8 @@ def resolve(session: Session, report: CodeReport, status: str, by: str, **values
         raise ReportClosed(f"report {report.id} was already decided")
     code_state = "confirmed_ok" if status == "rejected" else "invalid"
     session.execute(update(Code).where(Code.id == report.code_id, Code.status == "reported").values(status=code_state))
+    data = {"report_id": report.id, "code_id": report.code_id, "decision": status}
+    owe_order_event(session, "report.decided", report.order_id, about=str(report.id), **data)
 
 
 class ReportClosed(RuntimeError):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.core.db import write_transaction
 from app.core.errors import BuyerError
 from app.core.models import Order, log_order
+from app.core.webhook_outbox import owe_order_event
 from delivery.queues import enqueue
 from feedback.models import REPORT_REASONS, CodeReport
 from feedback.text import plain_text
@@ -68,6 +69,8 @@ def report_code(session: Session, order_id: int, code_id: int, reason: str, text
         session.add(report)
         session.flush()
         log_order(session, order_id, "shop.order.code_reported", f"report {report.id}: {reason}")
+        data = {"report_id": report.id, "code_id": code_id, "reason": reason}
+        owe_order_event(session, "code.reported", order_id, about=str(report.id), **data)
         report_id = report.id
     enqueue("aftersale", "feedback.jobs.decide_report", report_id)  # the sweeper finds it if Redis is down
     return report_id

@@ -14,6 +14,7 @@ from app.core.audit import Actor, audit
 from app.core.db import utcnow, write_transaction
 from app.core.errors import BuyerError
 from app.core.models import Order
+from app.core.webhook_outbox import owe_order_event
 from feedback.models import Review
 from feedback.text import mask_email, plain_text
 
@@ -56,8 +57,13 @@ def write_review(session: Session, order_id: int, stars, text: str = "") -> int:
                 session.add(review)
             elif utcnow() - review.created_at > timedelta(days=EDITABLE_DAYS):
                 raise ReviewError("review", "can be changed for %(days)s days after it was written", days=EDITABLE_DAYS)
+            created = review.id is None
             review.stars, review.text, review.updated_at = stars, text, utcnow()
             session.flush()
+            if created:
+                owe_order_event(
+                    session, "review.created", order_id, about=str(review.id), review_id=review.id, stars=stars
+                )
             return review.id
     except IntegrityError:  # the same order's review, written at the same moment
         raise ReviewError("review", "written twice at once; reload the page") from None

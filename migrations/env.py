@@ -12,7 +12,8 @@ import app.core.limits
 # Every model module, so autogenerate sees every table.
 import app.core.models
 import app.core.shop_settings
-import app.core.staff  # noqa: F401
+import app.core.staff
+import app.core.webhook_models  # noqa: F401
 import delivery.chat.models
 import delivery.dynamic.models
 import delivery.mail.log  # noqa: F401

@@ -13,6 +13,7 @@ from app.core import order_states
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
 from app.core.money import amount_text
+from app.core.webhook_outbox import owe_order_event
 from payments.base import PaymentEvent
 from payments.buyer_limits import over_daily_limit
 from payments.models import Payment, WebhookEvent
@@ -121,6 +122,7 @@ def _paid(session: Session, provider: str, order_id: int, event: PaymentEvent, r
     payment, the order's log line, and the order's id for the fulfilment job after commit."""
     _record_payment(session, provider, order_id, event)
     log_order(session, order_id, "shop.order.paid", f"{provider} {event.event_id}")
+    owe_order_event(session, "order.paid", order_id)
     if result.reconciled:
         log_order(session, order_id, "shop.payment.reconciled", f"{provider} said paid; no callback had")
     result.paid_order_ids.append(order_id)

@@ -17,6 +17,7 @@ from app.core.audit import Actor, audit
 from app.core.db import utcnow, write_transaction
 from app.core.models import log_order
 from app.core.money import amount_text
+from app.core.webhook_outbox import owe_order_event
 from payments.base import PaymentProvider, ProviderRefused, RefundRequest
 from payments.models import Payment, Refund
 from payments.refund_rules import OPEN, RefundError, check, hold_order, payment_to_refund, refunded_amount
@@ -139,9 +140,18 @@ def _settle(session, refund_id: int, state: str, reference: str, error: str, exp
         f"shop.order.refund_{state}",
         f"{amount_text(refund.amount_minor, refund.currency)} {reference or error}".strip(),
     )
+    if state == "failed":
+        _owe_refund_failed(session, refund)
     if state in ("succeeded", "manual"):  # a whole refund marks the order refunded
         _mark_refunded_when_whole(session, refund)
     return True
+
+
+def _owe_refund_failed(session: Session, refund: Refund) -> None:
+    """Told each time it fails (staff may retry it): the refund's own amount, beside the order's."""
+    about = f"{refund.id}:{utcnow().isoformat()}"
+    data = {"id": refund.id, "amount_minor": refund.amount_minor, "currency": refund.currency}
+    owe_order_event(session, "refund.failed", refund.order_id, about=about, refund=data)
 
 
 def _mark_refunded_when_whole(session: Session, refund: Refund) -> None:
@@ -157,7 +167,8 @@ def _mark_refunded_when_whole(session: Session, refund: Refund) -> None:
     }
     payments = session.execute(select(Payment.id, Payment.amount_minor).where(Payment.order_id == refund.order_id))
     if all(done.get(payment_id, 0) >= amount for payment_id, amount in payments):
-        order_states.move(session, refund.order_id, "refunded")
+        if order_states.move(session, refund.order_id, "refunded"):
+            owe_order_event(session, "order.refunded", refund.order_id)
 
 
 def retry(session: Session, actor: Actor, refund_id: int) -> bool:

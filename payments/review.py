@@ -16,6 +16,7 @@ from app.core.audit import Actor, audit
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, log_order
 from app.core.shop_settings import setting
+from app.core.webhook_outbox import owe_order_event
 from payments.models import Payment, Refund
 from payments.refund_rules import RefundError, hold_order, refundable
 from payments.refunds import add_refund
@@ -43,6 +44,7 @@ def accept(session: Session, actor: Actor, number: str) -> int | None:
             session.rollback()
             return None
         log_order(session, order.id, "shop.order.accepted", f"by {actor.email}")
+        owe_order_event(session, "order.paid", order.id)
         audit(session, actor.email, "payments.review.accepted", f"order:{number}")
     return order.id
 

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Update, select, update
 from sqlalchemy.orm import Session
 
-from app.core.db import changed_rows, insert_unless_present, utcnow, write_transaction
+from app.core.db import insert_unless_present, utcnow, write_transaction
+from delivery import outbox_moves
 from delivery.chat.models import ChatChannel, ChatMessage
 
 # A channel whose server keeps failing is tried again after these waits (about three and a half
@@ -104,23 +105,15 @@ def retry_later(session: Session, channel_id: int, owed: list[Owed], error: str)
 def drop_pending(session: Session, channel_id: int, keep: tuple[str, ...] | None = None) -> int:
     """A disabled channel's owed messages (or, with `keep`, those of the events it no longer
     receives) are not sent when it is enabled again, days later, or the event ticked again."""
-    owed = (MESSAGES.c.channel_id == channel_id) & (MESSAGES.c.status == "pending")
-    why = "the channel was disabled"
+    owed, why = MESSAGES.c.channel_id == channel_id, "the channel was disabled"
     if keep is not None:
         owed, why = owed & MESSAGES.c.event.not_in(keep), "the channel no longer receives this event"
-    with write_transaction(session, one_statement=True):
-        return changed_rows(session, update(MESSAGES).where(owed).values(status="dropped", last_error=why))
+    return outbox_moves.drop_pending(session, MESSAGES, owed, why)
 
 
 def take_back_stalled(session: Session, claimed_before: datetime) -> int:
     """Messages still "sending" since before then: their sender died mid-send; owed again."""
-    with write_transaction(session, one_statement=True):
-        return changed_rows(
-            session,
-            update(MESSAGES)
-            .where(MESSAGES.c.status == "sending", MESSAGES.c.claimed_at <= claimed_before)
-            .values(status="pending", due_at=None, last_error="the sender stopped before it finished; owed again"),
-        )
+    return outbox_moves.take_back_stalled(session, MESSAGES, claimed_before)
 
 
 def _sending(channel_id: int, keys: list[str]) -> Update:

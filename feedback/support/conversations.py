@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow, write_transaction
 from app.core.errors import BuyerError
 from app.core.models import NUMBER_ALPHABET, secret_link_token, token_digest
+from app.core.webhook_outbox import owe_webhook
 from delivery.mail.pace import schedule_drain
 from feedback.support.attachments import Upload, attach
 from feedback.support.models import TOPICS, Conversation, Message
@@ -82,8 +83,17 @@ def open_conversation(
         add_message(session, conversation.id, "buyer", email, body, now, upload)
         opened = Opened(conversation.id, conversation.number, token)
         owe_support_mail(session, conversation.id, "opened")
+        _owe_created_webhook(session, conversation)
     schedule_drain()
     return opened
+
+
+def _owe_created_webhook(session: Session, conversation: Conversation) -> None:
+    data = {
+        "conversation_id": conversation.id, "conversation": conversation.number, "kind": conversation.kind,
+        "topic": conversation.topic, "order_id": conversation.order_id, "product_id": conversation.product_id,
+    }  # fmt: skip
+    owe_webhook(session, "conversation.created", str(conversation.id), data, order_id=conversation.order_id)
 
 
 def conversation_token(number: str) -> str:

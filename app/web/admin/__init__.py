@@ -82,4 +82,5 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     stock,
     support,
     two_factor,
+    webhooks,
 )
