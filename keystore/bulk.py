@@ -11,45 +11,41 @@ from operator import itemgetter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-COLUMNS = ("id", "product_id", "batch_id", "status", "blind_index", "key_id", "nonce", "ciphertext", "shop_unique")
-_TYPES = ("int", "int", "int", "text", "bytea", "text", "bytea", "bytea", "bool")
-_BLIND_INDEX = itemgetter(COLUMNS.index("blind_index"))
+COLUMNS = ("product_id", "batch_id", "status", "blind_index", "key_id", "nonce", "ciphertext", "shop_unique")
+_TYPES = ("int", "int", "text", "bytea", "text", "bytea", "bytea", "bool")
 _INSERT_SKIPPING = (
     f"INSERT INTO codes ({', '.join(COLUMNS)}) "
     f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in _TYPES)}) "
     f"ON CONFLICT DO NOTHING RETURNING blind_index"
 )
 RACE_RETRIES = 5
+_NUMBERED = ("id", *COLUMNS)
+_BLIND_INDEX = itemgetter(_NUMBERED.index("blind_index"))
 
 
 def insert_codes(session: Session, rows: list[tuple]) -> set[bytes]:
-    """Store the rows (COLUMNS but the id, in the file's order); returns the blind indexes of those not
-    stored because another import, running at the same time, stored the same code first (see
-    _insert_racing).
-
-    Ids follow the file's order: a product's codes are sold in id order, first in, first out. The
-    rows are written in blind-index order: both unique indexes are keyed by it, so each of their
-    B-tree pages a chunk touches is visited once, in order (in the file's order, which is random for
-    them, SQLite spent a third more CPU per row, and PostgreSQL a sixth).
-    """
+    """Store the rows; returns the blind indexes of those not stored because another import, running
+    at the same time, stored the same code first (see _insert_racing)."""
     connection = session.connection()
-    rows = sorted(((id_, *row) for id_, row in zip(_next_ids(connection, len(rows)), rows)), key=_BLIND_INDEX)
     if connection.dialect.name == "postgresql":
         return _insert_racing(connection.connection.driver_connection, rows)
     # SQLite: the caller checked stock inside the same write-locked transaction; nobody can race it.
-    placeholders = ", ".join("?" for _ in COLUMNS)
-    connection.exec_driver_sql(f"INSERT INTO codes ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
+    placeholders = ", ".join("?" for _ in _NUMBERED)
+    connection.exec_driver_sql(
+        f"INSERT INTO codes ({', '.join(_NUMBERED)}) VALUES ({placeholders})", _sorted(connection, rows)
+    )
     return set()
 
 
-def _next_ids(connection, count: int) -> list[int]:
-    """Ids nobody else will take: from the sequence on PostgreSQL; on SQLite, whose write lock this
-    transaction holds, past the highest id (as SQLite itself numbers a row inserted without one)."""
-    if connection.dialect.name == "postgresql":
-        query = "SELECT nextval(pg_get_serial_sequence('codes', 'id')) FROM generate_series(1, %s)"
-        return sorted(id_ for (id_,) in connection.exec_driver_sql(query, (count,)))
+def _sorted(connection, rows: list[tuple]) -> list[tuple]:
+    """SQLite: the rows numbered in the file's order (a product's codes are sold in id order, first
+    in, first out), then put in blind-index order. Both unique indexes are keyed by the blind index,
+    so each of their B-tree pages a chunk touches is visited once, in order: in the file's order,
+    which is random for them, SQLite spent a third more CPU per row. The ids are past the highest,
+    as SQLite itself numbers a row inserted without one; this transaction holds the write lock.
+    (PostgreSQL gained nothing from the order, and sorting cost its client 3 s per million codes.)"""
     first = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM codes").scalar()
-    return list(range(first, first + count))
+    return sorted(((first + offset, *row) for offset, row in enumerate(rows)), key=_BLIND_INDEX)
 
 
 def _insert_racing(driver, rows: list[tuple]) -> set[bytes]:
@@ -82,7 +78,7 @@ def _copy(cursor, rows: list[tuple]) -> set[bytes]:
 def _insert_skipping(cursor, rows: list[tuple]) -> set[bytes]:
     cursor.execute(_INSERT_SKIPPING, [list(column) for column in zip(*rows)])
     stored = {bytes(index) for (index,) in cursor.fetchall()}
-    return {bytes(_BLIND_INDEX(row)) for row in rows} - stored
+    return {bytes(row[3]) for row in rows} - stored
 
 
 def one_transaction_per_batch(session: Session) -> bool:
