@@ -6,8 +6,6 @@ The rows join the caller's transaction like any other statement.
 
 from __future__ import annotations
 
-from operator import itemgetter
-
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -19,8 +17,6 @@ _INSERT_SKIPPING = (
     f"ON CONFLICT DO NOTHING RETURNING blind_index"
 )
 RACE_RETRIES = 5
-_NUMBERED = ("id", *COLUMNS)
-_BLIND_INDEX = itemgetter(_NUMBERED.index("blind_index"))
 
 
 def insert_codes(session: Session, rows: list[tuple]) -> set[bytes]:
@@ -30,22 +26,9 @@ def insert_codes(session: Session, rows: list[tuple]) -> set[bytes]:
     if connection.dialect.name == "postgresql":
         return _insert_racing(connection.connection.driver_connection, rows)
     # SQLite: the caller checked stock inside the same write-locked transaction; nobody can race it.
-    placeholders = ", ".join("?" for _ in _NUMBERED)
-    connection.exec_driver_sql(
-        f"INSERT INTO codes ({', '.join(_NUMBERED)}) VALUES ({placeholders})", _sorted(connection, rows)
-    )
+    placeholders = ", ".join("?" for _ in COLUMNS)
+    connection.exec_driver_sql(f"INSERT INTO codes ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows)
     return set()
-
-
-def _sorted(connection, rows: list[tuple]) -> list[tuple]:
-    """SQLite: the rows numbered in the file's order (a product's codes are sold in id order, first
-    in, first out), then put in blind-index order. Both unique indexes are keyed by the blind index,
-    so each of their B-tree pages a chunk touches is visited once, in order: in the file's order,
-    which is random for them, SQLite spent a third more CPU per row. The ids are past the highest,
-    as SQLite itself numbers a row inserted without one; this transaction holds the write lock.
-    (PostgreSQL gained nothing from the order, and sorting cost its client 3 s per million codes.)"""
-    first = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) + 1 FROM codes").scalar()
-    return sorted(((first + offset, *row) for offset, row in enumerate(rows)), key=_BLIND_INDEX)
 
 
 def _insert_racing(driver, rows: list[tuple]) -> set[bytes]:
