@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test")
+SERVER_CPU: list[float] = []  # CPU seconds of the PostgreSQL backend that ran the import
 
 
 def main() -> None:
@@ -49,11 +50,15 @@ def write_codes(path: Path, count: int) -> None:
 
 
 def run_phase(phase: str, path: Path) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     count = floor(path) if phase == "floor" else real_import(phase, path)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{phase:>10}: {count} codes in {seconds:.1f} s ({count / seconds:,.0f}/s), peak memory {peak_mb:.0f} MB")
+    server = f" + {SERVER_CPU[0]:.1f} s in its PostgreSQL backend" if SERVER_CPU else ""
+    print(
+        f"{phase:>10}: {count} codes in {seconds:.1f} s ({count / seconds:,.0f}/s), peak memory {peak_mb:.0f} MB, "
+        f"CPU {cpu:.1f} s{server} (load {os.getloadavg()[0]:.1f})"
+    )
 
 
 def floor(path: Path) -> int:
@@ -124,8 +129,17 @@ def _import(path: Path) -> int:
                 name="bench",
                 source="bench",
             )
+        if db.engine.dialect.name == "postgresql":
+            SERVER_CPU.append(_process_cpu(db.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()))
         db.engine.dispose()
     return result.imported
+
+
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process on this machine has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

@@ -172,13 +172,13 @@ def store_chunk(session, target: Target, chunk: PreparedChunk, result: ImportRes
         if problem:
             result.note(problem, duplicate=True)
             continue
-        lines[code.index] = code.line
+        lines[code.blind_index] = code.line
         rows.append(
             (
                 target.product_id,
                 target.batch_id,
                 status,
-                code.index,
+                code.blind_index,
                 code.sealed.key_id,
                 code.sealed.nonce,
                 code.sealed.ciphertext,
@@ -193,7 +193,7 @@ def store_chunk(session, target: Target, chunk: PreparedChunk, result: ImportRes
 
 
 def _stocked(session, target: Target, chunk: PreparedChunk) -> dict[bytes, int]:
-    return stocked_indexes(session, target.product_id, [code.index for code in chunk.codes], target.shop_unique)
+    return stocked_indexes(session, target.product_id, [code.blind_index for code in chunk.codes], target.shop_unique)
 
 
 def _note_problems(chunk: PreparedChunk, result: ImportResult) -> None:
@@ -203,9 +203,9 @@ def _note_problems(chunk: PreparedChunk, result: ImportResult) -> None:
 
 def _duplicate(code: PreparedCode, stocked: dict[bytes, int], batch_id) -> LineProblem | None:
     """Stock first: "already in stock" tells the owner more than "repeats an earlier line"."""
-    if code.index in stocked and stocked[code.index] != batch_id:
+    if code.blind_index in stocked and stocked[code.blind_index] != batch_id:
         return LineProblem(code.line, "duplicate of a code already in stock")
-    if code.repeat or code.index in stocked:
+    if code.repeat or code.blind_index in stocked:
         return LineProblem(code.line, "duplicate of an earlier line in this file")
     return None
 

@@ -71,13 +71,19 @@ def sweep():
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="seed a demo shop once and turn on the sandbox payment provider")
-def serve(host, port, demo):
-    """Web, one worker and (when no Redis is configured) an embedded Redis. Ctrl-C stops them all."""
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="RQ worker processes  [default: KEYSHOP_WORKERS, else one per core]"
+)
+def serve(host, port, demo, workers):
+    """Web, the workers and (when no Redis is configured) an embedded Redis. Ctrl-C stops them all."""
+    from dataclasses import replace
+
     from app.cli.serve import Stack
 
     if demo:
         os.environ.setdefault("KEYSHOP_SANDBOX", "1")
-    Stack(Settings.from_env(), host, port, demo).run()
+    settings = Settings.from_env()
+    Stack(replace(settings, workers=workers) if workers else settings, host, port, demo).run()
 
 
 def gunicorn_argv(host: str, port: int, workers: int, database_url: str) -> list[str]:

@@ -33,7 +33,10 @@ class Stack:
 
         web = gunicorn_argv(self.host, self.port, 2, self.settings.database_url)
         self.children.append(subprocess.Popen(web, env=env))
-        self.children.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env))
+        # One worker per core by default: a worker runs one job at a time, and with one the delivery
+        # queue was the bottleneck of a 2-core shop (docs/benchmarks.md, "Epay callbacks").
+        for _ in range(self.settings.workers):
+            self.children.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], env=env))
         self._announce(app)
         # SIGINT explicitly too: a shell that starts a command in the background hands it SIGINT
         # ignored, and Python then never raises KeyboardInterrupt (found by a CI run started with &).

@@ -33,6 +33,8 @@ class Settings:
     # Hours to the first staff reply, per conversation kind (presale, problem, service).
     support_deadline_hours: dict[str, int] = field(default_factory=lambda: dict(SUPPORT_DEADLINES))
     providers: dict[str, dict[str, str]] = field(default_factory=dict)
+    # KEYSHOP_WORKERS: the RQ worker processes `serve` starts; one per core this process may use.
+    workers: int = 1
 
     @property
     def base_url(self) -> str:
@@ -61,7 +63,16 @@ class Settings:
             support_deadline_hours=_deadlines(env, "KEYSHOP_SUPPORT_DEADLINES"),
             proxy_hops=_count(env, "KEYSHOP_PROXY_HOPS"),
             providers=_providers(env),
+            workers=_int(env, "KEYSHOP_WORKERS", usable_cores()),
         )
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's CPU set, taskset), else every core."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _base_url(env) -> str | None:

@@ -95,7 +95,7 @@ def test_the_database_refuses_a_second_copy_in_another_product(app):
             second,
             imported.batch_id,
             "available",
-            prepared.index,
+            prepared.blind_index,
             prepared.sealed.key_id,
             prepared.sealed.nonce,
             prepared.sealed.ciphertext,

@@ -1,4 +1,4 @@
-"""`keyshop serve --demo` (the `make run` path): embedded Redis, demo shop, a purchase, and Ctrl-C."""
+"""`keyshop serve --demo` (the `make run` path): embedded Redis, the workers asked for, demo shop, a purchase, and Ctrl-C."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
     instance = tmp_path / "instance"
     env = {**os.environ, "KEYSHOP_INSTANCE": str(instance), "PYTHONUNBUFFERED": "1"}
     serve = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "serve", "--demo", "--port", str(port), "--workers", "3"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -91,7 +91,8 @@ def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
         assert "如何兑换" in requests.get(f"{base}/help/?q=兑换&lang=zh", timeout=5).text
 
         children = _children_of(serve.pid)
-        assert len(children) >= 2  # gunicorn and the worker
+        assert len(children) >= 4  # gunicorn and the workers
+        assert len([pid for pid in children if _is_worker(pid)]) == 3  # as many as --workers asked for
         embedded = sorted(set(_processes_mentioning(EMBEDDED_REDIS)) - embedded_before)
         assert embedded, "serve started no embedded Redis although none was configured"
     finally:
@@ -105,6 +106,13 @@ def test_serve_demo_sells_a_code_and_stops_everything_on_ctrl_c(tmp_path):
         time.sleep(0.2)
     assert not _alive(children), "a child of serve outlived it"
     assert not _alive(embedded), "the embedded Redis outlived serve"
+
+
+def _is_worker(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1:4] == [b"-m", b"app.cli", b"worker"]
+    except OSError:
+        return False
 
 
 def _drain(process) -> list[str]:

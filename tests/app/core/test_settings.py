@@ -47,11 +47,29 @@ def test_postgres_urls_use_psycopg3(tmp_path):
         ("KEYSHOP_SANDBOX", "maybe"),
         ("KEYSHOP_SWEEP_AFTER", "soon"),
         ("KEYSHOP_SWEEP_AFTER", "-5"),
+        ("KEYSHOP_WORKERS", "0"),
+        ("KEYSHOP_WORKERS", "two"),
     ],
 )
 def test_a_malformed_setting_names_its_variable(tmp_path, name, value):
     with pytest.raises(SettingsError, match=f"^{name}: "):
         Settings.from_env(env(tmp_path, **{name: value}))
+
+
+def test_workers_default_to_one_per_usable_core_unless_told(tmp_path):
+    cores = len(os.sched_getaffinity(0))
+    assert Settings.from_env(env(tmp_path)).workers == cores
+    assert Settings.from_env(env(tmp_path, KEYSHOP_WORKERS="3")).workers == 3
+
+
+def test_workers_follow_the_cores_this_process_may_use(tmp_path):
+    """taskset, a container's CPU set: one core allowed is one worker, however many the machine has."""
+    script = (
+        "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+        "from app.core.settings import Settings; "
+        f"print(Settings.from_env({{'KEYSHOP_INSTANCE': {str(tmp_path / 'instance')!r}}}).workers)"
+    )
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout == "1\n"
 
 
 def test_an_smtp_url_error_never_shows_its_password(tmp_path):
