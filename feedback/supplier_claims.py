@@ -15,6 +15,7 @@ from app.core.csv_cells import csv_text
 from app.core.db import write_transaction
 from app.core.models import Order, Product
 from feedback.models import CodeReport
+from feedback.suppliers import require_supplier
 from keystore.formats import display
 from keystore.keyring import Keyring
 from keystore.models import Batch, Code
@@ -36,6 +37,7 @@ def claim_csv(
     """The CSV of the supplier's confirmed bad codes reported in [since, until); audited."""
     require_owner(actor, "export a supplier claim")
     with write_transaction(session):
+        require_supplier(session, supplier)
         rows = [_row(keyring, *found) for found in session.execute(_claim_query(supplier, since, until))]
         audit(
             session,

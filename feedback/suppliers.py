@@ -44,6 +44,12 @@ def scorecard(session: Session, supplier: str) -> Scorecard:
     )
 
 
+def require_supplier(session: Session, supplier: str) -> None:
+    """A name no batch carries is no supplier (a typo, or bytes a browser mangled)."""
+    if session.scalar(select(Batch.id).where(Batch.supplier == supplier).limit(1)) is None:
+        raise UnknownSupplier(supplier)
+
+
 def _batches(session: Session, supplier: str) -> list[tuple[int, str, bool, datetime | None]]:
     rows = session.execute(
         select(Batch.id, Batch.name, Batch.on_hold, Batch.released_at).where(Batch.supplier == supplier).order_by(Batch.id)

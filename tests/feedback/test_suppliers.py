@@ -24,6 +24,9 @@ def test_each_supplier_has_its_own_figures(app, client):
         acme, bolt = scorecard(db.session, "Acme"), scorecard(db.session, "Bolt")
         with pytest.raises(UnknownSupplier):
             scorecard(db.session, "Nobody")
+        db.session.rollback()  # the reads done, as a view does before a write
+        with pytest.raises(UnknownSupplier):
+            claim_csv(db.session, current_app.extensions["keyshop.keyring"], CLI, "Nobody", None, None)
         db.session.remove()
 
     assert (acme.totals.delivered, acme.totals.reports) == (4, 3)

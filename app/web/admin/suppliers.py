@@ -41,7 +41,10 @@ def supplier_claim():
     if until is not None:
         until += timedelta(days=1)  # the last day named is included
     _limit_reveals()  # it opens codes, as a batch export does: counted alike
-    body = claim_csv(db.session, _keyring(), g.actor, supplier, since, until, form.get("reason", ""))
+    try:
+        body = claim_csv(db.session, _keyring(), g.actor, supplier, since, until, form.get("reason", ""))
+    except UnknownSupplier:
+        abort(404, gettext("No batch comes from this supplier."))
     return csv_download(body, "supplier-claim.csv")
 
 
