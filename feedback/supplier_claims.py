@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.core.audit import Actor, audit, require_owner
@@ -22,7 +22,18 @@ from keystore.models import Batch, Code
 from keystore.reveal import open_code
 
 CONFIRMED = ("replaced", "refunded")
-HEADER = ("reported_at", "code", "product", "batch", "order", "reason", "buyer_text", "decision", "decided_by", "decided_at")
+HEADER = (
+    "reported_at",
+    "code",
+    "product",
+    "batch",
+    "order",
+    "reason",
+    "buyer_text",
+    "decision",
+    "decided_by",
+    "decided_at",
+)
 
 
 def claim_csv(
@@ -50,7 +61,7 @@ def claim_csv(
     return csv_text(HEADER, rows)
 
 
-def _claim_query(supplier: str, since: datetime | None, until: datetime | None):
+def _claim_query(supplier: str, since: datetime | None, until: datetime | None) -> Select:
     query = (
         select(CodeReport, Code, Batch.name, Order.number, Product.name, Product.code_format)
         .join(Code, Code.id == CodeReport.code_id)
@@ -67,7 +78,9 @@ def _claim_query(supplier: str, since: datetime | None, until: datetime | None):
     return query
 
 
-def _row(keyring: Keyring, report: CodeReport, code: Code, batch: str, order: str, product: str, code_format: str):
+def _row(
+    keyring: Keyring, report: CodeReport, code: Code, batch: str, order: str, product: str, code_format: str
+) -> tuple[str, ...]:
     return (
         report.created_at.isoformat(timespec="seconds"),
         display(open_code(keyring, code), code_format),

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from feedback.models import CodeReport
@@ -52,7 +52,9 @@ def require_supplier(session: Session, supplier: str) -> None:
 
 def _batches(session: Session, supplier: str) -> list[tuple[int, str, bool, datetime | None]]:
     rows = session.execute(
-        select(Batch.id, Batch.name, Batch.on_hold, Batch.released_at).where(Batch.supplier == supplier).order_by(Batch.id)
+        select(Batch.id, Batch.name, Batch.on_hold, Batch.released_at)
+        .where(Batch.supplier == supplier)
+        .order_by(Batch.id)
     )
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
@@ -60,7 +62,7 @@ def _batches(session: Session, supplier: str) -> list[tuple[int, str, bool, date
 def _months(session: Session, supplier: str) -> list[Complaints]:
     """Delivered and reported per calendar month (UTC): codes by delivery, reports by their date."""
     delivered = Counter(
-        when.strftime("%Y-%m")
+        _month(when)
         for when in session.scalars(
             select(Code.delivered_at)
             .join(Batch, Batch.id == Code.batch_id)
@@ -68,8 +70,7 @@ def _months(session: Session, supplier: str) -> list[Complaints]:
         )
     )
     reported = Counter(
-        when.strftime("%Y-%m")
-        for when in session.scalars(_of_supplier(select(CodeReport.created_at), supplier))
+        when.strftime("%Y-%m") for when in session.scalars(_of_supplier(select(CodeReport.created_at), supplier))
     )
     return [Complaints(month, month, delivered[month], reported[month]) for month in sorted(delivered | reported)]
 
@@ -91,5 +92,9 @@ def _refunds(session: Session, supplier: str) -> dict[str, tuple[int, int]]:
     return {currency: (count, int(total)) for currency, count, total in rows}
 
 
-def _of_supplier(query, supplier: str):
+def _month(when: datetime | None) -> str:
+    return when.strftime("%Y-%m") if when else ""  # never blank: the query asks for dated ones only
+
+
+def _of_supplier(query: Select, supplier: str) -> Select:
     return query.join(Batch, Batch.id == CodeReport.batch_id).where(Batch.supplier == supplier)

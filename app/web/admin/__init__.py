@@ -80,8 +80,8 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     settings,
     staff_pages,
     stock,
-    support,
     suppliers,
+    support,
     two_factor,
     webhooks,
 )

@@ -68,12 +68,12 @@ def test_hostile_claims_are_refused(app, client, form):
     staff(app, client, "owner@shop.test", role="owner")
     body = "&".join(f"{name}={value}" for name, value in form.items())  # sent as typed, bytes and all
     body += "&csrf_token=" + csrf_from(client, "/admin/")
-    answer = client.post(
-        "/admin/suppliers/claim.csv", data=body, content_type="application/x-www-form-urlencoded"
-    )
+    answer = client.post("/admin/suppliers/claim.csv", data=body, content_type="application/x-www-form-urlencoded")
     assert 400 <= answer.status_code < 500
     with app.app_context():
-        assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "shop.supplier.claim_exported")) is None
+        assert (
+            db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "shop.supplier.claim_exported")) is None
+        )
         db.session.remove()
 
 
