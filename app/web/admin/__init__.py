@@ -3,7 +3,7 @@
 auth (sign-in, the dashboard) and two_factor; attention (what needs a person); orders (timeline,
 refunds); stock and uploads (products, batches, codes); aftersale (reports, reviews, ranking);
 support (team inbox); help (help center articles and notices); abuse (blocklist and limits);
-audit_log and exports (audited CSV downloads)."""
+audit_log and exports (audited CSV downloads); suppliers (scorecards, claims)."""
 
 from __future__ import annotations
 
@@ -80,6 +80,7 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     settings,
     staff_pages,
     stock,
+    suppliers,
     support,
     two_factor,
     webhooks,
