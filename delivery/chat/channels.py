@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.core.audit import Actor, audit, require_owner
@@ -15,6 +15,7 @@ from delivery.chat.models import ChatChannel, ChatMessage
 from delivery.chat.outbox import drop_pending
 from delivery.chat.sealing import mask, seal_url
 from delivery.notifications.events import BY_NAME
+from delivery.outbox_moves import switch
 from keystore.keyring import Keyring
 
 MAX_NAME, MAX_URL = 80, 2000
@@ -96,15 +97,7 @@ def add_channel(session: Session, keyring: Keyring, actor: Actor, new: NewChanne
 
 def set_enabled(session: Session, actor: Actor, channel_id: int, enabled: bool) -> bool:
     """False: no such channel. A disabled channel's owed messages are dropped, not sent later."""
-    require_owner(actor, "change a chat channel")
-    with write_transaction(session):
-        changed = changed_rows(session, update(CHANNELS).where(CHANNELS.c.id == channel_id).values(enabled=enabled))
-        if changed:
-            action = "shop.chat_channel.enabled" if enabled else "shop.chat_channel.disabled"
-            audit(session, actor.email, action, f"chat_channel:{channel_id}")
-    if changed and not enabled:
-        drop_pending(session, channel_id)
-    return bool(changed)
+    return switch(session, actor, (CHANNELS, "chat_channel"), channel_id, enabled, drop_pending)
 
 
 def delete_channel(session: Session, actor: Actor, channel_id: int) -> bool:

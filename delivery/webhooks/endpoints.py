@@ -16,6 +16,7 @@ from app.core.db import changed_rows, utcnow, write_transaction
 from app.core.standard_webhooks import new_secret
 from app.core.webhook_models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from app.core.webhook_outbox import EVENT_TYPES
+from delivery.outbox_moves import switch
 from delivery.webhooks.outbox import drop_pending
 from keystore.keyring import Keyring
 from keystore.sealing import seal_text
@@ -102,15 +103,7 @@ def change_endpoint(session: Session, keyring: Keyring, actor: Actor, endpoint_i
 
 def set_enabled(session: Session, actor: Actor, endpoint_id: int, enabled: bool) -> bool:
     """False: no such endpoint. A disabled endpoint's owed messages are dropped (staff may replay them)."""
-    require_owner(actor, "change a webhook endpoint")
-    with write_transaction(session):
-        changed = changed_rows(session, update(ENDPOINTS).where(ENDPOINTS.c.id == endpoint_id).values(enabled=enabled))
-        if changed:
-            action = "shop.webhook.enabled" if enabled else "shop.webhook.disabled"
-            audit(session, actor.email, action, f"webhook:{endpoint_id}")
-    if changed and not enabled:
-        drop_pending(session, endpoint_id)
-    return bool(changed)
+    return switch(session, actor, (ENDPOINTS, "webhook"), endpoint_id, enabled, drop_pending)
 
 
 def delete_endpoint(session: Session, actor: Actor, endpoint_id: int) -> bool:

@@ -26,6 +26,7 @@ from tests.feedback.aftersale import (
     wait_for_report,
 )
 from tests.feedback.test_reports import _decide
+from tests.processes import WorkerProcess
 from tests.shop import (
     csrf_from,
     make_product,
@@ -158,16 +159,19 @@ def _no_replacement_mail(app, order_id: int, report_id: int) -> bool:
     return row is None
 
 
-def test_a_report_decided_by_the_policy_after_the_order_was_refunded_is_held_not_replaced(smtp, app, client, worker):
+def test_a_report_decided_by_the_policy_after_the_order_was_refunded_is_held_not_replaced(
+    smtp, app, client, shop_env, request
+):
     from rq import Queue
 
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(3))
     placed = delivered(app, client)
     [(code_id, _)] = codes_of(app, placed.order_id)
-    Queue("aftersale", connection=app.extensions["keyshop.redis"]).empty()  # the worker is busy elsewhere
     report_via_page(client, placed.token, code_id)
-    Queue("aftersale", connection=app.extensions["keyshop.redis"]).empty()  # its job is lost for now
+    Queue("aftersale", connection=app.extensions["keyshop.redis"]).empty()  # its job is lost (no worker yet)
+    worker = WorkerProcess(shop_env)
+    request.addfinalizer(worker.stop)
     staff(app, client)
     _refund_whole_order(app, client, placed)
 

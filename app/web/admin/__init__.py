@@ -63,6 +63,14 @@ def owner_required(view):
     return wrapped
 
 
+def enabled_field(missing: str = "") -> bool:
+    """The form's on/off switch, "1" or "0" (`missing`: what an absent field means); else a 400 naming it."""
+    wanted = request.form.get("enabled", missing)
+    if wanted not in ("0", "1"):
+        abort(400, "enabled: 0 or 1")
+    return wanted == "1"
+
+
 from app.web.admin import (  # noqa: E402,F401  (routes register)
     abuse,
     aftersale,

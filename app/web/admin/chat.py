@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import gettext
 
 from app.core.extensions import db
-from app.web.admin import bp, owner_required
+from app.web.admin import bp, enabled_field, owner_required
 from delivery.chat.channels import ChannelError, NewChannel, add_channel, channel_rows, delete_channel, set_enabled
 from delivery.chat.editing import ChannelEdit, edit_channel
 from delivery.chat.trial import NoChannel, send_test_message
@@ -42,11 +42,7 @@ def add_chat_channel():
 @owner_required
 def edit_chat_channel(channel_id: int):
     form = request.form
-    if form.get("enabled", "0") not in ("0", "1"):
-        abort(400, "enabled: 0 or 1")
-    edit = ChannelEdit(
-        form.get("name", ""), tuple(form.getlist("events")), form.get("enabled") == "1", form.get("url", "")
-    )
+    edit = ChannelEdit(form.get("name", ""), tuple(form.getlist("events")), enabled_field("0"), form.get("url", ""))
     try:
         found = edit_channel(db.session, _keyring(), g.actor, channel_id, edit)
     except ChannelError as exc:
@@ -74,12 +70,10 @@ def test_chat_channel(channel_id: int):
 @bp.post("/chat/<int:channel_id>/enabled")
 @owner_required
 def enable_chat_channel(channel_id: int):
-    wanted = request.form.get("enabled", "")
-    if wanted not in ("0", "1"):
-        abort(400, "enabled: 0 or 1")
-    if not set_enabled(db.session, g.actor, channel_id, wanted == "1"):
+    enabled = enabled_field()
+    if not set_enabled(db.session, g.actor, channel_id, enabled):
         abort(404)
-    flash(gettext("Chat channel enabled.") if wanted == "1" else gettext("Chat channel disabled."))
+    flash(gettext("Chat channel enabled.") if enabled else gettext("Chat channel disabled."))
     return redirect(url_for("admin.chat_channels"))
 
 

@@ -11,7 +11,7 @@ from flask_babel import gettext
 
 from app.core.extensions import db
 from app.core.webhook_outbox import EVENT_TYPES
-from app.web.admin import bp, owner_required
+from app.web.admin import bp, enabled_field, owner_required
 from delivery.webhooks.endpoints import (
     EndpointError,
     EndpointForm,
@@ -83,12 +83,10 @@ def change_webhook(endpoint_id: int):
 @bp.post("/webhooks/<int:endpoint_id>/enabled")
 @owner_required
 def enable_webhook(endpoint_id: int):
-    wanted = request.form.get("enabled", "")
-    if wanted not in ("0", "1"):
-        abort(400, "enabled: 0 or 1")
-    if not set_enabled(db.session, g.actor, endpoint_id, wanted == "1"):
+    enabled = enabled_field()
+    if not set_enabled(db.session, g.actor, endpoint_id, enabled):
         abort(404)
-    flash(gettext("Webhook endpoint enabled.") if wanted == "1" else gettext("Webhook endpoint disabled."))
+    flash(gettext("Webhook endpoint enabled.") if enabled else gettext("Webhook endpoint disabled."))
     return redirect(url_for("admin.webhook", endpoint_id=endpoint_id))
 
 
