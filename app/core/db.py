@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import cast
 
-from sqlalchemy import CursorResult, Executable, event
+from sqlalchemy import CursorResult, Executable, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
@@ -115,3 +115,10 @@ def changed_rows(session: Session, statement: Executable) -> int:
     """How many rows an UPDATE or DELETE changed: a conditional update's verdict. (At run time its
     result is a CursorResult; Session.execute is typed as returning a plain Result.)"""
     return cast(CursorResult, session.execute(statement)).rowcount
+
+
+def enabled_for(session: Session, model, name: str) -> list[int]:
+    """The ids of `model`'s enabled rows whose comma-separated `events` name the event `name` (the
+    chat channels, the webhook endpoints: each a place events are sent to)."""
+    rows = session.execute(select(model.id, model.events).where(model.enabled)).all()
+    return [row_id for row_id, events in rows if name in events.split(",")]

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.db import insert_unless_present, utcnow
+from app.core.db import enabled_for, insert_unless_present, utcnow
 from app.core.models import Order, Product
 from app.core.webhook_models import WebhookEndpoint, WebhookMessage
 
@@ -37,8 +38,7 @@ OWED_ENDPOINTS = "keyshop.webhooks_owed"  # session.info: endpoints owed a messa
 
 def listening(session: Session, event: str) -> list[int]:
     """The ids of the enabled endpoints that receive `event`."""
-    rows = session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.enabled)).all()
-    return [endpoint_id for endpoint_id, events in rows if event in events.split(",")]
+    return enabled_for(session, WebhookEndpoint, event)
 
 
 def body_of(event: str, data: dict, at: datetime) -> str:
@@ -48,9 +48,7 @@ def body_of(event: str, data: dict, at: datetime) -> str:
 def owe_webhook(session: Session, event: str, about: str, data: dict, order_id: int | None = None) -> int:
     """Inside the caller's transaction: the event owed to each endpoint receiving it, once per
     (event, about); how many endpoints were owed it now. `order_id` keeps one order's events in order."""
-    if event not in EVENT_TYPES:
-        raise KeyError(event)
-    return sum(owe_to(session, endpoint_id, event, about, data, order_id) for endpoint_id in listening(session, event))
+    return _owe_each(session, event, about, lambda: data, order_id)
 
 
 def owe_to(session: Session, endpoint_id: int, event: str, about: str, data: dict, order_id: int | None) -> bool:
@@ -80,10 +78,15 @@ def order_data(session: Session, order_id: int) -> dict:
 
 def owe_order_event(session: Session, event: str, order_id: int, about: str = "", **extra: object) -> int:
     """An order's event (order.paid, order.delivered, ...), owed with the order's own data."""
+    return _owe_each(session, event, about or str(order_id), lambda: order_data(session, order_id) | extra, order_id)
+
+
+def _owe_each(session: Session, event: str, about: str, data: Callable[[], dict], order_id: int | None) -> int:
+    """`data` is read only when some endpoint wants the event (no endpoint: not even the order is read)."""
     if event not in EVENT_TYPES:
         raise KeyError(event)
     endpoints = listening(session, event)
     if not endpoints:
-        return 0  # no endpoint wants it: not even the order is read
-    data, about = order_data(session, order_id) | extra, about or str(order_id)
-    return sum(owe_to(session, endpoint_id, event, about, data, order_id) for endpoint_id in endpoints)
+        return 0
+    values = data()
+    return sum(owe_to(session, endpoint_id, event, about, values, order_id) for endpoint_id in endpoints)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Update, select, update
 from sqlalchemy.orm import Session
 
-from app.core.db import insert_unless_present, utcnow, write_transaction
+from app.core.db import enabled_for, insert_unless_present, utcnow, write_transaction
 from delivery import outbox_moves
 from delivery.chat.models import ChatChannel, ChatMessage
 
@@ -37,8 +37,7 @@ class Owed:
 
 def listening(session: Session, event: str) -> list[int]:
     """The ids of the enabled channels that receive `event`."""
-    rows = session.execute(select(ChatChannel.id, ChatChannel.events).where(ChatChannel.enabled)).all()
-    return [channel_id for channel_id, events in rows if event in events.split(",")]
+    return enabled_for(session, ChatChannel, event)
 
 
 def owe_chat(session: Session, key: str, event: str, values: dict) -> bool:
