@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from feedback.help.notices import sweep_notices
 from feedback.jobs import sweep_reports
-from feedback.support.deadlines import notify_overdue
+from feedback.support.deadlines import notify_at_risk, notify_overdue
 
-# undecided reports re-enqueued; newly overdue conversations told; proactive notes written and mailed
-SWEEPS = (sweep_reports, notify_overdue, sweep_notices)
+# undecided reports re-enqueued; conversations whose deadline is newly at risk, or newly missed,
+# told; proactive notes written and mailed
+SWEEPS = (sweep_reports, notify_at_risk, notify_overdue, sweep_notices)

@@ -12,6 +12,7 @@ from app.core.audit import Actor, audit, require_owner
 from app.core.db import insert_unless_present, write_transaction
 from app.core.extensions import db
 
+SUPPORT_KINDS = ("presale", "problem", "service")  # feedback.support.models.KINDS (core imports no room)
 DEFAULTS = {
     "agent_refund_limit_minor": "5000",  # what agents refund of one order, in total
     "refund_stuck_minutes": "15",  # a refund still requested this long is shown to staff and named by `keyshop check`
@@ -33,6 +34,17 @@ DEFAULTS = {
     "page_terms": "",  # footer pages, Markdown
     "page_privacy": "",
     "page_imprint": "",
+    # The support desk's clock (feedback/support/clock.py): business hours in the shop's time zone
+    # (each weekday's ranges, "" closed; open round the clock by default, as deadlines were before),
+    # holidays, and targets in business minutes per conversation kind. A response target "" takes
+    # KEYSHOP_SUPPORT_DEADLINES' hours; a resolution target "0" is none.
+    "support_timezone": "UTC",
+    **{f"support_hours_{day}": "00:00-24:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+    "support_holidays": "",
+    **{f"support_{t}_minutes_{k}": "" for t in ("first_response", "next_response") for k in SUPPORT_KINDS},
+    **{f"support_resolution_minutes_{kind}": "0" for kind in SUPPORT_KINDS},
+    "support_warn_percent": "80",  # a deadline is at risk once this share of its target has passed...
+    "support_warn_minutes_before": "0",  # ...or, when not 0, this many business minutes before it
 }
 ACTION = "shop.settings.changed"
 

@@ -26,6 +26,7 @@ EVENTS = (
     Event("mail.failed", _("A mail failed")),
     Event("stock.low", _("Low stock")),
     Event("report.held", _("A report held for staff")),
+    Event("conversation.at_risk", _("A conversation close to its deadline")),
     Event("conversation.overdue", _("An overdue conversation")),
     Event("batch.held", _("A batch put on hold")),
     Event("stock.held_out", _("A batch on hold left a product without stock")),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,8 @@ from app.core.models import NUMBER_ALPHABET, secret_link_token, token_digest
 from app.core.webhook_outbox import owe_webhook
 from delivery.mail.pace import schedule_drain
 from feedback.support.attachments import Upload, attach
+from feedback.support.clock import support_clock
+from feedback.support.due import owe_answer, start_deadlines
 from feedback.support.models import TOPICS, Conversation, Message
 from feedback.support.notify import owe_support_mail
 from feedback.text import plain_text
@@ -52,7 +54,7 @@ class Opening:
 
 def open_conversation(
     session: Session,
-    deadlines: dict[str, int],
+    deadlines: dict[str, int],  # KEYSHOP_SUPPORT_DEADLINES' hours: the targets the owner did not set
     opening: Opening,
     upload: Upload | None = None,
     now: datetime | None = None,
@@ -61,7 +63,7 @@ def open_conversation(
     if opening.topic not in TOPICS:
         raise SupportError("topic", "must be one of %(choices)s", choices=", ".join(TOPICS))
     kind, number = TOPICS[opening.topic], "C-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
-    token, due = conversation_token(number), now + timedelta(hours=deadlines[kind])
+    token = conversation_token(number)
     with write_transaction(session):
         conversation = Conversation(
             number=number,
@@ -74,10 +76,9 @@ def open_conversation(
             name=plain_text("name", opening.name, 100),
             locale=opening.locale,
             created_at=now,
-            first_due_at=due,
-            reply_due_at=due,
             subject=(opening.subject or body.splitlines()[0])[:200],
         )
+        start_deadlines(conversation, support_clock(session, deadlines), now)
         session.add(conversation)
         session.flush()
         add_message(session, conversation.id, "buyer", email, body, now, upload)
@@ -125,7 +126,7 @@ def buyer_writes(
             conversation.reopened += 1
             conversation.resolved_at = None
         if conversation.status != "open" or conversation.reply_due_at is None:
-            conversation.reply_due_at = now + timedelta(hours=deadlines[conversation.kind])
+            owe_answer(conversation, support_clock(session, deadlines), now)
         conversation.status = "open"
         add_message(session, conversation_id, "buyer", conversation.email, body, now, upload)
 

@@ -3,7 +3,7 @@ reopen. Each is audited; a reply and a resolution reach the buyer by mail."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from app.core.audit import Actor, audit
 from app.core.db import utcnow, write_transaction
 from delivery.mail.pace import schedule_drain
+from feedback.support.clock import shop_hours, support_clock
 from feedback.support.conversations import SupportError, add_message, clean_body
+from feedback.support.due import answered, owe_answer, resolution_values
 from feedback.support.models import Conversation
 from feedback.support.notify import owe_support_mail
 
@@ -23,9 +25,8 @@ def reply(
     with write_transaction(session):
         conversation = _conversation(session, conversation_id)
         message = add_message(session, conversation_id, "staff", actor.email, body, now, None)
-        if conversation.first_response_at is None:  # counted once, whatever happens later
-            conversation.first_response_at = now
-        conversation.status, conversation.reply_due_at = "waiting_buyer", None
+        answered(conversation, message, shop_hours(session), now)
+        conversation.status = "waiting_buyer"
         if not conversation.assignee:
             conversation.assignee = actor.email
         audit(session, actor.email, "support.conversation.replied", f"conversation:{conversation.number}")
@@ -46,13 +47,16 @@ def note(session: Session, actor: Actor, conversation_id: int, body: str, now: d
 def resolve_conversation(session: Session, actor: Actor, conversation_id: int, now: datetime | None = None) -> bool:
     now = now or utcnow()
     with write_transaction(session):
+        conversation = _conversation(session, conversation_id)
+        number = conversation.number
+        values = resolution_values(conversation.created_at, actor.email, shop_hours(session), now)
         moved = session.execute(
             update(Conversation)
             .where(Conversation.id == conversation_id, Conversation.status != "resolved")
-            .values(status="resolved", resolved_at=now, reply_due_at=None)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         ).rowcount
         if moved:
-            number = _conversation(session, conversation_id).number
             audit(session, actor.email, "support.conversation.resolved", f"conversation:{number}")
         survey = session.execute(
             update(Conversation)
@@ -76,7 +80,7 @@ def reopen(
             return False
         conversation.status, conversation.resolved_at = "open", None
         conversation.reopened += 1
-        conversation.reply_due_at = now + timedelta(hours=deadlines[conversation.kind])
+        owe_answer(conversation, support_clock(session, deadlines), now)
         audit(session, actor.email, "support.conversation.reopened", f"conversation:{conversation.number}")
     return True
 

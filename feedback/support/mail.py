@@ -1,8 +1,9 @@
-"""Support mail: the buyer's link, each staff reply, the one survey; staff hear of overdue answers.
+"""Support mail: the buyer's link, each staff reply, the one survey; staff hear of deadlines at risk and missed.
 Sent once per conversation and kind (the mail log), never carrying an internal note."""
 
 from __future__ import annotations
 
+import math
 from email.message import Message as Mail
 
 from flask import current_app
@@ -24,19 +25,19 @@ def compose_support_mail(context: MailContext, mail: OwedMail) -> Mail:
     if conversation is None:
         raise NothingToSend(f"no conversation {conversation_id}")
     link = f"{settings.base_url}/c/{conversation_token(conversation.number)}"
-    compose = _composer(session, conversation, kind, link, settings.support_deadline_hours)
+    compose = _composer(session, conversation, kind, link)
     session.rollback()
     if compose is None:
         raise NothingToSend(f"nothing a buyer may read in {mail.key!r}")
     return compose()
 
 
-def _composer(session, conversation: Conversation, kind: str, link: str, deadlines):
+def _composer(session, conversation: Conversation, kind: str, link: str):
     """The mail as a function of plain values, read now: it is built after the session's read ended."""
     c = conversation
     values = {"number": c.number, "link": link}
     if kind == "opened":
-        values |= {"mail": "opened", "hours": deadlines[c.kind]}
+        values |= {"mail": "opened", "hours": _hours_until(c.created_at, c.first_due_at)}
     elif kind == "survey":
         values |= {"mail": "survey", "link": f"{link}#rate"}
     elif kind.startswith("reply:"):
@@ -44,26 +45,43 @@ def _composer(session, conversation: Conversation, kind: str, link: str, deadlin
         if message is None or message.author_kind != "staff" or message.conversation_id != c.id:
             return None  # a note is never mailed, whatever a job says
         values |= {"mail": "reply", "subject": c.subject, "answer": message.body}
-    elif kind.startswith("overdue:"):
-        return _overdue(session, c)
+    elif kind.split(":", 1)[0] in STAFF_NOTICES:
+        return _staff_notice(session, c, kind)
     else:
         return None
     to, locale = c.email, c.locale
     return lambda: render_message("support", to, locale, values["number"], **values)
 
 
-def _overdue(session, c: Conversation):
-    """To the assignee and the staff told of overdue conversations; built now, while the conversation is read."""
+STAFF_NOTICES = {  # kind -> (event, template, which deadline)
+    "at_risk": ("conversation.at_risk", "conversation_at_risk", "answer"),
+    "resolution_at_risk": ("conversation.at_risk", "conversation_at_risk", "resolution"),
+    "overdue": ("conversation.overdue", "overdue", "answer"),
+    "resolution_overdue": ("conversation.overdue", "overdue", "resolution"),
+}
+
+
+def _hours_until(start, due) -> int:
+    """The wall-clock hours to the first answer's deadline: over a weekend, honestly more than the target."""
+    return max(1, math.ceil((due - start).total_seconds() / 3600))
+
+
+def _staff_notice(session, c: Conversation, kind: str):
+    """To the assignee and the staff told of such conversations; built now, while the conversation is read."""
+    name, due = kind.split(":", 1)
+    event, template, deadline = STAFF_NOTICES[name]
     page = f"{current_app.config['KEYSHOP'].base_url}/admin/conversations/{c.number}"
     message = owner_message(
         session,
-        "conversation.overdue",
-        "overdue",
-        f"overdue-{c.number}",
+        event,
+        template,
+        f"{name}-{c.number}",
         also=(c.assignee,) if c.assignee else (),
         number=c.number,
         kind=c.kind,
         subject=c.subject,
         page=page,
+        deadline=deadline,
+        due=due.replace("T", " ")[:16] + " UTC",
     )
     return lambda: message

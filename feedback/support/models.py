@@ -45,6 +45,19 @@ class Conversation(db.Model):
     first_response_at: Mapped[datetime | None] = mapped_column()  # set once: a reopening does not reset it
     reply_due_at: Mapped[datetime | None] = mapped_column(index=True)  # the deadline now owed, None if none
     overdue_notified_at: Mapped[datetime | None] = mapped_column()  # for the reply_due_at it was sent for
+    # Business-time deadlines (feedback/support/clock.py): since when the answer now due is owed,
+    # when it is at risk, and the reply_due_at the at-risk notice went for.
+    reply_owed_since: Mapped[datetime | None] = mapped_column()
+    reply_warn_at: Mapped[datetime | None] = mapped_column(index=True)
+    reply_warned_at: Mapped[datetime | None] = mapped_column()
+    # The resolution deadline runs from the opening and stays (a reopening does not restart it);
+    # None: the kind has no resolution target. Its notices, like the reply's, name the deadline sent for.
+    resolution_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolution_warn_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolution_warned_at: Mapped[datetime | None] = mapped_column()
+    resolution_notified_at: Mapped[datetime | None] = mapped_column()
+    resolved_by: Mapped[str] = mapped_column(String(254), default="")  # who resolved it last
+    resolution_minutes: Mapped[int | None] = mapped_column()  # business minutes, opening to latest resolution
     resolved_at: Mapped[datetime | None] = mapped_column()  # the latest resolution; cleared on reopening
     reopened: Mapped[int] = mapped_column(default=0)
     survey_sent_at: Mapped[datetime | None] = mapped_column()
@@ -59,6 +72,11 @@ class Message(db.Model):
     author: Mapped[str] = mapped_column(String(254))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A staff reply that answered what was owed: "first" or "next" response, the business minutes the
+    # buyer waited for it (measured when sent, in the hours of that day) and the deadline it had.
+    response: Mapped[str] = mapped_column(String(8), default="", index=True)
+    response_minutes: Mapped[int | None] = mapped_column()
+    response_due_at: Mapped[datetime | None] = mapped_column()
 
 
 class Attachment(db.Model):
