@@ -56,6 +56,11 @@ STATES = {  # each word a literal, so that extraction finds it
         "report_rejected": lazy_gettext("report rejected"),
         "lookup": lazy_gettext("order links"),
     },
+    "deadline": {
+        "breached": lazy_gettext("breached"),
+        "at_risk": lazy_gettext("at risk"),
+        "due": lazy_gettext("on time"),
+    },
     "conversation": {
         "open": lazy_gettext("waiting for us"),
         "waiting_buyer": lazy_gettext("waiting for the buyer"),
@@ -80,6 +85,7 @@ STATES = {  # each word a literal, so that extraction finds it
         "mine": lazy_gettext("mine"),
         "unassigned": lazy_gettext("unassigned"),
         "waiting_buyer": lazy_gettext("waiting for the buyer"),
+        "at_risk": lazy_gettext("at risk"),
         "overdue": lazy_gettext("overdue"),
         "resolved": lazy_gettext("resolved"),
         "all": lazy_gettext("all"),

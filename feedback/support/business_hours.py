@@ -33,7 +33,7 @@ class BusinessHours:
         return () if day in self.holidays else self.week[day.weekday()]
 
 
-ALWAYS_OPEN = BusinessHours("UTC", ((0, DAY_MINUTES),) * 7)
+ALWAYS_OPEN = BusinessHours("UTC", (((0, DAY_MINUTES),),) * 7)
 
 
 def add_business_minutes(hours: BusinessHours, start: datetime, minutes: int) -> datetime:

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
 from feedback.support.models import KINDS, Conversation
+from feedback.support.urgency import at_risk_filter, breached_filter
 
-VIEWS = ("waiting_us", "mine", "unassigned", "waiting_buyer", "overdue", "resolved", "all")
+VIEWS = ("waiting_us", "mine", "unassigned", "waiting_buyer", "at_risk", "overdue", "resolved", "all")
 
 
 def inbox(
@@ -29,7 +30,8 @@ def inbox(
         "mine": [Conversation.assignee == me, Conversation.status != "resolved"],
         "unassigned": [Conversation.assignee == "", Conversation.status != "resolved"],
         "waiting_buyer": [Conversation.status == "waiting_buyer"],
-        "overdue": [Conversation.reply_due_at < now],
+        "at_risk": [at_risk_filter(now)],
+        "overdue": [breached_filter(now)],
         "resolved": [Conversation.status == "resolved"],
         "all": [],
     }.get(view, [Conversation.status == "open"])

@@ -67,8 +67,8 @@ def support_metrics(session: Session, days: int, now: datetime | None = None) ->
     surveys = sum(1 for r in rows if r.survey_sent_at and since <= r.survey_sent_at <= now)
     metrics = SupportMetrics(
         days,
-        _median_p90(first),
-        _median_p90(resolved),
+        median_p90(first),
+        median_p90(resolved),
         len(due),
         len(late),
         len(scores),
@@ -92,7 +92,7 @@ def _hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
 
 
-def _median_p90(values: list[float]) -> tuple[float | None, float | None]:
+def median_p90(values: list[float]) -> tuple[float | None, float | None]:
     """p90 by nearest rank: the smallest value at or above 90% of the others."""
     if not values:
         return None, None

@@ -90,6 +90,7 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     stock,
     suppliers,
     support,
+    support_hours,
     two_factor,
     webhooks,
 )

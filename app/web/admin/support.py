@@ -17,9 +17,12 @@ from app.web.shared import settings
 from feedback.models import CodeReport
 from feedback.support import desk
 from feedback.support.inbox import VIEWS, inbox, is_overdue
+from feedback.support.low_ratings import LOW_SCORES, low_ratings
 from feedback.support.metrics import WINDOWS, support_metrics
 from feedback.support.models import Conversation, Message
+from feedback.support.target_metrics import target_report
 from feedback.support.templates import TemplateError, fill, save_template, templates_for
+from feedback.support.urgency import standing
 from payments.models import Payment
 from payments.refunds import refunds_of
 
@@ -29,7 +32,9 @@ from payments.refunds import refunds_of
 def support_inbox():
     view = request.args.get("view", "waiting_us")
     rows = inbox(db.session, g.actor.email, view, request.args.get("kind", ""), request.args.get("locale", ""))
-    return render_template("admin/inbox.html", rows=rows, view=view, views=VIEWS, is_overdue=is_overdue)
+    return render_template(
+        "admin/inbox.html", rows=rows, view=view, views=VIEWS, is_overdue=is_overdue, standing=standing
+    )
 
 
 @bp.get("/conversations/<number>")
@@ -100,11 +105,23 @@ def reply_templates():
 @bp.get("/support/metrics")
 @staff_required
 def support_metrics_page():
+    days, highest = _choice("days", WINDOWS, 30), _choice("low", LOW_SCORES, 2)
     return render_template(
         "admin/support_metrics.html",
         windows=[support_metrics(db.session, days) for days in WINDOWS],
         alert_words=alert_words,
+        targets=target_report(db.session, days),
+        low=low_ratings(db.session, days, highest),
+        low_highest=highest,
     )
+
+
+def _choice(name: str, choices: tuple[int, ...], default: int) -> int:
+    """A number of the page's own links; anything else is a 400 naming the parameter."""
+    raw = request.args.get(name, str(default))
+    if raw not in {str(choice) for choice in choices}:
+        abort(400, f"{name}: one of {', '.join(map(str, choices))}")
+    return int(raw)
 
 
 def _order_context(order: Order | None) -> dict:
