@@ -7,7 +7,6 @@ Revises: 0026
 Create Date: 2026-12-03 09:00:00
 
 """
-import os
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -63,11 +62,11 @@ def upgrade():
 def _targets_from_environment():
     """KEYSHOP_SUPPORT_DEADLINES (hours per kind) keeps its meaning as stored targets in minutes
     (first and next response), which the owner then edits on the settings page."""
-    if not (os.environ.get('KEYSHOP_SUPPORT_DEADLINES') or '').strip():
-        return  # unset: the targets stay empty and follow the default 48 hours
     from flask import current_app
 
     hours = current_app.config['KEYSHOP'].support_deadline_hours
+    if set(hours.values()) == {48}:
+        return  # the default: the targets stay empty and follow it
     settings = sa.table('shop_settings', sa.column('key', sa.String), sa.column('value', sa.Text))
     audit = sa.table(
         'audit_log', sa.column('actor', sa.String), sa.column('action', sa.String), sa.column('target', sa.String),

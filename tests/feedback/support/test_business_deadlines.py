@@ -52,7 +52,11 @@ def test_deadlines_follow_the_opening_hours_through_a_conversation(app, session)
     # First response, 120 business minutes: Friday's last hour, then Monday's first. Warned at half.
     # Resolution, 960: Friday 60 + Monday 480 + Tuesday 420. Warned at half, Monday 15:00 UTC.
     assert _deadlines(session, cid) == (
-        FRIDAY_16H, datetime(2026, 12, 4, 16), datetime(*MONDAY, 9), datetime(*MONDAY, 15), datetime(*TUESDAY, 15)
+        FRIDAY_16H,
+        datetime(2026, 12, 4, 16),
+        datetime(*MONDAY, 9),
+        datetime(*MONDAY, 15),
+        datetime(*TUESDAY, 15),
     )
     assert session.get(Conversation, cid).first_due_at == datetime(*MONDAY, 9)
     session.rollback()
@@ -87,7 +91,9 @@ def test_deadlines_follow_the_opening_hours_through_a_conversation(app, session)
     session.rollback()
 
     report = target_report(session, 7, now=datetime(2026, 12, 9, 10, 30))
-    first, following, resolution = (report.overall.targets[t] for t in ("first_response", "next_response", "resolution"))
+    first, following, resolution = (
+        report.overall.targets[t] for t in ("first_response", "next_response", "resolution")
+    )
     assert (first.median_p90, first.judged, first.breached) == ((90.0, 90.0), 1, 0)
     assert (following.median_p90, following.judged, following.breached) == ((70.0, 70.0), 1, 1)
     assert (resolution.median_p90, resolution.judged, resolution.breached) == ((None, None), 1, 1)

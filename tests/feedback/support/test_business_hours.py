@@ -19,7 +19,9 @@ from feedback.support.hours_form import parse_ranges
 
 NINE_TO_FIVE = parse_ranges("09:00-17:00", "x")
 # Berlin, Monday to Friday 09:00-17:00 (winter: UTC+1, summer: UTC+2); Christmas off.
-BERLIN = BusinessHours("Europe/Berlin", (NINE_TO_FIVE,) * 5 + ((), ()), frozenset({date(2026, 12, 24), date(2026, 12, 25)}))
+BERLIN = BusinessHours(
+    "Europe/Berlin", (NINE_TO_FIVE,) * 5 + ((), ()), frozenset({date(2026, 12, 24), date(2026, 12, 25)})
+)
 LUNCH = BusinessHours("Europe/Berlin", (parse_ranges("09:00-12:00, 13:00-17:00", "x"),) * 5 + ((), ()))
 EVERY_DAY_8_TO_20 = BusinessHours("Europe/Berlin", (parse_ranges("08:00-20:00", "x"),) * 7)
 ROUND_THE_CLOCK_BERLIN = BusinessHours("Europe/Berlin", (parse_ranges("00:00-24:00", "x"),) * 7)

@@ -28,9 +28,9 @@ TARGETS = {  # round the clock (the default), so business minutes are minutes
 
 
 def _figures(group) -> dict:
-    return {
-        target: (f.median_p90, f.judged, f.breached) for target, f in group.targets.items()
-    } | {"csat": (group.ratings, group.satisfied)}
+    return {target: (f.median_p90, f.judged, f.breached) for target, f in group.targets.items()} | {
+        "csat": (group.ratings, group.satisfied)
+    }
 
 
 def _desk(session) -> dict[str, int]:
@@ -109,10 +109,15 @@ def test_low_ratings_with_their_comments_newest_first(app, session):
     session.rollback()
     [two] = low_ratings(session, 30)
     assert (two.score, two.comment, two.number, two.kind, two.agent) == (
-        2, "the second answer took an hour", a_number, "presale", ANA.email
+        2,
+        "the second answer took an hour",
+        a_number,
+        "presale",
+        ANA.email,
     )
     assert [(r.score, r.comment, r.agent) for r in low_ratings(session, 30, highest=3)] == [
-        (3, "fine, slowly", BOB.email), (2, "the second answer took an hour", ANA.email)
+        (3, "fine, slowly", BOB.email),
+        (2, "the second answer took an hour", ANA.email),
     ]
 
 
