@@ -46,8 +46,12 @@ class SupportClock:
     warn_percent: int  # the warning goes when this share of a target has passed...
     warn_minutes_before: int  # ...or, when this is not 0, this many business minutes before the deadline
 
+    def deadline(self, start: datetime, minutes: int) -> datetime:
+        return bh.add_business_minutes(self.hours, start, minutes)
+
     def due(self, start: datetime, minutes: int) -> datetime | None:
-        return bh.add_business_minutes(self.hours, start, minutes) if minutes else None
+        """The deadline of an optional target (0: none)."""
+        return self.deadline(start, minutes) if minutes else None
 
     def warning(self, start: datetime, minutes: int) -> datetime | None:
         """When a deadline `minutes` after `start` is at risk (never before `start`)."""

@@ -121,7 +121,7 @@ def buyer_writes(
     """A new message from the buyer: the shop owes an answer again; a resolved conversation reopens."""
     now, body = now or utcnow(), clean_body(body)
     with write_transaction(session):
-        conversation = session.get(Conversation, conversation_id)
+        conversation = session.get_one(Conversation, conversation_id)
         if conversation.status == "resolved":
             conversation.reopened += 1
             conversation.resolved_at = None

@@ -14,19 +14,20 @@ from feedback.support.models import Conversation, Message
 
 def start_deadlines(conversation: Conversation, clock: SupportClock, now: datetime) -> None:
     targets = clock.targets[conversation.kind]
-    owe_answer(conversation, clock, now)
-    conversation.first_due_at = conversation.reply_due_at
+    conversation.first_due_at = owe_answer(conversation, clock, now)
     conversation.resolution_due_at = clock.due(now, targets.resolution)
     conversation.resolution_warn_at = clock.warning(now, targets.resolution)
 
 
-def owe_answer(conversation: Conversation, clock: SupportClock, now: datetime) -> None:
-    """An answer is owed from `now`: the first response's target until there was one, then the next's."""
+def owe_answer(conversation: Conversation, clock: SupportClock, now: datetime) -> datetime:
+    """An answer is owed from `now`: the first response's target until there was one, then the next's.
+    Its deadline."""
     targets = clock.targets[conversation.kind]
     minutes = targets.first_response if conversation.first_response_at is None else targets.next_response
-    conversation.reply_owed_since = now
-    conversation.reply_due_at = clock.due(now, minutes)
+    due = clock.deadline(now, minutes)
+    conversation.reply_owed_since, conversation.reply_due_at = now, due
     conversation.reply_warn_at = clock.warning(now, minutes)
+    return due
 
 
 def answered(conversation: Conversation, message: Message, hours: BusinessHours, now: datetime) -> None:

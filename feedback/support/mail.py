@@ -37,7 +37,7 @@ def _composer(session, conversation: Conversation, kind: str, link: str):
     c = conversation
     values = {"number": c.number, "link": link}
     if kind == "opened":
-        values |= {"mail": "opened", "hours": _hours_until(c.created_at, c.first_due_at)}
+        values |= {"mail": "opened", "hours": str(_hours_until(c.created_at, c.first_due_at))}
     elif kind == "survey":
         values |= {"mail": "survey", "link": f"{link}#rate"}
     elif kind.startswith("reply:"):

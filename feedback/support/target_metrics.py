@@ -4,10 +4,11 @@ The definitions are in docs/support-metrics.md."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -86,7 +87,7 @@ def _responses(session: Session, since: datetime, now: datetime) -> Iterable[Obs
         .where(M.response != "", M.created_at >= since, M.created_at <= now)
     )
     for response, kind, agent, minutes, at, due in answered:
-        yield Observation(f"{response}_response", kind, agent, minutes, at > due)
+        yield Observation(f"{response}_response", kind, agent, minutes, None if due is None else at > due)
     waiting = session.execute(
         select(C.first_response_at, C.kind, C.assignee).where(C.reply_due_at >= since, C.reply_due_at < now)
     )
@@ -103,7 +104,7 @@ def _resolutions(session: Session, since: datetime, now: datetime) -> Iterable[O
         )
     )
     for kind, agent, minutes, at, due in resolved:
-        yield Observation("resolution", kind, agent, minutes, None if due is None else at > due)
+        yield Observation("resolution", kind, agent, minutes, None if due is None or at is None else at > due)
     late = session.execute(
         select(C.kind, C.assignee).where(
             C.status != "resolved", C.resolution_due_at >= since, C.resolution_due_at < now
@@ -113,7 +114,7 @@ def _resolutions(session: Session, since: datetime, now: datetime) -> Iterable[O
         yield Observation("resolution", kind, assignee, None, True)
 
 
-def _group(name: str, seen: list[Observation], ratings: list) -> GroupFigures:
+def _group(name: str, seen: list[Observation], ratings: Sequence[Any]) -> GroupFigures:
     return GroupFigures(
         name,
         {target: _figures([o for o in seen if o.target == target]) for target in TARGETS},

@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import select
 
 from app.core.db import utcnow
-from app.core.extensions import db
 from app.core.staff import create_staff
 from delivery.chat.models import ChatMessage
 from feedback.support import desk
