@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from app.core.audit import Actor
+from app.core.db import utcnow
 from app.core.shop_settings import change_settings
-from feedback.support.business_hours import WEEKDAYS
+from feedback.support.business_hours import WEEKDAYS, BusinessHours, NoBusinessTime, add_business_minutes
 from feedback.support.clock import FROM_ENVIRONMENT, SETTING_KEYS
 from feedback.support.hours_form import (
     TARGETS,
+    SupportSettingsError,
     business_hours,
     hours_key,
     parse_holidays,
@@ -32,7 +34,7 @@ def checked_support_settings(form: Mapping[str, str]) -> dict[str, str]:
     for day in WEEKDAYS:
         changes[hours_key(day)] = _ranges_text(parse_ranges(values[hours_key(day)], hours_key(day)))
     changes["support_holidays"] = ", ".join(d.isoformat() for d in sorted(parse_holidays(values["support_holidays"])))
-    business_hours(changes)  # at least one working day
+    _opens_again(business_hours(changes))
     for target in TARGETS:
         for kind in KINDS:
             changes[target_key(target, kind)] = _target(values[target_key(target, kind)], target, kind)
@@ -45,6 +47,14 @@ def checked_support_settings(form: Mapping[str, str]) -> dict[str, str]:
 def save_support_settings(session: Session, actor: Actor, changes: Mapping[str, str]) -> list[str]:
     """Saved together (owners only); the keys whose value changed."""
     return change_settings(session, actor, changes)
+
+
+def _opens_again(hours: BusinessHours) -> None:
+    """Holidays may not close every working day for years: a deadline would never come."""
+    try:
+        add_business_minutes(hours, utcnow(), 1)
+    except NoBusinessTime:
+        raise SupportSettingsError("support_holidays", "they leave no working day in the next three years") from None
 
 
 def _target(raw: str, target: str, kind: str) -> str:

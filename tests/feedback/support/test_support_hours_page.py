@@ -3,6 +3,7 @@ hostile input a 4xx, owners only; and KEYSHOP_SUPPORT_DEADLINES carried into min
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -12,6 +13,7 @@ from app.core.audit import AuditEntry
 from app.core.extensions import db
 from app.core.shop_settings import stored_values
 from feedback.support.clock import SETTING_KEYS
+from feedback.support.hours_form import MAX_HOLIDAYS
 from tests.feedback.aftersale import staff, staff_post
 from tests.shop import csrf_from
 
@@ -92,6 +94,16 @@ def test_a_week_without_opening_hours_is_refused(app, client):
     assert refused.status_code == 400 and "Monday: at least one day needs opening hours" in refused.get_data(
         as_text=True
     )
+
+
+def test_holidays_that_close_every_working_day_for_years_are_refused(app, client):
+    staff(app, client, email="owner@shop.test", role="owner")
+    only_mondays = {f"support_hours_{d}": "" for d in ("tue", "wed", "thu", "fri", "sat", "sun")}
+    mondays = [date(2026, 11, 30) + timedelta(weeks=n) for n in range(MAX_HOLIDAYS)]  # about eight years of them
+    holidays = ", ".join(day.isoformat() for day in mondays)
+    refused = staff_post(client, "/admin/support/hours", **{**GOOD, **only_mondays, "support_holidays": holidays})
+    assert refused.status_code == 400
+    assert "Holidays: they leave no working day in the next three years" in refused.get_data(as_text=True)
 
 
 def test_hostile_input_is_a_4xx_and_agents_may_not_change_the_hours(app, client):
