@@ -29,21 +29,25 @@ class Notice:
     only: ColumnElement[bool]  # which conversations the deadline still binds
 
 
-UNRESOLVED = C.status != "resolved"
-AT_RISK = (
-    Notice("at_risk", "conversation.at_risk", C.reply_due_at, C.reply_warn_at, C.reply_warned_at, true()),
-    Notice(
-        "resolution_at_risk", "conversation.at_risk", C.resolution_due_at, C.resolution_warn_at,
-        C.resolution_warned_at, UNRESOLVED,
-    ),
+Column = InstrumentedAttribute
+
+
+def _notices(
+    prefix: str, due: Column, warn_at: Column, warned: Column, missed: Column, only: ColumnElement[bool]
+) -> tuple[Notice, Notice]:
+    """A deadline's at-risk notice and its breach notice (`warned`, `missed`: the deadline each was sent for)."""
+    return (
+        Notice(f"{prefix}at_risk", "conversation.at_risk", due, warn_at, warned, only),
+        Notice(f"{prefix}overdue", "conversation.overdue", due, due, missed, only),
+    )
+
+
+ANSWER = _notices("", C.reply_due_at, C.reply_warn_at, C.reply_warned_at, C.overdue_notified_at, true())
+RESOLUTION = _notices(
+    "resolution_", C.resolution_due_at, C.resolution_warn_at, C.resolution_warned_at, C.resolution_notified_at,
+    C.status != "resolved",
 )  # fmt: skip
-OVERDUE = (
-    Notice("overdue", "conversation.overdue", C.reply_due_at, C.reply_due_at, C.overdue_notified_at, true()),
-    Notice(
-        "resolution_overdue", "conversation.overdue", C.resolution_due_at, C.resolution_due_at,
-        C.resolution_notified_at, UNRESOLVED,
-    ),
-)  # fmt: skip
+AT_RISK, OVERDUE = (ANSWER[0], RESOLUTION[0]), (ANSWER[1], RESOLUTION[1])
 
 
 def notify_at_risk(session: Session, _older_than_seconds: int = 0, now: datetime | None = None) -> int:
