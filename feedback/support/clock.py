@@ -77,9 +77,13 @@ def clock_from(values: Mapping[str, str], fallback_hours: Mapping[str, int]) -> 
 
 
 def _targets(values: Mapping[str, str], kind: str, fallback: int) -> Targets:
+    """`fallback` for a response target not set; a resolution target not set is none."""
+
     def minutes(target: str, low: int) -> int:
         raw = values[target_key(target, kind)]
-        return fallback if raw == FROM_ENVIRONMENT else parse_minutes(raw, target_key(target, kind), low)
+        if raw == FROM_ENVIRONMENT:
+            return fallback if low else 0
+        return parse_minutes(raw, target_key(target, kind), low)
 
     return Targets(minutes("first_response", 1), minutes("next_response", 1), minutes("resolution", 0))
 
