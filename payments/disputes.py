@@ -75,25 +75,20 @@ def _log(session: Session, provider: str, reference: str, action: str, detail: s
 def awaiting_evidence(session: Session) -> list[tuple[Dispute, str]]:
     """Disputes whose evidence is not sent (open, or failed), with their order's number; the one due
     soonest first, those without a date last."""
-    return list(
-        session.execute(
-            select(Dispute, Order.number)
-            .join(Order, Order.id == Dispute.order_id)
-            .where(Dispute.state.in_(("open", "failed")))
-            .order_by(Dispute.due_by.is_(None), Dispute.due_by)
-        ).tuples()
+    rows = session.execute(
+        select(Dispute, Order.number)
+        .join(Order, Order.id == Dispute.order_id)
+        .where(Dispute.state.in_(("open", "failed")))
+        .order_by(Dispute.due_by.is_(None), Dispute.due_by)
     )
+    return [(dispute, number) for dispute, number in rows]
 
 
 def recent_disputes(session: Session, limit: int = 200) -> list[tuple[Dispute, str]]:
-    return list(
-        session.execute(
-            select(Dispute, Order.number)
-            .join(Order, Order.id == Dispute.order_id)
-            .order_by(Dispute.id.desc())
-            .limit(limit)
-        ).tuples()
+    rows = session.execute(
+        select(Dispute, Order.number).join(Order, Order.id == Dispute.order_id).order_by(Dispute.id.desc()).limit(limit)
     )
+    return [(dispute, number) for dispute, number in rows]
 
 
 def disputes_of(session: Session, order_id: int) -> list[Dispute]:

@@ -98,6 +98,7 @@ def test_two_clicks_submit_once_through_a_real_worker(app, client, fake_stripe, 
 
     [(reference, evidence)] = fake_stripe.evidence_submissions
     assert reference == dispute_row(app, dispute_id).reference
+    assert [path for _, path, _ in fake_stripe.requests if "/disputes/" in path] == [f"/v1/disputes/{reference}"]
     assert evidence["customer_email_address"] == "buyer@example.com"
     assert BROWSER in evidence["access_activity_log"] and "127.0.0.1" in evidence["access_activity_log"]
     assert "mail 'delivered' to the buyer: sent, sent " in evidence["uncategorized_text"]
