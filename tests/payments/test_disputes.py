@@ -240,3 +240,26 @@ def test_an_unreadable_dispute_is_refused_and_stores_nothing(app, client, fake_s
         dispute["evidence_details"]["due_by"] = due_by
         assert stripe_webhook(client, event("charge.dispute.created", dispute)).status_code == 400
     assert _count(app, Dispute) == 0
+
+
+def test_an_order_records_the_terms_its_buyer_accepted_and_none_without_terms(app, client, fake_stripe):
+    from app.core.models import Order
+    from app.core.shop_settings import write_settings
+    from payments.checkout import terms_digest
+
+    make_product(app, price="9.99")
+    bare = paid_by_stripe(app, client, fake_stripe, deliver=False)
+    in_app(app, lambda: write_settings(db.session, "cli", {"page_terms": "Codes are final once shown."}))
+    bound = paid_by_stripe(app, client, fake_stripe, email="second@example.com", deliver=False)
+    in_app(app, lambda: write_settings(db.session, "cli", {"page_terms": "Rewritten later."}))
+
+    rows = in_app(
+        app,
+        lambda: {
+            o.id: (o.terms_digest, o.terms_accepted_at is not None)
+            for o in db.session.scalars(select(Order).where(Order.id.in_((bare.order_id, bound.order_id))))
+        },
+    )
+    assert rows[bare.order_id] == (None, True)
+    assert rows[bound.order_id] == (terms_digest("Codes are final once shown."), True)
+    assert len(rows[bound.order_id][0]) == 64
