@@ -212,6 +212,21 @@ def required_text(value) -> str:
     return value
 
 
+def dispute_reason(value) -> str:
+    """A provider's dispute reason (fraudulent, MERCHANDISE_OR_SERVICE_NOT_RECEIVED): a short word,
+    nothing a column cannot store."""
+    if not isinstance(value, str) or len(value) > 64 or not value.replace("_", "").isalnum():
+        return ""
+    return value
+
+
+def disputed_amount(value: int) -> int:
+    """A disputed amount no column holds is no real money: the event is unreadable."""
+    if not 0 <= value < 2**63:
+        raise ValueError("a disputed amount out of range")
+    return value
+
+
 def minor_units(value) -> int:
     """An amount in a provider's payload: an integer of minor units, never a float or a string."""
     if not isinstance(value, int) or isinstance(value, bool):

@@ -17,7 +17,6 @@ from payments.base import DisputeNotice, PaymentEvent
 from payments.models import Dispute
 
 OPEN = ("open", "submitting", "submitted", "failed")  # not decided yet: shown to staff
-DECIDED = ("won", "lost")
 SYSTEM = "system"
 
 

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from app.core.money import to_minor
-from payments.base import DisputeEvidence, DisputeNotice, EventKind, PaymentEvent, required_text
+from payments.base import (
+    DisputeEvidence,
+    DisputeNotice,
+    EventKind,
+    PaymentEvent,
+    dispute_reason,
+    disputed_amount,
+    required_text,
+)
 
 DISPUTE_EVENTS: dict[str, EventKind] = {
     "CUSTOMER.DISPUTE.CREATED": "disputed",
@@ -26,13 +34,13 @@ def dispute_event(kind: EventKind, dispute: dict, livemode: bool) -> PaymentEven
         f"dispute:{reference}:{kind}",
         kind,
         transaction.get("custom", ""),
-        to_minor(amount["value"], amount["currency_code"]),
+        disputed_amount(to_minor(amount["value"], amount["currency_code"])),
         amount["currency_code"],
         transaction.get("seller_transaction_id", ""),
         livemode,
         dispute=DisputeNotice(
             reference,
-            reason=str(dispute.get("reason", ""))[:64],
+            reason=dispute_reason(dispute.get("reason")),
             due_by=_moment(dispute["seller_response_due_date"]) if dispute.get("seller_response_due_date") else None,
             outcome=OUTCOMES.get((dispute.get("dispute_outcome") or {}).get("outcome_code", ""), ""),
         ),

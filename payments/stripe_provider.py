@@ -32,6 +32,8 @@ from payments.base import (
     ProviderUnavailable,
     RefundRequest,
     RefundResult,
+    dispute_reason,
+    disputed_amount,
     minor_units,
     required_text,
 )
@@ -232,9 +234,10 @@ def _dispute(kind: EventKind, dispute: dict) -> DisputeNotice | None:
     if kind not in ("disputed", "dispute_closed"):
         return None
     due = (dispute.get("evidence_details") or {}).get("due_by")
+    disputed_amount(minor_units(dispute["amount"]))
     return DisputeNotice(
         required_text(dispute["id"]),
-        reason=str(dispute.get("reason") or "")[:64],
+        reason=dispute_reason(dispute.get("reason")),
         due_by=None if due is None else _moment(due),
         outcome="won" if dispute.get("status") == "won" else "lost" if dispute.get("status") == "lost" else "",
     )

@@ -145,6 +145,16 @@ def test_a_paypal_dispute_told_twice_is_one_dispute_and_its_resolution_decides_i
     assert dispute_row(app, dispute_id).state == "lost"
 
 
+def test_a_hostile_reason_is_left_out_and_a_huge_paypal_amount_refused(app, client, fake_paypal):
+    capture = _paypal_capture(app, client, fake_paypal)
+    dispute = fake_paypal.open_dispute(capture["id"], reason="a\x00b" * 40)
+    huge = {**dispute, "dispute_amount": {"currency_code": "EUR", "value": "1" * 30}}
+    assert _paypal_post(client, fake_paypal.webhook("CUSTOMER.DISPUTE.CREATED", huge)).status_code == 400
+    assert _count(app, Dispute) == 0
+    assert _paypal_post(client, fake_paypal.webhook("CUSTOMER.DISPUTE.CREATED", dispute)).status_code == 200
+    assert dispute_row(app, dispute_id_of(app, dispute["dispute_id"])).reason == ""
+
+
 def test_a_paypal_dispute_without_our_custom_id_is_found_by_its_capture(app, client, fake_paypal):
     capture = _paypal_capture(app, client, fake_paypal)
     dispute = fake_paypal.open_dispute(capture["id"])
@@ -239,6 +249,9 @@ def test_an_unreadable_dispute_is_refused_and_stores_nothing(app, client, fake_s
     for due_by in (10**30, "tomorrow", True):
         dispute["evidence_details"]["due_by"] = due_by
         assert stripe_webhook(client, event("charge.dispute.created", dispute)).status_code == 400
+    dispute["evidence_details"]["due_by"] = 1_900_000_000
+    for amount in (2**63, -1, "9.99"):
+        assert stripe_webhook(client, event("charge.dispute.created", {**dispute, "amount": amount})).status_code == 400
     assert _count(app, Dispute) == 0
 
 
