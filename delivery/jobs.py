@@ -151,3 +151,20 @@ def mail_refund(refund_id: int) -> bool:
     from delivery.mail.refunds import owe_refund_mail
 
     return owe_refund_mail(db.session, refund_id)
+
+
+def submit_dispute_evidence(dispute_id: int) -> str:
+    """Send a dispute's frozen evidence to its provider. The provider unreachable: RQ retries; after
+    the last try the dispute is failed, for staff to submit again."""
+    from rq import get_current_job
+
+    from payments.base import ProviderUnavailable
+    from payments.dispute_submission import finish, send_evidence
+
+    try:
+        return send_evidence(db.session, current_app.extensions["keyshop.providers"], dispute_id)
+    except ProviderUnavailable as exc:
+        job = get_current_job()
+        if job is not None and job.retries_left:
+            raise
+        return finish(db.session, dispute_id, "failed", f"{exc} (gave up after every retry)")

@@ -137,3 +137,13 @@ def _without_live_job(refund_ids: list[int]) -> list[int]:
 
 def _lease(refund_id: int) -> str:
     return f"keyshop:refund-job:{refund_id}"
+
+
+# The provider unreachable: tried again after these waits, with the same idempotency key; then the
+# dispute is failed for staff, who submit again before its due date.
+DISPUTE_RETRY = Retry(max=4, interval=[10, 60, 300, 900])
+
+
+def enqueue_dispute_evidence(dispute_id: int) -> bool:
+    """Safe to call twice: one run at a time calls the provider (payments.dispute_submission)."""
+    return enqueue("aftersale", "delivery.jobs.submit_dispute_evidence", dispute_id, retry=DISPUTE_RETRY)

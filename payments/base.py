@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 
@@ -62,8 +63,18 @@ class CheckoutStart:
     provider_reference: str = ""
 
 
-EventKind = Literal["paid", "failed", "refunded", "disputed", "other"]
+EventKind = Literal["paid", "failed", "refunded", "disputed", "dispute_closed", "other"]
 PaymentState = Literal["paid", "pending", "failed"]
+
+
+@dataclass(frozen=True)
+class DisputeNotice:
+    """What a "disputed" or "dispute_closed" event says of the dispute itself (payments.disputes keeps it)."""
+
+    reference: str  # the provider's dispute id: one dispute per (provider, reference)
+    reason: str = ""
+    due_by: datetime | None = None  # evidence must reach the provider before then (UTC, naive)
+    outcome: Literal["", "won", "lost"] = ""  # for "dispute_closed": who the provider decided for
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ class PaymentEvent:
     # What the provider's own status API says against this callback's "paid" (an Epay notify signed
     # with a leaked key, a BTCPay invoice not settled): the order goes to review, never to delivery.
     contradicted_by: str = ""
+    dispute: DisputeNotice | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,20 @@ class RefundRequest:
 class RefundResult:
     state: Literal["succeeded", "pending", "manual"]  # manual: staff pay it back outside the provider
     provider_reference: str = ""
+
+
+@dataclass(frozen=True)
+class DisputeEvidence:
+    """Evidence against a dispute as plain text, each part already written for a reader at the bank
+    (feedback.disputes.evidence renders it); an adapter maps the parts onto its provider's fields."""
+
+    customer_email: str
+    product_description: str
+    service_date: str  # YYYY-MM-DD: when the codes were delivered
+    access_activity_log: str  # each showing of the codes: when, from which address, with which browser
+    delivery_log: str  # the order's timeline and the mail sent to the buyer
+    customer_communication: str  # the buyer's support conversation
+    terms_disclosure: str  # the terms the buyer accepted at checkout, and when
 
 
 @dataclass(frozen=True)
@@ -169,6 +195,12 @@ class PaymentProvider:
         """Refund all or part of a payment, passing ``request.idempotency_key`` to the provider."""
         raise ProviderRefused(f"{self.name} does not refund through keyshop")
 
+    def submit_dispute_evidence(self, reference: str, evidence: DisputeEvidence, idempotency_key: str) -> None:
+        """Send `evidence` against the dispute the provider calls `reference`, and submit it for
+        decision (no second chance: providers take one submission). Passes `idempotency_key` where
+        the provider honours one, so a retry after a lost answer is not a second submission."""
+        raise ProviderRefused(f"{self.name} takes no dispute evidence through keyshop")
+
     def acknowledgement(self) -> Acknowledgement:
         return Acknowledgement()
 
@@ -177,6 +209,21 @@ def required_text(value) -> str:
     """A field of a provider's payload that must be a short non-empty string."""
     if not isinstance(value, str) or not value or len(value) > 200:
         raise ValueError("expected a non-empty string")
+    return value
+
+
+def dispute_reason(value) -> str:
+    """A provider's dispute reason (fraudulent, MERCHANDISE_OR_SERVICE_NOT_RECEIVED): a short word,
+    nothing a column cannot store."""
+    if not isinstance(value, str) or len(value) > 64 or not value.replace("_", "").isalnum():
+        return ""
+    return value
+
+
+def disputed_amount(value: int) -> int:
+    """A disputed amount no column holds is no real money: the event is unreadable."""
+    if not 0 <= value < 2**63:
+        raise ValueError("a disputed amount out of range")
     return value
 
 

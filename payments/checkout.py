@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,10 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.abuse import is_blocked
-from app.core.db import write_transaction
+from app.core.db import utcnow, write_transaction
 from app.core.errors import BuyerError
 from app.core.models import Order, Product, log_order, new_order_number, order_token, token_digest
 from app.core.product_fields import MAX_PER_ORDER
+from app.core.shop_settings import setting
 from payments.base import CheckoutRequest, CheckoutStart, PaymentProvider, ProviderRefused, ProviderUnavailable
 from payments.buyer_limits import bought_today
 from payments.check_rounds import remember_checkout
@@ -176,6 +178,12 @@ def _validate(choice: CheckoutChoice, providers: dict[str, PaymentProvider]) -> 
     return provider
 
 
+def terms_digest(terms: str) -> str | None:
+    """What identifies the terms a buyer accepted by ordering (the buy form links them), so evidence
+    can cite them even after the owner rewrites them; None when the shop has no terms."""
+    return hashlib.sha256(terms.encode("utf-8")).hexdigest() if terms.strip() else None
+
+
 def _new_order(session: Session, product: Product, choice: CheckoutChoice) -> tuple[Order, str]:
     for _attempt in range(5):
         number = new_order_number()
@@ -191,6 +199,8 @@ def _new_order(session: Session, product: Product, choice: CheckoutChoice) -> tu
             method=choice.method,
             locale=choice.locale,
             reveal_on_request=product.reveal_on_request,
+            terms_digest=terms_digest(setting(session, "page_terms")),
+            terms_accepted_at=utcnow(),
         )
         try:
             with session.begin_nested():

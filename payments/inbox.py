@@ -16,11 +16,16 @@ from app.core.money import amount_text
 from app.core.webhook_outbox import owe_order_event
 from payments.base import PaymentEvent
 from payments.buyer_limits import over_daily_limit
+from payments.disputes import note_dispute
 from payments.models import Payment, WebhookEvent
 
 ORDER_AMOUNT_MAX = 2**31 - 1  # orders.amount_minor is 32-bit: a larger amount never pays an order as agreed
 STORABLE = range(-(2**63), 2**63)  # what payments.amount_minor (BIGINT) holds; beyond it no money is real
-AFTER_PAYMENT = {"refunded": "shop.order.refunded_at_provider", "disputed": "shop.order.disputed"}
+AFTER_PAYMENT = {
+    "refunded": "shop.order.refunded_at_provider",
+    "disputed": "shop.order.disputed",
+    "dispute_closed": "shop.order.dispute_closed",
+}
 
 
 class UnknownOrder(Exception):
@@ -142,7 +147,7 @@ def _store(session: Session, provider: str, event: PaymentEvent, order_id: int, 
                 "event_id": event.event_id,
                 "kind": event.kind,
                 "order_id": order_id,
-                "payload": json.dumps(asdict(event)),
+                "payload": json.dumps(asdict(event), default=str),  # a dispute's due date
                 "outcome": outcome,
             },
         ).scalar_one()
@@ -206,14 +211,16 @@ def _wrong_mode(session: Session, order: _Order, event: PaymentEvent, result: In
 
 
 def _note_after_payment(session: Session, provider: str, order: _Order, event: PaymentEvent) -> str:
-    """A refund made at the provider, or a chargeback: staff must see it on the order."""
+    """A refund made at the provider, or a chargeback (kept as a dispute): staff must see it on the order."""
+    outcome = note_dispute(session, provider, order.id, event)
+    said = "" if outcome == event.kind else f" ({outcome})"
     log_order(
         session,
         order.id,
         AFTER_PAYMENT[event.kind],
-        f"{provider} {event.event_id}: {amount_text(event.amount_minor, event.currency)}",
+        f"{provider} {event.event_id}: {amount_text(event.amount_minor, event.currency)}{said}",
     )
-    return event.kind
+    return outcome
 
 
 def _apply(session: Session, provider: str, order: _Order, event: PaymentEvent, result: InboxResult) -> str:

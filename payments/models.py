@@ -98,3 +98,33 @@ class PaymentCheck(db.Model):
     checked_at: Mapped[datetime | None] = mapped_column()
 
     __table_args__ = (UniqueConstraint("provider", "reference", name="uq_payment_checks_provider_reference"),)
+
+
+class Dispute(db.Model):
+    """A chargeback, one per (provider, reference) however often the provider tells of it.
+
+    open -> submitting (staff asked; `evidence` frozen as sent) -> submitted | failed (refused, or
+    unreachable after every retry; staff may submit again); won | lost when the provider decides.
+    `sending_at` is the claim of the job calling the provider: two runs never call it together.
+    """
+
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(200))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(64), default="")
+    due_by: Mapped[datetime | None] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    evidence: Mapped[str] = mapped_column(Text, default="")  # JSON of the DisputeEvidence sent
+    submissions: Mapped[int] = mapped_column(default=0)  # each one's own idempotency key
+    sending_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column()
+    submitted_by: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("provider", "reference", name="uq_disputes_provider_reference"),)

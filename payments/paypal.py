@@ -18,6 +18,7 @@ from payments.base import (
     Capabilities,
     CheckoutRequest,
     CheckoutStart,
+    DisputeEvidence,
     EventKind,
     InvalidPayload,
     InvalidSignature,
@@ -31,6 +32,7 @@ from payments.base import (
     required_text,
 )
 from payments.http import call
+from payments.paypal_disputes import DISPUTE_EVENTS, dispute_event, paypal_evidences
 
 API = {"test": "https://api-m.sandbox.paypal.com", "live": "https://api-m.paypal.com"}
 SIGNATURE_HEADERS = {
@@ -140,7 +142,19 @@ class PayPalProvider(PaymentProvider):
             raise ProviderRefused(f"paypal refund {refund.get('id')} {refund['status'].lower()}")
         return RefundResult("succeeded" if refund.get("status") == "COMPLETED" else "pending", refund["id"])
 
+    def submit_dispute_evidence(self, reference: str, evidence: DisputeEvidence, idempotency_key: str) -> None:
+        """POST /v1/customer/disputes/{id}/provide-evidence, multipart: the evidence as the `input` part."""
+        body = json.dumps({"evidences": paypal_evidences(evidence)})
+        self._call(
+            "POST",
+            f"/v1/customer/disputes/{reference}/provide-evidence",
+            idempotency_key,
+            files={"input": (None, body, "application/json")},
+        )
+
     def _events(self, kind: str, resource: dict) -> list[PaymentEvent]:
+        if kind in DISPUTE_EVENTS:
+            return [dispute_event(DISPUTE_EVENTS[kind], resource, self.livemode)]
         if kind == "CHECKOUT.ORDER.APPROVED":
             return self._capture(required_text(resource["id"]))
         if kind in ("PAYMENT.CAPTURE.COMPLETED", "PAYMENT.CAPTURE.DENIED"):

@@ -113,6 +113,10 @@ class Order(db.Model):
     # The product's reveal_on_request when the order was placed: an owner turning it on later does
     # not make codes already mailed look unseen.
     reveal_on_request: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The terms the buyer accepted by ordering (a SHA-256 of their text, None when the shop had none),
+    # and when: evidence against a chargeback cites them.
+    terms_digest: Mapped[str | None] = mapped_column(String(64))
+    terms_accepted_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column()
     delivered_at: Mapped[datetime | None] = mapped_column()

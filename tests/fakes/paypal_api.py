@@ -14,7 +14,7 @@ import json
 import secrets
 import threading
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, jsonify, request
 
@@ -26,7 +26,10 @@ class FakePayPal:
         self.client_id, self.secret, self.webhook_id = client_id, secret, webhook_id
         self.orders: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.disputes: dict[str, dict] = {}
+        self.evidence_submissions: list[tuple[str, list[dict]]] = []  # (dispute id, evidences): each one taken
         self.capture_calls = 0
+        self._fail_next = 0
         self._signing_key = secrets.token_bytes(32)
         self._answers: dict[str, tuple[dict, int]] = {}
         self._lock = threading.Lock()
@@ -35,6 +38,30 @@ class FakePayPal:
 
     def approve(self, order_id: str) -> None:
         self.orders[order_id]["status"] = "APPROVED"
+
+    def fail_next(self, times: int = 1) -> None:
+        """The next call(s) to the API answer 503 without doing anything."""
+        self._fail_next = times
+
+    def open_dispute(self, capture_id: str, reason: str = "MERCHANDISE_OR_SERVICE_NOT_RECEIVED") -> dict:
+        """The buyer disputes a capture: a dispute waiting for the seller. Returns it (a webhook's resource)."""
+        [capture] = [c for c in self._captures() if c["id"] == capture_id]
+        dispute = {
+            "dispute_id": "PP-D-" + secrets.token_hex(4).upper(),
+            "create_time": _now(),
+            "reason": reason,
+            "status": "WAITING_FOR_SELLER_RESPONSE",
+            "dispute_amount": capture["amount"],
+            "disputed_transactions": [{"seller_transaction_id": capture_id, "custom": capture["custom_id"]}],
+            "seller_response_due_date": (datetime.now(UTC) + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+        self.disputes[dispute["dispute_id"]] = dispute
+        return dispute
+
+    def resolve_dispute(self, dispute_id: str, outcome_code: str) -> dict:
+        dispute = self.disputes[dispute_id]
+        dispute.update(status="RESOLVED", dispute_outcome={"outcome_code": outcome_code})
+        return dispute
 
     def webhook(self, event_type: str, resource: dict, webhook_id: str | None = None) -> tuple[dict, bytes]:
         body = json.dumps(
@@ -80,6 +107,10 @@ class FakePayPal:
         def refund(capture_id):
             return self._once(lambda body: self._refund(capture_id, body))
 
+        @app.post("/v1/customer/disputes/<dispute_id>/provide-evidence")
+        def provide_evidence(dispute_id):
+            return self._once(lambda body: self._provide_evidence(dispute_id))
+
         @app.get("/v2/checkout/orders/<order_id>")
         def get_order(order_id):
             order = self.orders.get(order_id)
@@ -111,6 +142,9 @@ class FakePayPal:
     def _once(self, work):
         key = request.headers.get("PayPal-Request-Id", "")
         with self._lock:
+            if self._fail_next:
+                self._fail_next -= 1
+                return jsonify(name="INTERNAL_SERVICE_ERROR"), 503
             if key and key in self._answers:
                 body, status = self._answers[key]
                 return jsonify(body), status
@@ -159,6 +193,20 @@ class FakePayPal:
         refund = {"id": secrets.token_hex(8).upper(), "status": "COMPLETED", "amount": body["amount"]}
         self.refunds[refund["id"]] = refund
         return refund, 201
+
+    def _provide_evidence(self, dispute_id: str) -> tuple[dict, int]:
+        """Multipart: the evidence as JSON in the `input` part. Taken once: the dispute then is under review."""
+        dispute = self.disputes.get(dispute_id)
+        if dispute is None:
+            return {"name": "RESOURCE_NOT_FOUND"}, 404
+        if not request.content_type.startswith("multipart/form-data") or "input" not in request.form:
+            return {"name": "INVALID_REQUEST", "details": [{"issue": "MISSING_INPUT_PART"}]}, 400
+        if dispute["status"] != "WAITING_FOR_SELLER_RESPONSE":
+            return {"name": "UNPROCESSABLE_ENTITY", "details": [{"issue": "NOT_ALLOWED_IN_CURRENT_STATUS"}]}, 422
+        evidences = json.loads(request.form["input"])["evidences"]
+        dispute["status"] = "UNDER_REVIEW"
+        self.evidence_submissions.append((dispute_id, evidences))
+        return {"links": [{"rel": "self", "href": f"{self.url}/v1/customer/disputes/{dispute_id}"}]}, 200
 
     def _captures(self) -> list[dict]:
         return [

@@ -25,9 +25,12 @@ class FakeStripe:
         self.sessions: dict[str, dict] = {}
         self.intents: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.disputes: dict[str, dict] = {}
+        self.evidence_submissions: list[tuple[str, dict]] = []  # (dispute id, evidence): each one Stripe took
         self.requests: list[tuple[str, str, dict]] = []
         self._answers: dict[str, tuple[dict, int]] = {}
         self._fail_next_after_work = 0
+        self._fail_next = 0
         self._stall = 0.0
         self._lock = threading.Lock()
         self.server = LoopbackServer(self._app())
@@ -40,6 +43,34 @@ class FakeStripe:
     def fail_next_after_work(self, times: int = 1) -> None:
         """The next call(s) do their work, then answer 500 (a lost answer, from the client's side)."""
         self._fail_next_after_work = times
+
+    def fail_next(self, times: int = 1) -> None:
+        """The next call(s) answer 500 without doing anything (Stripe down for a moment)."""
+        self._fail_next = times
+
+    def open_dispute(self, intent_id: str, reason: str = "fraudulent", due_in_days: int = 7) -> dict:
+        """The buyer's bank disputes the payment: a dispute waiting for evidence. Returns it."""
+        intent = self.intents[intent_id]
+        dispute = {
+            "id": "dp_" + secrets.token_hex(12),
+            "object": "dispute",
+            "amount": intent["amount"],
+            "currency": intent["currency"],
+            "charge": "ch_" + secrets.token_hex(12),
+            "payment_intent": intent_id,
+            "reason": reason,
+            "status": "needs_response",
+            "evidence": {},
+            "evidence_details": {"due_by": int(time.time()) + due_in_days * 86400, "submission_count": 0},
+            "metadata": {},
+            "livemode": False,
+        }
+        self.disputes[dispute["id"]] = dispute
+        return dispute
+
+    def close_dispute(self, dispute_id: str, status: str) -> dict:
+        self.disputes[dispute_id]["status"] = status
+        return self.disputes[dispute_id]
 
     def pay(self, session_id: str, amount_total: int | None = None, currency: str | None = None) -> dict:
         """The buyer pays: the session completes with a payment intent. Returns the session."""
@@ -93,6 +124,10 @@ class FakeStripe:
         def create_refund():
             return self._once(self._create_refund)
 
+        @app.post("/v1/disputes/<dispute_id>")
+        def update_dispute(dispute_id):
+            return self._once(lambda params: self._update_dispute(dispute_id, params))
+
         return app
 
     def _once(self, work):
@@ -101,6 +136,9 @@ class FakeStripe:
         with self._lock:
             params = nested(request.form)
             self.requests.append((request.method, request.path, params))
+            if self._fail_next:
+                self._fail_next -= 1
+                return _error(500, "api_error", "Something went wrong on Stripe's end.")
             if key and key in self._answers:
                 body, status = self._answers[key]
                 return jsonify(body), status
@@ -159,6 +197,20 @@ class FakeStripe:
         }
         self.refunds[refund["id"]] = refund
         return refund, 200
+
+    def _update_dispute(self, dispute_id: str, params: dict) -> tuple[dict, int]:
+        """Evidence is staged until `submit`; once submitted Stripe takes no more."""
+        dispute = self.disputes.get(dispute_id)
+        if dispute is None:
+            return _error_body("resource_missing", f"No such dispute: '{dispute_id}'"), 404
+        if dispute["status"] not in ("needs_response", "warning_needs_response"):
+            return _error_body("invalid_request_error", "This dispute is already closed or under review"), 400
+        dispute["evidence"].update(params.get("evidence", {}))
+        if params.get("submit", "true") == "true":
+            dispute["status"] = "under_review"
+            dispute["evidence_details"]["submission_count"] += 1
+            self.evidence_submissions.append((dispute_id, dict(dispute["evidence"])))
+        return dispute, 200
 
     def stop(self) -> None:
         self.server.stop()

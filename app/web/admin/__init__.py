@@ -80,6 +80,7 @@ from app.web.admin import (  # noqa: E402,F401  (routes register)
     branding,
     catalog,
     chat,
+    disputes,
     dynamic,
     help,
     join,

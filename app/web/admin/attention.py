@@ -1,5 +1,6 @@
 """What needs a person, on the dashboard: mail that did not go out (sent again on one click), imports
-that failed or stalled, and the last ledger check when it found the books broken."""
+that failed or stalled, the last ledger check when it found the books broken, and chargebacks whose
+evidence is not sent yet, the one due soonest first."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from delivery.ledger.alarm import last_result
 from delivery.mail.log import MailLog, owe_failed_again
 from delivery.mail.pace import schedule_drain
 from keystore.models import ImportRun
+from payments.disputes import awaiting_evidence
 
 RECENT = timedelta(days=7)
 
@@ -28,6 +30,7 @@ def needs_attention(session: Session) -> dict:
         "failed_mail": _failed_mail(session),
         "imports": _imports(session),
         "ledger": last_result(current_app.extensions["keyshop.redis"]),
+        "disputes": awaiting_evidence(session),
     }
 
 

@@ -22,6 +22,7 @@ from delivery.queues import enqueue_fulfilment, enqueue_refund
 from delivery.reconciliation import check_order_now
 from keystore.reveals import reveals_of
 from payments import manual, refunds, review
+from payments.disputes import disputes_of
 from payments.models import Payment, PaymentCheck
 from payments.outstanding import flagged_payments, is_stuck, refunds_to_see
 from payments.timeline import payment_timeline
@@ -70,6 +71,7 @@ def order(number: str):
         timeline=payment_timeline(db.session, item.id),
         refund_key=secrets.token_hex(16),
         reveals=reveals_of(db.session, item.id),
+        disputes=disputes_of(db.session, item.id),
     )
 
 

@@ -20,7 +20,7 @@ from feedback.help.models import HelpArticle
 from feedback.models import CodeReport, Review
 from feedback.support.models import Attachment, Conversation
 from keystore.models import Batch, Code
-from payments.models import Payment, Refund
+from payments.models import Dispute, Payment, Refund
 from tests.app.web.changes import changes
 from tests.feedback.aftersale import PASSWORD, delivered, report_via_page, review_via_page, staff, staff_post
 from tests.shop import csrf_from, make_product, sign_in, stock, unique_codes
@@ -189,6 +189,13 @@ def seeded_shop(app) -> Shop:
     staff_post(owner, "/admin/chat", name="sweep", url="json://127.0.0.1:9/hook", events="order.paid")
     with app.app_context():
         api_token = create_token(db.session, "sweep", list(SCOPES), "test")
+        # a chargeback of the order, so the dispute pages go past their lookup
+        db.session.add(
+            Dispute(
+                provider="sandbox", reference="dp_sweep", order_id=placed.order_id, amount_minor=999, currency="USD"
+            )
+        )
+        db.session.commit()
         db.session.remove()
     samples = {
         "order_token": placed.token,
@@ -209,6 +216,7 @@ def seeded_shop(app) -> Shop:
         "article_id": _one(app, select(HelpArticle.id)),
         "talk_number": _one(app, select(Conversation.number)),
         "channel_id": _one(app, select(ChatChannel.id)),
+        "dispute_id": _one(app, select(Dispute.id)),
     }
     return Shop(app, buyer, owner, api_token, samples)
 

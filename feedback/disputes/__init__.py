@@ -1,0 +1,1 @@
+"""Disputes (chargebacks) seen from after-sale: the evidence file of an order, and its writing."""
