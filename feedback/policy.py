@@ -61,27 +61,28 @@ def hold_reason(session: Session, report: CodeReport) -> str:
 
 def suspicion(session: Session, report: CodeReport) -> str:
     """Why the buyer's report is suspect (more replacements than codes, than their limit, or reports
-    rejected before), or "". A suspect report holds no batch until staff confirm it (feedback.complaints)."""
+    rejected before: a buyer is a mailbox, app.core.abuse.mailbox, so +aliases and case count as one), or "". A suspect report holds no batch until staff confirm it (feedback.complaints)."""
     product = session.get(Product, report.product_id)
     quantity = session.scalar(select(Order.quantity).where(Order.id == report.order_id))
     if _replacements(session, CodeReport.order_id == report.order_id) >= quantity:
         return f"the order already had {quantity} replacement(s), as many as codes bought"
     since = utcnow() - timedelta(days=REPLACEMENT_WINDOW_DAYS)
-    recent = _replacements(session, CodeReport.buyer_email == report.buyer_email, CodeReport.created_at >= since)
+    recent = _replacements(session, CodeReport.buyer_mailbox == report.buyer_mailbox, CodeReport.created_at >= since)
     if recent >= product.replacement_limit:
         return (
             f"the buyer had {recent} replacement(s) in {REPLACEMENT_WINDOW_DAYS} days "
             f"(limit {product.replacement_limit})"
         )
-    rejected = rejections(session, report.buyer_email)
+    rejected = rejections(session, report.buyer_mailbox)
     if rejected >= FLAG_AFTER_REJECTIONS:
         return f"the buyer's reports were rejected {rejected} times"
     return ""
 
 
-def rejections(session: Session, email: str) -> int:
+def rejections(session: Session, buyer_mailbox: str) -> int:
+    """The buyer's reports rejected, whichever of their mailbox's aliases made them."""
     return session.scalar(
-        select(func.count()).where(CodeReport.buyer_email == email.lower(), CodeReport.status == "rejected")
+        select(func.count()).where(CodeReport.buyer_mailbox == buyer_mailbox, CodeReport.status == "rejected")
     )
 
 

@@ -80,11 +80,15 @@ def _mark_withdrawn(session: Session, batch_id: int, move: str) -> None:
     """The batch remembers it was taken off sale, for the codes that come back to it later (a refunded
     order's codes never shown, keystore.reveals). A revoke is for good: a release lifts a quarantine only."""
     if move == "release":
-        session.execute(update(Batch).where(Batch.id == batch_id, Batch.withdrawn == "quarantined").values(withdrawn=""))
+        session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.withdrawn == "quarantined").values(withdrawn="")
+        )
     elif move == "revoke":
         session.execute(update(Batch).where(Batch.id == batch_id).values(withdrawn="revoked"))
     else:
-        session.execute(update(Batch).where(Batch.id == batch_id, Batch.withdrawn == "").values(withdrawn="quarantined"))
+        session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.withdrawn == "").values(withdrawn="quarantined")
+        )
 
 
 def _lift_hold(session: Session, batch_id: int) -> bool:
