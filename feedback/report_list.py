@@ -45,6 +45,8 @@ class ReportRow:
     unit_price_minor: int  # the default of a refund: one code's share of the order
     currency: str
     history: BuyerHistory
+    product_id: int
+    decision_due_at: datetime | None  # a held report's first decision is due then (feedback.held_deadlines)
 
 
 def report_list(session: Session, status: str = "open", limit: int = 100) -> list[ReportRow]:
@@ -68,6 +70,8 @@ def report_list(session: Session, status: str = "open", limit: int = 100) -> lis
             amount // quantity,
             currency,
             histories[r.buyer_mailbox],
+            r.product_id,
+            r.decision_due_at,
         )
         for r, number, amount, quantity, currency, product, batch, supplier in rows
     ]
