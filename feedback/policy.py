@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
 from delivery.notifications.tell import tell
+from feedback.held_deadlines import report_decision_due
 from feedback.models import CodeReport
 from feedback.replace import ReportClosed, hold_replacements, refund_covers, replace_code
 
@@ -36,10 +37,16 @@ def _apply(session: Session, report_id: int) -> str:
         why = hold_reason(session, report) or suspect or replace_code(session, report, "policy")
         if not why:
             return "replaced"
+        now = utcnow()
         held = session.execute(
             update(CodeReport)
             .where(CodeReport.id == report_id, CodeReport.status == "open", CodeReport.held_because == "")
-            .values(held_because=why, suspicious=why == suspect)
+            .values(
+                held_because=why,
+                suspicious=why == suspect,
+                held_at=now,
+                decision_due_at=report_decision_due(session, now),
+            )
         ).rowcount
         if held:
             log_order(session, report.order_id, "shop.order.report_held", f"report {report_id}: {why}")

@@ -27,6 +27,7 @@ def reports():
         "admin/reports.html",
         open_reports=open_reports,
         batch_choices={row.id: batch_choices(db.session, row.product_id, row.id) for row in open_reports},
+        decision_minutes=settings.report_decision_minutes(db.session),
         to_major=to_major,
         decided={s: report_list(db.session, s, 20) for s in ("replaced", "refunded", "rejected")},
     )
@@ -101,6 +102,17 @@ def report_policy(product_id: int):
     except settings.SettingError as exc:
         flash(gettext("Not saved: %(why)s", why=exc))
     return redirect(url_for("admin.product", product_id=product_id))
+
+
+@bp.post("/reports/deadline")
+@owner_required
+def report_deadline():
+    try:
+        settings.set_report_decision_minutes(db.session, g.actor, request.form.get("minutes", ""))
+        flash(gettext("Report decision deadline saved."))
+    except settings.SettingError as exc:
+        flash(gettext("Not saved: %(why)s", why=exc))
+    return redirect(url_for("admin.reports"))
 
 
 @bp.post("/batches/<int:batch_id>/complaint-threshold")

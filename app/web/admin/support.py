@@ -14,7 +14,9 @@ from app.core.staff import Staff
 from app.web.admin import bp, staff_required
 from app.web.admin.chart_words import alert_words
 from app.web.shared import settings
+from feedback.held_queue import held_reports
 from feedback.models import CodeReport
+from feedback.report_metrics import report_handling
 from feedback.support import desk
 from feedback.support.inbox import VIEWS, inbox, is_overdue
 from feedback.support.metrics import WINDOWS, support_metrics
@@ -29,7 +31,9 @@ from payments.refunds import refunds_of
 def support_inbox():
     view = request.args.get("view", "waiting_us")
     rows = inbox(db.session, g.actor.email, view, request.args.get("kind", ""), request.args.get("locale", ""))
-    return render_template("admin/inbox.html", rows=rows, view=view, views=VIEWS, is_overdue=is_overdue)
+    return render_template(
+        "admin/inbox.html", rows=rows, view=view, views=VIEWS, is_overdue=is_overdue, held=held_reports(db.session)
+    )
 
 
 @bp.get("/conversations/<number>")
@@ -103,6 +107,7 @@ def support_metrics_page():
     return render_template(
         "admin/support_metrics.html",
         windows=[support_metrics(db.session, days) for days in WINDOWS],
+        report_windows=[report_handling(db.session, days) for days in WINDOWS],
         alert_words=alert_words,
     )
 

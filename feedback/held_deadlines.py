@@ -1,0 +1,69 @@
+"""A report the policy held is staff's work with a deadline: a first decision is due some minutes
+after the hold (the owner's `report_decision_minutes`), the team is warned once when most of that
+time has gone (WARN_AT) and told once when it passes, by mail to whoever is subscribed to the
+event and by chat, as an overdue conversation is (feedback.support.deadlines)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from app.core.db import utcnow, write_transaction
+from app.core.models import Order
+from app.core.shop_settings import setting
+from delivery.mail.pace import schedule_drain
+from delivery.notifications.tell import tell
+from feedback.models import CodeReport
+
+WARN_AT = 0.8  # of the time from hold to deadline: the warning comes with a fifth of it left
+HELD = (CodeReport.status == "open", CodeReport.held_because != "", CodeReport.decision_due_at.is_not(None))
+
+
+def report_decision_due(session: Session, held_at: datetime) -> datetime:
+    """When a first decision on a report held at `held_at` is due. The one place that says so: the
+    shop's business hours, once they exist, belong here."""
+    return held_at + timedelta(minutes=int(setting(session, "report_decision_minutes")))
+
+
+def warn_at(held_at: datetime, due: datetime) -> datetime:
+    return held_at + (due - held_at) * WARN_AT
+
+
+def notify_held_reports(session: Session, _older_than_seconds: int = 0, now: datetime | None = None) -> int:
+    """A sweep (feedback.sweeps): how many warnings and overdue notices were newly owed. Each is
+    owed once per deadline, by a conditional update, whatever number of sweepers run at once."""
+    now = now or utcnow()
+    waiting = session.execute(
+        select(CodeReport.id, CodeReport.held_at, CodeReport.decision_due_at, CodeReport.due_warned_at, Order.number)
+        .join(Order, Order.id == CodeReport.order_id)
+        .where(*HELD, or_(_not_done(CodeReport.due_warned_at), _not_done(CodeReport.overdue_notified_at)))
+    ).all()
+    session.rollback()
+    told = 0
+    for report_id, held_at, due, warned, number in waiting:
+        if due < now:
+            told += _tell_once(session, report_id, due, CodeReport.overdue_notified_at, "report.overdue", number)
+        elif (warned is None or warned < due) and now >= warn_at(held_at or due, due):
+            told += _tell_once(session, report_id, due, CodeReport.due_warned_at, "report.due_soon", number)
+    if told:
+        schedule_drain()
+    return told
+
+
+def _not_done(column):
+    return or_(column.is_(None), column < CodeReport.decision_due_at)
+
+
+def _tell_once(session: Session, report_id: int, due: datetime, mark, event: str, number: str) -> int:
+    with write_transaction(session):
+        moved = session.execute(
+            update(CodeReport)
+            .where(CodeReport.id == report_id, *HELD, CodeReport.decision_due_at == due, _not_done(mark))
+            .values({mark: due})
+        ).rowcount
+        if moved:
+            due_words = due.strftime("%Y-%m-%d %H:%M UTC")
+            tell(session, event, f"{report_id}:{due.isoformat()}", number=number, report=report_id, due=due_words)
+    return moved
