@@ -5,9 +5,10 @@ the subscribed, chat too), however many sweepers run at once; the queue and the 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -16,8 +17,9 @@ from app.core.audit import AuditEntry
 from app.core.extensions import db
 from feedback.held_deadlines import notify_held_reports
 from feedback.models import CodeReport
+from feedback.report_metrics import ReportHandling, report_handling
 from tests.delivery.notifications.staff import OWNER, addressed
-from tests.feedback.aftersale import codes_of, delivered, report_and_decide, report_of, staff, staff_post
+from tests.feedback.aftersale import batch_named, codes_of, delivered, report_and_decide, report_of, staff, staff_post
 from tests.mail import drain_now, mail_rows
 from tests.shop import make_product, set_product, stock, unique_codes
 
@@ -26,7 +28,8 @@ def _held(app, client, count: int = 1, slug: str = "card") -> list[int]:
     """`count` reports the product's policy held for staff; their ids."""
     product_id = make_product(app, slug)
     set_product(app, product_id, report_policy="hold")
-    stock(app, product_id, unique_codes(count + 2))
+    stock(app, product_id, unique_codes(count + 2), name=slug)
+    batch_named(app, slug, complaint_min_reports=100)  # the reports never hold the batch here
     ids = []
     for n in range(count):
         placed = delivered(app, client, email=f"held{n}@example.com")
@@ -142,3 +145,38 @@ def test_four_sweepers_at_once_tell_each_deadline_once(smtp, app, client, shop_e
     )
     drain_now(app)
     assert addressed(smtp, "Report overdue") == [{OWNER}] * 3
+
+
+def test_held_reports_wait_in_the_team_inbox_with_their_deadline_marks(app, client):
+    waiting, soon, late = _held(app, client, 3)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    _set(app, soon, held_at=now - timedelta(minutes=55), decision_due_at=now + timedelta(minutes=5))
+    _set(app, late, held_at=now - timedelta(hours=3), decision_due_at=now - timedelta(hours=2))
+    staff(app, client)
+    page = client.get("/admin/inbox").get_data(as_text=True)
+    section = page[page.index('id="held-reports"') :]
+    rows = re.findall(r'<tr class="held-report (\w+)">\s*<td><a href="/admin/reports#report-(\d+)">', section)
+    assert rows == [("overdue", str(late)), ("due_soon", str(soon)), ("waiting", str(waiting))]  # nearest first
+    assert "overdue since" in section and "due soon:" in section
+    staff_post(client, f"/admin/reports/{late}/reject", message="it works")
+    section = client.get("/admin/inbox").get_data(as_text=True)
+    assert f"#report-{late}" not in section and f"#report-{soon}" in section  # decided: off the queue
+
+
+def test_report_handling_time_sits_beside_the_support_times(app, client):
+    reports = _held(app, client, 4)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    held_at = now - timedelta(hours=10)
+    staff(app, client)
+    for report_id in reports[:3]:
+        staff_post(client, f"/admin/reports/{report_id}/reject", message="it works")
+    for report_id, hours in zip(reports, (1, 2, 3, None)):
+        resolved = {"resolved_at": held_at + timedelta(hours=hours)} if hours else {}
+        _set(app, report_id, held_at=held_at, decision_due_at=held_at + timedelta(minutes=90), **resolved)
+    with app.app_context():
+        week = report_handling(db.session, 7)
+        db.session.remove()
+    assert week == ReportHandling(7, decided=3, hours=(2.0, 3.0), due=4, late=3)  # 2 h, 3 h and the one waiting
+    page = client.get("/admin/support/metrics").get_data(as_text=True)
+    section = page[page.index('id="report-handling"') :]
+    assert section.count("2.0 h / 3.0 h") == 3 and section.count("3 of 4 due") == 3
