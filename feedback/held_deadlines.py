@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from app.core.db import utcnow, write_transaction
+from app.core.db import changed_rows, utcnow, write_transaction
 from app.core.models import Order
 from app.core.shop_settings import setting
 from delivery.mail.pace import schedule_drain
@@ -18,6 +18,7 @@ from delivery.notifications.tell import tell
 from feedback.models import CodeReport
 
 WARN_AT = 0.8  # of the time from hold to deadline: the warning comes with a fifth of it left
+MARKS = {"report.due_soon": CodeReport.due_warned_at, "report.overdue": CodeReport.overdue_notified_at}
 HELD = (CodeReport.status == "open", CodeReport.held_because != "", CodeReport.decision_due_at.is_not(None))
 
 
@@ -27,8 +28,11 @@ def report_decision_due(session: Session, held_at: datetime) -> datetime:
     return held_at + timedelta(minutes=int(setting(session, "report_decision_minutes")))
 
 
-def warn_at(held_at: datetime, due: datetime) -> datetime:
-    return held_at + (due - held_at) * WARN_AT
+def deadline_state(now: datetime, held_at: datetime, due: datetime) -> str:
+    """overdue, due_soon (WARN_AT of the time from hold to deadline gone) or waiting."""
+    if due < now:
+        return "overdue"
+    return "due_soon" if now >= held_at + (due - held_at) * WARN_AT else "waiting"
 
 
 def notify_held_reports(session: Session, _older_than_seconds: int = 0, now: datetime | None = None) -> int:
@@ -36,33 +40,53 @@ def notify_held_reports(session: Session, _older_than_seconds: int = 0, now: dat
     owed once per deadline, by a conditional update, whatever number of sweepers run at once."""
     now = now or utcnow()
     waiting = session.execute(
-        select(CodeReport.id, CodeReport.held_at, CodeReport.decision_due_at, CodeReport.due_warned_at, Order.number)
+        select(
+            CodeReport.id,
+            CodeReport.held_at,
+            CodeReport.decision_due_at,
+            CodeReport.due_warned_at,
+            CodeReport.overdue_notified_at,
+            Order.number,
+        )
         .join(Order, Order.id == CodeReport.order_id)
         .where(*HELD, or_(_not_done(CodeReport.due_warned_at), _not_done(CodeReport.overdue_notified_at)))
     ).all()
     session.rollback()
     told = 0
-    for report_id, held_at, due, warned, number in waiting:
-        if due < now:
-            told += _tell_once(session, report_id, due, CodeReport.overdue_notified_at, "report.overdue", number)
-        elif (warned is None or warned < due) and now >= warn_at(held_at or due, due):
-            told += _tell_once(session, report_id, due, CodeReport.due_warned_at, "report.due_soon", number)
+    for report_id, held_at, due, warned, notified, number in waiting:
+        event = due and _event_due(now, held_at or due, due, warned, notified)  # HELD: a due time, always
+        if due and event:
+            told += _tell_once(session, report_id, due, event, number)
     if told:
         schedule_drain()
     return told
 
 
-def _not_done(column):
+def _event_due(
+    now: datetime, held_at: datetime, due: datetime, warned: datetime | None, notified: datetime | None
+) -> str:
+    """The event now owed for a held report, or "" (each is checked again by its conditional update)."""
+    state = deadline_state(now, held_at, due)
+    if state == "overdue" and (notified is None or notified < due):
+        return "report.overdue"
+    if state == "due_soon" and (warned is None or warned < due):
+        return "report.due_soon"
+    return ""
+
+
+def _not_done(column: InstrumentedAttribute) -> ColumnElement[bool]:
     return or_(column.is_(None), column < CodeReport.decision_due_at)
 
 
-def _tell_once(session: Session, report_id: int, due: datetime, mark, event: str, number: str) -> int:
+def _tell_once(session: Session, report_id: int, due: datetime, event: str, number: str) -> int:
+    mark = MARKS[event]
     with write_transaction(session):
-        moved = session.execute(
+        moved = changed_rows(
+            session,
             update(CodeReport)
             .where(CodeReport.id == report_id, *HELD, CodeReport.decision_due_at == due, _not_done(mark))
-            .values({mark: due})
-        ).rowcount
+            .values({mark: due}),
+        )
         if moved:
             due_words = due.strftime("%Y-%m-%d %H:%M UTC")
             tell(session, event, f"{report_id}:{due.isoformat()}", number=number, report=report_id, due=due_words)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import utcnow
 from app.core.models import Order, Product
-from feedback.held_deadlines import HELD, warn_at
+from feedback.held_deadlines import HELD, deadline_state
 from feedback.models import CodeReport
 
 
@@ -36,15 +36,11 @@ def held_reports(session: Session, now: datetime | None = None, limit: int = 200
         .order_by(CodeReport.decision_due_at, CodeReport.id)
         .limit(limit)
     ).all()
-    return [
-        HeldReport(
-            r.id, number, product, r.held_because, r.held_at or r.decision_due_at, r.decision_due_at, _state(r, now)
-        )
-        for r, number, product in rows
-    ]
+    return [_held_report(report, number, product, now) for report, number, product in rows]
 
 
-def _state(report: CodeReport, now: datetime) -> str:
-    if report.decision_due_at < now:
-        return "overdue"
-    return "due_soon" if now >= warn_at(report.held_at or report.decision_due_at, report.decision_due_at) else "waiting"
+def _held_report(report: CodeReport, number: str, product: str, now: datetime) -> HeldReport:
+    due = report.decision_due_at or now  # HELD: a held report always has its due time
+    held_at = report.held_at or due
+    state = deadline_state(now, held_at, due)
+    return HeldReport(report.id, number, product, report.held_because, held_at, due, state)

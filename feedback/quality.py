@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.core.abuse import mailbox
 from app.core.models import Product
 from feedback.complaints import STANDING, batch_counts
 from feedback.models import CodeReport
 from keystore.models import SOLD_STATUSES, Batch, Code
+
+Grouping = InstrumentedAttribute[Any]  # a product's, batch's or supplier's column
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ def ranking(session: Session, by: str) -> list[Complaints]:
     return sorted(rows, key=lambda row: (-row.rate, -row.buyers, -row.reports, str(row.name)))
 
 
-def _delivered(session: Session, key) -> dict:
+def _delivered(session: Session, key: Grouping) -> dict:
     return dict(
         session.execute(
             select(key, func.count())
@@ -69,7 +72,7 @@ def _delivered(session: Session, key) -> dict:
     )
 
 
-def _reported(key, *columns):
+def _reported(key: Grouping, *columns: Any) -> Select:
     return (
         select(key, *columns)
         .select_from(CodeReport)
@@ -78,11 +81,11 @@ def _reported(key, *columns):
     )
 
 
-def _reports(session: Session, key) -> dict:
+def _reports(session: Session, key: Grouping) -> dict:
     return dict(session.execute(_reported(key, func.count()).group_by(key)).all())
 
 
-def _buyers(session: Session, key) -> dict:
+def _buyers(session: Session, key: Grouping) -> dict:
     """Distinct mailboxes with a standing report per group, folded as the hold folds them."""
     folded: dict = defaultdict(set)
     for group, email in session.execute(_reported(key, CodeReport.buyer_email).where(STANDING)):
@@ -90,7 +93,7 @@ def _buyers(session: Session, key) -> dict:
     return {group: len(mailboxes) for group, mailboxes in folded.items()}
 
 
-def _names(session: Session, key, name) -> dict:
+def _names(session: Session, key: Grouping, name: Grouping) -> dict:
     return dict(
         session.execute(
             select(key, name)
