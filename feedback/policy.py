@@ -68,7 +68,8 @@ def hold_reason(session: Session, report: CodeReport) -> str:
 
 def suspicion(session: Session, report: CodeReport) -> str:
     """Why the buyer's report is suspect (more replacements than codes, than their limit, or reports
-    rejected before: a buyer is a mailbox, app.core.abuse.mailbox, so +aliases and case count as one), or "". A suspect report holds no batch until staff confirm it (feedback.complaints)."""
+    rejected before), or "". A buyer is a mailbox (app.core.abuse.mailbox): +aliases and case count
+    as one. A suspect report holds no batch until staff confirm it (feedback.complaints)."""
     product = session.get(Product, report.product_id)
     quantity = session.scalar(select(Order.quantity).where(Order.id == report.order_id))
     if _replacements(session, CodeReport.order_id == report.order_id) >= quantity:

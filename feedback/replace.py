@@ -31,8 +31,9 @@ LIMIT_SCOPE = "aftersale.replacements"
 
 
 def hold_replacements(session: Session, report: CodeReport) -> None:
-    """The buyer's replacement lock (one per mailbox, whatever its aliases), before anything is counted: decisions on the same buyer's reports
-    (the per-buyer limit, and the per-order cap, an order having one buyer) then run one at a time."""
+    """The buyer's replacement lock (one per mailbox, whatever its aliases), before anything is
+    counted: decisions on the same buyer's reports (the per-buyer limit, and the per-order cap, an
+    order having one buyer) then run one at a time."""
     hold(session, LIMIT_SCOPE, report.buyer_mailbox)
 
 

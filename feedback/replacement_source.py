@@ -1,7 +1,9 @@
 """Which batch a replacement code comes from: never one above its complaint warning line (half its
 hold threshold, once one buyer short of the hold's minimum; feedback.complaints), so buyers are not
-sent more codes of the batch they are reporting; among the rest, the lowest complaint rate, then its supplier's lowest, then the oldest
-batch (first in, first out). Deterministic: the same stock always gives the same order."""
+sent more codes of the batch they are reporting, nor one on hold or withdrawn by staff; among the
+rest, the lowest complaint rate, then its supplier's lowest, then the oldest batch (first in, first
+out). Deterministic: the same stock always gives the same order. Staff may choose among the same
+batches (batch_choices); a chosen batch is checked again when the code is claimed (refusal_of_chosen)."""
 
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ def batch_choices(session: Session, product_id: int, report_id: int | None = Non
 
 
 def refusal_of_chosen(session: Session, product_id: int, report_id: int, batch_id: int) -> str:
-    """ "" when staff may replace the report's code from this batch, else why not, naming the field."""
+    """Why staff may not replace the report's code from this batch, naming the field; "" when they may."""
     batch = session.get(Batch, batch_id)
     if batch is None or batch.product_id != product_id:
         return f"batch: there is no batch {batch_id} of this product"
