@@ -18,6 +18,7 @@ from app.core.extensions import db
 from feedback.held_deadlines import notify_held_reports
 from feedback.models import CodeReport
 from feedback.report_metrics import ReportHandling, report_handling
+from tests.delivery.chat.channels import add, receiver, run_job, statuses  # noqa: F401
 from tests.delivery.notifications.staff import OWNER, addressed
 from tests.feedback.aftersale import batch_named, codes_of, delivered, report_and_decide, report_of, staff, staff_post
 from tests.mail import drain_now, mail_rows
@@ -118,9 +119,11 @@ def test_the_team_is_warned_once_before_the_deadline_and_told_once_after_it(smtp
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_four_sweepers_at_once_tell_each_deadline_once(smtp, app, client, shop_env):
-    """Four `keyshop sweep` processes started together on PostgreSQL: each overdue report owed one mail."""
+def test_four_sweepers_at_once_tell_each_deadline_once(smtp, app, client, shop_env, receiver):
+    """Four `keyshop sweep` processes started together on PostgreSQL: each overdue report is owed one
+    mail and one chat line; the team chat gets them in one message."""
     staff(app, client, OWNER, role="owner")
+    channel = add(app, receiver.apprise_url, ("report.overdue",))
     reports = _held(app, client, 3)
     long_ago = datetime(2026, 1, 5, 9, 0)
     for report_id in reports:
@@ -145,6 +148,10 @@ def test_four_sweepers_at_once_tell_each_deadline_once(smtp, app, client, shop_e
     )
     drain_now(app)
     assert addressed(smtp, "Report overdue") == [{OWNER}] * 3
+    assert sorted(statuses(app)) == sorted(mail_rows(app, "event:report.overdue:%"))
+    assert run_job(app, channel) == "sent"
+    [body] = receiver.bodies()
+    assert body.startswith("A held report past its decision deadline (3): ")
 
 
 def test_held_reports_wait_in_the_team_inbox_with_their_deadline_marks(app, client):
