@@ -108,6 +108,8 @@ def _deciding():
 
 
 def _refused_replacement(why: str) -> str:
+    if why.startswith("batch: "):  # staff chose a batch no replacement may come from
+        return why
     if why == REFUNDED:
         return "order: the order was refunded (or a refund of all of it is on its way); no code is sent for it"
     return f"stock: {why}; upload a batch or refund"

@@ -25,6 +25,8 @@ class CodeReport(db.Model):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"), index=True)
     buyer_email: Mapped[str] = mapped_column(String(254), index=True)
+    # The mailbox the address delivers to (app.core.abuse.mailbox): the per-buyer limits count by it.
+    buyer_mailbox: Mapped[str] = mapped_column(String(254), index=True, default="", server_default="")
     reason: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")
@@ -37,6 +39,12 @@ class CodeReport(db.Model):
     resolved_by: Mapped[str] = mapped_column(String(254), default="")  # a staff email, or "policy"
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     resolved_at: Mapped[datetime | None] = mapped_column()
+    # A held report is staff's work with a deadline (feedback.held_deadlines): when it was held, by
+    # when a first decision is due, and the due time its warning and its overdue mail were sent for.
+    held_at: Mapped[datetime | None] = mapped_column()
+    decision_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    due_warned_at: Mapped[datetime | None] = mapped_column()
+    overdue_notified_at: Mapped[datetime | None] = mapped_column()
 
 
 class Review(db.Model):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
 from delivery.notifications.tell import tell
+from feedback.held_deadlines import report_decision_due
 from feedback.models import CodeReport
 from feedback.replace import ReportClosed, hold_replacements, refund_covers, replace_code
 
@@ -36,10 +37,16 @@ def _apply(session: Session, report_id: int) -> str:
         why = hold_reason(session, report) or suspect or replace_code(session, report, "policy")
         if not why:
             return "replaced"
+        now = utcnow()
         held = session.execute(
             update(CodeReport)
             .where(CodeReport.id == report_id, CodeReport.status == "open", CodeReport.held_because == "")
-            .values(held_because=why, suspicious=why == suspect)
+            .values(
+                held_because=why,
+                suspicious=why == suspect,
+                held_at=now,
+                decision_due_at=report_decision_due(session, now),
+            )
         ).rowcount
         if held:
             log_order(session, report.order_id, "shop.order.report_held", f"report {report_id}: {why}")
@@ -61,27 +68,29 @@ def hold_reason(session: Session, report: CodeReport) -> str:
 
 def suspicion(session: Session, report: CodeReport) -> str:
     """Why the buyer's report is suspect (more replacements than codes, than their limit, or reports
-    rejected before), or "". A suspect report holds no batch until staff confirm it (feedback.complaints)."""
+    rejected before), or "". A buyer is a mailbox (app.core.abuse.mailbox): +aliases and case count
+    as one. A suspect report holds no batch until staff confirm it (feedback.complaints)."""
     product = session.get(Product, report.product_id)
     quantity = session.scalar(select(Order.quantity).where(Order.id == report.order_id))
     if _replacements(session, CodeReport.order_id == report.order_id) >= quantity:
         return f"the order already had {quantity} replacement(s), as many as codes bought"
     since = utcnow() - timedelta(days=REPLACEMENT_WINDOW_DAYS)
-    recent = _replacements(session, CodeReport.buyer_email == report.buyer_email, CodeReport.created_at >= since)
+    recent = _replacements(session, CodeReport.buyer_mailbox == report.buyer_mailbox, CodeReport.created_at >= since)
     if recent >= product.replacement_limit:
         return (
             f"the buyer had {recent} replacement(s) in {REPLACEMENT_WINDOW_DAYS} days "
             f"(limit {product.replacement_limit})"
         )
-    rejected = rejections(session, report.buyer_email)
+    rejected = rejections(session, report.buyer_mailbox)
     if rejected >= FLAG_AFTER_REJECTIONS:
         return f"the buyer's reports were rejected {rejected} times"
     return ""
 
 
-def rejections(session: Session, email: str) -> int:
+def rejections(session: Session, buyer_mailbox: str) -> int:
+    """The buyer's reports rejected, whichever of their mailbox's aliases made them."""
     return session.scalar(
-        select(func.count()).where(CodeReport.buyer_email == email.lower(), CodeReport.status == "rejected")
+        select(func.count()).where(CodeReport.buyer_mailbox == buyer_mailbox, CodeReport.status == "rejected")
     )
 
 

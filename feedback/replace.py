@@ -16,7 +16,7 @@ from app.core.models import Order, log_order
 from app.core.webhook_outbox import owe_order_event
 from delivery.mail.log import owe_order_mail
 from feedback.models import CodeReport
-from feedback.replacement_source import replacement_batches
+from feedback.replacement_source import refusal_of_chosen, replacement_batches
 from keystore.claim import claim_codes
 from keystore.models import Code
 from payments.models import Payment, Refund
@@ -31,9 +31,10 @@ LIMIT_SCOPE = "aftersale.replacements"
 
 
 def hold_replacements(session: Session, report: CodeReport) -> None:
-    """The buyer's replacement lock, before anything is counted: decisions on the same buyer's reports
-    (the per-buyer limit, and the per-order cap, an order having one buyer) then run one at a time."""
-    hold(session, LIMIT_SCOPE, report.buyer_email)
+    """The buyer's replacement lock (one per mailbox, whatever its aliases), before anything is
+    counted: decisions on the same buyer's reports (the per-buyer limit, and the per-order cap, an
+    order having one buyer) then run one at a time."""
+    hold(session, LIMIT_SCOPE, report.buyer_mailbox)
 
 
 def replace_code(session: Session, report: CodeReport, by: str, batch_id: int | None = None) -> str:
@@ -57,8 +58,11 @@ def replace_code(session: Session, report: CodeReport, by: str, batch_id: int | 
 
 
 def _claim_replacement(session: Session, report: CodeReport, chosen: int | None) -> tuple[int | None, str]:
-    """One code from the chosen batch, or else from the best batch that still has one
-    (feedback.replacement_source): (its id, "") or (None, why not)."""
+    """One code from the chosen batch (one a replacement may come from), or else from the best batch
+    that still has one (feedback.replacement_source): (its id, "") or (None, why not)."""
+    refused = chosen and refusal_of_chosen(session, report.product_id, report.id, chosen)
+    if refused:
+        return None, refused
     batch_ids, warned = ([chosen], 0) if chosen else replacement_batches(session, report.product_id, report.id)
     for batch_id in batch_ids:
         claimed = claim_codes(

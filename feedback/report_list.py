@@ -45,11 +45,13 @@ class ReportRow:
     unit_price_minor: int  # the default of a refund: one code's share of the order
     currency: str
     history: BuyerHistory
+    product_id: int
+    decision_due_at: datetime | None  # a held report's first decision is due then (feedback.held_deadlines)
 
 
 def report_list(session: Session, status: str = "open", limit: int = 100) -> list[ReportRow]:
     rows = _reports_with_their_order(session, status, limit)
-    histories = buyer_histories(session, {row[0].buyer_email for row in rows})
+    histories = buyer_histories(session, {row[0].buyer_mailbox for row in rows})
     return [
         ReportRow(
             r.id,
@@ -67,7 +69,9 @@ def report_list(session: Session, status: str = "open", limit: int = 100) -> lis
             r.created_at,
             amount // quantity,
             currency,
-            histories[r.buyer_email],
+            histories[r.buyer_mailbox],
+            r.product_id,
+            r.decision_due_at,
         )
         for r, number, amount, quantity, currency, product, batch, supplier in rows
     ]
@@ -94,18 +98,19 @@ def _reports_with_their_order(session: Session, status: str, limit: int) -> Sequ
     ).all()
 
 
-def buyer_histories(session: Session, emails: set[str]) -> dict[str, BuyerHistory]:
+def buyer_histories(session: Session, mailboxes: set[str]) -> dict[str, BuyerHistory]:
+    """Each buyer's reports by outcome; a buyer is a mailbox, as the policy's limits count them."""
     counts = session.execute(
-        select(CodeReport.buyer_email, CodeReport.status, func.count())
-        .where(CodeReport.buyer_email.in_(emails))
-        .group_by(CodeReport.buyer_email, CodeReport.status)
+        select(CodeReport.buyer_mailbox, CodeReport.status, func.count())
+        .where(CodeReport.buyer_mailbox.in_(mailboxes))
+        .group_by(CodeReport.buyer_mailbox, CodeReport.status)
     ).all()
-    by_email: dict[str, dict[str, int]] = {email: {} for email in emails}
-    for email, status, count in counts:
-        by_email[email][status] = count
+    by_mailbox: dict[str, dict[str, int]] = {folded: {} for folded in mailboxes}
+    for folded, status, count in counts:
+        by_mailbox[folded][status] = count
     return {
-        email: BuyerHistory(sum(c.values()), c.get("replaced", 0), c.get("refunded", 0), c.get("rejected", 0))
-        for email, c in by_email.items()
+        folded: BuyerHistory(sum(c.values()), c.get("replaced", 0), c.get("refunded", 0), c.get("rejected", 0))
+        for folded, c in by_mailbox.items()
     }
 
 

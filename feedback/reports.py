@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.core.abuse import mailbox
 from app.core.db import write_transaction
 from app.core.errors import BuyerError
 from app.core.models import Order, log_order
@@ -63,6 +64,7 @@ def report_code(session: Session, order_id: int, code_id: int, reason: str, text
             product_id=code.product_id,
             batch_id=code.batch_id,
             buyer_email=order.email.lower(),
+            buyer_mailbox=mailbox(order.email),
             reason=reason,
             text=text,
         )

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 from app.core.audit import Actor, audit, require_owner
 from app.core.db import write_transaction
 from app.core.models import Product
+from app.core.shop_settings import change_setting, setting
 from keystore.models import Batch
 
 POLICIES = ("replace", "hold")
+MOST_MINUTES = 60 * 24 * 14  # two weeks: a deadline further off is no deadline
 
 
 class SettingError(ValueError):
@@ -35,6 +37,10 @@ def set_report_policy(session: Session, actor: Actor, product_id: int, policy: s
         )
 
 
+def report_decision_minutes(session: Session) -> int:
+    return int(setting(session, "report_decision_minutes"))
+
+
 def set_complaint_threshold(session: Session, actor: Actor, batch_id: int, percent, minimum) -> None:
     require_owner(actor, "change a complaint threshold")
     percent = _whole("complaint_threshold_pct", percent, 1, 100)
@@ -52,6 +58,14 @@ def set_complaint_threshold(session: Session, actor: Actor, batch_id: int, perce
             f"batch:{batch_id}",
             detail=f"{percent}% once {minimum} report(s)",
         )
+
+
+def set_report_decision_minutes(session: Session, actor: Actor, minutes) -> None:
+    """How long after the hold a held report's first decision is due (feedback.held_deadlines);
+    reports held from now on get it, those already held keep theirs."""
+    require_owner(actor, "change the report decision deadline")
+    minutes = _whole("report_decision_minutes", minutes, 1, MOST_MINUTES)
+    change_setting(session, actor, "report_decision_minutes", str(minutes))
 
 
 def _whole(field: str, raw, low: int, high: int) -> int:

@@ -37,6 +37,9 @@ class Batch(db.Model):
     on_hold: Mapped[bool] = mapped_column(default=False, server_default=false())
     # When staff last released a hold: the complaint count starts again from the codes sold since.
     released_at: Mapped[datetime | None] = mapped_column()
+    # "quarantined" or "revoked" while staff keep the batch off sale (keystore.staff_actions), else
+    # "": a refunded order's codes never shown go back to where their batch is (keystore.reveals).
+    withdrawn: Mapped[str] = mapped_column(String(16), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Exists, and_, case, exists, func, select, update
+from sqlalchemy import Case, Exists, and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.core.db import changed_rows, utcnow, write_transaction
@@ -78,23 +78,42 @@ def unrevealed_count(session: Session, order_id: int) -> int:
 
 
 def return_unrevealed(session: Session, order_id: int) -> int:
-    """A refunded order's codes never shown go back on sale (or back to quarantine, their batch being
-    held); returns how many. Safe to run twice, and against a reveal at the same moment: a code is
+    """A refunded order's codes never shown go back where their batch is: on sale, quarantined (held
+    or quarantined by staff) or revoked, never on sale from a batch taken off it; returns how many. Safe to run twice, and against a reveal at the same moment: a code is
     either shown (and stays) or returned, by whichever conditional UPDATE takes its row first."""
     with write_transaction(session):
-        held = select(Batch.on_hold).where(Batch.id == Code.batch_id).scalar_subquery()
+        _lock_batches_of(session, order_id)
         returned = changed_rows(
             session,
             update(Code)
             .where(
                 Code.order_id == order_id, Code.revealed_at.is_(None), Code.status == "delivered", _refunded(order_id)
             )
-            .values(status=case((held, "quarantined"), else_="available"), order_id=None, delivered_at=None)
+            .values(status=_where_its_batch_is(), order_id=None, delivered_at=None)
             .execution_options(synchronize_session=False),
         )
         if returned:
             log_order(session, order_id, "shop.order.codes_returned", f"{returned} never shown, back in stock")
     return returned
+
+
+def _lock_batches_of(session: Session, order_id: int) -> None:
+    """The batches' rows first, as staff moving a batch take them (keystore.staff_actions): a revoke
+    committed while we waited is seen, and one after us moves the codes we returned."""
+    batches = select(Code.batch_id).where(Code.order_id == order_id).scalar_subquery()
+    session.scalars(select(Batch.id).where(Batch.id.in_(batches)).order_by(Batch.id).with_for_update()).all()
+
+
+def _where_its_batch_is() -> Case:
+    """Revoked, quarantined (by staff or held for complaints), or on sale: as its batch now is."""
+    batch = select(Batch).where(Batch.id == Code.batch_id)
+    withdrawn = batch.with_only_columns(Batch.withdrawn).scalar_subquery()
+    held = batch.with_only_columns(Batch.on_hold).scalar_subquery()
+    return case(
+        (withdrawn == "revoked", "revoked"),
+        (or_(held, withdrawn == "quarantined"), "quarantined"),
+        else_="available",
+    )
 
 
 def _refunded(order_id: int) -> Exists:

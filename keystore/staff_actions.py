@@ -61,6 +61,7 @@ def move_batch(session: Session, actor: Actor, batch_id: int, move: str, reason:
         if session.scalar(select(Batch.id).where(Batch.id == batch_id).with_for_update()) is None:
             raise ActionError(f"no batch {batch_id}")
         lifted = move == "release" and _lift_hold(session, batch_id)
+        _mark_withdrawn(session, batch_id, move)
         moved = session.execute(
             update(Code).where(Code.batch_id == batch_id, Code.status.in_(expected)).values(status=status)
         ).rowcount
@@ -73,6 +74,21 @@ def move_batch(session: Session, actor: Actor, batch_id: int, move: str, reason:
             detail=f"{moved} code(s)" + ("; hold lifted, complaints counted afresh from now" if lifted else ""),
         )
     return moved
+
+
+def _mark_withdrawn(session: Session, batch_id: int, move: str) -> None:
+    """The batch remembers it was taken off sale, for the codes that come back to it later (a refunded
+    order's codes never shown, keystore.reveals). A revoke is for good: a release lifts a quarantine only."""
+    if move == "release":
+        session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.withdrawn == "quarantined").values(withdrawn="")
+        )
+    elif move == "revoke":
+        session.execute(update(Batch).where(Batch.id == batch_id).values(withdrawn="revoked"))
+    else:
+        session.execute(
+            update(Batch).where(Batch.id == batch_id, Batch.withdrawn == "").values(withdrawn="quarantined")
+        )
 
 
 def _lift_hold(session: Session, batch_id: int) -> bool:

@@ -59,12 +59,12 @@ def sweep():
     with app.app_context():
         settings = app.config["KEYSHOP"]
         count, expired = sweep_all(db.session, settings, app.extensions["keyshop.providers"])
-        reports, at_risk, overdue, notices = (sweep(db.session, settings.sweep_after_seconds) for sweep in SWEEPS)
+        reports, at_risk, overdue, notices, held = (sweep(db.session, settings.sweep_after_seconds) for sweep in SWEEPS)
     click.echo(
         f"re-enqueued {count} order(s) and {reports} undecided report(s); "
         f"{expired} back-order(s) waited too long and went to review; {at_risk} support deadline(s) newly at risk, "
         f"{overdue} newly missed; "
-        f"{notices} proactive note(s) written"
+        f"{notices} proactive note(s) written; {held} held report(s) newly near or past their deadline"
     )
 
 

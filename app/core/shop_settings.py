@@ -15,7 +15,8 @@ from app.core.extensions import db
 SUPPORT_KINDS = ("presale", "problem", "service")  # feedback.support.models.KINDS (core imports no room)
 DEFAULTS = {
     "agent_refund_limit_minor": "5000",  # what agents refund of one order, in total
-    "refund_stuck_minutes": "15",  # a refund still requested this long is shown to staff and named by `keyshop check`
+    "refund_stuck_minutes": "15",
+    "report_decision_minutes": "60",  # a held report's first decision is due this long after the hold  # a refund still requested this long is shown to staff and named by `keyshop check`
     "owners_need_two_factor": "0",  # "1": an owner without two-factor may only enrol until they do
     "help_fallback_language": "en",  # an article not written in the reader's language is shown in this one
     # Proactive notes (feedback/help/notices.py), each off at "0": minutes an order waits for stock

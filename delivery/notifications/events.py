@@ -26,6 +26,8 @@ EVENTS = (
     Event("mail.failed", _("A mail failed")),
     Event("stock.low", _("Low stock")),
     Event("report.held", _("A report held for staff")),
+    Event("report.due_soon", _("A held report nears its decision deadline")),
+    Event("report.overdue", _("A held report past its decision deadline")),
     Event("conversation.at_risk", _("A conversation close to its deadline")),
     Event("conversation.overdue", _("An overdue conversation")),
     Event("batch.held", _("A batch put on hold")),

@@ -56,11 +56,11 @@ def support_metrics(session: Session, days: int, now: datetime | None = None) ->
         )
     ).all()
     first = [
-        _hours(r.first_response_at - r.created_at)
+        in_hours(r.first_response_at - r.created_at)
         for r in rows
         if since <= r.created_at <= now and r.first_response_at is not None
     ]
-    resolved = [_hours(r.resolved_at - r.created_at) for r in rows if r.resolved_at and since <= r.resolved_at <= now]
+    resolved = [in_hours(r.resolved_at - r.created_at) for r in rows if r.resolved_at and since <= r.resolved_at <= now]
     due = [r for r in rows if since <= r.first_due_at <= now]
     late = [r for r in due if r.first_response_at is None or r.first_response_at > r.first_due_at]
     scores = list(session.scalars(select(Rating.score).where(Rating.created_at >= since, Rating.created_at <= now)))
@@ -88,7 +88,7 @@ def _alerts(m: SupportMetrics) -> list[tuple[str, str]]:
     return alerts
 
 
-def _hours(delta: timedelta) -> float:
+def in_hours(delta: timedelta) -> float:
     return delta.total_seconds() / 3600
 
 

@@ -3,7 +3,7 @@ resolution), at-risk notices, response figures kept per staff reply; the hours o
 KEYSHOP_SUPPORT_DEADLINES, where set, become stored targets in minutes
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0028'
-down_revision = '0026'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -11,18 +11,23 @@ from app.core.extensions import db
 from app.core.models import Order
 from app.core.money import to_major, to_minor
 from app.web.admin import bp, owner_required, staff_required
+from app.web.numbers import column_int
 from feedback import decisions, review_appeals, reviews, settings
 from feedback.models import CodeReport, Review
 from feedback.quality import ranking
+from feedback.replacement_source import batch_choices
 from feedback.report_list import report_list
 
 
 @bp.get("/reports")
 @staff_required
 def reports():
+    open_reports = report_list(db.session, "open")
     return render_template(
         "admin/reports.html",
-        open_reports=report_list(db.session, "open"),
+        open_reports=open_reports,
+        batch_choices={row.id: batch_choices(db.session, row.product_id, row.id) for row in open_reports},
+        decision_minutes=settings.report_decision_minutes(db.session),
         to_major=to_major,
         decided={s: report_list(db.session, s, 20) for s in ("replaced", "refunded", "rejected")},
     )
@@ -33,7 +38,7 @@ def reports():
 def decide(report_id: int, action: str):
     try:
         if action == "replace":
-            decisions.replace_reported(db.session, g.actor, report_id)
+            decisions.replace_reported(db.session, g.actor, report_id, _chosen_batch())
         elif action == "refund":
             decisions.refund_reported(db.session, g.actor, report_id, _amount(report_id))
         else:
@@ -99,6 +104,17 @@ def report_policy(product_id: int):
     return redirect(url_for("admin.product", product_id=product_id))
 
 
+@bp.post("/reports/deadline")
+@owner_required
+def report_deadline():
+    try:
+        settings.set_report_decision_minutes(db.session, g.actor, request.form.get("minutes", ""))
+        flash(gettext("Report decision deadline saved."))
+    except settings.SettingError as exc:
+        flash(gettext("Not saved: %(why)s", why=exc))
+    return redirect(url_for("admin.reports"))
+
+
 @bp.post("/batches/<int:batch_id>/complaint-threshold")
 @owner_required
 def complaint_threshold(batch_id: int):
@@ -111,6 +127,17 @@ def complaint_threshold(batch_id: int):
     except settings.SettingError as exc:
         flash(gettext("Not saved: %(why)s", why=exc))
     return redirect(request.referrer or url_for("admin.quality"))
+
+
+def _chosen_batch() -> int | None:
+    """The batch staff picked to replace from; none picked: the best batch (feedback.replacement_source)."""
+    raw = request.form.get("batch_id", "").strip()
+    if not raw:
+        return None
+    batch_id = column_int(raw, 1)
+    if batch_id is None:
+        abort(400, gettext("batch_id: a batch's id from the list, or empty for the best batch"))
+    return batch_id
 
 
 def _amount(report_id: int) -> int:

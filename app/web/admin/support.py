@@ -14,7 +14,9 @@ from app.core.staff import Staff
 from app.web.admin import bp, staff_required
 from app.web.admin.chart_words import alert_words
 from app.web.shared import settings
+from feedback.held_queue import held_reports
 from feedback.models import CodeReport
+from feedback.report_metrics import report_handling
 from feedback.support import desk
 from feedback.support.inbox import VIEWS, inbox, is_overdue
 from feedback.support.low_ratings import LOW_SCORES, low_ratings
@@ -33,7 +35,13 @@ def support_inbox():
     view = request.args.get("view", "waiting_us")
     rows = inbox(db.session, g.actor.email, view, request.args.get("kind", ""), request.args.get("locale", ""))
     return render_template(
-        "admin/inbox.html", rows=rows, view=view, views=VIEWS, is_overdue=is_overdue, standing=standing
+        "admin/inbox.html",
+        rows=rows,
+        view=view,
+        views=VIEWS,
+        is_overdue=is_overdue,
+        standing=standing,
+        held=held_reports(db.session),
     )
 
 
@@ -109,6 +117,7 @@ def support_metrics_page():
     return render_template(
         "admin/support_metrics.html",
         windows=[support_metrics(db.session, days) for days in WINDOWS],
+        report_windows=[report_handling(db.session, days) for days in WINDOWS],
         alert_words=alert_words,
         targets=target_report(db.session, days),
         low=low_ratings(db.session, days, highest),

@@ -46,8 +46,11 @@ def test_reports_are_listed_and_decided_once_each_as_an_agent(app, client):
     assert {r["text"] for r in listed} == {"buyer 0", "buyer 1", "buyer 2"} and listed[0]["unit_price_minor"] == 999
 
     reported_batch, spare = batch_named(app, "batch"), batch_named(app, "spare")
-    empty = _decide(client, headers, replace, decision="replace", batch_id=reported_batch)  # all its codes sold
-    assert empty.status_code == 409 and empty.json["error"]["field"] == "stock"
+    warned = _decide(client, headers, replace, decision="replace", batch_id=reported_batch)  # 3 buyers of 3
+    assert warned.status_code == 422 and warned.json["error"] == {
+        "field": "batch",
+        "message": "batch is above its complaint warning line; no replacement is sent from it",
+    }
     replaced = _decide(client, headers, replace, decision="replace", batch_id=spare)
     assert replaced.status_code == 200 and replaced.json["status"] == "replaced" and replaced.json["replaced"]
     with app.app_context():
