@@ -1,0 +1,58 @@
+"""The storefront pages' version: one counter, raised by the same transaction as any write to a table
+those pages show (a price, a product's text, a review, a help article, the shop's settings and
+logo), so a page cached under the old version is never served once the change commits.
+
+It is raised by an engine hook rather than by each writer: every path that writes these tables
+(the admin, the API, jobs, the feedback rooms) is covered, including ones written after this.
+Stock is not versioned here (every sale would raise it): the pages read the stock state afresh on
+every request (app.web.page_cache).
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
+
+# The tables whose rows the product and home pages show.
+SHOWN = frozenset(
+    {"products", "reviews", "help_categories", "help_articles", "help_texts", "shop_settings", "images"}
+)
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_RAISE = "UPDATE page_versions SET version = version + 1 WHERE id = 1"
+_RAISED = "keyshop.page_version_raised"
+
+
+def page_version(session: Session) -> int:
+    return session.scalar(text("SELECT version FROM page_versions WHERE id = 1"))
+
+
+def watch_page_writes(engine: Engine) -> None:
+    """Raise the version after the first write to a shown table in each transaction (after every
+    one outside a transaction): a reader that sees the new version also sees the write."""
+    event.listen(engine, "after_cursor_execute", _after_execute)
+    for name in ("commit", "rollback", "rollback_savepoint"):
+        event.listen(engine, name, _forget_raise)
+
+
+def writes_shown_table(statement: str) -> bool:
+    written = _WRITE.match(statement)
+    return written is not None and written.group(1).lower() in SHOWN
+
+
+def _after_execute(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if conn.info.get(_RAISED) or not writes_shown_table(statement):
+        return
+    # A cursor of its own: the statement's cursor still holds its row count, which callers check.
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute(_RAISE)
+    finally:
+        cursor.close()
+    if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        conn.info[_RAISED] = True
+
+
+def _forget_raise(conn, *_args) -> None:
+    conn.info.pop(_RAISED, None)
