@@ -16,23 +16,28 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import pipeline  # noqa: E402
 from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402 - after the path
 from bench.http_load import drive  # noqa: E402
-from bench import pipeline  # noqa: E402
 from bench.pipeline import _KeyshopShop, _offer, _processes  # noqa: E402
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed: give it a database of its own
 PORT = 5197  # not the other benchmarks' ports: they may run on the same machine
 pipeline.PORT = PORT  # where bench.pipeline's _offer sends the webhooks and _processes waits
 PAGE_SLUG = "steam-wallet-20"
+_ERRORS_SEEN: list[int] = []  # the failed requests of every run: serve's log is printed when any
 
 
 def main() -> None:
@@ -52,7 +57,7 @@ def main() -> None:
         shop = _FlashShop(int(3 * args.rate * args.seconds) + 10)
         paths = {"product": f"/p/{PAGE_SLUG}", "home": "/", "order": f"/o/{shop.order_token}"}
         serve = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(PORT)]
-        with _processes({}, serve, []):  # serve's SIGTERM stops its web and workers
+        with _Serving(serve, Path(folder) / "serve.log"):
             for name in args.pages.split(","):
                 _page(args, name, paths[name])
             for name in args.pages.split(",") if args.rate else []:
@@ -83,7 +88,9 @@ def _page(args, name: str, path: str) -> None:
 def _page_during_sales(args, shop: _FlashShop, name: str, path: str) -> None:
     hooks = shop.next_webhooks(int(args.rate * args.seconds))
     due: dict = {}
-    sales = threading.Thread(target=lambda: due.update(_offer(args.rate, int(args.seconds), hooks, "/webhooks/sandbox")))
+    sales = threading.Thread(
+        target=lambda: due.update(_offer(args.rate, int(args.seconds), hooks, "/webhooks/sandbox"))
+    )
     sales.start()
     load = drive(PORT, [path], args.seconds, args.processes, args.connections)
     sales.join()
@@ -93,7 +100,46 @@ def _page_during_sales(args, shop: _FlashShop, name: str, path: str) -> None:
     waits = sorted((delivered[order_id] - due[order_id]).total_seconds() * 1000 for order_id in delivered)
     p99 = waits[min(len(waits) - 1, int(0.99 * len(waits)))] if waits else float("nan")
     median = waits[len(waits) // 2] if waits else float("nan")
-    print(f"    paid orders: {len(delivered)} of {len(due)} delivered, webhook -> code readable p50 {median:.0f} ms, p99 {p99:.0f} ms", flush=True)
+    print(
+        f"    paid orders: {len(delivered)} of {len(due)} delivered, webhook -> code readable p50 {median:.0f} ms, p99 {p99:.0f} ms",
+        flush=True,
+    )
+
+
+class _Serving:
+    """`keyshop serve`, its output in a log (where a page's 500 shows), stopped as Ctrl-C stops it."""
+
+    def __init__(self, argv: list[str], log: Path):
+        self.argv, self.log = argv, log
+
+    def __enter__(self):
+        self.child = subprocess.Popen(
+            self.argv,
+            cwd=ROOT,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and self.child.poll() is None:
+            try:
+                if requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=2).status_code == 200:
+                    time.sleep(2)  # the workers start after the web answers
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.__exit__()
+        raise SystemExit(f"keyshop serve did not answer; see {self.log}")
+
+    def __exit__(self, *exc) -> None:
+        self.child.send_signal(signal.SIGINT)
+        try:
+            self.child.wait(timeout=60)  # serve gives its children 10 s, on a machine that may be busy
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
+        if exc and exc[0] is not None or _ERRORS_SEEN:
+            print(self.log.read_text()[-4000:])
 
 
 class _FlashShop(_KeyshopShop):
@@ -120,10 +166,14 @@ class _FlashShop(_KeyshopShop):
         from payments.registry import providers
 
         with self.app.app_context():
-            placed = place_order(db.session, CheckoutChoice(PAGE_SLUG, 1, "buyer@example.com", "sandbox"), providers(), "http://bench")
+            placed = place_order(
+                db.session, CheckoutChoice(PAGE_SLUG, 1, "buyer@example.com", "sandbox"), providers(), "http://bench"
+            )
             sandbox = providers()["sandbox"]
             amount, currency = _amount_of(placed.order_id)
-            headers, body = sandbox.signed_event({"order": placed.number, "amount": amount, "currency": currency}, "paid")
+            headers, body = sandbox.signed_event(
+                {"order": placed.number, "amount": amount, "currency": currency}, "paid"
+            )
             assert self.app.test_client().post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
             assert fulfil(db.session, placed.order_id) in ("delivered", "skipped")
             db.session.remove()
@@ -141,6 +191,8 @@ def _amount_of(order_id: int) -> tuple[int, str]:
 
 
 def _print(args, what: str, load) -> None:
+    if load.errors:
+        _ERRORS_SEEN.append(load.errors)
     one, five, _ = os.getloadavg()
     clients = f"{args.processes}x{args.connections} connections"
     print(f"{args.backend:>10} {what:<38} {load.summary()}  [{clients}, load {one:.2f}/{five:.2f}]", flush=True)

@@ -16,16 +16,19 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session
 
 # The tables whose rows the product and home pages show.
-SHOWN = frozenset(
-    {"products", "reviews", "help_categories", "help_articles", "help_texts", "shop_settings", "images"}
-)
+SHOWN = frozenset({"products", "reviews", "help_categories", "help_articles", "help_texts", "shop_settings", "images"})
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
-_RAISE = "UPDATE page_versions SET version = version + 1 WHERE id = 1"
+# An upsert: the row is made again if a restore or a test's truncation removed it.
+_RAISE = (
+    "INSERT INTO page_versions (id, version) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET version = page_versions.version + 1"
+)
+CURRENT = "coalesce((SELECT version FROM page_versions WHERE id = 1), 0)"  # an SQL expression
 _RAISED = "keyshop.page_version_raised"
 
 
 def page_version(session: Session) -> int:
-    return session.scalar(text("SELECT version FROM page_versions WHERE id = 1"))
+    return session.scalar(text(f"SELECT {CURRENT}"))
 
 
 def watch_page_writes(engine: Engine) -> None:

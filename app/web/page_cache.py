@@ -21,7 +21,6 @@ from app.web.media import forget_logo
 
 MOST_PAGES = 256  # per process: a few dozen products x languages, and searches
 
-_pages: OrderedDict[tuple, str] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -31,17 +30,33 @@ def cached_page(measured: tuple | None, render: Callable[[], str]) -> str:
     if measured is None or session.get("_flashes"):
         return render()  # a flashed message is this visitor's alone
     key = (request.endpoint, request.full_path, current_language(), measured)
-    with _lock:
-        body = _pages.get(key)
-        if body is not None:
-            _pages.move_to_end(key)
+    body = _kept(key)
     if body is None:
-        body = _render_shared(render)
-        with _lock:
-            _pages[key] = body
-            while len(_pages) > MOST_PAGES:
-                _pages.popitem(last=False)
+        body = _keep(key, _render_shared(render))
     return _for_this_visitor(body)
+
+
+def _kept(key: tuple) -> str | None:
+    pages = _pages()
+    with _lock:
+        body = pages.get(key)
+        if body is not None:
+            pages.move_to_end(key)
+    return body
+
+
+def _keep(key: tuple, body: str) -> str:
+    pages = _pages()
+    with _lock:
+        pages[key] = body
+        while len(pages) > MOST_PAGES:
+            pages.popitem(last=False)
+    return body
+
+
+def _pages() -> OrderedDict[tuple, str]:
+    """This app's, least recently served first."""
+    return current_app.extensions.setdefault("keyshop.pages", OrderedDict())
 
 
 def _render_shared(render: Callable[[], str]) -> str:

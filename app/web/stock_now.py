@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.core.models import Product
-from app.core.page_version import page_version
+from app.core.page_version import CURRENT, page_version
 from keystore.stock import stock_state
 
 
@@ -49,23 +50,20 @@ class StockNow:
 # the home page counts every product's codes at once. Written once, as text: building the
 # statements each request cost more than running them.
 _PROBE = "SELECT id FROM codes WHERE product_id = :product AND status = 'available' ORDER BY id DESC LIMIT 1 OFFSET "
-PRODUCT_NOW = text(
-    f"SELECT (SELECT version FROM page_versions WHERE id = 1), ({_PROBE} 0) IS NOT NULL, ({_PROBE} :threshold) IS NOT NULL"
-)
+PRODUCT_NOW = text(f"SELECT {CURRENT}, ({_PROBE} 0) IS NOT NULL, ({_PROBE} :threshold) IS NOT NULL")
 COUNT_NOW = text("SELECT count(*) FROM codes WHERE product_id = :product AND status = 'available'")
 CATALOG_NOW = text(
-    "SELECT -1, version FROM page_versions WHERE id = 1 UNION ALL "
+    f"SELECT -1, {CURRENT} UNION ALL "
     "SELECT product_id, count(*) FROM codes WHERE status = 'available' GROUP BY product_id"
 )
 TRIES = 5
-_rules: dict[int, dict[str, StockRule]] = {}  # page version -> the active products' rules, by slug
 _rules_lock = threading.Lock()
 
 
 def product_stock(session: Session, slug: str) -> StockNow | None:
     """None when no active product has this slug. The rules come from the last version this process
     read; when the probe sees another version (the products changed since), they are read again."""
-    version = max(_rules, default=None)
+    version = max(_rules(), default=None)
     if version is None:
         version = page_version(session)
     for _ in range(TRIES):
@@ -100,13 +98,19 @@ def catalog_stock(session: Session) -> StockNow:
 
 def rules_of(session: Session, version: int) -> dict[str, StockRule]:
     """Read once per version and process: the products change only with the version."""
-    rules = _rules.get(version)
+    known = _rules()
+    rules = known.get(version)
     if rules is None:
         rules = {p.slug: _rule(p) for p in session.scalars(select(Product).where(Product.active))}
         with _rules_lock:
-            _rules.clear()  # an older version's rules are never asked for again
-            _rules[version] = rules
+            known.clear()  # an older version's rules are never asked for again
+            known[version] = rules
     return rules
+
+
+def _rules() -> dict[int, dict[str, StockRule]]:
+    """This app's: page version -> the active products' rules, by slug."""
+    return current_app.extensions.setdefault("keyshop.stock_rules", {})
 
 
 def _rule(product: Product) -> StockRule:
