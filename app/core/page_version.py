@@ -24,7 +24,7 @@ _RAISE = (
     "ON CONFLICT (id) DO UPDATE SET version = page_versions.version + 1"
 )
 CURRENT = "coalesce((SELECT version FROM page_versions WHERE id = 1), 0)"  # an SQL expression
-_RAISED = "keyshop.page_version_raised"
+_OWED = "keyshop.page_version_owed"
 
 
 def page_version(session: Session) -> int:
@@ -32,11 +32,15 @@ def page_version(session: Session) -> int:
 
 
 def watch_page_writes(engine: Engine) -> None:
-    """Raise the version after the first write to a shown table in each transaction (after every
-    one outside a transaction): a reader that sees the new version also sees the write."""
-    event.listen(engine, "after_cursor_execute", _after_execute)
-    for name in ("commit", "rollback", "rollback_savepoint"):
-        event.listen(engine, name, _forget_raise)
+    """Raise the version as the commit of a transaction that wrote a shown table begins: in the
+    same transaction, so a reader that sees the new version also sees the write. At the end and
+    not at the first write: the version row is then locked only for the commit itself, and two
+    transactions writing shown tables in different orders cannot deadlock on it. A statement
+    run outside a transaction (PostgreSQL's autocommit) is committed before the raise: a page
+    read in between is newer than its version, never older."""
+    event.listen(engine, "after_cursor_execute", _note_write)
+    event.listen(engine, "commit", _raise_owed)
+    event.listen(engine, "rollback", _forget_owed)
 
 
 def writes_shown_table(statement: str) -> bool:
@@ -44,18 +48,23 @@ def writes_shown_table(statement: str) -> bool:
     return written is not None and written.group(1).lower() in SHOWN
 
 
-def _after_execute(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
-    if conn.info.get(_RAISED) or not writes_shown_table(statement):
+def _note_write(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if writes_shown_table(statement):
+        conn.info[_OWED] = True
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            _raise_owed(conn)  # committed already: there may be no commit to wait for
+
+
+def _raise_owed(conn) -> None:
+    if not conn.info.pop(_OWED, False):
         return
-    # A cursor of its own: the statement's cursor still holds its row count, which callers check.
+    # The DBAPI connection's own cursor: this runs inside SQLAlchemy's commit, before the DBAPI's.
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute(_RAISE)
     finally:
         cursor.close()
-    if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-        conn.info[_RAISED] = True
 
 
-def _forget_raise(conn, *_args) -> None:
-    conn.info.pop(_RAISED, None)
+def _forget_owed(conn) -> None:
+    conn.info.pop(_OWED, None)

@@ -4,6 +4,7 @@ request, on both backends; no visitor's token or message reaches another visitor
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 
@@ -119,3 +120,45 @@ def test_writes_to_shown_tables_are_recognised(statement):
     assert writes_shown_table(statement)
     assert not writes_shown_table("UPDATE codes SET status = 'delivered'")
     assert not writes_shown_table("SELECT * FROM products")
+
+
+def test_two_writers_at_once_both_commit_and_both_show(app, client, backend):
+    """PostgreSQL: two transactions write shown tables at the same moment, the first also writing
+    the second's row afterwards. The version is raised at commit, not at the first write, so neither
+    waits for the other's version lock while holding a row the other wants."""
+    if backend == "sqlite":
+        pytest.skip("SQLite takes one writer at a time (app.core.db.write_transaction)")
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from app.core.models import Product
+    from app.core.page_version import page_version
+
+    first, second = make_product(app, "first"), make_product(app, "second")
+    page(client, "/")
+    before = in_app(app, lambda: page_version(db.session))
+    both_wrote, errors = threading.Barrier(2, timeout=20), []
+
+    def writer(rows: list[tuple[int, str]]) -> None:
+        try:
+            with app.app_context(), Session(db.engine) as session:
+                for index, (product_id, name) in enumerate(rows):
+                    session.execute(update(Product).where(Product.id == product_id).values(name=name))
+                    if index == 0:
+                        both_wrote.wait()
+                session.commit()
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=writer, args=([(first, "First renamed"), (second, "Second by first")],)),
+        threading.Thread(target=writer, args=([(second, "Second renamed")],)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert in_app(app, lambda: page_version(db.session)) == before + 2
+    home = page(client, "/")
+    assert "First renamed" in home and "Second by first" in home
