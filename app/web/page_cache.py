@@ -36,6 +36,15 @@ def cached_page(measured: tuple | None, render: Callable[[], str]) -> str:
     return _for_this_visitor(body)
 
 
+def per_version(name: str, version: int, compute: Callable[[], object]):
+    """`compute()` once per page version and process: for what only a versioned change can change."""
+    kept = current_app.extensions.get(f"keyshop.versioned.{name}")
+    if kept is None or kept[0] != version:
+        kept = (version, compute())
+        current_app.extensions[f"keyshop.versioned.{name}"] = kept
+    return kept[1]
+
+
 def _kept(key: tuple) -> str | None:
     pages = _pages()
     with _lock:

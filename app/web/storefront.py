@@ -11,10 +11,11 @@ from markupsafe import Markup
 from app.core.extensions import db
 from app.core.i18n import current_language, translated_error
 from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
+from app.core.shop_settings import setting
 from app.web.catalog import categories, product_cards
 from app.web.csrf import check_csrf
 from app.web.help import product_help
-from app.web.page_cache import cached_page
+from app.web.page_cache import cached_page, per_version
 from app.web.paying_browser import remember_paying
 from app.web.shared import offered_methods, order_for_token, settings
 from app.web.stock_now import catalog_stock, product_stock
@@ -67,7 +68,8 @@ def product(slug: str):
     if stock is None:
         abort(404)
     page = cached_page(stock.key, lambda: _product_body(slug, stock.available))
-    _viewed(stock.product_id)
+    if per_version("counts_views", stock.version, _counts_views):
+        _viewed(stock.product_id)
     return page
 
 
@@ -94,6 +96,14 @@ def _product_body(slug: str, available: dict | None, error: str = "", form=None)
         reviews=reviews,
         help_articles=product_help(cards[0].id),
     )
+
+
+def _counts_views(session=db.session) -> bool:
+    """Whether product_viewed has anything to do: the shop offers help after repeated views (off by
+    default). A shop setting, so it changes only with the page version."""
+    threshold = int(setting(session, "notice_repeat_views") or 0)
+    session.rollback()
+    return threshold > 0
 
 
 def _viewed(product_id: int) -> None:
