@@ -11,8 +11,9 @@ every request (app.web.page_cache).
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 
 # The tables whose rows the product and home pages show.
@@ -48,23 +49,25 @@ def writes_shown_table(statement: str) -> bool:
     return written is not None and written.group(1).lower() in SHOWN
 
 
-def _note_write(conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+def _note_write(conn: Connection, _cursor: Any, statement: str, _parameters: Any, _context: Any, _many: bool) -> None:
     if writes_shown_table(statement):
         conn.info[_OWED] = True
         if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             _raise_owed(conn)  # committed already: there may be no commit to wait for
 
 
-def _raise_owed(conn) -> None:
+def _raise_owed(conn: Connection) -> None:
     if not conn.info.pop(_OWED, False):
         return
     # The DBAPI connection's own cursor: this runs inside SQLAlchemy's commit, before the DBAPI's.
-    cursor = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a connection that just ran a statement has one
+    cursor = dbapi.cursor()
     try:
         cursor.execute(_RAISE)
     finally:
         cursor.close()
 
 
-def _forget_owed(conn) -> None:
+def _forget_owed(conn: Connection) -> None:
     conn.info.pop(_OWED, None)
