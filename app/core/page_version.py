@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, text
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, Connection, Engine, event, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.core.extensions import db
 
 # The tables whose rows the product and home pages show.
 SHOWN = frozenset({"products", "reviews", "help_categories", "help_articles", "help_texts", "shop_settings", "images"})
@@ -26,6 +28,14 @@ _RAISE = (
 )
 CURRENT = "coalesce((SELECT version FROM page_versions WHERE id = 1), 0)"  # an SQL expression
 _OWED = "keyshop.page_version_owed"
+
+
+class PageVersion(db.Model):
+    """The one row (id 1); written only by the raise below, read as CURRENT."""
+
+    __tablename__ = "page_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 def page_version(session: Session) -> int:
