@@ -23,12 +23,16 @@ def page(client, path: str) -> str:
     return answer.get_data(as_text=True)
 
 
-def delivered_order(app, client, slug: str = "card") -> int:
-    placed = place(app, slug)
+def delivered_order(app, client, slug: str = "card", email: str = "buyer@example.com") -> int:
+    return delivered(app, client, slug, email).order_id
+
+
+def delivered(app, client, slug: str = "card", email: str = "buyer@example.com"):
+    placed = place(app, slug, email=email)
     headers, body = sandbox_webhook(app, placed.number, 999)
     assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
     assert in_app(app, lambda: fulfil(db.session, placed.order_id)) == "delivered"
-    return placed.order_id
+    return placed
 
 
 def test_a_price_or_text_change_shows_on_the_next_request(app, client):
@@ -101,6 +105,20 @@ def test_no_visitor_gets_another_visitors_token_or_message(app):
     with second.session_transaction() as session:
         assert session["csrf_token"] == tokens[1]
     assert TOKEN.findall(page(second, "/p/card")) == [tokens[1]]  # the same visitor keeps theirs
+
+
+def test_no_page_shows_another_buyers_order(app, client):
+    """Order pages are not cached: each buyer's shows their code alone, and no cached page holds one."""
+    codes = unique_codes(2)
+    stock(app, make_product(app, "card"), codes)
+    for warm in ("/p/card", "/"):
+        page(client, warm)
+    orders = [delivered(app, client, email=f"b{n}@example.com") for n in range(2)]
+    pages = [page(app.test_client(), f"/o/{order.token}") for order in orders]
+    assert [sum(code in shown for code in codes) for shown in pages] == [1, 1]
+    assert [code for code in codes if code in pages[0]] != [code for code in codes if code in pages[1]]
+    for shared in (page(client, "/p/card"), page(client, "/")):
+        assert not any(code in shared for code in codes) and not any(o.token in shared for o in orders)
 
 
 def test_a_hidden_product_is_gone_at_once(app, client):
