@@ -98,11 +98,11 @@ def _product_body(slug: str, available: dict | None, error: str = "", form=None)
     )
 
 
-def _counts_views(session=db.session) -> bool:
+def _counts_views() -> bool:
     """Whether product_viewed has anything to do: the shop offers help after repeated views (off by
     default). A shop setting, so it changes only with the page version."""
-    threshold = int(setting(session, "notice_repeat_views") or 0)
-    session.rollback()
+    threshold = int(setting(db.session, "notice_repeat_views") or 0)
+    db.session.rollback()
     return threshold > 0
 
 
