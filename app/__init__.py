@@ -14,6 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.core.embedded_redis import connect_redis
     from app.core.extensions import db
     from app.core.idle_ping import ping_after_idle
+    from app.core.page_version import watch_page_writes
     from app.core.rate_limit import init_limiter
     from keystore.keyring import Keyring
     from payments.registry import build_providers
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     with app.app_context():
         tune_sqlite(db.engine)
         ping_after_idle(db.engine)
+        watch_page_writes(db.engine)
     app.extensions["keyshop.keyring"] = Keyring.load_or_create(settings.keyring_path)
     app.extensions["keyshop.providers"] = build_providers(settings)
     app.extensions["keyshop.redis"] = connect_redis(settings)

@@ -46,7 +46,11 @@ class ProductCard:
         return body
 
 
-def product_cards(session: Session, slug: str | None = None, category: str = "", words: str = "") -> list[ProductCard]:
+def product_cards(
+    session: Session, slug: str | None = None, category: str = "", words: str = "", available: dict | None = None
+) -> list[ProductCard]:
+    """`available`: the codes for sale per product as the caller already read them (a cached page's
+    key holds what it read: the page must show that, not a later count)."""
     query = select(Product).where(Product.active).order_by(Product.category, Product.name)
     if slug is not None:
         query = query.where(Product.slug == slug)
@@ -54,7 +58,7 @@ def product_cards(session: Session, slug: str | None = None, category: str = "",
         query = query.where(Product.category == category)
     if words.strip():
         query = query.where(*_matching(words))
-    counts = available_counts(session)
+    counts = available_counts(session) if available is None else available
     return [_card(p, counts.get(p.id, 0)) for p in session.scalars(query)]
 
 

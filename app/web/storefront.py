@@ -11,11 +11,14 @@ from markupsafe import Markup
 from app.core.extensions import db
 from app.core.i18n import current_language, translated_error
 from app.core.rate_limit import CHECKOUTS_PER_HOUR, allow, client_address
+from app.core.shop_settings import setting
 from app.web.catalog import categories, product_cards
 from app.web.csrf import check_csrf
 from app.web.help import product_help
+from app.web.page_cache import cached_page, per_version
 from app.web.paying_browser import remember_paying
 from app.web.shared import offered_methods, order_for_token, settings
+from app.web.stock_now import catalog_stock, product_stock
 from app.web.visitor import visitor_id
 from delivery.mail.log import order_mailed
 from feedback.help.markdown import render as render_markdown
@@ -38,12 +41,16 @@ described = lru_cache(maxsize=512)(render_markdown)
 @bp.get("/")
 def catalog():
     category, words = request.args.get("category", ""), request.args.get("q", "")
-    return render_template(
-        "catalog.html",
-        products=product_cards(db.session, category=category, words=words),
-        categories=categories(db.session),
-        category=category,
-        words=words,
+    stock = catalog_stock(db.session)
+    return cached_page(
+        stock.key,
+        lambda: render_template(
+            "catalog.html",
+            products=product_cards(db.session, category=category, words=words, available=stock.available),
+            categories=categories(db.session),
+            category=category,
+            words=words,
+        ),
     )
 
 
@@ -57,15 +64,28 @@ def favicon():
 
 @bp.get("/p/<slug>")
 def product(slug: str):
-    return _product_page(slug)
+    stock = product_stock(db.session, slug)
+    if stock is None:
+        abort(404)
+    page = cached_page(stock.key, lambda: _product_body(slug, stock.available))
+    if per_version("counts_views", stock.version, _counts_views):
+        _viewed(stock.product_id)
+    return page
 
 
 def _product_page(slug: str, error: str = "", form=None, status: int = 200):
-    cards = product_cards(db.session, slug)
+    """The page with what the buyer sent and what was wrong with it: their own, never cached."""
+    page = _product_body(slug, None, error, form)
+    _viewed(product_cards(db.session, slug)[0].id)
+    return page, status
+
+
+def _product_body(slug: str, available: dict | None, error: str = "", form=None) -> str:
+    cards = product_cards(db.session, slug, available=available)
     if not cards:
         abort(404)
     rating, reviews = product_reviews(db.session, cards[0].id)
-    page = render_template(
+    return render_template(
         "product.html",
         product=cards[0],
         description=Markup(described(cards[0].description)),
@@ -76,8 +96,18 @@ def _product_page(slug: str, error: str = "", form=None, status: int = 200):
         reviews=reviews,
         help_articles=product_help(cards[0].id),
     )
-    product_viewed(db.session, current_app.extensions["keyshop.redis"], visitor_id(), cards[0].id, current_language())
-    return page, status
+
+
+def _counts_views() -> bool:
+    """Whether product_viewed has anything to do: the shop offers help after repeated views (off by
+    default). A shop setting, so it changes only with the page version."""
+    threshold = int(setting(db.session, "notice_repeat_views") or 0)
+    db.session.rollback()
+    return threshold > 0
+
+
+def _viewed(product_id: int) -> None:
+    product_viewed(db.session, current_app.extensions["keyshop.redis"], visitor_id(), product_id, current_language())
 
 
 @bp.post("/checkout")

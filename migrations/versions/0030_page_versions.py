@@ -1,0 +1,31 @@
+"""page versions: one counter, raised in the same transaction as any change a cached storefront
+page shows (app.core.page_version)
+
+Revision ID: 0030
+Revises: 0026
+Create Date: 2026-12-03 09:05:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = '0030'
+down_revision = '0026'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    table = op.create_table(
+        'page_versions',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('version', sa.BigInteger(), server_default='0', nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.bulk_insert(table, [{'id': 1, 'version': 0}])
+
+
+def downgrade():
+    op.drop_table('page_versions')
