@@ -2,7 +2,7 @@
 page shows (app.core.page_version)
 
 Revision ID: 0030
-Revises: 0026
+Revises: 0029
 Create Date: 2026-12-03 09:05:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0026'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
