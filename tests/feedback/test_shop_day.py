@@ -13,7 +13,7 @@ Each step is a function of its own: a new step (the disputes, see the marked pla
 
 from __future__ import annotations
 
-import statistics
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -26,11 +26,12 @@ from feedback.support.conversations import find_conversation
 from feedback.support.metrics import support_metrics
 from feedback.trust import trust_figures
 from tests.feedback.aftersale import code_states, codes_of, on_hold, page_codes, staff, staff_post
+from tests.feedback.shop_day import figures
 from tests.feedback.shop_day.day import Day, Sale
 from tests.feedback.shop_day.mailbox import HOLD, REFUNDED, REPLACED, holds, wait_for_mails
 from tests.feedback.shop_day.traffic import Traffic
-from tests.processes import LiveServer, WorkerProcess
 from tests.mail import mail_rows
+from tests.processes import LiveServer, WorkerProcess
 from tests.shop import csrf_from, in_app
 
 BOUND = 5.0  # seconds from a report to the working code on the buyer's page (issue 22)
@@ -38,6 +39,7 @@ OWNER = "owner@shop.test"
 GAMER = ("x@a.test", "X@a.test", "x+1@a.test", "x+2@a.test")  # one mailbox
 GAME_STARS = (5, 5, 4, 4, 5, 1, 2, 5)
 GIFT = 6  # codes of the product shown on request
+SUPPORT_SCORES = (5, 2)
 
 
 @pytest.fixture
@@ -54,34 +56,20 @@ def day(smtp, shop_env, app, client):
 
 
 def test_a_shop_day(day, smtp):
-    import time as _t
-    _s = _t.monotonic()
-    def T(what):
-        print(f"TIMING {what}: {_t.monotonic() - _s:.1f} s", flush=True)
     open_the_shop(day)
     morning = morning_burst(day)
-    T('morning = morning_bu')
-    gamer = day.sell([("game", email, 1) for email in GAMER])
-    assert {day.batch_of(code) for sale in gamer for [code] in [sale.codes]} == {"acme-good"}
+    gamer = gamer_buys(day)
     honest_buyers_hold(day, "acme-bad")
-    T('honest_buyers_hold(d')
     gamer_reports_working_codes(day, gamer)
-    T('gamer_reports_workin')
     owner_releases(day, "acme-bad")
     reviews_and_conversations(day, morning)
-    T('reviews_and_conversa')
     noon_burst(day)
-    T('noon_burst(day)')
     with Traffic(day, "game") as traffic:
         sent = honest_buyers_hold(day, "bolt-bad")
-        T("bolt-bad held")
         sent += old_reports_after_the_release(day, "acme-bad")
         assert all(traffic.paid_since(moment) for moment in sent)  # every report made while orders poured in
-        T(f"traffic {len(traffic.paid)}")
     traffic.record()
-    T('traffic.record()')
     refunds_return_the_codes_never_shown(day, [sale for sale in morning if sale.slug == "gift"], smtp)
-    T('refunds_return_the_c')
     # ---------------------------------------------------------------------------------------------
     # DISPUTES (issue 22, "a dispute gets its evidence submitted once"): the merger adds the step
     # here, once the dispute record, its evidence page and the submit job are in: a buyer of the
@@ -112,6 +100,13 @@ def morning_burst(day: Day) -> list[Sale]:
     return sales
 
 
+def gamer_buys(day: Day) -> list[Sale]:
+    """One buyer, four aliases of one mailbox, four orders paid at once: codes of Acme's good batch."""
+    gamer = day.sell([("game", email, 1) for email in GAMER])
+    assert [day.batch_of(code) for sale in gamer for code in sale.codes] == ["acme-good"] * len(GAMER)
+    return gamer
+
+
 def honest_buyers_hold(day: Day, batch: str) -> list[float]:
     """Three buyers of the batch report, one after the other: each gets a code of another batch at
     once; the third puts it on hold, its unsold codes stop selling, and the owner is mailed. When
@@ -121,7 +116,6 @@ def honest_buyers_hold(day: Day, batch: str) -> list[float]:
     for n, (sale, code) in enumerate(day.holding(batch)[:3]):
         new, moment, waited = day.report(sale, code)
         sent.append(moment)
-        print(f"TIMING report {batch} waited {waited:.2f}")
         assert waited < BOUND and day.batch_of(new) != batch, (waited, new)
         assert new in page_codes(day.buyers.page(sale.token))
         day.after_sale_done()
@@ -157,11 +151,13 @@ def reviews_and_conversations(day: Day, morning: list[Sale]) -> None:
     day.buyers.review(morning[-1].token, 5, "quick")
     day.stars = {"game": list(GAME_STARS), "gift": [5]}
     opened = [day.buyers.contact_support(sale.token, "defective_code", "my code?") for sale in games[:3]]
-    for path, score in zip(opened[:2], (5, 2)):
+    for path, score in zip(opened[:2], SUPPORT_SCORES):
         number = in_app(day.app, lambda path=path: find_conversation(db.session, path.rsplit("/", 1)[1]).number)
         reply = staff_post(day.staff, f"/admin/conversations/{number}/reply", body="Here it is.", resolve="1")
         assert reply.status_code == 302
+        day.resolved_conversations += 1
         day.buyers.rate_support(path, score)
+        day.support_scores.append(score)
 
 
 def noon_burst(day: Day) -> None:
@@ -180,7 +176,6 @@ def old_reports_after_the_release(day: Day, batch: str) -> list[float]:
         outcomes = list(pool.map(lambda held: day.report(*held), day.holding(batch)[:4]))
     assert len(outcomes) == 4
     for new, _, waited in outcomes:
-        print(f"TIMING report {batch} waited {waited:.2f}")
         assert waited < BOUND and day.batch_of(new) != batch, (waited, new)
     day.after_sale_done()
     assert not on_hold(day.app, day.batches[batch])
@@ -228,60 +223,31 @@ def the_mails_arrived(day: Day, smtp) -> None:
 
 
 def the_figures_add_up(day: Day) -> None:
-    given, reported = day.given(), {batch: 0 for batch in day.batches}
-    for code in day.reports:
-        reported[day.batch_of(code)] += 1
-    held = {"bolt-bad"}
+    """The quality ranking, the trust page and the support metrics count what the buyers did."""
     with day.app.app_context():
         batches = {row.name: (row.delivered, row.reports, row.on_hold) for row in ranking(db.session, "batch")}
         suppliers = {row.name: (row.delivered, row.reports) for row in ranking(db.session, "supplier")}
         lines, shop = trust_figures(db.session)
         support = support_metrics(db.session, 7)
-        holds = db.session.scalar(select(func.count()).where(AuditEntry.action == "keystore.batch.quarantined"))
+        holds_made = db.session.scalar(select(func.count()).where(AuditEntry.action == "keystore.batch.quarantined"))
         db.session.remove()
-    assert batches == {name: (given[name], reported[name], name in held) for name in day.batches}
-    expected_suppliers: dict[str, tuple[int, int]] = {}
-    for name, supplier in day.supplier.items():
-        delivered, reports = expected_suppliers.get(supplier, (0, 0))
-        expected_suppliers[supplier] = (delivered + given[name], reports + reported[name])
-    assert suppliers == expected_suppliers
-    assert holds == 2  # acme-bad once, bolt-bad once: the old reports held nothing again
+    assert batches == figures.batch_ranking(day, held={"bolt-bad"})  # acme-bad released
+    assert suppliers == figures.supplier_ranking(day)
+    trust = {line.name: _figures_of(line) for line in lines}
+    assert trust | {shop.name: _figures_of(shop)} == figures.trust_lines(day)
+    assert (support.surveys, support.ratings, support.satisfied, support.csat) == figures.support_figures(day)
+    assert (support.due, support.late) == (0, 0) and support.first_response_hours[0] is not None  # due in 48 h
+    assert holds_made == 2  # acme-bad once, bolt-bad once: the old reports held nothing again
     unsold = code_states(day.app, day.batches["bolt-bad"]).get("quarantined", 0)
-    assert unsold == 14 - given["bolt-bad"]  # what the traffic had not bought of it stopped selling
-    _trust_lines_add_up(day, lines, shop, given, reported)
-    assert (support.due, support.late, support.surveys) == (0, 0, 2)  # nothing due yet: 48 h to answer
-    assert (support.ratings, support.satisfied, support.csat) == (2, 1, 50.0)
-    assert support.first_response_hours[0] is not None
+    assert unsold == 14 - day.given()["bolt-bad"]  # what the traffic had not bought of it stopped selling
 
 
-def _trust_lines_add_up(day: Day, lines, shop, given, reported) -> None:
-    per_product = {line.name: line for line in lines}
-    everything = {"delivered": 0, "reports": 0, "stars": []}
-    for slug in day.products:
-        batches = [name for name in day.batches if name in given and _product_of(day, name) == slug]
-        delivered, reports = sum(given[b] for b in batches), sum(reported[b] for b in batches)
-        line = per_product[slug.title()]
-        stars = day.stars[slug]
-        assert (line.delivered, line.reports, line.resolved) == (delivered, reports, reports)  # each replaced
-        assert (line.rating, line.ratings) == (round(statistics.mean(stars), 2), len(stars))
-        everything["delivered"] += delivered
-        everything["reports"] += reports
-        everything["stars"] += stars
-    assert (shop.delivered, shop.reports, shop.ratings) == (
-        everything["delivered"],
-        everything["reports"],
-        len(everything["stars"]),
-    )
-
-
-def _product_of(day: Day, batch: str) -> str:
-    return "gift" if batch.startswith("gift") else "game"
+def _figures_of(line) -> tuple:
+    return line.delivered, line.reports, line.resolved, line.rating, line.ratings
 
 
 def _refund_in_full(day: Day, sale: Sale, amount: str) -> None:
     page = day.staff.get(f"/admin/orders/{sale.number}").get_data(as_text=True)
-    import re
-
     key = re.search(r'name="key" value="([^"]+)"', page).group(1)
     form = {"csrf_token": csrf_from(day.staff, "/admin/"), "amount": amount, "key": key, "reason": "shop day"}
     assert day.staff.post(f"/admin/orders/{sale.number}/refunds", data=form).status_code == 302

@@ -42,10 +42,13 @@ class Day:
         self.products: dict[str, Product] = {}
         self.batches: dict[str, int] = {}  # name -> id
         self.supplier: dict[str, str] = {}  # batch name -> supplier
+        self.product_of: dict[str, str] = {}  # batch name -> product slug
         self.sales: list[Sale] = []
         self.reports: list[str] = []  # the codes reported, in order
         self.replacements: list[tuple[Sale, str]] = []  # (the order, its new code)
         self.stars: dict[str, list[int]] = {}  # product slug -> the reviews' stars
+        self.resolved_conversations = 0
+        self.support_scores: list[int] = []  # the buyers' ratings of the support
 
     def add_product(self, slug: str, price: str, **settings) -> None:
         product_id = make_product(self.app, slug, price)
@@ -57,7 +60,7 @@ class Day:
         """`hold_at`: (percent, buyers) of the batch's complaint threshold, set by the owner's form."""
         stock(self.app, self.products[slug].product_id, unique_codes(count, prefix=_prefix(name)), name=name)
         self.batches[name] = batch_named(self.app, name, supplier=supplier)
-        self.supplier[name] = supplier
+        self.supplier[name], self.product_of[name] = supplier, slug
         if hold_at:
             percent, least = hold_at
             path = f"/admin/batches/{self.batches[name]}/complaint-threshold"
@@ -120,4 +123,3 @@ class Day:
 
 def _prefix(batch_name: str) -> str:
     return batch_name.replace("-", "").upper()
-
