@@ -88,7 +88,9 @@ class Day:
         self.reports.append(code)
         body = self.buyers.wait_for(sale.token, lambda b: set(b.get("codes", [])) - set(sale.codes))
         waited = time.monotonic() - sent
-        [new] = set(body.get("codes", [])) - set(sale.codes)
+        new_codes = set(body.get("codes", [])) - set(sale.codes)
+        assert len(new_codes) == 1, f"order {sale.number}: no replacement in {waited:.1f} s, {body['status']}"
+        [new] = new_codes
         assert code not in body["codes"]  # out of use from the report on
         sale.codes.append(new)
         self.replacements.append((sale, new))
