@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from app.core.abuse import mailbox
 from app.core.db import utcnow, write_transaction
 from app.core.models import Order, Product, log_order
 from delivery.notifications.tell import tell
@@ -67,7 +68,7 @@ def suspicion(session: Session, report: CodeReport) -> str:
     if _replacements(session, CodeReport.order_id == report.order_id) >= quantity:
         return f"the order already had {quantity} replacement(s), as many as codes bought"
     since = utcnow() - timedelta(days=REPLACEMENT_WINDOW_DAYS)
-    recent = _replacements(session, CodeReport.buyer_email == report.buyer_email, CodeReport.created_at >= since)
+    recent = _replacements(session, of_buyer(session, report.buyer_email), CodeReport.created_at >= since)
     if recent >= product.replacement_limit:
         return (
             f"the buyer had {recent} replacement(s) in {REPLACEMENT_WINDOW_DAYS} days "
@@ -80,9 +81,24 @@ def suspicion(session: Session, report: CodeReport) -> str:
 
 
 def rejections(session: Session, email: str) -> int:
-    return session.scalar(
-        select(func.count()).where(CodeReport.buyer_email == email.lower(), CodeReport.status == "rejected")
+    return session.scalar(select(func.count()).where(of_buyer(session, email), CodeReport.status == "rejected"))
+
+
+def of_buyer(session: Session, email: str) -> ColumnElement[bool]:
+    """The reports of the buyer's mailbox, whichever of its aliases made them (app.core.abuse.mailbox):
+    x@a.test, X@a.test and x+1@a.test are one buyer with one limit, as for the complaint counts.
+    Reports keep the address as typed: its aliases start alike and end in the same domain."""
+    box = mailbox(email)
+    local, _, domain = box.rpartition("@")
+    typed = session.scalars(
+        select(CodeReport.buyer_email)
+        .where(
+            CodeReport.buyer_email.startswith(local, autoescape=True),
+            CodeReport.buyer_email.endswith("@" + domain, autoescape=True),
+        )
+        .distinct()
     )
+    return CodeReport.buyer_email.in_({address for address in typed if mailbox(address) == box} | {email.lower()})
 
 
 def _replacements(session: Session, *where) -> int:

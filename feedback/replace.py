@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from app.core.abuse import mailbox
 from app.core.db import utcnow
 from app.core.limits import hold
 from app.core.models import Order, log_order
@@ -32,8 +33,9 @@ LIMIT_SCOPE = "aftersale.replacements"
 
 def hold_replacements(session: Session, report: CodeReport) -> None:
     """The buyer's replacement lock, before anything is counted: decisions on the same buyer's reports
-    (the per-buyer limit, and the per-order cap, an order having one buyer) then run one at a time."""
-    hold(session, LIMIT_SCOPE, report.buyer_email)
+    (the per-buyer limit, and the per-order cap, an order having one buyer) then run one at a time.
+    Keyed by mailbox, as the limit counts: reports under two aliases must not count side by side."""
+    hold(session, LIMIT_SCOPE, mailbox(report.buyer_email))
 
 
 def replace_code(session: Session, report: CodeReport, by: str, batch_id: int | None = None) -> str:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.orm import Session
 
+from app.core.abuse import mailbox
 from app.core.models import Order, Product
 from feedback.models import CodeReport
-from feedback.policy import FLAG_AFTER_REJECTIONS
+from feedback.policy import FLAG_AFTER_REJECTIONS, of_buyer
 from keystore.models import Batch
 
 
@@ -95,18 +97,23 @@ def _reports_with_their_order(session: Session, status: str, limit: int) -> Sequ
 
 
 def buyer_histories(session: Session, emails: set[str]) -> dict[str, BuyerHistory]:
+    """Each address's history, which is its mailbox's: the reports of all its aliases, as the policy
+    counts them (feedback.policy.of_buyer)."""
+    if not emails:
+        return {}
     counts = session.execute(
         select(CodeReport.buyer_email, CodeReport.status, func.count())
-        .where(CodeReport.buyer_email.in_(emails))
+        .where(or_(*(of_buyer(session, email) for email in emails)))
         .group_by(CodeReport.buyer_email, CodeReport.status)
     ).all()
-    by_email: dict[str, dict[str, int]] = {email: {} for email in emails}
+    by_mailbox: dict[str, Counter[str]] = defaultdict(Counter)
     for email, status, count in counts:
-        by_email[email][status] = count
-    return {
-        email: BuyerHistory(sum(c.values()), c.get("replaced", 0), c.get("refunded", 0), c.get("rejected", 0))
-        for email, c in by_email.items()
-    }
+        by_mailbox[mailbox(email)][status] += count
+    return {email: _history(by_mailbox[mailbox(email)]) for email in emails}
+
+
+def _history(c: Counter[str]) -> BuyerHistory:
+    return BuyerHistory(sum(c.values()), c["replaced"], c["refunded"], c["rejected"])
 
 
 def open_report_count(session: Session) -> int:

@@ -26,7 +26,7 @@ from tests.feedback.aftersale import (
     staff_post,
 )
 from tests.feedback.test_replacement_limits import _burst_and_wait, _report_quietly, _wait_idle, workers
-from tests.shop import make_product, stock, unique_codes
+from tests.shop import audit_of, make_product, stock, unique_codes
 
 __all__ = ["workers"]  # the fixture: three `keyshop worker` processes on the aftersale queue
 
@@ -115,12 +115,5 @@ def _hold_reasons(app, batch: int) -> list[str]:
     return [reason for action, reason in _audits(app, batch) if action == "keystore.batch.quarantined"]
 
 
-def _audits(app, batch: int) -> list[tuple[str, str]]:
-    with app.app_context():
-        rows = db.session.execute(
-            select(AuditEntry.action, AuditEntry.reason)
-            .where(AuditEntry.target == f"batch:{batch}")
-            .order_by(AuditEntry.id)
-        ).all()
-        db.session.remove()
-    return [tuple(row) for row in rows]
+def _audits(app, batch: int) -> list[tuple]:
+    return audit_of(app, f"batch:{batch}", AuditEntry.action, AuditEntry.reason)

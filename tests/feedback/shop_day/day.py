@@ -10,10 +10,13 @@ from dataclasses import dataclass, field
 
 from rq import Queue
 from rq.registry import StartedJobRegistry
+from sqlalchemy import ColumnElement, select
 
+from app.core.extensions import db
+from feedback.models import CodeReport
 from tests.feedback.aftersale import batch_named, staff_post
 from tests.feedback.shop_day.buyer import Buyers
-from tests.shop import make_product, place, set_product, stock, unique_codes
+from tests.shop import in_app, make_product, place, set_product, stock, unique_codes
 
 
 @dataclass
@@ -45,6 +48,7 @@ class Day:
         self.product_of: dict[str, str] = {}  # batch name -> product slug
         self.sales: list[Sale] = []
         self.reports: list[str] = []  # the codes reported, in order
+        self.held: list[str] = []  # those whose report waits for staff
         self.replacements: list[tuple[Sale, str]] = []  # (the order, its new code)
         self.stars: dict[str, list[int]] = {}  # product slug -> the reviews' stars
         self.resolved_conversations = 0
@@ -96,6 +100,16 @@ class Day:
         self.replacements.append((sale, new))
         return new, sent, waited
 
+    def report_held(self, sale: Sale, code: str) -> str:
+        """The buyer reports `code` and gets no new one: the report waits for staff. Why, as they see it."""
+        self.buyers.report(sale.token, code)
+        self.reports.append(code)
+        self.held.append(code)
+        self.after_sale_done()
+        body = self.buyers.order(sale.token)
+        assert body["codes_under_review"] == [code] and set(body["codes"]) < set(sale.codes), body["status"]
+        return in_app(self.app, lambda: db.session.scalar(select(CodeReport.held_because).where(_of(sale))))
+
     def batch_of(self, code: str) -> str:
         return {_prefix(name): name for name in self.batches}[code.split("-")[0]]
 
@@ -121,6 +135,10 @@ class Day:
         while (queue.count or registry.count) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not (queue.count or registry.count), "after-sale jobs still queued or running"
+
+
+def _of(sale: Sale) -> ColumnElement[bool]:
+    return CodeReport.order_id == sale.order_id
 
 
 def _prefix(batch_name: str) -> str:

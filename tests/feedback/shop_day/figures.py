@@ -29,19 +29,18 @@ def supplier_ranking(day: Day) -> dict[str, tuple[int, int]]:
     return totals
 
 
-def trust_lines(day: Day) -> dict[str, tuple[int, int, int, float, int]]:
+def trust_lines(day: Day) -> dict[str, tuple]:
     """Each product's name and "All products" -> (delivered, reports, resolved, rating, ratings).
-    Every report of the day was resolved: each by a replacement."""
-    given, reports = day.given(), reported(day)
-    lines, everyone = {}, ([], [])
+    A report was resolved by its replacement; the held ones are not resolved yet."""
+    given, reports, held = day.given(), reported(day), Counter(day.batch_of(code) for code in day.held)
+    lines, everyone = {}, []
     for slug in day.products:
         batches = [name for name, product in day.product_of.items() if product == slug]
-        delivered, complaints = sum(given[b] for b in batches), sum(reports[b] for b in batches)
-        lines[slug.title()] = _line(delivered, complaints, day.stars.get(slug, []))
-        everyone[0].append(delivered)
-        everyone[1].append(complaints)
+        counts = [sum(figures[b] for b in batches) for figures in (given, reports, held)]
+        lines[slug.title()] = _line(*counts, day.stars.get(slug, []))
+        everyone.append(counts)
     every_star = [stars for slug in day.products for stars in day.stars.get(slug, [])]
-    lines["All products"] = _line(sum(everyone[0]), sum(everyone[1]), every_star)
+    lines["All products"] = _line(*(sum(column) for column in zip(*everyone)), every_star)
     return lines
 
 
@@ -53,5 +52,5 @@ def support_figures(day: Day) -> tuple[int, int, int, float]:
     return day.resolved_conversations, len(scores), satisfied, 100.0 * satisfied / len(scores)
 
 
-def _line(delivered: int, reports: int, stars: list[int]) -> tuple[int, int, int, float | None, int]:
-    return delivered, reports, reports, round(statistics.mean(stars), 2) if stars else None, len(stars)
+def _line(delivered: int, reports: int, held: int, stars: list[int]) -> tuple[int, int, int, float | None, int]:
+    return delivered, reports, reports - held, round(statistics.mean(stars), 2) if stars else None, len(stars)
