@@ -3,10 +3,10 @@
 Two suppliers each sell a good and a bad batch of one game; a second product shows its codes on
 request. Orders are paid in bursts through the provider's signed webhook; honest buyers report the
 bad batches, which are held exactly at their thresholds; one buyer reports working codes under four
-aliases of one mailbox, which holds nothing; the owner releases a hold, which old reports do not
+aliases of one mailbox, which holds nothing and gets no more replacements than one buyer's limit; the owner releases a hold, which old reports do not
 undo; replacements asked for while paid orders pour in arrive within the issue's bound (5 s) and
 never from the batch complained about; a refund returns the codes never shown. The day's figures
-(quality ranking, trust page, support metrics) are then worked out from what the buyers did.
+(quality ranking, trust figures, support metrics) are then worked out from what the buyers did.
 
 Each step is a function of its own: a new step (the disputes, see the marked place) is one more call.
 """
@@ -226,7 +226,7 @@ def the_mails_arrived(day: Day, smtp) -> None:
 
 
 def the_figures_add_up(day: Day) -> None:
-    """The quality ranking, the trust page and the support metrics count what the buyers did."""
+    """The quality ranking, the trust figures and the support metrics count what the buyers did."""
     with day.app.app_context():
         batches = {row.name: (row.delivered, row.reports, row.on_hold) for row in ranking(db.session, "batch")}
         suppliers = {row.name: (row.delivered, row.reports) for row in ranking(db.session, "supplier")}
