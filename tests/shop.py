@@ -127,6 +127,16 @@ def order_actions(app, order_id: int) -> list[str]:
         return list(actions)
 
 
+def audit_of(app, target: str, *columns) -> list[tuple]:
+    """The `columns` of the audit log's entries about `target` ("batch:3", "review:7"), oldest first."""
+    from app.core.audit import AuditEntry
+
+    with app.app_context():
+        rows = db.session.execute(select(*columns).where(AuditEntry.target == target).order_by(AuditEntry.id)).all()
+        db.session.remove()
+    return [tuple(row) for row in rows]
+
+
 def wait_for_status(app, order_id: int, wanted: str, seconds: float = 15) -> str:
     deadline = time.monotonic() + seconds
     status = None

@@ -74,14 +74,15 @@ def _burst_and_wait(app, report_ids, processes, seconds: float = 60) -> dict[int
     return rows
 
 
-def test_one_buyers_limit_holds_with_three_workers_deciding_at_once(app, client, workers):
+@pytest.mark.parametrize("aliases", [False, True], ids=["one address", "aliases of one mailbox"])
+def test_one_buyers_limit_holds_with_three_workers_deciding_at_once(app, client, workers, aliases):
     product_id = make_product(app, "card")
     set_product(app, product_id, replacement_limit=1)
     _wait_idle(app, workers)
     for round_ in range(ROUNDS):
         stock(app, product_id, unique_codes(ORDERS), name=f"sold {round_}")
-        email = f"buyer{round_}@example.com"
-        orders = [delivered(app, client, email=email) for _ in range(ORDERS)]
+        emails = [f"buyer{round_}" + (f"+{n}" if aliases else "") + "@example.com" for n in range(ORDERS)]
+        orders = [delivered(app, client, email=email.upper() if n % 2 else email) for n, email in enumerate(emails)]
         stock(app, product_id, unique_codes(ORDERS), name=f"spare {round_}")  # the sold batch may be held
         report_ids = _report_quietly(app, [(p.order_id, codes_of(app, p.order_id)[0][0]) for p in orders])
         outcomes = _burst_and_wait(app, report_ids, workers)

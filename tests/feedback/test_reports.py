@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.core.extensions import db
@@ -151,18 +152,26 @@ def test_without_stock_the_report_waits_for_staff_instead_of_failing(app, client
     assert codes_of(app, placed.order_id) == [(code_id, "reported")]
 
 
-def test_a_buyer_whose_reports_are_rejected_again_and_again_is_flagged(app, client):
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        ("Tries@Example.com",) * 3 + ("tries@example.com",),
+        ("Tries@Example.com", "tries+1@example.com", "TRIES+a@example.com", "tries+4@example.com"),
+    ],
+    ids=["one address", "aliases of one mailbox"],
+)
+def test_a_buyer_whose_reports_are_rejected_again_and_again_is_flagged(app, client, addresses):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(10))
     set_product(app, product_id, report_policy="hold")
     staff(app, client)
-    for _ in range(3):
-        placed = delivered(app, client, email="Tries@Example.com")
+    for email in addresses[:3]:
+        placed = delivered(app, client, email=email)
         [(code_id, _)] = codes_of(app, placed.order_id)
         report_via_page(client, placed.token, code_id)
         staff_post(client, f"/admin/reports/{report_of(app, code_id).id}/reject", message="works")
     set_product(app, product_id, report_policy="replace")
-    placed = delivered(app, client, email="tries@example.com")
+    placed = delivered(app, client, email=addresses[3])
     [(code_id, _)] = codes_of(app, placed.order_id)
     report_via_page(client, placed.token, code_id)
     assert _decide(app, code_id) == "held"

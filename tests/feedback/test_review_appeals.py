@@ -10,7 +10,7 @@ from app.core.extensions import db
 from feedback.models import Review
 from tests.feedback.aftersale import delivered, review_via_page, staff, staff_post
 from tests.keystore.test_reveal_refunds import _refund_whole
-from tests.shop import csrf_from, make_product, stock, unique_codes
+from tests.shop import audit_of, csrf_from, make_product, stock, unique_codes
 
 REASON = "reported a working code to get a refund"
 
@@ -32,15 +32,8 @@ def _appeal(client, token: str, text: str):
     return client.post(f"/o/{token}/review/appeal", data={"csrf_token": csrf_from(client, f"/o/{token}"), "text": text})
 
 
-def _actions(app, review_id: int) -> list[tuple[str, str]]:
-    with app.app_context():
-        rows = db.session.execute(
-            select(AuditEntry.action, AuditEntry.actor)
-            .where(AuditEntry.target == f"review:{review_id}")
-            .order_by(AuditEntry.id)
-        ).all()
-        db.session.remove()
-    return [tuple(row) for row in rows]
+def _actions(app, review_id: int) -> list[tuple]:
+    return audit_of(app, f"review:{review_id}", AuditEntry.action, AuditEntry.actor)
 
 
 def test_the_author_reads_why_appeals_once_and_staff_restore_the_review(app, client):
