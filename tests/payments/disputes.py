@@ -37,10 +37,10 @@ class StripeOrder:
     intent: str
 
 
-def paid_by_stripe(app, client, fake_stripe, email="buyer@example.com", deliver=True) -> StripeOrder:
+def paid_by_stripe(app, client, fake_stripe, email="buyer@example.com", deliver=True, product="card") -> StripeOrder:
     """Ordered through the API, paid at the fake Stripe, told by webhook, and delivered in-process
-    (the product must exist, with stock)."""
-    answer = client.post("/api/v1/orders", json={"product": "card", "email": email, "method": "stripe"})
+    unless `deliver` is false (then the workers deliver it). The product must exist, with stock."""
+    answer = client.post("/api/v1/orders", json={"product": product, "email": email, "method": "stripe"})
     assert answer.status_code == 201, answer.text
     PLANTED.add(answer.json["token"])
     session = fake_stripe.pay(answer.json["payment"]["url"].rsplit("/", 1)[1])

@@ -53,6 +53,7 @@ class Day:
         self.stars: dict[str, list[int]] = {}  # product slug -> the reviews' stars
         self.resolved_conversations = 0
         self.support_scores: list[int] = []  # the buyers' ratings of the support
+        self.given_at_release: dict[str, int] = {}  # batch name -> codes given when the owner released it
 
     def add_product(self, slug: str, price: str, **settings) -> None:
         product_id = make_product(self.app, slug, price)

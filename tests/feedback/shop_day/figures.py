@@ -15,9 +15,11 @@ def reported(day: Day) -> Counter:
 
 
 def batch_ranking(day: Day, held: set[str]) -> dict[str, tuple[int, int, bool]]:
-    """batch name -> (codes delivered, reports, on hold)."""
+    """batch name -> (codes delivered since its last release, every report, on hold): a released
+    batch's delivered count starts again, as its hold's does."""
     given, reports = day.given(), reported(day)
-    return {name: (given[name], reports[name], name in held) for name in day.batches}
+    since = {name: given[name] - day.given_at_release.get(name, 0) for name in day.batches}
+    return {name: (since[name], reports[name], name in held) for name in day.batches}
 
 
 def supplier_ranking(day: Day) -> dict[str, tuple[int, int]]:
