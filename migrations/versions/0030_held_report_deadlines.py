@@ -2,8 +2,8 @@
 reports remember the buyer's folded mailbox (the limits count by it); a batch remembers that staff
 quarantined or revoked it (a refunded order's unshown codes then follow it, not back to sale)
 
-Revision ID: 0029
-Revises: 0028
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0029'
-down_revision = '0028'
+revision = '0030'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

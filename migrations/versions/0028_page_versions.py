@@ -1,8 +1,8 @@
 """page versions: one counter, raised in the same transaction as any change a cached storefront
 page shows (app.core.page_version)
 
-Revision ID: 0030
-Revises: 0029
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-03 09:05:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0030'
-down_revision = '0029'
+revision = '0028'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

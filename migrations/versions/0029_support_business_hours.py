@@ -2,8 +2,8 @@
 resolution), at-risk notices, response figures kept per staff reply; the hours of
 KEYSHOP_SUPPORT_DEADLINES, where set, become stored targets in minutes
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-03 09:00:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0028'
-down_revision = '0027'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
