@@ -16,7 +16,6 @@ run (rows read that way: a scan that grows with the table).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import pipeline  # noqa: E402 - after the path
-from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402
+from bench.databases import ThrowAwayDatabase  # noqa: E402
 from bench.fill import fill_history, fill_stock  # noqa: E402
 
 LEFT_IN_STOCK = 10
@@ -52,15 +51,7 @@ def main() -> None:
 
 def _run_shape(backend: str, shape: str, url: str, folder: Path, args) -> dict:
     figures: dict = {}
-    env = {
-        "KEYSHOP_INSTANCE": str(folder / "instance"),
-        "KEYSHOP_SANDBOX": "1",
-        "KEYSHOP_REDIS_URL": pipeline.REDIS_URL,
-        "KEYSHOP_BASE_URL": f"http://127.0.0.1:{pipeline.PORT}",
-        "KEYSHOP_SWEEP_AFTER": "60",
-        "KEYSHOP_DATABASE_URL": keyshop_url(url),
-    }
-    os.environ.update(env)
+    env = pipeline.keyshop_environment(folder, url)
     orders = args.rate * args.seconds
     grow = _Grow(shape, args.size, figures)
     shop = pipeline._KeyshopShop(orders + 1 + LEFT_IN_STOCK, prepare=grow)  # + the template order

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import pipeline  # noqa: E402 - after the path
-from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402
+from bench.databases import ThrowAwayDatabase  # noqa: E402
 
 DRAIN_SECONDS = 240
 
@@ -43,7 +43,7 @@ def main() -> None:
     ladder = [] if args.peak else [int(rate) for rate in args.ladder.split(",")]
     orders = sum(ladder) * args.ladder_seconds + int(args.factor * (args.peak or max(ladder)) * args.seconds) + 10
     with tempfile.TemporaryDirectory() as folder, ThrowAwayDatabase(args.backend, Path(folder)) as url:
-        env = _environment(Path(folder), url)
+        env = pipeline.keyshop_environment(Path(folder), url)
         shop = pipeline._KeyshopShop(orders)
         from app.cli.run import gunicorn_argv
 
@@ -52,19 +52,6 @@ def main() -> None:
         with pipeline._processes(env, web, [worker] * args.workers) as processes:
             peak = args.peak or _ladder(shop, args.backend, ladder, args.ladder_seconds)
             _overload(shop, processes.children, args.backend, round(args.factor * peak), peak, args)
-
-
-def _environment(folder: Path, url: str) -> dict:
-    env = {
-        "KEYSHOP_INSTANCE": str(folder / "instance"),
-        "KEYSHOP_SANDBOX": "1",
-        "KEYSHOP_REDIS_URL": pipeline.REDIS_URL,
-        "KEYSHOP_BASE_URL": f"http://127.0.0.1:{pipeline.PORT}",
-        "KEYSHOP_SWEEP_AFTER": "60",
-        "KEYSHOP_DATABASE_URL": keyshop_url(url),
-    }
-    os.environ.update(env)
-    return env
 
 
 def _ladder(shop, backend: str, rates: list[int], seconds: int) -> float:

@@ -58,7 +58,8 @@ def main() -> None:
             print(f"{backend:>10} saturation: keyshop {keyshop:.1f}/s, bare {bare:.1f}/s, ratio {keyshop / bare:.2f}")
 
 
-def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int, workers: int) -> None:
+def keyshop_environment(folder: Path, url: str) -> dict[str, str]:
+    """What a benchmark's keyshop processes are started with (and this process's shop uses)."""
     env = {
         "KEYSHOP_INSTANCE": str(folder / "instance"),
         "KEYSHOP_SANDBOX": "1",
@@ -68,6 +69,11 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
         "KEYSHOP_DATABASE_URL": keyshop_url(url),
     }
     os.environ.update(env)
+    return env
+
+
+def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int, workers: int) -> None:
+    env = keyshop_environment(folder, url)
     shop = _KeyshopShop(sum(rates) * seconds)
     from app.cli.run import gunicorn_argv
 
