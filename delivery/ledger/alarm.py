@@ -38,7 +38,7 @@ def check_if_due(session: Session, settings: Settings, redis: Redis, every: int 
     breaches = check_ledger(session, settings.instance)
     wait = next_check_in(time.monotonic() - started, every)
     if wait > every:
-        redis.expire(LOCK, wait)
+        redis.set(LOCK, "1", ex=wait)  # not expire(): a check longer than `every` outlived the lock
     redis.set(
         RESULT,
         json.dumps(
