@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, exists, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.core.models import Product
 from keystore.models import Batch, Code
@@ -35,7 +35,7 @@ def available_count(session: Session, product_id: int) -> int:
     return session.scalar(query)
 
 
-def in_stock(product_id: ColumnElement[int]) -> ColumnElement[bool]:
+def in_stock(product_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
     """Whether the product has a code for sale, for a WHERE clause: one probe of the available codes'
     index, where counting them (the sweeper did, every 10 s) read the whole stock."""
     return exists().where(Code.product_id == product_id, Code.status == "available")
