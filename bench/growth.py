@@ -96,8 +96,9 @@ class _Grow:
         if self.shape != "small" and conn.dialect.name == "sqlite":
             # the fill's one transaction left the WAL at about a gigabyte: copied back now, not by
             # the first commit of the run (a shop that grew over a year has no such WAL)
-            db.session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            db.session.commit()
+            raw = db.engine.raw_connection()  # outside any transaction, or the checkpoint cannot finish
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw.close()
         if self.shape != "small" and conn.dialect.name == "postgresql":
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).exec_driver_sql("ANALYZE")
             db.session.commit()  # as autovacuum would soon after such a growth
