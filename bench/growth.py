@@ -6,11 +6,13 @@ small shop and in grown ones, side by side.
 
 Shapes: `small` (10 codes left in stock after the run, no history), `stock` (SIZE more codes in
 stock), `history` (SIZE delivered orders with their codes, order events, mail log, payments and
-inbox events, bench/fill.py), `both`. Each shape runs the pipeline (`keyshop web` and a worker per
-core) at RATE webhooks a second for SECONDS, then, with the processes stopped, times in this
-process: the claim (one code, rolled back), the low-stock check, and one pass of the sweeper every
-worker runs every 10 s. On PostgreSQL it also lists the tables read by sequential scan during the
-run (rows read that way: a scan that grows with the table).
+inbox events, bench/fill.py), `both`. Each shape first times, in this process, the ledger check
+(every 5 minutes, by one worker; it also takes the check's lock, so the workers do not run it
+inside the window) and one pass of the sweeper every worker runs every 10 s; then runs the pipeline
+(`keyshop web` and a worker per core) at RATE webhooks a second for SECONDS; then, with the
+processes stopped, times the claim (one code, rolled back) and the low-stock check. On PostgreSQL
+it also lists the tables read by sequential scan during the run (rows read that way: a scan that
+grows with the table).
 """
 
 from __future__ import annotations
