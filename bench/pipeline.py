@@ -33,8 +33,9 @@ sys.path.insert(0, str(ROOT))
 from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402 - after the path
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed: give it a database of its own
-PORT = 5097
+PORT = int(os.environ.get("BENCH_PORT", "5097"))  # another port for a second benchmark at once
 SATURATION: dict[tuple[str, str], float] = {}  # (pipeline, backend) -> the most delivered per second
+LAST_RATE: dict[str, float] = {}  # the last rate's delivered/s, p50, p99 (bench/growth.py reads it)
 
 
 def main() -> None:
@@ -57,7 +58,8 @@ def main() -> None:
             print(f"{backend:>10} saturation: keyshop {keyshop:.1f}/s, bare {bare:.1f}/s, ratio {keyshop / bare:.2f}")
 
 
-def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int, workers: int) -> None:
+def keyshop_environment(folder: Path, url: str) -> dict[str, str]:
+    """What a benchmark's keyshop processes are started with (and this process's shop uses)."""
     env = {
         "KEYSHOP_INSTANCE": str(folder / "instance"),
         "KEYSHOP_SANDBOX": "1",
@@ -67,6 +69,11 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
         "KEYSHOP_DATABASE_URL": keyshop_url(url),
     }
     os.environ.update(env)
+    return env
+
+
+def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds: int, workers: int) -> None:
+    env = keyshop_environment(folder, url)
     shop = _KeyshopShop(sum(rates) * seconds)
     from app.cli.run import gunicorn_argv
 
@@ -82,7 +89,9 @@ def run_keyshop(backend: str, url: str, folder: Path, rates: list[int], seconds:
 
 
 class _KeyshopShop:
-    def __init__(self, orders: int):
+    def __init__(self, orders: int, prepare=None):
+        """`orders` codes in stock; `prepare(app, product_id)`, inside the app context, shapes the
+        shop further before the run (bench/growth.py fills it)."""
         from app import create_app
         from app.cli.setup import upgrade_database
         from app.core.extensions import db
@@ -102,6 +111,8 @@ class _KeyshopShop:
                 name="bench",
                 source="bench",
             )
+            if prepare is not None:
+                prepare(self.app, product.id)
             db.session.remove()
 
     def next_webhooks(self, count: int) -> list[tuple[int, dict, bytes]]:
@@ -207,26 +218,42 @@ def _as_datetime(value) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def _offer(rate: int, seconds: int, hooks: list[tuple[int, dict, bytes]], path: str) -> dict[int, datetime]:
+def _offer(
+    rate: int,
+    seconds: int,
+    hooks: list[tuple[int, dict, bytes]],
+    path: str,
+    answers: dict[int, tuple[int, float, float]] | None = None,
+    senders: int = 32,
+) -> dict[int, datetime]:
     """Send each webhook at its scheduled moment; returns the moment each was due. Latency counts
     from then, not from when a sender thread got to it: a web server that falls behind and keeps
-    the senders waiting shows in the figures instead of slowing the offered load down."""
+    the senders waiting shows in the figures instead of slowing the offered load down. `answers`,
+    when given, gets each webhook's HTTP status and seconds from its due moment and from its send
+    to the answer (bench/overload.py)."""
     due: dict[int, datetime] = {}
     session = requests.Session()
-    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=32))
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=senders))
 
-    def send(hook):
+    def send(hook, due_at: float):
         order_id, headers, body = hook
-        session.post(f"http://127.0.0.1:{PORT}{path}", data=body, headers=headers, timeout=30)
+        sent = time.monotonic()
+        try:
+            status = session.post(f"http://127.0.0.1:{PORT}{path}", data=body, headers=headers, timeout=30).status_code
+        except requests.RequestException:
+            status = 0
+        if answers is not None:
+            answered = time.monotonic()
+            answers[order_id] = (status, answered - due_at, answered - sent)
 
     start, wall_start = time.monotonic(), datetime.now(UTC).replace(tzinfo=None)
-    with ThreadPoolExecutor(max_workers=32) as pool:
+    with ThreadPoolExecutor(max_workers=senders) as pool:
         for index, hook in enumerate(hooks):
             delay = start + index / rate - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             due[hook[0]] = wall_start + timedelta(seconds=index / rate)
-            pool.submit(send, hook)
+            pool.submit(send, hook, start + index / rate)
     return due
 
 
@@ -261,6 +288,7 @@ class _CpuPerOrder:
     def __init__(self, children: list[subprocess.Popen]):
         self.web, self.workers = children[0].pid, [child.pid for child in children[1:]]
         self.orders = 0
+        self.figures: dict[str, float] = {}
 
     def _sample(self) -> tuple[float, float, float, float, float]:
         sender = os.times()
@@ -279,6 +307,7 @@ class _CpuPerOrder:
         if exc[0] is None and self.orders:
             web, worker, sender, busy, total = (after - before for after, before in zip(self._sample(), self.before))
             web, worker, sender, machine = (1000 * cpu / self.orders for cpu in (web, worker, sender, busy))
+            self.figures = {"web": web, "worker": worker, "sender": sender, "machine": machine, "busy": busy / total}
             print(
                 f"{'':>7} {'':>10} cpu ms per order: web {web:.1f}, worker {worker:.1f}, sender {sender:.1f}, "
                 f"whole machine {machine:.1f} (busy {100 * busy / total:.0f}% of {os.cpu_count()} cores)",
@@ -324,6 +353,9 @@ def _report(pipeline: str, backend: str, rate: int, seconds: int, due: dict[int,
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     rate_delivered = len(delivered) / span
     SATURATION[pipeline, backend] = max(SATURATION.get((pipeline, backend), 0.0), rate_delivered)
+    LAST_RATE.update(
+        delivered=rate_delivered, p50=statistics.median(latencies), p99=p99, dropped=len(due) - len(delivered)
+    )
     print(
         f"{pipeline:>7} {backend:>10} offered {rate:>3}/s for {seconds} s: delivered {rate_delivered:6.1f}/s, "
         f"dropped {len(due) - len(delivered)}, ms p50={statistics.median(latencies):.1f} p99={p99:.1f} "
@@ -355,7 +387,12 @@ class _processes:
     def __exit__(self, *exc):
         for child in self.children:
             child.terminate()
-            child.wait(timeout=10)
+        for child in self.children:
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # an overloaded machine: gunicorn still finishing requests
+                child.kill()
+                child.wait()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from app.core.db import utcnow
 from app.core.models import Order
 from delivery.import_sweep import sweep_imports
 from delivery.queues import enqueue_fulfilment, redis_connection
-from keystore.stock import available_counts
+from keystore.stock import in_stock
 
 COOLDOWN_SECONDS = 30
 
@@ -23,9 +23,8 @@ def stuck_orders(session: Session, older_than_seconds: int) -> list[int]:
     paid = session.scalars(
         select(Order.id).where(Order.status == "paid", Order.paid_at <= cutoff).order_by(Order.paid_at)
     )
-    stocked = [product_id for product_id, count in available_counts(session).items() if count > 0]
     waiting = session.scalars(
-        select(Order.id).where(Order.status == "awaiting_stock", Order.product_id.in_(stocked)).order_by(Order.paid_at)
+        select(Order.id).where(Order.status == "awaiting_stock", in_stock(Order.product_id)).order_by(Order.paid_at)
     )
     return list(paid) + list(waiting)
 

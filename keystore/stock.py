@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from app.core.models import Product
 from keystore.models import Batch, Code
@@ -33,6 +33,12 @@ def available_counts(session: Session) -> dict[int, int]:
 def available_count(session: Session, product_id: int) -> int:
     query = select(func.count()).where(Code.product_id == product_id, Code.status == "available")
     return session.scalar(query)
+
+
+def in_stock(product_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[bool]:
+    """Whether the product has a code for sale, for a WHERE clause: one probe of the available codes'
+    index, where counting them (the sweeper did, every 10 s) read the whole stock."""
+    return exists().where(Code.product_id == product_id, Code.status == "available")
 
 
 def more_available_than(session: Session, product_id: int, count: int) -> bool:

@@ -67,3 +67,12 @@ def test_one_check_per_interval_whichever_worker_sweeps(app, client):
     _break_one_order(app, client)
     PeriodicSweep(app, ledger_every=300).sweep_once()  # another worker, within the interval
     assert redis.get("keyshop:ledger") == checked
+
+
+def test_a_check_that_takes_long_spaces_the_next_out():
+    """A grown shop's check (whole tables read) never costs more than a hundredth of a core."""
+    from delivery.ledger.alarm import next_check_in
+
+    assert next_check_in(0.4, 300) == 300  # a small shop: every five minutes
+    assert next_check_in(9.0, 300) == 900  # nine seconds of reading: the next in fifteen minutes
+    assert next_check_in(9.0, 1) == 900
