@@ -80,4 +80,6 @@ def _raise_owed(conn: Connection) -> None:
 
 
 def _forget_owed(conn: Connection) -> None:
+    if conn.invalidated:  # a lost connection: its info would reconnect, inside the rollback that lets it
+        return
     conn.info.pop(_OWED, None)
