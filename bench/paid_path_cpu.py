@@ -18,7 +18,11 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +37,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1000)
     parser.add_argument("--mail", choices=["inline", "owed"], default="inline")
     parser.add_argument("--profile", type=Path, help="also write cProfile stats of each half here")
+    parser.add_argument("--statements", action="store_true", help="also count each half's SQL statements per order")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, ThrowAwayDatabase(args.backend, Path(folder)) as url:
         shop = _Shop(Path(folder), keyshop_url(url), args.orders)
@@ -40,7 +45,9 @@ def main() -> None:
         if args.mail == "owed":
             halves.append(("drain", shop.drain))
         for name, half in halves:
-            _measure(name, half, args.orders, args.profile)
+            with _StatementCount(args.statements, args.orders) as counted:
+                _measure(name, half, args.orders, args.profile)
+            counted.report(name)
 
 
 class _Shop:
@@ -111,6 +118,38 @@ class _Shop:
         with self.app.app_context():
             while send_owed_mail():
                 pass
+
+
+class _StatementCount:
+    """Every statement sent to the database while a half runs (BEGIN and COMMIT are not statements
+    SQLAlchemy sends through the cursor: they are counted from the engine's own events)."""
+
+    def __init__(self, enabled: bool, orders: int):
+        self.enabled, self.orders, self.counts = enabled, orders, Counter()
+
+    def __enter__(self):
+        if self.enabled:
+            event.listen(Engine, "before_cursor_execute", self._statement)
+            event.listen(Engine, "commit", self._commit)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            event.remove(Engine, "before_cursor_execute", self._statement)
+            event.remove(Engine, "commit", self._commit)
+
+    def _statement(self, _conn, _cursor, statement, *_args) -> None:
+        self.counts[" ".join(statement.split())[:100]] += 1
+
+    def _commit(self, _conn) -> None:
+        self.counts["COMMIT"] += 1
+
+    def report(self, name: str) -> None:
+        if self.enabled:
+            total = sum(self.counts.values())
+            print(f"{name:>6}: {total / self.orders:.2f} statements per order", flush=True)
+            for statement, count in self.counts.most_common():
+                print(f"{count / self.orders:10.2f}  {statement}", flush=True)
 
 
 def _measure(name: str, half, orders: int, profile: Path | None) -> None:

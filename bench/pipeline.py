@@ -35,6 +35,8 @@ from bench.databases import ThrowAwayDatabase, keyshop_url  # noqa: E402 - after
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # flushed: give it a database of its own
 PORT = int(os.environ.get("BENCH_PORT", "5097"))  # another port for a second benchmark at once
 SATURATION: dict[tuple[str, str], float] = {}  # (pipeline, backend) -> the most delivered per second
+# 60 s by default, beyond a 10-20 s run's backlog; the shop's own default (30) shows the sweeper's part
+SWEEP_AFTER = os.environ.get("BENCH_SWEEP_AFTER", "60")
 LAST_RATE: dict[str, float] = {}  # the last rate's delivered/s, p50, p99 (bench/growth.py reads it)
 
 
@@ -65,7 +67,7 @@ def keyshop_environment(folder: Path, url: str) -> dict[str, str]:
         "KEYSHOP_SANDBOX": "1",
         "KEYSHOP_REDIS_URL": REDIS_URL,
         "KEYSHOP_BASE_URL": f"http://127.0.0.1:{PORT}",
-        "KEYSHOP_SWEEP_AFTER": "60",
+        "KEYSHOP_SWEEP_AFTER": SWEEP_AFTER,
         "KEYSHOP_DATABASE_URL": keyshop_url(url),
     }
     os.environ.update(env)

@@ -7,11 +7,14 @@ enqueues whatever was missed.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.job import Job
+from rq.utils import str_to_date
 
 log = logging.getLogger(__name__)
 # In the order a worker takes them: after-sale first, so a replacement or a refund never waits behind
@@ -76,6 +79,22 @@ def deliveries_waiting() -> bool:
         return bool(redis_connection().llen(queue("delivery").key))
     except RedisError:
         return False  # nothing can be enqueued either: whatever can be done now is done now
+
+
+def head_enqueued_at(queue_name: str) -> datetime | None:
+    """When the job at the head of the queue was enqueued (naive UTC): workers take jobs in order,
+    so every job enqueued before it has been taken. None: the queue is empty, or Redis cannot say."""
+    try:
+        connection = redis_connection()
+        head = connection.lindex(queue(queue_name).key, 0)
+        enqueued_at = connection.hget(Job.key_for(_text(head)), "enqueued_at") if head else None
+    except RedisError:
+        return None
+    return str_to_date(enqueued_at).replace(tzinfo=None) if enqueued_at else None
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 REFUND_RETRY = Retry(max=5, interval=[10, 60, 300, 900, 3600])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from redis import RedisError
 from sqlalchemy import select
@@ -11,15 +11,20 @@ from sqlalchemy.orm import Session
 from app.core.db import utcnow
 from app.core.models import Order
 from delivery.import_sweep import sweep_imports
-from delivery.queues import enqueue_fulfilment, redis_connection
+from delivery.queues import enqueue_fulfilment, head_enqueued_at, redis_connection
 from keystore.stock import in_stock
 
 COOLDOWN_SECONDS = 30
+CLOCK_SKEW = timedelta(seconds=5)  # between the web's clock (paid_at) and Redis's client's (enqueued_at)
 
 
-def stuck_orders(session: Session, older_than_seconds: int) -> list[int]:
-    """Paid orders not delivered in time, and waiting orders whose product has stock again."""
+def stuck_orders(session: Session, older_than_seconds: int, queue_head_since: datetime | None = None) -> list[int]:
+    """Paid orders not delivered in time, and waiting orders whose product has stock again.
+    `queue_head_since`: when the delivery queue's oldest waiting job was enqueued. An order paid
+    after it may have its job still in the queue, behind a backlog: it is not stuck, only late."""
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    if queue_head_since is not None:
+        cutoff = min(cutoff, queue_head_since - CLOCK_SKEW)
     paid = session.scalars(
         select(Order.id).where(Order.status == "paid", Order.paid_at <= cutoff).order_by(Order.paid_at)
     )
@@ -30,7 +35,10 @@ def stuck_orders(session: Session, older_than_seconds: int) -> list[int]:
 
 
 def sweep(session: Session, older_than_seconds: int) -> int:
-    order_ids = stuck_orders(session, older_than_seconds)
+    """Re-enqueue what no job will deliver. Orders still behind the delivery queue's head are left
+    alone: re-enqueued, each would cost a job that finds its order delivered, and during a backlog
+    longer than `older_than_seconds` that was work growing with the backlog itself."""
+    order_ids = stuck_orders(session, older_than_seconds, head_enqueued_at("delivery"))
     session.rollback()  # end the read before anything else runs on this session
     return enqueue_fulfilment(_not_swept_lately(order_ids, max(COOLDOWN_SECONDS, older_than_seconds)))
 

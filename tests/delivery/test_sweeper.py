@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from rq import Queue
 
+from app.core.db import utcnow
 from app.core.extensions import db
+from app.core.models import Order
 from delivery.fulfil import fulfil
+from delivery.queues import head_enqueued_at
 from delivery.sweeper import stuck_orders, sweep
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes, wait_for_status
 
@@ -41,6 +45,41 @@ def test_a_fresh_paid_order_is_left_to_its_own_job(app, client):
     with app.app_context():
         assert stuck_orders(db.session, 60) == []
         db.session.remove()
+
+
+def test_a_paid_order_whose_job_waits_behind_a_backlog_is_not_enqueued_again(app, client):
+    """No worker runs: the order's job waits in the queue longer than KEYSHOP_SWEEP_AFTER, as it
+    does behind a backlog. A second job would only find the order delivered."""
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(1))
+    placed = place(app, "card")
+    _pay(app, client, placed)
+    time.sleep(1.1)
+    delivery = Queue("delivery", connection=app.extensions["keyshop.redis"])
+    with app.app_context():
+        assert sweep(db.session, 1) == 0
+        assert delivery.count == 1
+        db.session.remove()
+
+
+def test_a_paid_order_older_than_the_queue_head_is_stuck(app, client):
+    """Its job was taken before the job now at the head: if it is still paid, the job was lost."""
+    product_id = make_product(app, "card")
+    stock(app, product_id, unique_codes(1))
+    placed = place(app, "card")
+    _pay(app, client, placed)
+    with app.app_context():
+        paid_at = db.session.scalar(db.select(Order.paid_at).where(Order.id == placed.order_id))
+        head = head_enqueued_at("delivery")
+        assert head is not None and paid_at <= head <= utcnow()
+        assert stuck_orders(db.session, 0, head) == []  # within the clocks' skew of its own job
+        assert stuck_orders(db.session, 0, paid_at + timedelta(seconds=6)) == [placed.order_id]
+        db.session.remove()
+
+
+def test_an_empty_queue_has_no_head(app):
+    with app.app_context():
+        assert head_enqueued_at("delivery") is None
 
 
 def test_waiting_orders_are_fulfilled_when_a_batch_arrives(app, client, runner, worker, tmp_path):
