@@ -21,12 +21,16 @@ def _pay(app, client, placed, amount=999):
     assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
 
 
-def test_a_paid_order_whose_job_was_lost_is_delivered_after_a_sweep(app, client, redis_server):
-    product_id = make_product(app, "card")
-    codes = unique_codes(1)
-    stock(app, product_id, codes)
+def _paid_in_stock(app, client):
+    """A paid order of a product with a code in stock, its delivery job queued (no worker runs)."""
+    stock(app, make_product(app, "card"), unique_codes(1))
     placed = place(app, "card")
     _pay(app, client, placed)
+    return placed
+
+
+def test_a_paid_order_whose_job_was_lost_is_delivered_after_a_sweep(app, client, redis_server):
+    placed = _paid_in_stock(app, client)
     redis_server.flush()  # Redis restarted without persistence: the job is gone
     time.sleep(1.1)  # KEYSHOP_SWEEP_AFTER is 1 s in the tests
     with app.app_context():
@@ -38,10 +42,7 @@ def test_a_paid_order_whose_job_was_lost_is_delivered_after_a_sweep(app, client,
 
 
 def test_a_fresh_paid_order_is_left_to_its_own_job(app, client):
-    product_id = make_product(app, "card")
-    stock(app, product_id, unique_codes(1))
-    placed = place(app, "card")
-    _pay(app, client, placed)
+    _paid_in_stock(app, client)
     with app.app_context():
         assert stuck_orders(db.session, 60) == []
         db.session.remove()
@@ -50,10 +51,7 @@ def test_a_fresh_paid_order_is_left_to_its_own_job(app, client):
 def test_a_paid_order_whose_job_waits_behind_a_backlog_is_not_enqueued_again(app, client):
     """No worker runs: the order's job waits in the queue longer than KEYSHOP_SWEEP_AFTER, as it
     does behind a backlog. A second job would only find the order delivered."""
-    product_id = make_product(app, "card")
-    stock(app, product_id, unique_codes(1))
-    placed = place(app, "card")
-    _pay(app, client, placed)
+    _paid_in_stock(app, client)
     time.sleep(1.1)
     delivery = Queue("delivery", connection=app.extensions["keyshop.redis"])
     with app.app_context():
@@ -64,10 +62,7 @@ def test_a_paid_order_whose_job_waits_behind_a_backlog_is_not_enqueued_again(app
 
 def test_a_paid_order_older_than_the_queue_head_is_stuck(app, client):
     """Its job was taken before the job now at the head: if it is still paid, the job was lost."""
-    product_id = make_product(app, "card")
-    stock(app, product_id, unique_codes(1))
-    placed = place(app, "card")
-    _pay(app, client, placed)
+    placed = _paid_in_stock(app, client)
     with app.app_context():
         paid_at = db.session.scalar(db.select(Order.paid_at).where(Order.id == placed.order_id))
         head = head_enqueued_at("delivery")
