@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory
 from markupsafe import Markup
 
 from app.core.extensions import db
@@ -26,7 +26,7 @@ from feedback.reviews import product_reviews
 from keystore.stock import available_count
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
-from payments.resume import PAYABLE, resume_payment
+from payments.resume import resume_payment
 
 bp = Blueprint("storefront", __name__)
 bp.before_request(check_csrf)

@@ -8,9 +8,9 @@ from app.core.audit import CLI, Actor
 from app.core.extensions import db
 from app.core.shop_profile_edit import save_profile
 from feedback.help.articles import ArticleDraft, save_article, save_category
-from tests.feedback.aftersale import codes_of, delivered, report_via_page, review_via_page
 from payments import refunds
 from payments.registry import providers
+from tests.feedback.aftersale import codes_of, delivered, report_via_page, review_via_page
 from tests.shop import in_app, make_product, stock, unique_codes
 
 OWNER = Actor("owner@shop.test", "owner")
