@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="per page")
     parser.add_argument("--pages", default="product,home,order")
     parser.add_argument("--profile", default="", help="a page to profile with cProfile (CPU clock)")
+    parser.add_argument("--ablate", action="store_true", help="the product page again without each per-request hook")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, ThrowAwayDatabase(args.backend, Path(folder)) as url:
         os.environ.update(flash_sale._env(Path(folder), keyshop_url(url)))
@@ -41,6 +42,8 @@ def main() -> None:
         paths = {"product": f"/p/{flash_sale.PAGE_SLUG}", "home": "/", "order": f"/o/{shop.order_token}"}
         for name in args.pages.split(","):
             _measure(shop.app, name, paths[name], args.requests)
+        if args.ablate:
+            _ablate(shop.app, paths["product"], args.requests)
         if args.profile:
             _profile(shop.app, paths[args.profile], args.requests)
 
@@ -64,10 +67,31 @@ def _measure(app, name: str, path: str, requests: int) -> None:
     event.remove(engine, "before_cursor_execute", count)
     one, five, _ = os.getloadavg()
     print(
-        f"{name:>8} page: {spent / requests * 1000:.2f} ms CPU, {len(statements) / requests:.1f} statements a request"
+        f"{name:>8}: {spent / requests * 1000:.2f} ms CPU, {len(statements) / requests:.1f} statements a request"
         f"  [{requests} requests, load {one:.2f}/{five:.2f}]",
         flush=True,
     )
+
+
+def _ablate(app, path: str, requests: int) -> None:
+    """What each hook every page pays costs: the page measured with it taken out (a measurement only)."""
+    hooks = {
+        "limiter": (app.before_request_funcs[None], "_check_request_limit"),
+        "hostile check": (app.before_request_funcs[None], "_refuse_hostile"),
+        "security headers": (app.after_request_funcs[None], "_headers"),
+        "visitor cookie": (app.after_request_funcs[None], "_send_new_id"),
+        "language cookie": (app.after_request_funcs[None], "_remember_choice"),
+    }
+    for what, (funcs, name) in hooks.items():
+        taken = [f for f in funcs if getattr(f, "__name__", "") == name]
+        for f in taken:
+            funcs.remove(f)
+        _measure(app, f"product without {what}" if taken else f"(no {what} hook)", path, requests)
+        funcs.extend(taken)
+    saving = app.session_interface.save_session
+    app.session_interface.save_session = lambda *args: None
+    _measure(app, "product without the session cookie", path, requests)
+    app.session_interface.save_session = saving
 
 
 def _get(app, path: str, times: int) -> None:
