@@ -41,7 +41,7 @@ def main() -> None:
         shop = flash_sale._FlashShop(10)
         paths = {"product": f"/p/{flash_sale.PAGE_SLUG}", "home": "/", "order": f"/o/{shop.order_token}"}
         for name in args.pages.split(","):
-            _measure(shop.app, name, paths[name], args.requests)
+            _measure(shop.app, f"{name} page", paths[name], args.requests)
         if args.ablate:
             _ablate(shop.app, paths["product"], args.requests)
         if args.profile:

@@ -24,7 +24,8 @@ def init_i18n(app: Flask, instance: Path) -> None:
     compiled = compile_catalogs(instance / "translations")
     Babel(app, locale_selector=select_locale, default_translation_directories=str(compiled))
     app.after_request(_remember_choice)
-    app.jinja_env.install_gettext_callables(  # flask_babel's, with the catalog found once a request
+    # flask_babel's, with the catalog found once a request; the i18n extension adds this method
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _catalog().ugettext(s),
         ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
         pgettext=lambda c, s: _catalog().upgettext(c, s),
