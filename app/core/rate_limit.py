@@ -2,8 +2,8 @@
 every web process. Views ask through these functions because their keys come from what was posted
 (an order, an email, an account from an address), not only from the caller's address.
 
-Not Flask-Limiter's extension: no route declares a limit of its own, and its hooks cost every
-request, a cached page's too, about a fifth of its time (docs/benchmarks.md) to find none."""
+Not Flask-Limiter's extension: no route declares a limit of its own, and its hooks ran on every
+request, a cached page's too (a tenth of its profiled time), to find none."""
 
 from __future__ import annotations
 
