@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale, gettext, lazy_gettext
+from flask import Flask, g, has_app_context, has_request_context, request
+from flask_babel import Babel, get_locale, get_translations, gettext, lazy_gettext
 
 from app.core.errors import BuyerError
 from app.core.languages import LANGUAGES, NAMES, language_of
@@ -24,6 +24,14 @@ def init_i18n(app: Flask, instance: Path) -> None:
     compiled = compile_catalogs(instance / "translations")
     Babel(app, locale_selector=select_locale, default_translation_directories=str(compiled))
     app.after_request(_remember_choice)
+    # flask_babel's, with the catalog found once a request; the i18n extension adds this method
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _catalog().ugettext(s),
+        ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.globals.update(
         format_money=money, languages=NAMES, current_language=current_language, language_link=language_link
     )
@@ -36,6 +44,22 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     return language_of(request.accept_languages.best)
+
+
+def _catalog():
+    """This request's translations. flask_babel's lookup walks its context three times a call, and a
+    page has dozens of words; kept with the locale it was found for, so a changed locale (flask_babel's
+    refresh or force_locale) is found again."""
+    if not has_app_context():
+        return get_translations()
+    space = g.get("_flask_babel")
+    kept = getattr(space, "keyshop_catalog", None)
+    if kept is not None and kept[0] is getattr(space, "babel_locale", None):
+        return kept[1]
+    catalog = get_translations()  # sets g._flask_babel.babel_locale
+    space = g._flask_babel
+    space.keyshop_catalog = (getattr(space, "babel_locale", None), catalog)
+    return catalog
 
 
 def current_language() -> str:

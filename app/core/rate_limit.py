@@ -1,6 +1,9 @@
-"""Rate limits: Flask-Limiter, counting fixed windows in the shop's Redis so they hold across every
-web process. Views ask through these functions because their keys come from what was posted (an
-order, an email, an account from an address), not only from the caller's address."""
+"""Rate limits: the `limits` library's fixed windows, counted in the shop's Redis so they hold across
+every web process. Views ask through these functions because their keys come from what was posted
+(an order, an email, an account from an address), not only from the caller's address.
+
+Not Flask-Limiter's extension: no route declares a limit of its own, and its hooks ran on every
+request, a cached page's too (a tenth of its profiled time), to find none."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ import time
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, has_app_context, request
-from flask_limiter import Limiter
 from limits import RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -20,15 +24,7 @@ CHECKOUTS_PER_HOUR = 30  # per address, the storefront's form and the JSON API t
 
 def init_limiter(app: Flask) -> None:
     pool = app.extensions["keyshop.redis"].connection_pool
-    app.extensions["keyshop.limiter"] = Limiter(
-        client_address,
-        app=app,
-        storage_uri="redis://",
-        storage_options={"connection_pool": pool},
-        strategy="fixed-window",
-        key_prefix="keyshop",
-        swallow_errors=True,
-    )
+    app.extensions["keyshop.limits"] = FixedWindowRateLimiter(storage_from_string("redis://", connection_pool=pool))
 
 
 def allow(name: str, subject: str, limit: int, per_seconds: int) -> bool:
@@ -139,4 +135,4 @@ def _redis():
 
 
 def _limits():
-    return current_app.extensions["keyshop.limiter"].limiter
+    return current_app.extensions["keyshop.limits"]

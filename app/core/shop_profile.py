@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from email.utils import formataddr
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,15 +53,32 @@ def shop_profile() -> ShopProfile:
     cached = g.get("keyshop_profile")
     if cached is not None and time.monotonic() - cached[0] < FRESH_SECONDS:
         return cached[1]
-    profile = _read()
+    profile = _of_version(g.get("keyshop_page_version")) or _read()
     g.keyshop_profile = (time.monotonic(), profile)
     return profile
 
 
+def known_page_version(version: int) -> None:
+    """This request read the page version (app.core.page_version), which every change to the shop's
+    settings raises: the profile is then read once per version and process, not once per request."""
+    g.keyshop_page_version = version
+
+
+def _of_version(version: int | None) -> ShopProfile | None:
+    if version is None:
+        return None
+    kept = current_app.extensions.get("keyshop.profile_of_version")
+    if kept is None or kept[0] != version:
+        kept = (version, _read())  # read after the version: never older than it
+        current_app.extensions["keyshop.profile_of_version"] = kept
+    return kept[1]
+
+
 def forget_shop_profile() -> None:
-    """After a change: this request shows the new values at once."""
+    """After a change: this request shows the new values at once (the version it read is older than the change)."""
     if has_app_context():
         g.pop("keyshop_profile", None)
+        g.pop("keyshop_page_version", None)
 
 
 def _read() -> ShopProfile:

@@ -1,13 +1,14 @@
 """What a cached storefront page is keyed by: the page version (app.core.page_version) and the stock
-as it is now, read afresh on every request. A product page reads its product's stock state with at
-most two bounded index probes (the exact count only when the product shows it); the home page
-counts every product's stock in one query.
+as it is now, read afresh on every request. A page reads each product's stock state with at most
+two bounded index probes (the exact count only when the product shows it): the home page every
+active product's, in one statement, so its cost follows the number of products, not the stock.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import select, text
@@ -52,10 +53,6 @@ class StockNow:
 _PROBE = "SELECT id FROM codes WHERE product_id = :product AND status = 'available' ORDER BY id DESC LIMIT 1 OFFSET "
 PRODUCT_NOW = text(f"SELECT {CURRENT}, ({_PROBE} 0) IS NOT NULL, ({_PROBE} :threshold) IS NOT NULL")
 COUNT_NOW = text("SELECT count(*) FROM codes WHERE product_id = :product AND status = 'available'")
-CATALOG_NOW = text(
-    f"SELECT -1, {CURRENT} UNION ALL "
-    "SELECT product_id, count(*) FROM codes WHERE status = 'available' GROUP BY product_id"
-)
 TRIES = 5
 _rules_lock = threading.Lock()
 
@@ -63,9 +60,7 @@ _rules_lock = threading.Lock()
 def product_stock(session: Session, slug: str) -> StockNow | None:
     """None when no active product has this slug. The rules come from the last version this process
     read; when the probe sees another version (the products changed since), they are read again."""
-    version = max(_rules(), default=None)
-    if version is None:
-        version = page_version(session)
+    version = _last_version(session)
     for _ in range(TRIES):
         rule = rules_of(session, version).get(slug)
         probe = {"product": rule.id if rule else 0, "threshold": rule.threshold if rule else 0}
@@ -90,10 +85,36 @@ def _available(session: Session, rule: StockRule, any_code: bool, above: bool) -
 
 
 def catalog_stock(session: Session) -> StockNow:
-    counts = dict(session.execute(CATALOG_NOW).all())
-    version = counts.pop(-1)
-    shown = tuple((rule.id, rule.shown(counts.get(rule.id, 0))) for rule in rules_of(session, version).values())
-    return StockNow(version, counts, (version, shown))
+    """Every active product's, as product_stock reads one: the version and two probes a product."""
+    version = _last_version(session)
+    for _ in range(TRIES):
+        rules = list(rules_of(session, version).values())
+        probe = {f"p{i}": rule.id for i, rule in enumerate(rules)} | {f"t{i}": r.threshold for i, r in enumerate(rules)}
+        seen, *found = session.execute(catalog_now(len(rules)), probe).one()
+        if seen == version:
+            counts = {
+                r.id: _available(session, r, bool(found[2 * i]), bool(found[2 * i + 1])) for i, r in enumerate(rules)
+            }
+            return StockNow(version, counts, (version, tuple((rule.id, rule.shown(counts[rule.id])) for rule in rules)))
+        version = seen
+    return StockNow(version, None, None)  # the products kept changing: counted as the page renders
+
+
+@lru_cache(maxsize=64)
+def catalog_now(products: int):
+    """The statement for this many products: the version, then each product's two probes."""
+    probes = (
+        f"({_PROBE.replace(':product', f':p{i}')} 0) IS NOT NULL, ({_PROBE.replace(':product', f':p{i}')} :t{i}) IS NOT NULL"
+        for i in range(products)
+    )
+    return text(", ".join([f"SELECT {CURRENT}", *probes]))
+
+
+def _last_version(session: Session) -> int:
+    """The version this process last read the products at: right but for a change since, which the
+    probe's own reading of the version tells."""
+    version = max(_rules(), default=None)
+    return page_version(session) if version is None else version
 
 
 def rules_of(session: Session, version: int) -> dict[str, StockRule]:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_from_directory
 from markupsafe import Markup
 
 from app.core.extensions import db
@@ -15,22 +14,19 @@ from app.core.shop_settings import setting
 from app.web.catalog import categories, product_cards
 from app.web.csrf import check_csrf
 from app.web.help import product_help
+from app.web.order_page import order_page_response
 from app.web.page_cache import cached_page, per_version
 from app.web.paying_browser import remember_paying
 from app.web.shared import offered_methods, order_for_token, settings
 from app.web.stock_now import catalog_stock, product_stock
 from app.web.visitor import visitor_id
-from delivery.mail.log import order_mailed
 from feedback.help.markdown import render as render_markdown
 from feedback.help.notices import product_viewed
-from feedback.models import REPORT_REASONS
-from feedback.reports import reports_of_order
-from feedback.review_appeals import appeal_of
-from feedback.reviews import product_reviews, review_of_order
+from feedback.reviews import product_reviews
 from keystore.stock import available_count
 from payments.checkout import CheckoutChoice, CheckoutError, place_order
 from payments.registry import providers
-from payments.resume import PAYABLE, resume_payment
+from payments.resume import resume_payment
 
 bp = Blueprint("storefront", __name__)
 bp.before_request(check_csrf)
@@ -134,7 +130,7 @@ def checkout():
 
 @bp.get("/o/<token>")
 def order_page(token: str):
-    return _order_page(token)
+    return order_page_response(token)
 
 
 @bp.post("/o/<token>/pay")
@@ -148,51 +144,8 @@ def pay_order(token: str):
     try:
         start = resume_payment(db.session, order.order_id, token, method, providers(), settings().base_url)
     except CheckoutError as exc:
-        return _order_page(token, error=translated_error(exc), status=400 if exc.status == 422 else exc.status)
+        return order_page_response(token, error=translated_error(exc), status=400 if exc.status == 422 else exc.status)
     return remember_paying(redirect(start.redirect_url, code=303), order.number)
-
-
-def _order_page(token: str, error: str = "", status: int = 200):
-    order = order_for_token(token)
-    if order is None:
-        abort(404)
-    adapter = providers().get(order.method)
-    instructions = getattr(adapter, "instructions", "") if order.status in PAYABLE else ""
-    reports = reports_of_order(db.session, order.order_id)
-    response = make_response(
-        render_template(
-            "order.html",
-            order=order,
-            token=token,
-            instructions=instructions,
-            methods=offered_methods() if order.status in PAYABLE else [],
-            mailed=order_mailed(db.session, order.order_id),
-            error=error,
-            reasons=REPORT_REASONS,
-            reports=reports,
-            **_review_of(order.order_id),
-            timeline=order_timeline(order, reports),
-            help_articles=product_help(order.product_slug),
-        ),
-        status,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-def _review_of(order_id: int) -> dict:
-    review = review_of_order(db.session, order_id)
-    return {"review": review, "appeal": appeal_of(db.session, review.id) if review and review.hidden else None}
-
-
-def order_timeline(order, reports) -> list[tuple[str, datetime]]:
-    """What happened to the order, oldest first: created, paid, delivered, each report and its outcome, refunds."""
-    events = [("created", order.created_at), ("paid", order.paid_at), ("delivered", order.delivered_at)]
-    for report in reports.values():
-        events += [("reported", report.created_at), (report.status, report.resolved_at)]
-    events += [("refunded", refund.settled_at) for refund in order.refunds if refund.status in ("succeeded", "manual")]
-    return sorted(((name, at) for name, at in events if at is not None), key=lambda event: event[1])
 
 
 def _quantity(raw: str) -> int:
