@@ -12,7 +12,7 @@ import codecs
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 
@@ -21,7 +21,7 @@ MAX_FIELD_LENGTH = 512
 # attack on whatever later shows the code (a terminal, a mail, a CSV export).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACES_AND_DASHES = re.compile(r"[\s\-]+")
-NORMALISERS = {
+NORMALISERS: dict[str, Callable[[str], str]] = {
     "none": str,  # a str is returned as itself
     "case": str.upper,
     "case_dashes": lambda code: _SPACES_AND_DASHES.sub("", code).upper(),

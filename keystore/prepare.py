@@ -63,7 +63,9 @@ def prepare_chunk(keyring: Keyring, product_id: int, mode: str, chunk: list, sea
         else:
             plaintext, key = plaintext_and_key(item, mode)
         index = blind_index(key)
-        codes.append(PreparedCode(number, index, index in repeats, sealer(plaintext, prefix + index) if sealer else None))
+        codes.append(
+            PreparedCode(number, index, index in repeats, sealer(plaintext, prefix + index) if sealer else None)
+        )
         repeats.add(index)
     return prepared
 

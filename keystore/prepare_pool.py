@@ -44,7 +44,9 @@ def prepare_chunks_in_processes(
         yield from _in_pool(keyring, product_id, mode, chain([following], chunks), workers or default_workers())
 
 
-def _in_pool(keyring: Keyring, product_id: int, mode: str, chunks: Iterator[list], workers: int):
+def _in_pool(
+    keyring: Keyring, product_id: int, mode: str, chunks: Iterator[list], workers: int
+) -> Iterator[PreparedChunk]:
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     pending: deque[Future] = deque()
     try:

@@ -44,7 +44,12 @@ def _comparable(keyring: Keyring, product_id: int, chunks) -> list:
             chunk.lines,
             chunk.problems,
             [
-                (code.line, code.blind_index, code.repeat, keyring.open(code.sealed, binding(product_id, code.blind_index)))
+                (
+                    code.line,
+                    code.blind_index,
+                    code.repeat,
+                    keyring.open(code.sealed, binding(product_id, code.blind_index)),
+                )
                 for code in chunk.codes
             ],
         )
@@ -146,7 +151,12 @@ def row_sealed(row):
 def test_a_small_upload_starts_no_process(app):
     product_id = _product(app)
     seen_processes = []
-    result = _import(app, product_id, b"".join(b"SMALL-%d\n" % n for n in range(CHUNK + 100)), progress=lambda _: seen_processes.append(_pool_processes()))
+    result = _import(
+        app,
+        product_id,
+        b"".join(b"SMALL-%d\n" % n for n in range(CHUNK + 100)),
+        progress=lambda _: seen_processes.append(_pool_processes()),
+    )
     assert result.imported == CHUNK + 100
     assert seen_processes and not any(seen_processes)
 
