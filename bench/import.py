@@ -55,7 +55,8 @@ def run_phase(phase: str, path: Path) -> None:
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the import's preparing processes
-    helpers = f" + {children.ru_maxrss / 1024:.0f} MB in its largest helper" if children.ru_maxrss else ""
+    # An upper bound: a spawned helper's ru_maxrss keeps the parent's pages it shared between fork and exec.
+    helpers = f" + at most {children.ru_maxrss / 1024:.0f} MB per helper" if children.ru_maxrss else ""
     server = f" + {SERVER_CPU[0]:.1f} s in its PostgreSQL backend" if SERVER_CPU else ""
     print(
         f"{phase:>10}: {count} codes in {seconds:.1f} s ({count / seconds:,.0f}/s), peak memory {peak_mb:.0f} MB"
