@@ -29,7 +29,8 @@ MAX_WORKERS = 4
 
 def default_workers() -> int:
     """One process per core but the one this process parses and writes on."""
-    return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0)) - 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_WORKERS, cores - 1))
 
 
 def prepare_chunks_in_processes(
