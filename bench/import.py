@@ -54,10 +54,14 @@ def run_phase(phase: str, path: Path) -> None:
     count = floor(path) if phase == "floor" else real_import(phase, path)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the import's preparing processes
+    # An upper bound: a spawned helper's ru_maxrss keeps the parent's pages it shared between fork and exec.
+    helpers = f" + at most {children.ru_maxrss / 1024:.0f} MB per helper" if children.ru_maxrss else ""
     server = f" + {SERVER_CPU[0]:.1f} s in its PostgreSQL backend" if SERVER_CPU else ""
     print(
-        f"{phase:>10}: {count} codes in {seconds:.1f} s ({count / seconds:,.0f}/s), peak memory {peak_mb:.0f} MB, "
-        f"CPU {cpu:.1f} s{server} (load {os.getloadavg()[0]:.1f})"
+        f"{phase:>10}: {count} codes in {seconds:.1f} s ({count / seconds:,.0f}/s), peak memory {peak_mb:.0f} MB"
+        f"{helpers}, CPU {cpu:.1f} s + {children.ru_utime + children.ru_stime:.1f} s in helpers{server} "
+        f"(load {os.getloadavg()[0]:.1f})"
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 COLUMNS = ("product_id", "batch_id", "status", "blind_index", "key_id", "nonce", "ciphertext", "shop_unique")
 _TYPES = ("int", "int", "text", "bytea", "text", "bytea", "bytea", "bool")
+_COPY_TYPES = ["int4", "int4", "varchar", "bytea", "varchar", "bytea", "bytea", "bool"]  # exactly the columns'
 _INSERT_SKIPPING = (
     f"INSERT INTO codes ({', '.join(COLUMNS)}) "
     f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in _TYPES)}) "
@@ -52,7 +53,9 @@ def _insert_racing(driver, rows: list[tuple]) -> set[bytes]:
 
 
 def _copy(cursor, rows: list[tuple]) -> set[bytes]:
-    with cursor.copy(f"COPY codes ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+    """Binary COPY: the bytea columns travel as bytes, not as hex both sides would spend CPU on."""
+    with cursor.copy(f"COPY codes ({', '.join(COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(_COPY_TYPES)
         for row in rows:
             copy.write_row(row)
     return set()

@@ -12,7 +12,7 @@ import codecs
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 
@@ -20,10 +20,11 @@ MAX_FIELD_LENGTH = 512
 # Never part of a real code: a NUL, an escape sequence or a line break inside one is garbage or an
 # attack on whatever later shows the code (a terminal, a mail, a CSV export).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-NORMALISERS = {
-    "none": lambda code: code,
-    "case": lambda code: code.upper(),
-    "case_dashes": lambda code: re.sub(r"[\s\-]+", "", code).upper(),
+_SPACES_AND_DASHES = re.compile(r"[\s\-]+")
+NORMALISERS: dict[str, Callable[[str], str]] = {
+    "none": str,  # a str is returned as itself
+    "case": str.upper,
+    "case_dashes": lambda code: _SPACES_AND_DASHES.sub("", code).upper(),
 }
 
 

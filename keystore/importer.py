@@ -33,6 +33,7 @@ from keystore.formats import LineProblem
 from keystore.keyring import Keyring
 from keystore.models import Batch, Code
 from keystore.prepare import PreparedChunk, PreparedCode, prepare_chunks
+from keystore.prepare_pool import prepare_chunks_in_processes
 from keystore.read_ahead import ReadAhead
 from keystore.stock import rearm_low_stock
 
@@ -108,7 +109,7 @@ def import_codes(
         else (_open_batch(session, product_id, name, source, uploaded_by, supplier), 0)
     )
     remaining = ((n, item) for n, item in lines if n > skip_to)
-    chunks = ReadAhead(prepare_chunks(keyring, product_id, mode, remaining, CHUNK))
+    chunks = ReadAhead(prepare_chunks_in_processes(keyring, product_id, mode, remaining, CHUNK))
     try:
         _store_all(session, Target(product_id, batch_id, not reusable), chunks, result, progress)
     except BaseException:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import utcnow
 from app.core.extensions import db
+from keystore.binding import binding as binding  # re-exported: the models' callers use it from here
 
 # "staged": imported by a batch that has not finished; never sold until the batch completes.
 CODE_STATUSES = ("staged", "available", "delivered", "reported", "invalid", "confirmed_ok", "quarantined", "revoked")
@@ -85,11 +86,6 @@ class Code(db.Model):
             postgresql_where=text("status = 'available'"),
         ),
     )
-
-
-def binding(product_id: int, blind_index: bytes) -> bytes:
-    """Associated data tying a ciphertext to its row: product and blind index are unique together."""
-    return str(product_id).encode() + b"|" + blind_index
 
 
 IMPORT_STATES = ("queued", "running", "finished", "failed")

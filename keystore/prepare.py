@@ -1,6 +1,7 @@
 """The CPU half of an import: classify, blind-index and seal each chunk of lines, no database.
 
-It runs in the import's read-ahead thread, so it touches nothing shared but the keyring.
+It runs in the import's read-ahead thread, or for a large import in other processes
+(keystore.prepare_pool), so it touches nothing shared but the keyring.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from keystore.formats import LineProblem, plaintext_and_key
+from keystore.binding import binding_prefix
+from keystore.formats import NORMALISERS, LineProblem, plaintext_and_key
 from keystore.keyring import Keyring, Sealed
-from keystore.models import binding
 
 
 class PreparedCode(NamedTuple):
@@ -43,25 +44,33 @@ def prepare_chunks(
     seen: set[bytes] | None = None,
 ) -> Iterator[PreparedChunk]:
     """Chunks of `size` lines; `seen` carries repeats across chunks (a dry run), else each is alone."""
-    for chunk in _chunks(lines, size):
-        prepared = PreparedChunk(last_line=chunk[-1][0], lines=len(chunk))
-        _prepare(keyring, product_id, normalise, chunk, prepared, seal, set() if seen is None else seen)
-        yield prepared
+    for chunk in chunks_of(lines, size):
+        yield prepare_chunk(keyring, product_id, normalise, chunk, seal, set() if seen is None else seen)
 
 
-def _prepare(keyring, product_id, normalise, chunk, prepared: PreparedChunk, seal: bool, seen: set) -> None:
+def prepare_chunk(keyring: Keyring, product_id: int, mode: str, chunk: list, seal: bool, seen: set) -> PreparedChunk:
+    """The per-code loop of an import, so its lookups are hoisted out of it: a million codes pass here."""
+    prepared = PreparedChunk(last_line=chunk[-1][0], lines=len(chunk))
+    codes, problems, repeats = prepared.codes, prepared.problems, seen
+    blind_index, normalised = keyring.blind_index, NORMALISERS[mode]
+    sealer, prefix = (keyring.sealer() if seal else None), binding_prefix(product_id)
     for number, item in chunk:
-        if isinstance(item, LineProblem):
-            prepared.problems.append(item)
+        if type(item) is str:
+            plaintext, key = item, normalised(item)
+        elif isinstance(item, LineProblem):
+            problems.append(item)
             continue
-        plaintext, key = plaintext_and_key(item, normalise)
-        index = keyring.blind_index(key)
-        sealed = keyring.seal(plaintext, binding(product_id, index)) if seal else None
-        prepared.codes.append(PreparedCode(number, index, index in seen, sealed))
-        seen.add(index)
+        else:
+            plaintext, key = plaintext_and_key(item, mode)
+        index = blind_index(key)
+        codes.append(
+            PreparedCode(number, index, index in repeats, sealer(plaintext, prefix + index) if sealer else None)
+        )
+        repeats.add(index)
+    return prepared
 
 
-def _chunks(items, size):
+def chunks_of(items: Iterable, size: int) -> Iterator[list]:
     chunk = []
     for item in items:
         chunk.append(item)

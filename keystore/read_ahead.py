@@ -48,6 +48,10 @@ class ReadAhead(Iterator):
             self._put((_DONE, None))
         except BaseException as error:  # handed to the consumer, raised there with its traceback
             self._put((None, error))
+        finally:  # a generator abandoned half-way lets go of what it holds (the import's processes) now
+            close = getattr(items, "close", None)
+            if close:
+                close()
 
     def _put(self, entry) -> bool:
         while not self._stop.is_set():
