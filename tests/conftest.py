@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from jinja2.bccache import Bucket, BytecodeCache
 
-from tests import secrets_in_logs
+from tests import secrets_in_logs, url_builders
 from tests.backends import PostgresServer, RedisServer
 from tests.processes import LiveServer, WorkerProcess
 
@@ -28,6 +28,7 @@ IN_MEMORY = pytest.StashKey[str]()
 @pytest.hookimpl(tryfirst=True)  # before pytest reads the base folder of tmp_path
 def pytest_configure(config):
     secrets_in_logs.start()
+    url_builders.install()
     if not config.option.basetemp and not hasattr(config, "workerinput") and os.access(MEMORY, os.W_OK):
         # Each test's files (its SQLite database above all) in memory where the machine has a tmpfs:
         # a commit then waits for no disk (about 5 ms a commit on this machine's disk, 0.05 ms in
@@ -182,6 +183,22 @@ class _CompiledTemplates(BytecodeCache):
 COMPILED_TEMPLATES = _CompiledTemplates()
 
 
+def _migrate_once(shop_env: dict, request) -> None:
+    """A test's database at the newest schema with the order guard, migrated once per test process:
+    a new SQLite database is a copy of migrated_sqlite, and PostgreSQL's database is kept, truncated,
+    from one test to the next (running the migrations again found nothing to do, in a third of a
+    second a test). A SQLite file that is already there is migrated as it is."""
+    url = shop_env["KEYSHOP_DATABASE_URL"]
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        _copy_sqlite(request.getfixturevalue("migrated_sqlite"), url)
+        return
+    server = request.getfixturevalue("postgres") if not url.startswith("sqlite") else None
+    if server is None or not server.migrated:
+        _migrated_app(shop_env)
+    if server is not None:
+        server.migrated = True
+
+
 def _copy_sqlite(source: Path, url: str) -> None:
     """The template's pages into the test's own file, through SQLite's backup API (whole and consistent)."""
     with sqlite3.connect(source) as template, sqlite3.connect(url.removeprefix("sqlite:///")) as copy:
@@ -190,12 +207,12 @@ def _copy_sqlite(source: Path, url: str) -> None:
 
 @pytest.fixture
 def app(shop_env, request):
+    from app import create_app
     from app.core.extensions import db
+    from app.core.settings import Settings
 
-    url = shop_env["KEYSHOP_DATABASE_URL"]
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        _copy_sqlite(request.getfixturevalue("migrated_sqlite"), url)
-    app = _migrated_app(shop_env)
+    _migrate_once(shop_env, request)
+    app = create_app(Settings.from_env(shop_env))
     app.config["TESTING"] = True
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     yield app

@@ -21,9 +21,13 @@ STARTED: list[WarmProcess] = []
 
 def _import_keyshop() -> None:
     """The modules an app and its worker import, without creating an app (that reads the environment)."""
-    import app
+    from flask import Flask
 
-    app._blueprint_modules()
+    import app
+    from tests import url_builders
+
+    url_builders.install()
+    app._register_blueprints(Flask("app"))  # compiles each rule's URL builders once, for every process forked
     for name in (*app.MAIL_MODULES, "app.cli", "app.cli.run", "delivery.worker", "feedback.sweeps"):
         import_module(name)
     for name in ("gunicorn.app.wsgiapp", "psycopg", "sqlalchemy.dialects.postgresql.psycopg", "rq"):

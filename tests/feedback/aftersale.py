@@ -8,12 +8,12 @@ import time
 from sqlalchemy import func, select, update
 
 from app.core.extensions import db
+from app.core.models import Order
 from app.core.staff import create_staff
 from delivery.fulfil import fulfil
 from feedback.jobs import decide_report
 from feedback.models import CodeReport
 from keystore.models import Batch, Code
-from app.core.models import Order
 from tests.shop import csrf_from, place, sandbox_webhook, sign_in
 
 PASSWORD = "a long staff password"

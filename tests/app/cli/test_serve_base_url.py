@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 
 from app.core.extensions import db
 from app.core.staff import create_staff
@@ -24,11 +25,13 @@ from tests.shop import make_product, stock, unique_codes
 pytestmark = pytest.mark.slow
 
 
-def _keyshop(env: dict, *args: str, stdin: str | None = None) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], env=env, input=stdin, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+def _keyshop(env: dict, *args: str) -> None:
+    """`keyshop …` in this process, as the owner would run it before serving (a process of its own
+    started Python and imported keyshop again, three times a test)."""
+    from app.cli import main
+
+    done = CliRunner().invoke(main, list(args), env=env)
+    assert done.exit_code == 0, done.output
 
 
 def _wait_until_healthy(base: str, seconds: float = 90) -> None:
@@ -62,15 +65,16 @@ def _mailed_link(outbox: Path, seconds: float = 20) -> str:
     raise AssertionError("no order mail in the outbox")
 
 
-def test_serve_on_another_port_sends_every_link_there(tmp_path):
+def test_serve_on_another_port_sends_every_link_there(tmp_path, redis_server):
     port, instance = free_port(), tmp_path / "instance"
     env = {**os.environ, "KEYSHOP_INSTANCE": str(instance), "KEYSHOP_SANDBOX": "1", "PYTHONUNBUFFERED": "1"}
     codes = tmp_path / "codes.txt"
     codes.write_text("SERVE-PORT-CODE-1\nSERVE-PORT-CODE-2\n")
     PLANTED.update(codes.read_text().split())
-    _keyshop(env, "db", "upgrade")
-    _keyshop(env, "product", "create", "card", "--name", "Card", "--price", "1.00", "--currency", "USD")
-    _keyshop(env, "codes", "import", "card", str(codes))
+    setup = {**env, "KEYSHOP_REDIS_URL": redis_server.url}  # serve starts its own; this process keeps none
+    _keyshop(setup, "db", "upgrade")
+    _keyshop(setup, "product", "create", "card", "--name", "Card", "--price", "1.00", "--currency", "USD")
+    _keyshop(setup, "codes", "import", "card", str(codes))
     serve = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
         env=env,
