@@ -36,6 +36,7 @@ class PostgresServer:
         self.url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
         self.plain_url = f"{base}/{name}"
         self.migrated = False
+        self.superuser: bool | None = None
 
     @staticmethod
     def admin_url() -> str:
@@ -60,18 +61,32 @@ class PostgresServer:
         return cls(url, name)
 
     def truncate_all(self) -> None:
-        """Empties the tables a test wrote to and restarts every sequence it moved: the same clean
-        database as truncating all of them, in a third of the time (most tests touch a few tables)."""
+        """Empties the tables a test wrote to and restarts every sequence it moved. As a superuser, by
+        DELETE with the foreign keys' triggers off for the transaction: a tenth of TRUNCATE's time,
+        which gives each table and index a new file (a fifth of a second a test). Else by TRUNCATE."""
         with psycopg.connect(self.plain_url, autocommit=True) as conn:
             tables = [row[0] for row in conn.execute(_TABLES)]
             if not tables:
                 return
             written = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
             full = [row[0] for row in conn.execute(written)]
-            if full:
+            if full and self._superuser(conn):
+                with conn.transaction():
+                    conn.execute("SET LOCAL session_replication_role = replica")
+                    for table in full:
+                        conn.execute(f'DELETE FROM "{table}"')
+            elif full:
                 conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in full) + " RESTART IDENTITY CASCADE")
-            for (sequence,) in conn.execute(_MOVED_SEQUENCES).fetchall():
-                conn.execute("SELECT setval(%s, 1, false)", (sequence,))
+            moved = [row[0] for row in conn.execute(_MOVED_SEQUENCES)]
+            if moved:
+                conn.execute("SELECT setval(name, 1, false) FROM unnest(%s::text[]) AS name", (moved,))
+
+    def _superuser(self, conn) -> bool:
+        if self.superuser is None:
+            self.superuser = bool(
+                conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+            )
+        return self.superuser
 
     def drop(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
