@@ -36,6 +36,7 @@ from tests.payments.disputes import paid_by_stripe, raise_stripe_dispute, submit
 from tests.processes import LiveServer, WorkerProcess
 from tests.shop import csrf_from, in_app
 
+pytestmark = pytest.mark.slow
 BOUND = 5.0  # seconds from a report to the working code on the buyer's page (issue 22)
 OWNER = "owner@shop.test"
 GAMER = ("x@a.test", "X@a.test", "x+1@a.test", "x+2@a.test")  # one mailbox

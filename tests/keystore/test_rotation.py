@@ -5,10 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -17,6 +15,7 @@ from delivery.fulfil import fulfil
 from keystore.keyring import Keyring
 from keystore.models import Code
 from keystore.reveal import codes_of_order
+from tests.processes import _Process
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
 
 
@@ -76,29 +75,16 @@ def test_retiring_a_key_still_in_use_is_refused(app, runner):
 def test_a_rotation_killed_half_way_is_finished_by_running_it_again(app, shop_env):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(6000))
-    env = {**os.environ, **shop_env}
-    rotation = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "keys", "rotate", "--batch", "50"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    rotation = _Process(["keyshop", "keys", "rotate", "--batch", "50"], shop_env, "rotate.log", warm=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and _keys_in_use(app).get("k2", 0) < 500:
         time.sleep(0.01)
-    rotation.send_signal(signal.SIGKILL)
-    rotation.wait(timeout=10)
+    rotation.kill()
     half = _keys_in_use(app)
     assert half.get("k1", 0) > 0 and half.get("k2", 0) > 0, half  # really killed half-way
 
-    resumed = subprocess.run(
-        [sys.executable, "-m", "app.cli", "keys", "rotate", "--resume"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert resumed.returncode == 0, resumed.stderr
+    resumed = _keyshop(shop_env, "keys", "rotate", "--resume")
+    assert resumed.returncode == 0, resumed.output
     assert _keys_in_use(app) == {"k2": 6000}
     keyring = Keyring.load(app.config["KEYSHOP"].keyring_path)
     with app.app_context():
@@ -109,14 +95,22 @@ def test_a_rotation_killed_half_way_is_finished_by_running_it_again(app, shop_en
     assert len(opened) == 6000
 
 
-def _start_worker(shop_env) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "app.cli", "worker", "--burst"],
-        env={**os.environ, **shop_env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+class _Finished(NamedTuple):
+    returncode: int
+    output: str  # what it wrote, to stdout and stderr
+
+
+def _keyshop(shop_env, *args: str) -> _Finished:
+    """`keyshop …` in a process of its own, forked warm (tests.warm), run to its end."""
+    process = _Process(["keyshop", *args], shop_env, f"keyshop-{time.monotonic_ns()}.log", warm=True)
+    try:
+        return _Finished(process.process.wait(timeout=120), process.log())
+    finally:
+        process.stop()
+
+
+def _start_worker(shop_env) -> _Finished:
+    return _keyshop(shop_env, "worker", "--burst")
 
 
 def test_a_keyring_that_cannot_open_the_stored_codes_stops_the_start(app, shop_env):
@@ -127,7 +121,7 @@ def test_a_keyring_that_cannot_open_the_stored_codes_stops_the_start(app, shop_e
     path.write_text(json.dumps(data))
     done = _start_worker(shop_env)
     assert done.returncode == 2
-    assert done.stderr.strip() == (
+    assert done.output.strip() == (
         "keyshop: KEYSHOP_KEYRING: key 'k1' of this keyring cannot open the stored "
         "codes; it is not the keyring that sealed them"
     )
@@ -141,7 +135,7 @@ def test_a_keyring_without_the_key_in_use_names_it(app, shop_env):
     data["active"] = "k9"
     path.write_text(json.dumps(data))
     done = _start_worker(shop_env)
-    assert done.returncode == 2 and "sealed with key 'k1', which this keyring lacks" in done.stderr
+    assert done.returncode == 2 and "sealed with key 'k1', which this keyring lacks" in done.output
 
 
 def test_a_changed_index_key_is_caught(app, shop_env):
@@ -151,7 +145,7 @@ def test_a_changed_index_key_is_caught(app, shop_env):
     data["index_key"] = base64.b64encode(os.urandom(32)).decode()
     path.write_text(json.dumps(data))
     done = _start_worker(shop_env)
-    assert done.returncode == 2 and "the index_key differs" in done.stderr
+    assert done.returncode == 2 and "the index_key differs" in done.output
 
 
 def test_a_running_process_follows_the_keyring_file(tmp_path):

@@ -21,6 +21,8 @@ from keystore.models import Batch, Code
 from tests.app.web.changes import changes, count_changes, uncount_changes
 from tests.shop import make_product, stock, unique_codes
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def api_schema(app):
