@@ -36,12 +36,6 @@ def pytest_configure(config):
         config.option.basetemp = config.stash[IN_MEMORY] = tempfile.mkdtemp(prefix="keyshop-tests-", dir=MEMORY)
 
 
-def pytest_collection_modifyitems(items):
-    """The slow tests first: pytest-xdist hands tests out in this order, so the long ones start while
-    the many short ones fill the gaps, instead of one of them running alone at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
-
-
 def pytest_unconfigure(config):
     """The run's folder in memory is removed when it passed; a failed run's stays to be read."""
     folder = config.stash.get(IN_MEMORY, None)
