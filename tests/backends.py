@@ -30,13 +30,12 @@ _MOVED_SEQUENCES = "SELECT schemaname || '.' || sequencename FROM pg_sequences W
 class PostgresServer:
     """A throw-away database on the server, migrated by the tests, truncated between them."""
 
-    def __init__(self, admin_url: str, name: str):
+    def __init__(self, admin_url: str, name: str, superuser: bool = False):
         self.admin_url, self.name = admin_url, name
         base = admin_url.rsplit("/", 1)[0]
         self.url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
         self.plain_url = f"{base}/{name}"
-        self.migrated = False
-        self.superuser: bool | None = None
+        self.migrated, self.superuser = False, superuser
 
     @staticmethod
     def admin_url() -> str:
@@ -58,7 +57,8 @@ class PostgresServer:
             # A throw-away database: its commits need not wait for the disk (the suite never restarts
             # the server), which made the PostgreSQL half of the suite wait a third less.
             conn.execute(f'ALTER DATABASE "{name}" SET synchronous_commit TO off')
-        return cls(url, name)
+            superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+        return cls(url, name, superuser)
 
     def truncate_all(self) -> None:
         """Empties the tables a test wrote to and restarts every sequence it moved. As a superuser, by
@@ -70,7 +70,7 @@ class PostgresServer:
                 return
             written = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
             full = [row[0] for row in conn.execute(written)]
-            if full and self._superuser(conn):
+            if full and self.superuser:
                 with conn.transaction():
                     conn.execute("SET LOCAL session_replication_role = replica")
                     for table in full:
@@ -80,13 +80,6 @@ class PostgresServer:
             moved = [row[0] for row in conn.execute(_MOVED_SEQUENCES)]
             if moved:
                 conn.execute("SELECT setval(name, 1, false) FROM unnest(%s::text[]) AS name", (moved,))
-
-    def _superuser(self, conn) -> bool:
-        if self.superuser is None:
-            self.superuser = bool(
-                conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone()[0]
-            )
-        return self.superuser
 
     def drop(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:

@@ -189,13 +189,15 @@ def _migrate_once(shop_env: dict, request) -> None:
     from one test to the next (running the migrations again found nothing to do, in a third of a
     second a test). A SQLite file that is already there is migrated as it is."""
     url = shop_env["KEYSHOP_DATABASE_URL"]
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        _copy_sqlite(request.getfixturevalue("migrated_sqlite"), url)
+    if url.startswith("sqlite:///"):
+        if Path(url.removeprefix("sqlite:///")).exists():
+            _migrated_app(shop_env)
+        else:
+            _copy_sqlite(request.getfixturevalue("migrated_sqlite"), url)
         return
-    server = request.getfixturevalue("postgres") if not url.startswith("sqlite") else None
-    if server is None or not server.migrated:
+    server = request.getfixturevalue("postgres")
+    if not server.migrated:
         _migrated_app(shop_env)
-    if server is not None:
         server.migrated = True
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import requests
 
@@ -62,6 +63,24 @@ class WorkerProcess(_Process):
     def __init__(self, env: dict[str, str], queues: str = ",".join(QUEUES)):
         argv = ["keyshop", "worker", "--queues", queues]
         super().__init__(argv, env, f"worker-{id(self)}.log", warm=True)
+
+
+class Finished(NamedTuple):
+    returncode: int
+    output: str  # what it wrote, to stdout and stderr
+
+
+class KeyshopCommand(_Process):
+    """`keyshop …` in a process of its own, forked warm; `finish` waits for its end."""
+
+    def __init__(self, env: dict[str, str], *args: str):
+        super().__init__(["keyshop", *args], env, f"keyshop-{time.monotonic_ns()}.log", warm=True)
+
+    def finish(self, timeout: float = 120) -> Finished:
+        try:
+            return Finished(self.process.wait(timeout=timeout), self.log())
+        finally:
+            self.stop()
 
 
 class LiveServer(_Process):

@@ -19,7 +19,7 @@ from tests.delivery.chat.channels import add, receiver, run_job, statuses  # noq
 from tests.delivery.notifications.staff import OWNER, addressed
 from tests.feedback.aftersale import batch_named, codes_of, delivered, report_and_decide, report_of, staff, staff_post
 from tests.mail import drain_now, mail_rows
-from tests.processes import _Process
+from tests.processes import KeyshopCommand
 from tests.shop import make_product, set_product, stock, unique_codes
 
 
@@ -126,10 +126,10 @@ def test_four_sweepers_at_once_tell_each_deadline_once(smtp, app, client, shop_e
     long_ago = datetime(2026, 1, 5, 9, 0)
     for report_id in reports:
         _set(app, report_id, held_at=long_ago, decision_due_at=long_ago + timedelta(hours=1))
-    sweepers = [_Process(["keyshop", "sweep"], shop_env, f"sweep-{n}.log", warm=True) for n in range(4)]
-    returncodes = [sweeper.process.wait(timeout=120) for sweeper in sweepers]
-    outputs = [sweeper.log().strip() for sweeper in sweepers]
-    assert returncodes == [0] * 4, outputs
+    sweepers = [KeyshopCommand(shop_env, "sweep") for _ in range(4)]
+    finished = [sweeper.finish() for sweeper in sweepers]
+    outputs = [run.output.strip() for run in finished]
+    assert [run.returncode for run in finished] == [0] * 4, outputs
     told = [int(out.rsplit("; ", 1)[-1].split()[0]) for out in outputs]
     assert sum(told) == 3, outputs
     assert sorted(mail_rows(app, "event:report.overdue:%")) == sorted(

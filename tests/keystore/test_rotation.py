@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import time
-from typing import NamedTuple
 
 from sqlalchemy import func, select
 
@@ -15,7 +14,7 @@ from delivery.fulfil import fulfil
 from keystore.keyring import Keyring
 from keystore.models import Code
 from keystore.reveal import codes_of_order
-from tests.processes import _Process
+from tests.processes import Finished, KeyshopCommand
 from tests.shop import make_product, place, sandbox_webhook, stock, unique_codes
 
 
@@ -75,7 +74,7 @@ def test_retiring_a_key_still_in_use_is_refused(app, runner):
 def test_a_rotation_killed_half_way_is_finished_by_running_it_again(app, shop_env):
     product_id = make_product(app, "card")
     stock(app, product_id, unique_codes(6000))
-    rotation = _Process(["keyshop", "keys", "rotate", "--batch", "50"], shop_env, "rotate.log", warm=True)
+    rotation = KeyshopCommand(shop_env, "keys", "rotate", "--batch", "50")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and _keys_in_use(app).get("k2", 0) < 500:
         time.sleep(0.01)
@@ -83,7 +82,7 @@ def test_a_rotation_killed_half_way_is_finished_by_running_it_again(app, shop_en
     half = _keys_in_use(app)
     assert half.get("k1", 0) > 0 and half.get("k2", 0) > 0, half  # really killed half-way
 
-    resumed = _keyshop(shop_env, "keys", "rotate", "--resume")
+    resumed = KeyshopCommand(shop_env, "keys", "rotate", "--resume").finish()
     assert resumed.returncode == 0, resumed.output
     assert _keys_in_use(app) == {"k2": 6000}
     keyring = Keyring.load(app.config["KEYSHOP"].keyring_path)
@@ -95,22 +94,8 @@ def test_a_rotation_killed_half_way_is_finished_by_running_it_again(app, shop_en
     assert len(opened) == 6000
 
 
-class _Finished(NamedTuple):
-    returncode: int
-    output: str  # what it wrote, to stdout and stderr
-
-
-def _keyshop(shop_env, *args: str) -> _Finished:
-    """`keyshop …` in a process of its own, forked warm (tests.warm), run to its end."""
-    process = _Process(["keyshop", *args], shop_env, f"keyshop-{time.monotonic_ns()}.log", warm=True)
-    try:
-        return _Finished(process.process.wait(timeout=120), process.log())
-    finally:
-        process.stop()
-
-
-def _start_worker(shop_env) -> _Finished:
-    return _keyshop(shop_env, "worker", "--burst")
+def _start_worker(shop_env) -> Finished:
+    return KeyshopCommand(shop_env, "worker", "--burst").finish()
 
 
 def test_a_keyring_that_cannot_open_the_stored_codes_stops_the_start(app, shop_env):
