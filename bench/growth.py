@@ -18,6 +18,7 @@ grows with the table).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -102,8 +103,12 @@ class _Grow:
             raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
             raw.close()
         if self.shape != "small" and conn.dialect.name == "postgresql":
-            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"}).exec_driver_sql("ANALYZE")
-            db.session.commit()  # as autovacuum would soon after such a growth
+            # as autovacuum and the checkpointer do soon after such a growth: not inside the run
+            autocommit = db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            autocommit.exec_driver_sql("VACUUM ANALYZE")
+            autocommit.exec_driver_sql("CHECKPOINT")
+            db.session.commit()
+        os.sync()  # the fill's gigabytes reach the disk now, not while the run's commits wait on it
         self.figures["fill_seconds"] = time.perf_counter() - started
         app.extensions["keyshop.redis"].flushdb()
 
@@ -180,16 +185,17 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
 
 
 def _sequential_scans(app) -> dict[str, int]:
-    """PostgreSQL: rows read by sequential scans so far, per table (after the second a backend may
-    keep its counts before it reports them: the ledger check's two scans of codes, run just before
-    the window, were counted in it)."""
+    """PostgreSQL: rows read by sequential scans so far, per table. A backend may keep its counts
+    unreported while it lives, so this process's connections are closed first: a closing backend
+    reports. The run's figures include each worker's start, which reads every code once (the
+    keyring check, keystore.check)."""
     from app.core.extensions import db
-
-    time.sleep(1.1)
 
     with app.app_context():
         if db.session.get_bind().dialect.name != "postgresql":
             return {}
+        db.engine.dispose()
+        time.sleep(1.1)
         rows = db.session.execute(db.text("SELECT relname, seq_tup_read FROM pg_stat_user_tables")).all()
         db.session.remove()
     return dict(rows)
