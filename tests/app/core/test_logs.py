@@ -100,7 +100,7 @@ def test_gunicorn_logs_a_500_and_every_request_without_a_token(app, live_server)
         assert requests.get(f"{live_server.url}/o/{placed.token}", timeout=10).status_code == 500
     finally:
         _away(app, "orders", back=True)
-    log = _wait_for(live_server, "Exception on /o/<token>")
+    log = _wait_for(live_server, '"GET /o/<token>" 500')  # gunicorn writes it after the response, last
     [error] = [json.loads(line) for line in log.splitlines() if '"Exception on /o/<token> [GET]"' in line]
     assert error["exc_type"].endswith(("OperationalError", "ProgrammingError")) and "orders" in error["traceback"]
     for route in (
